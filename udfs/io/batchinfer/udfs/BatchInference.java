@@ -1,0 +1,166 @@
+package io.batchinfer.udfs;
+
+import io.batchinfer.udfs.model.ModelArtifact;
+import io.batchinfer.udfs.model.ModelLoader;
+import io.batchinfer.udfs.session.Device;
+import io.batchinfer.udfs.session.SessionOptionsSpec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The engine's entry point for any Java Spark program: describe the model and how columns map to
+ * its inputs and outputs, then {@link Builder#plan plan} against an input schema (all validation
+ * happens here, on the driver, before any task) and {@link InferencePlan#apply apply} the plan to
+ * a dataset.
+ *
+ * <pre>{@code
+ * InferencePlan plan = BatchInference.builder()
+ *     .modelPath("hdfs:///models/iris.onnx", null)
+ *     .input("input", InputMapping.columns("sepal_length", "sepal_width", "petal_length", "petal_width"))
+ *     .output("output", OutputMapping.toColumn("probabilities").withArgmax("class_index"))
+ *     .passthrough(List.of("id"))
+ *     .batchSize(512)
+ *     .plan(spark, df.schema());
+ * Dataset<Row> scored = plan.apply(df).scored();
+ * }</pre>
+ *
+ * Error messages use the job config's key paths ({@code inputs.input.columns[2]}, {@code
+ * model.batch_size}), so the API and the job report problems identically. Driver only.
+ */
+public final class BatchInference {
+  /** Default {@code model.batch_size}. */
+  public static final int BATCH_SIZE_DEFAULT = 256;
+
+  private BatchInference() {}
+
+  /** @return a new builder */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Collects the request; not thread-safe. */
+  public static final class Builder {
+    private ModelArtifact model;
+    private String modelPath;
+    private String modelSha256;
+    private final Map<String, InputMapping> inputs = new LinkedHashMap<>();
+    private final Map<String, OutputMapping> outputs = new LinkedHashMap<>();
+    private List<String> passthrough = List.of();
+    private int batchSize = BATCH_SIZE_DEFAULT;
+    private int threads = 1;
+    private Device device = Device.CPU;
+    private Batching batching = Batching.AUTO;
+
+    private Builder() {}
+
+    /** Uses a model already in memory. */
+    public Builder model(ModelArtifact artifact) {
+      this.model = Objects.requireNonNull(artifact, "artifact");
+      this.modelPath = null;
+      return this;
+    }
+
+    /**
+     * Reads the model from any Hadoop path when planning ({@code model.path}), checking it against
+     * {@code sha256} ({@code model.sha256}) when that is non-null.
+     */
+    public Builder modelPath(String path, String sha256) {
+      this.modelPath = Objects.requireNonNull(path, "path");
+      this.modelSha256 = sha256;
+      this.model = null;
+      return this;
+    }
+
+    /** Maps columns to the model input {@code onnxName} ({@code inputs.<onnxName>}). */
+    public Builder input(String onnxName, InputMapping mapping) {
+      inputs.put(onnxName, Objects.requireNonNull(mapping, "mapping"));
+      return this;
+    }
+
+    /** Requests the model output {@code onnxName} ({@code outputs.<onnxName>}). */
+    public Builder output(String onnxName, OutputMapping mapping) {
+      outputs.put(onnxName, Objects.requireNonNull(mapping, "mapping"));
+      return this;
+    }
+
+    /** Input columns copied unchanged to the output, in order ({@code passthrough}). */
+    public Builder passthrough(List<String> columns) {
+      this.passthrough = List.copyOf(columns);
+      return this;
+    }
+
+    /** Rows per model run ({@code model.batch_size}). */
+    public Builder batchSize(int rows) {
+      this.batchSize = rows;
+      return this;
+    }
+
+    /** ONNX Runtime intra-op threads per session ({@code model.threads}). */
+    public Builder threads(int intraOpThreads) {
+      this.threads = intraOpThreads;
+      return this;
+    }
+
+    /** Where to run ({@code model.device}). */
+    public Builder device(Device where) {
+      this.device = Objects.requireNonNull(where, "device");
+      return this;
+    }
+
+    /** How to group rows into runs ({@code model.batching}). */
+    public Builder batching(Batching mode) {
+      this.batching = Objects.requireNonNull(mode, "batching");
+      return this;
+    }
+
+    /**
+     * Validates the request against the model's signature and {@code inputSchema}, reading the
+     * model first if it was given by path.
+     *
+     * @throws ValidationException listing every problem found
+     */
+    public InferencePlan plan(SparkSession spark, StructType inputSchema) {
+      Problems problems = new Problems();
+      if (batchSize < 1) {
+        problems.add("model.batch_size: must be a positive number of rows; found " + batchSize + ". Try "
+            + BATCH_SIZE_DEFAULT + ".");
+      }
+      if (threads < 1) {
+        problems.add("model.threads: must be at least 1; found " + threads + ".");
+      }
+      ModelArtifact artifact = model;
+      if (artifact == null) {
+        if (modelPath == null || modelPath.isBlank()) {
+          problems.add("model.path: missing; set it to the .onnx file to run (any Hadoop path: /x.onnx, hdfs://..., s3a://...).");
+        } else {
+          try {
+            artifact = ModelLoader.load(modelPath, modelSha256, spark.sparkContext().hadoopConfiguration(), "model.path");
+          } catch (ValidationException e) {
+            problems.addAll(e);
+          }
+        }
+      }
+      if (artifact == null) {
+        problems.throwIfAny("");
+        throw new IllegalStateException("no model and no problem recorded");
+      }
+      SessionOptionsSpec session = problems.isEmpty()
+          ? new SessionOptionsSpec(threads, device, 0)
+          : SessionOptionsSpec.DEFAULT;
+      return InferencePlanner.plan(artifact, new ArrayList<>(problems.list()), inputs, outputs, passthrough,
+          Math.max(batchSize, 1), session, batching, inputSchema);
+    }
+
+    /** Plans against {@code input}'s schema and applies the plan. */
+    public InferencePlan.Scored score(Dataset<Row> input) {
+      return plan(input.sparkSession(), input.schema()).apply(input);
+    }
+  }
+}

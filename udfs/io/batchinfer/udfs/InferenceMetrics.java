@@ -1,0 +1,59 @@
+package io.batchinfer.udfs;
+
+import java.io.Serializable;
+import org.apache.spark.SparkContext;
+import org.apache.spark.util.LongAccumulator;
+
+/**
+ * Job-level counters the engine updates from executors: rows in and out, model runs, time spent
+ * in ONNX Runtime, and sessions created. Created on the driver, shipped with the function; read
+ * on the driver after an action. Counts from failed task attempts are not merged by Spark, so
+ * they count each row once per successful attempt.
+ */
+public final class InferenceMetrics implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  final LongAccumulator rowsIn;
+  final LongAccumulator rowsOut;
+  final LongAccumulator batches;
+  final LongAccumulator inferenceNanos;
+  final LongAccumulator sessionsCreated;
+
+  private InferenceMetrics(SparkContext sc) {
+    rowsIn = sc.longAccumulator("batchinfer.rows_in");
+    rowsOut = sc.longAccumulator("batchinfer.rows_out");
+    batches = sc.longAccumulator("batchinfer.batches");
+    inferenceNanos = sc.longAccumulator("batchinfer.inference_nanos");
+    sessionsCreated = sc.longAccumulator("batchinfer.sessions_created");
+  }
+
+  /** Registers fresh accumulators with {@code sc}. Driver only. */
+  public static InferenceMetrics register(SparkContext sc) {
+    return new InferenceMetrics(sc);
+  }
+
+  /** @return input rows read by the inference function */
+  public long rowsIn() {
+    return rowsIn.value();
+  }
+
+  /** @return output rows emitted */
+  public long rowsOut() {
+    return rowsOut.value();
+  }
+
+  /** @return model runs */
+  public long batches() {
+    return batches.value();
+  }
+
+  /** @return total seconds inside {@code OrtSession.run}, summed over tasks */
+  public double inferenceSeconds() {
+    return inferenceNanos.value() / 1e9;
+  }
+
+  /** @return ONNX Runtime sessions created by this job's tasks (at most one per executor JVM and model) */
+  public long sessionsCreated() {
+    return sessionsCreated.value();
+  }
+}

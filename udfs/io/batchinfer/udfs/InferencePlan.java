@@ -1,0 +1,132 @@
+package io.batchinfer.udfs;
+
+import io.batchinfer.udfs.codec.InputBinding;
+import io.batchinfer.udfs.codec.OutputBinding;
+import io.batchinfer.udfs.model.ModelArtifact;
+import io.batchinfer.udfs.model.ModelSignature;
+import java.util.Arrays;
+import java.util.Objects;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.StructType;
+import scala.reflect.ClassTag$;
+
+/**
+ * A validated request: the model (bytes, sha256, signature), the frozen {@link InferenceSpec}, and
+ * the input schema it was checked against. {@link #apply} broadcasts the model once and maps each
+ * partition through {@link InferenceFunction}. Driver only; immutable, so one plan may be applied
+ * to several datasets of the same schema.
+ */
+public final class InferencePlan {
+  private final ModelArtifact model;
+  private final ModelSignature signature;
+  private final InferenceSpec spec;
+  private final StructType inputSchema;
+  private final Batching batching;
+  private final boolean batchable;
+
+  InferencePlan(ModelArtifact model, ModelSignature signature, InferenceSpec spec, StructType inputSchema,
+      Batching batching, boolean batchable) {
+    this.model = model;
+    this.signature = signature;
+    this.spec = spec;
+    this.inputSchema = inputSchema;
+    this.batching = batching;
+    this.batchable = batchable;
+  }
+
+  /** The scored dataset and the metrics its evaluation will fill. */
+  public record Scored(Dataset<Row> scored, InferenceMetrics metrics) {}
+
+  /**
+   * Scores {@code input} lazily: nothing runs until an action (such as a write) on the result.
+   * The model is broadcast once per call.
+   *
+   * @throws ValidationException when {@code input}'s schema differs from the planned one
+   */
+  public Scored apply(Dataset<Row> input) {
+    if (!input.schema().equals(inputSchema)) {
+      throw new ValidationException("input schema changed since planning: planned " + inputSchema.simpleString()
+          + ", got " + input.schema().simpleString() + ". Plan again against this dataset.");
+    }
+    SparkSession spark = input.sparkSession();
+    Broadcast<ModelArtifact> broadcast =
+        spark.sparkContext().broadcast(model, ClassTag$.MODULE$.apply(ModelArtifact.class));
+    InferenceMetrics metrics = InferenceMetrics.register(spark.sparkContext());
+    JavaRDD<InternalRow> rows = input.queryExecution().toRdd().toJavaRDD();
+    JavaRDD<InternalRow> scored = rows.mapPartitions(new InferenceFunction(broadcast, spec, metrics), true);
+    return new Scored(spark.internalCreateDataFrame(scored.rdd(), spec.outputSchema(), false), metrics);
+  }
+
+  /** @return the frozen spec shipped to executors */
+  public InferenceSpec spec() {
+    return spec;
+  }
+
+  /** @return the model (bytes, sha256, where it came from) */
+  public ModelArtifact model() {
+    return model;
+  }
+
+  /** @return the model's declared inputs and outputs */
+  public ModelSignature signature() {
+    return signature;
+  }
+
+  /** @return the output schema: passthrough columns, then the output columns */
+  public StructType outputSchema() {
+    return spec.outputSchema();
+  }
+
+  /** @return a human-readable plan, as printed by {@code --dry-run} */
+  public String describe() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("model:    ").append(model.uri()).append('\n');
+    sb.append("          sha256 ").append(model.sha256()).append(", ").append(model.bytes().length).append(" bytes\n");
+    sb.append("          inputs  ").append(ModelSignature.describe(signature.inputs())).append('\n');
+    sb.append("          outputs ").append(ModelSignature.describe(signature.outputs()));
+    if (!signature.unsupported().isEmpty()) {
+      sb.append(", not tensors: ").append(signature.unsupported().keySet());
+    }
+    sb.append('\n');
+    sb.append("session:  device ").append(spec.session().device()).append(", threads ")
+        .append(spec.session().intraOpThreads()).append('\n');
+    sb.append("batching: ");
+    if (spec.batched()) {
+      sb.append("batches of ").append(spec.batchSize()).append(" rows (model inputs have a free batch dimension)");
+    } else if (batching == Batching.NONE && batchable) {
+      sb.append("one row per run (model.batching=none)");
+    } else {
+      sb.append("one row per run (model inputs have a fixed batch of 1 or no batch axis)");
+    }
+    sb.append('\n');
+    for (InputBinding b : spec.inputs()) {
+      sb.append("input:    ").append(b.describe()).append('\n');
+    }
+    for (OutputBinding b : spec.outputs()) {
+      sb.append("output:   ").append(b.describe()).append('\n');
+    }
+    sb.append("schema:   ").append(spec.outputSchema().simpleString());
+    return sb.toString();
+  }
+
+  @Override
+  public String toString() {
+    return "InferencePlan[" + model.uri() + ", sha256=" + spec.shortSha() + ", inputs="
+        + Arrays.toString(spec.inputs().stream().map(InputBinding::onnxName).toArray()) + "]";
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof InferencePlan p && Objects.equals(spec, p.spec);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(spec.sha256());
+  }
+}

@@ -1,0 +1,351 @@
+package io.batchinfer.udfs;
+
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.batchinfer.udfs.codec.InputBinding;
+import io.batchinfer.udfs.codec.InputLayout;
+import io.batchinfer.udfs.codec.OutputBinding;
+import io.batchinfer.udfs.codec.SourceKind;
+import io.batchinfer.udfs.model.ElementType;
+import io.batchinfer.udfs.model.ModelArtifact;
+import io.batchinfer.udfs.model.ModelSignature;
+import io.batchinfer.udfs.model.Shapes;
+import io.batchinfer.udfs.model.TensorSpec;
+import io.batchinfer.udfs.session.OrtRuntime;
+import io.batchinfer.udfs.session.SessionOptionsSpec;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DecimalType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Driver only: checks a request against the model signature and input schema, collecting every
+ * problem, and freezes the result into an {@link InferenceSpec}. Stateless.
+ */
+final class InferencePlanner {
+  private InferencePlanner() {}
+
+  static InferencePlan plan(ModelArtifact model, List<String> earlier, Map<String, InputMapping> inputs,
+      Map<String, OutputMapping> outputs, List<String> passthrough, int batchSize, SessionOptionsSpec session,
+      Batching batching, StructType schema) {
+    Problems problems = new Problems();
+    earlier.forEach(problems::add);
+    ModelSignature signature = inspect(model);
+    List<String> available = Arrays.asList(schema.fieldNames());
+
+    // Inputs
+    List<InputBinding> inputBindings = new ArrayList<>();
+    for (String name : signature.unsupported().keySet()) {
+      if (inputs.containsKey(name)) {
+        problems.add("inputs." + name + ": model input '" + name + "' is " + signature.unsupported().get(name)
+            + "; batchinfer feeds tensors only.");
+      }
+    }
+    for (TensorSpec in : signature.inputs().values()) {
+      if (!inputs.containsKey(in.name())) {
+        problems.add("inputs: model input '" + in.name() + "' (" + in.describe() + ") is not mapped; add inputs."
+            + in.name() + " with 'columns' or 'column'.");
+      }
+    }
+    for (Map.Entry<String, InputMapping> e : inputs.entrySet()) {
+      TensorSpec spec = signature.inputs().get(e.getKey());
+      if (spec == null) {
+        if (!signature.unsupported().containsKey(e.getKey())) {
+          problems.add("inputs." + e.getKey() + ": the model has no input '" + e.getKey() + "'; model inputs: "
+              + describeAll(signature.inputs()) + "." + Problems.didYouMean(e.getKey(), signature.inputs().keySet()));
+        }
+        continue;
+      }
+      InputBinding b = bindInput(spec, e.getValue(), schema, available, problems);
+      if (b != null) {
+        inputBindings.add(b);
+      }
+    }
+    boolean allBatchAxis = !inputBindings.isEmpty() && inputBindings.stream().allMatch(InputBinding::batchAxis);
+    boolean batchable = allBatchAxis && inputBindings.stream()
+        .allMatch(b -> signature.inputs().get(b.onnxName()).dim(0) < 0);
+    boolean batched = batching == Batching.AUTO && batchable;
+
+    // Passthrough
+    List<StructField> fields = new ArrayList<>();
+    int[] passOrdinals = new int[passthrough.size()];
+    DataType[] passTypes = new DataType[passthrough.size()];
+    Set<String> taken = new HashSet<>();
+    for (int i = 0; i < passthrough.size(); i++) {
+      String c = passthrough.get(i);
+      if (!available.contains(c)) {
+        problems.add("passthrough[" + i + "]: column '" + c + "' not found in input; available: " + available + "."
+            + Problems.didYouMean(c, available));
+        continue;
+      }
+      if (!taken.add(c)) {
+        problems.add("passthrough[" + i + "]: column '" + c + "' is listed twice.");
+        continue;
+      }
+      StructField f = schema.apply(c);
+      passOrdinals[i] = schema.fieldIndex(c);
+      passTypes[i] = f.dataType();
+      fields.add(f);
+    }
+
+    // Outputs
+    List<OutputBinding> outputBindings = new ArrayList<>();
+    if (outputs.isEmpty()) {
+      problems.add("outputs: no model output is mapped; model outputs: " + describeAll(signature.outputs())
+          + ". Add e.g. outputs." + signature.outputs().keySet().stream().findFirst().orElse("<name>") + ".column.");
+    }
+    for (Map.Entry<String, OutputMapping> e : outputs.entrySet()) {
+      String key = "outputs." + e.getKey();
+      TensorSpec spec = signature.outputs().get(e.getKey());
+      if (spec == null) {
+        if (signature.unsupported().containsKey(e.getKey())) {
+          problems.add(key + ": model output '" + e.getKey() + "' is " + signature.unsupported().get(e.getKey())
+              + ", not a tensor. For sklearn-onnx classifiers, map the tensor output instead, or convert with"
+              + " options={'zipmap': False} to get a probability tensor.");
+        } else {
+          problems.add(key + ": the model has no output '" + e.getKey() + "'; model outputs: "
+              + describeAll(signature.outputs()) + "." + Problems.didYouMean(e.getKey(), signature.allOutputNames()));
+        }
+        continue;
+      }
+      OutputBinding b = bindOutput(key, spec, e.getValue(), allBatchAxis || inputBindings.isEmpty(), problems);
+      if (b == null) {
+        continue;
+      }
+      for (StructField f : b.fields()) {
+        if (!taken.add(f.name())) {
+          problems.add(key + ": output column '" + f.name() + "' is already used by passthrough or another output;"
+              + " choose another name.");
+        }
+      }
+      outputBindings.add(b);
+      fields.addAll(b.fields());
+    }
+    problems.throwIfAny("");
+    InferenceSpec spec = new InferenceSpec(model.uri(), model.sha256(), session, batchSize, batched, inputBindings,
+        outputBindings, passOrdinals, passTypes, new StructType(fields.toArray(new StructField[0])));
+    return new InferencePlan(model, signature, spec, schema, batching, batchable);
+  }
+
+  /** Opens a throwaway CPU session on the driver to read the signature. */
+  static ModelSignature inspect(ModelArtifact model) {
+    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        OrtSession session = OrtRuntime.environment().createSession(model.bytes(), options)) {
+      return ModelSignature.of(session);
+    } catch (OrtException e) {
+      throw new ValidationException("model.path: " + model.uri() + " is not a valid ONNX model that ONNX Runtime can"
+          + " load: " + e.getMessage().strip() + ". Check that the file is a complete .onnx export.");
+    }
+  }
+
+  private static InputBinding bindInput(TensorSpec spec, InputMapping m, StructType schema, List<String> available,
+      Problems problems) {
+    String key = "inputs." + spec.name();
+    if ((m.columns() == null) == (m.column() == null)) {
+      problems.add(key + ": set exactly one of 'columns' (a list of scalar columns) or 'column' (one scalar or array"
+          + " column); found " + (m.columns() == null ? "neither" : "both") + ".");
+      return null;
+    }
+    if (m.type() != null) {
+      ElementType asserted = ElementType.parse(m.type());
+      if (asserted == null) {
+        problems.add(key + ".type: unknown element type '" + m.type() + "'; expected one of "
+            + Arrays.toString(ElementType.values()) + ".");
+      } else if (asserted != spec.type()) {
+        problems.add(key + ".type: model input '" + spec.name() + "' is " + spec.type() + " but the config says "
+            + asserted + ". Check that the right model is configured, or fix the type.");
+      }
+    }
+    boolean wantString = spec.type() == ElementType.STRING;
+    String typeWord = wantString ? "string" : "numeric or boolean";
+    int rank = spec.rank();
+
+    // One array column.
+    if (m.column() != null && available.contains(m.column()) && schema.apply(m.column()).dataType() instanceof ArrayType) {
+      String column = m.column();
+      DataType leaf = schema.apply(column).dataType();
+      int depth = 0;
+      while (leaf instanceof ArrayType a) {
+        leaf = a.elementType();
+        depth++;
+      }
+      SourceKind kind = SourceKind.of(leaf);
+      if (kind == null || (kind == SourceKind.STRING) != wantString) {
+        problems.add(key + ".column: column '" + column + "' is " + schema.apply(column).dataType().simpleString()
+            + "; model input '" + spec.name() + "' takes " + spec.describe() + ", so map an array of " + typeWord
+            + " values.");
+        return null;
+      }
+      boolean batchAxis;
+      if (rank == depth + 1) {
+        batchAxis = true;
+      } else if (rank == depth) {
+        batchAxis = false;
+      } else {
+        problems.add(key + ".column: model input '" + spec.name() + "' expects " + spec.describe() + " (rank " + rank
+            + ") but column '" + column + "' is " + schema.apply(column).dataType().simpleString() + " (" + depth
+            + " array level" + (depth == 1 ? "" : "s") + " per row). Map a column with " + Math.max(rank - 1, 1)
+            + " array level" + (rank - 1 == 1 ? "" : "s") + ", or 'columns' of scalars.");
+        return null;
+      }
+      if (!checkBatchDim(key, spec, batchAxis, problems)) {
+        return null;
+      }
+      long[] rowShape = batchAxis ? Shapes.dropFirst(spec.shape()) : spec.shape();
+      return new InputBinding(spec.name(), spec.type(), InputLayout.ARRAY, new String[] {column},
+          new int[] {schema.fieldIndex(column)}, new SourceKind[] {kind},
+          new DecimalType[] {leaf instanceof DecimalType d ? d : null}, rowShape, batchAxis);
+    }
+
+    // Scalar columns.
+    List<String> columns = m.columns() != null ? m.columns() : List.of(m.column());
+    String columnKey = m.columns() != null ? key + ".columns" : key + ".column";
+    int n = columns.size();
+    if (n == 0) {
+      problems.add(columnKey + ": empty; list the input columns in the order model input '" + spec.name()
+          + "' expects them (" + spec.describe() + ").");
+      return null;
+    }
+    int[] ordinals = new int[n];
+    SourceKind[] kinds = new SourceKind[n];
+    DecimalType[] decimals = new DecimalType[n];
+    boolean ok = true;
+    for (int i = 0; i < n; i++) {
+      String c = columns.get(i);
+      String where = m.columns() != null ? columnKey + "[" + i + "]" : columnKey;
+      if (!available.contains(c)) {
+        problems.add(where + ": column '" + c + "' not found in input; available: " + available + "."
+            + Problems.didYouMean(c, available));
+        ok = false;
+        continue;
+      }
+      DataType t = schema.apply(c).dataType();
+      SourceKind kind = SourceKind.of(t);
+      if (kind == null || (kind == SourceKind.STRING) != wantString) {
+        problems.add(where + ": column '" + c + "' is " + t.simpleString() + "; model input '" + spec.name()
+            + "' takes " + spec.describe() + ", so map " + typeWord + " columns"
+            + (t instanceof ArrayType ? " (an array column goes alone under 'column')" : "") + ".");
+        ok = false;
+        continue;
+      }
+      ordinals[i] = schema.fieldIndex(c);
+      kinds[i] = kind;
+      decimals[i] = t instanceof DecimalType d ? d : null;
+    }
+    if (!ok) {
+      return null;
+    }
+    long[] rowShape;
+    boolean batchAxis;
+    long last = rank > 0 ? spec.dim(rank - 1) : -1;
+    if (rank == 2) {
+      batchAxis = true;
+      rowShape = new long[] {n};
+      if (last >= 0 && last != n) {
+        problems.add(key + ": model input '" + spec.name() + "' expects " + spec.describe() + " but " + n + " column"
+            + (n == 1 ? " is" : "s are") + " mapped (" + String.join(", ", columns) + "). Map " + last
+            + " scalar columns, or one array column of length " + last + ".");
+        return null;
+      }
+    } else if (rank == 1 && n == 1) {
+      batchAxis = true;
+      rowShape = new long[0];
+    } else if (rank == 1 && last == n) {
+      batchAxis = false;
+      rowShape = new long[] {n};
+    } else if (rank == 0 && n == 1) {
+      batchAxis = false;
+      rowShape = new long[0];
+    } else {
+      problems.add(key + ": model input '" + spec.name() + "' expects " + spec.describe() + " but " + n + " scalar column"
+          + (n == 1 ? " is" : "s are") + " mapped (" + String.join(", ", columns) + "), which make [batch, " + n
+          + "]. Map one array column with " + Math.max(rank - 1, 0) + " array levels instead.");
+      return null;
+    }
+    if (!checkBatchDim(key, spec, batchAxis, problems)) {
+      return null;
+    }
+    return new InputBinding(spec.name(), spec.type(), InputLayout.COLUMNS, columns.toArray(new String[0]), ordinals,
+        kinds, decimals, rowShape, batchAxis);
+  }
+
+  private static boolean checkBatchDim(String key, TensorSpec spec, boolean batchAxis, Problems problems) {
+    if (batchAxis && spec.dim(0) > 1) {
+      problems.add(key + ": model input '" + spec.name() + "' expects " + spec.describe() + ", a fixed batch of "
+          + spec.dim(0) + " rows; batchinfer feeds batches of any size (the last one is shorter) or single rows."
+          + " Re-export the model with a free (dynamic) batch dimension or a batch of 1.");
+      return false;
+    }
+    return true;
+  }
+
+  private static OutputBinding bindOutput(String key, TensorSpec spec, OutputMapping m, boolean batchAxis,
+      Problems problems) {
+    boolean any = m.column() != null || m.argmax() != null || m.topK() != null || m.labels() != null;
+    if (!any) {
+      problems.add(key + ": nothing to write; set 'column', 'argmax', 'top_k' or 'labels'.");
+      return null;
+    }
+    if (batchAxis && spec.rank() == 0) {
+      problems.add(key + ": model output '" + spec.name() + "' is a scalar " + spec.describe()
+          + " with no batch axis; set model.batching=none if it is per row.");
+      return null;
+    }
+    long[] rowShape = batchAxis ? Shapes.dropFirst(spec.shape()) : spec.shape();
+    boolean post = m.softmax() || m.argmax() != null || m.topK() != null || m.labels() != null;
+    if (post) {
+      boolean numeric = spec.type() != ElementType.STRING && spec.type() != ElementType.BOOL;
+      if (rowShape.length != 1 || !numeric) {
+        problems.add(key + ": softmax, argmax, top_k and labels work on a per-row vector of class scores, shape [batch,"
+            + " classes] numeric; model output '" + spec.name() + "' is " + spec.describe() + ". Write it with"
+            + " 'column' only.");
+        return null;
+      }
+      if ((m.softmax() || m.topK() != null) && !spec.type().isFloatingPoint()) {
+        problems.add(key + ": softmax and top_k need floating-point scores; model output '" + spec.name() + "' is "
+            + spec.describe() + ".");
+        return null;
+      }
+    }
+    long classes = rowShape.length == 1 ? rowShape[0] : -1;
+    int k = 0;
+    String indices = null;
+    String scores = null;
+    if (m.topK() != null) {
+      k = m.topK().k();
+      indices = m.topK().indices();
+      scores = m.topK().scores();
+      if (k < 1 || (classes > 0 && k > classes)) {
+        problems.add(key + ".top_k.k: must be between 1 and the number of classes (" + (classes > 0 ? classes : "?")
+            + "); found " + k + ".");
+      }
+      if (indices == null || indices.isBlank()) {
+        problems.add(key + ".top_k.indices: missing; name the column for the top-k class indices.");
+      }
+      if (scores == null || scores.isBlank()) {
+        problems.add(key + ".top_k.scores: missing; name the column for the top-k scores.");
+      }
+    }
+    String labelColumn = null;
+    if (m.labels() != null) {
+      if (classes > 0 && m.labels().size() != classes) {
+        problems.add(key + ".labels: model output '" + spec.name() + "' has " + classes + " classes (" + spec.describe()
+            + ") but " + m.labels().size() + " labels are listed. List one label per class index.");
+      }
+      labelColumn = m.labelColumn() != null ? m.labelColumn() : m.argmax() != null ? m.argmax() + "_label" : "label";
+    }
+    return new OutputBinding(spec.name(), spec.type(), rowShape, batchAxis, m.column(), m.softmax(), m.argmax(),
+        m.labels(), labelColumn, Math.max(k, 0), indices, scores);
+  }
+
+  private static String describeAll(Map<String, TensorSpec> specs) {
+    return "[" + ModelSignature.describe(specs) + "]";
+  }
+}

@@ -1,0 +1,59 @@
+package io.batchinfer.udfs;
+
+import java.util.List;
+
+/**
+ * What to write for one model output ({@code outputs.<name>} in the job config). Immutable; build
+ * with {@link #toColumn(String)} and the {@code with*} methods.
+ *
+ * @param column column for the output values (softmaxed when {@code softmax}); null to not write them
+ * @param softmax apply softmax over the class axis
+ * @param argmax column for the index of the largest value, or null
+ * @param topK top-k indices and scores, or null
+ * @param labels index-to-label list, or null; the label of the argmax goes to {@code labelColumn}
+ * @param labelColumn column for the label; defaults to {@code <argmax>_label} (or {@code label})
+ */
+public record OutputMapping(String column, boolean softmax, String argmax, TopK topK, List<String> labels, String labelColumn) {
+  public OutputMapping {
+    labels = labels == null ? null : List.copyOf(labels);
+  }
+
+  /**
+   * Top-k post-processing ({@code outputs.<name>.top_k}).
+   *
+   * @param k how many entries, at least 1
+   * @param indices column for the indices ({@code array<int>}), largest first
+   * @param scores column for the matching values
+   */
+  public record TopK(int k, String indices, String scores) {}
+
+  /** @return a mapping writing the output's values to {@code column} */
+  public static OutputMapping toColumn(String column) {
+    return new OutputMapping(column, false, null, null, null, null);
+  }
+
+  /** @return a mapping that writes no raw values (add argmax, top-k or labels) */
+  public static OutputMapping none() {
+    return new OutputMapping(null, false, null, null, null, null);
+  }
+
+  /** @return this mapping with softmax on */
+  public OutputMapping withSoftmax() {
+    return new OutputMapping(column, true, argmax, topK, labels, labelColumn);
+  }
+
+  /** @return this mapping writing the argmax index to {@code argmaxColumn} */
+  public OutputMapping withArgmax(String argmaxColumn) {
+    return new OutputMapping(column, softmax, argmaxColumn, topK, labels, labelColumn);
+  }
+
+  /** @return this mapping writing the top {@code k} indices and scores */
+  public OutputMapping withTopK(int k, String indicesColumn, String scoresColumn) {
+    return new OutputMapping(column, softmax, argmax, new TopK(k, indicesColumn, scoresColumn), labels, labelColumn);
+  }
+
+  /** @return this mapping writing the label of the argmax to {@code labelColumn} (null: the default name) */
+  public OutputMapping withLabels(List<String> labelList, String labelColumnName) {
+    return new OutputMapping(column, softmax, argmax, topK, labelList, labelColumnName);
+  }
+}

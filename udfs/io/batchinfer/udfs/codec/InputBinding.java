@@ -1,0 +1,48 @@
+package io.batchinfer.udfs.codec;
+
+import io.batchinfer.udfs.model.ElementType;
+import io.batchinfer.udfs.model.Shapes;
+import java.io.Serializable;
+import java.util.Arrays;
+import org.apache.spark.sql.types.DecimalType;
+
+/**
+ * A validated mapping from input columns to one model input: which columns, how they are laid
+ * out, and the tensor they become. Built on the driver by {@code InferencePlanner}; shipped to
+ * executors inside the spec, where {@link #newEncoder(int)} builds the per-partition codec.
+ * Immutable and serializable.
+ *
+ * @param onnxName the model input name
+ * @param target the model's element type; values are cast to it
+ * @param layout how columns map to the tensor
+ * @param columns the column names (for messages)
+ * @param ordinals the columns' ordinals in the input row
+ * @param kinds how to read each column (for {@link InputLayout#ARRAY}: the leaf element)
+ * @param decimalTypes the decimal type per column where the kind is DECIMAL, else null entries
+ * @param rowShape the per-row tensor shape (without the batch axis); {@code -1} where free
+ * @param batchAxis whether the model tensor has a leading batch dimension
+ */
+public record InputBinding(
+    String onnxName,
+    ElementType target,
+    InputLayout layout,
+    String[] columns,
+    int[] ordinals,
+    SourceKind[] kinds,
+    DecimalType[] decimalTypes,
+    long[] rowShape,
+    boolean batchAxis)
+    implements Serializable {
+
+  /** @return a fresh encoder for rows of one partition; the caller owns and closes it */
+  public InputEncoder newEncoder(int batchSize) {
+    return target == ElementType.STRING ? new StringEncoder(this, batchSize) : new NumericEncoder(this, batchSize);
+  }
+
+  /** @return e.g. {@code features <- [sepal_length, sepal_width] as [?, 2] float32} */
+  public String describe() {
+    long[] full = batchAxis ? Shapes.prepend(-1, rowShape) : rowShape;
+    return onnxName + " <- " + (layout == InputLayout.ARRAY ? columns[0] : Arrays.toString(columns)) + " as "
+        + Shapes.format(full) + " " + target;
+  }
+}

@@ -1,0 +1,112 @@
+package io.batchinfer.udfs.codec;
+
+import io.batchinfer.udfs.model.ElementType;
+import io.batchinfer.udfs.model.Shapes;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+
+/**
+ * A validated mapping from one model output to output columns, with optional post-processing.
+ * Built on the driver; shipped to executors in the spec; {@link OutputDecoder} does the work.
+ * Immutable and serializable.
+ *
+ * @param onnxName the model output name
+ * @param type the output's element type
+ * @param rowShape the per-row shape (without the batch axis); {@code -1} where free
+ * @param batchAxis whether the output has a leading batch dimension
+ * @param column the column for the (optionally softmaxed) values, or null to not write them
+ * @param softmax apply softmax over the last axis before writing {@code column} and scores
+ * @param argmax the column for the index of the largest value, or null
+ * @param labels index-to-label list, or null
+ * @param labelColumn the column for the label of the argmax, or null
+ * @param topK how many top entries to keep, 0 for none
+ * @param topKIndices the column for the top-k indices (when topK > 0)
+ * @param topKScores the column for the top-k scores (when topK > 0)
+ */
+public record OutputBinding(
+    String onnxName,
+    ElementType type,
+    long[] rowShape,
+    boolean batchAxis,
+    String column,
+    boolean softmax,
+    String argmax,
+    List<String> labels,
+    String labelColumn,
+    int topK,
+    String topKIndices,
+    String topKScores)
+    implements Serializable {
+
+  public OutputBinding {
+    labels = labels == null ? null : List.copyOf(labels);
+  }
+
+  /** @return true when post-processing over the class axis (softmax, argmax, top-k, labels) is asked for */
+  public boolean postProcesses() {
+    return softmax || argmax != null || labelColumn != null || topK > 0;
+  }
+
+  /** @return the Spark type of {@link #column}: the element type nested once per axis */
+  public DataType valueType() {
+    DataType t = type.sparkType();
+    if (softmax && type != ElementType.FLOAT64) {
+      t = DataTypes.FloatType;
+    }
+    for (int i = 0; i < rowShape.length; i++) {
+      t = DataTypes.createArrayType(t, false);
+    }
+    return t;
+  }
+
+  /** @return the Spark type of top-k scores */
+  public DataType scoreType() {
+    return type == ElementType.FLOAT64 ? DataTypes.DoubleType : DataTypes.FloatType;
+  }
+
+  /** @return the output fields this binding writes, in order */
+  public List<StructField> fields() {
+    List<StructField> fields = new ArrayList<>();
+    if (column != null) {
+      fields.add(DataTypes.createStructField(column, valueType(), false));
+    }
+    if (argmax != null) {
+      fields.add(DataTypes.createStructField(argmax, DataTypes.IntegerType, true));
+    }
+    if (labelColumn != null) {
+      fields.add(DataTypes.createStructField(labelColumn, DataTypes.StringType, true));
+    }
+    if (topK > 0) {
+      fields.add(DataTypes.createStructField(topKIndices, DataTypes.createArrayType(DataTypes.IntegerType, false), false));
+      fields.add(DataTypes.createStructField(topKScores, DataTypes.createArrayType(scoreType(), false), false));
+    }
+    return fields;
+  }
+
+  /** @return e.g. {@code probabilities [?, 3] float32 -> probs, pred (argmax), pred_label (labels)} */
+  public String describe() {
+    long[] full = batchAxis ? Shapes.prepend(-1, rowShape) : rowShape;
+    StringBuilder sb = new StringBuilder(onnxName).append(' ').append(Shapes.format(full)).append(' ').append(type).append(" ->");
+    String sep = " ";
+    if (column != null) {
+      sb.append(sep).append(column).append(softmax ? " (softmax)" : "");
+      sep = ", ";
+    }
+    if (argmax != null) {
+      sb.append(sep).append(argmax).append(" (argmax)");
+      sep = ", ";
+    }
+    if (labelColumn != null) {
+      sb.append(sep).append(labelColumn).append(" (label of ").append(labels.size()).append(')');
+      sep = ", ";
+    }
+    if (topK > 0) {
+      sb.append(sep).append(topKIndices).append(", ").append(topKScores).append(" (top ").append(topK).append(')');
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,67 @@
+package io.batchinfer.udfs.codec;
+
+import ai.onnxruntime.platform.Fp16Conversions;
+import io.batchinfer.udfs.model.ElementType;
+import java.nio.ByteBuffer;
+import org.apache.spark.sql.catalyst.expressions.SpecializedGetters;
+import org.apache.spark.sql.types.DecimalType;
+
+/**
+ * Casts one Spark value to a tensor element type and appends it to a native-order buffer, without
+ * boxing. Conversions that would change the value (a fraction or an out-of-range number into an
+ * integer type) are refused with a reason instead of silently truncated. Stateless.
+ */
+final class ValueWriter {
+  private ValueWriter() {}
+
+  /**
+   * Appends the value at {@code ordinal} of {@code src} to {@code buf} as {@code target}.
+   *
+   * @return {@code null} on success, else why the value cannot be cast (nothing is written)
+   */
+  static String put(ByteBuffer buf, ElementType target, SpecializedGetters src, int ordinal, SourceKind kind,
+      DecimalType decimalType) {
+    if (kind.isIntegral()) {
+      long v = kind.readLong(src, ordinal);
+      switch (target) {
+        case FLOAT32: buf.putFloat(v); return null;
+        case FLOAT64: buf.putDouble(v); return null;
+        case FLOAT16: buf.putShort(Fp16Conversions.floatToFp16(v)); return null;
+        case BFLOAT16: buf.putShort(Fp16Conversions.floatToBf16(v)); return null;
+        case BOOL: buf.put((byte) (v != 0 ? 1 : 0)); return null;
+        default: return putIntegral(buf, target, v);
+      }
+    }
+    double d = kind.readDouble(src, ordinal, decimalType);
+    switch (target) {
+      case FLOAT32: buf.putFloat((float) d); return null;
+      case FLOAT64: buf.putDouble(d); return null;
+      case FLOAT16: buf.putShort(Fp16Conversions.floatToFp16((float) d)); return null;
+      case BFLOAT16: buf.putShort(Fp16Conversions.floatToBf16((float) d)); return null;
+      case BOOL: buf.put((byte) (d != 0 ? 1 : 0)); return null;
+      default:
+        if (d != Math.rint(d) || Double.isInfinite(d)) {
+          return "value " + d + " is not a whole number, but the model takes " + target;
+        }
+        if (d < target.minValue() || d > target.maxValue()) {
+          return "value " + d + " is out of the range of " + target;
+        }
+        return putIntegral(buf, target, (long) d);
+    }
+  }
+
+  private static String putIntegral(ByteBuffer buf, ElementType target, long v) {
+    if (v < target.minValue() || v > target.maxValue()) {
+      return "value " + v + " is out of the range of " + target + " [" + target.minValue() + ", "
+          + target.maxValue() + "]";
+    }
+    switch (target) {
+      case INT8:
+      case UINT8: buf.put((byte) v); return null;
+      case INT16: buf.putShort((short) v); return null;
+      case INT32: buf.putInt((int) v); return null;
+      case INT64: buf.putLong(v); return null;
+      default: throw new IllegalStateException("not an integer type: " + target);
+    }
+  }
+}

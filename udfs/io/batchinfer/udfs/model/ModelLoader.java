@@ -1,0 +1,88 @@
+package io.batchinfer.udfs.model;
+
+import io.batchinfer.udfs.ValidationException;
+import java.io.ByteArrayOutputStream;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.security.AccessControlException;
+
+/**
+ * Reads a model file once, on the driver, through Hadoop's FileSystem (local path, {@code
+ * file://}, {@code hdfs://}, {@code s3a://}, ...) and computes its sha256. Driver only; stateless.
+ */
+public final class ModelLoader {
+  /** Largest model a Java byte array (and so a broadcast of it) can hold. */
+  static final long MAX_BYTES = Integer.MAX_VALUE - 8;
+
+  private ModelLoader() {}
+
+  /**
+   * Reads {@code path} and checks it against {@code expectedSha256} when that is non-empty.
+   *
+   * @param key the config key the path came from, used in messages (e.g. {@code model.path})
+   * @throws ValidationException when the file is missing, unreadable, too large, empty or its
+   *     sha256 differs from the pin
+   */
+  public static ModelArtifact load(String path, String expectedSha256, Configuration hadoopConf, String key) {
+    Path p = new Path(path);
+    byte[] bytes;
+    String qualified;
+    try {
+      FileSystem fs = p.getFileSystem(hadoopConf);
+      qualified = fs.makeQualified(p).toString();
+      if (!fs.exists(p)) {
+        throw new ValidationException(key + ": model file not found: " + qualified
+            + ". Check the path, or pass --set " + key + "=<path to .onnx>.");
+      }
+      if (fs.getFileStatus(p).isDirectory()) {
+        throw new ValidationException(key + ": " + qualified + " is a directory; expected an .onnx file.");
+      }
+      long len = fs.getFileStatus(p).getLen();
+      if (len > MAX_BYTES) {
+        throw new ValidationException(key + ": " + qualified + " is " + len + " bytes; models over 2 GB"
+            + " (external-data ONNX) are not supported yet.");
+      }
+      try (InputStream in = fs.open(p)) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) len);
+        in.transferTo(out);
+        bytes = out.toByteArray();
+      }
+    } catch (AccessControlException | FileNotFoundException e) {
+      throw new ValidationException(key + ": cannot read model " + path + ": " + e.getMessage());
+    } catch (IOException e) {
+      throw new ValidationException(key + ": cannot read model " + path + ": " + e);
+    }
+    if (bytes.length == 0) {
+      throw new ValidationException(key + ": model file " + qualified + " is empty; expected an ONNX model.");
+    }
+    String sha = sha256(bytes);
+    if (expectedSha256 != null && !expectedSha256.isBlank()
+        && !sha.equals(expectedSha256.trim().toLowerCase(Locale.ROOT))) {
+      throw new ValidationException("model.sha256: " + qualified + " has sha256 " + sha + " but the config pins "
+          + expectedSha256.trim() + ". The model file changed: update model.sha256 if the new model is intended.");
+    }
+    return new ModelArtifact(qualified, sha, bytes);
+  }
+
+  /** Wraps bytes already in memory (e.g. a model built in a program) as an artifact. */
+  public static ModelArtifact fromBytes(String name, byte[] bytes) {
+    return new ModelArtifact("memory:" + name, sha256(bytes), bytes);
+  }
+
+  /** @return the lowercase hex sha256 of {@code bytes} */
+  public static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by the Java platform", e);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+package io.batchinfer.udfs.model;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import ai.onnxruntime.ValueInfo;
+import java.io.Serializable;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A model's inputs and outputs, in graph order. Inputs and outputs that are not tensors (sequences,
+ * maps) or whose element type ONNX Runtime Java cannot build are kept in {@link #unsupported()}
+ * with a description, so validation can name them. Immutable.
+ */
+public record ModelSignature(
+    Map<String, TensorSpec> inputs, Map<String, TensorSpec> outputs, Map<String, String> unsupported)
+    implements Serializable {
+
+  public ModelSignature {
+    inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
+    outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
+    unsupported = Collections.unmodifiableMap(new LinkedHashMap<>(unsupported));
+  }
+
+  /** Reads the signature from an open session. Does not close the session. */
+  public static ModelSignature of(OrtSession session) throws OrtException {
+    Map<String, String> unsupported = new LinkedHashMap<>();
+    Map<String, TensorSpec> in = read(session.getInputInfo(), unsupported);
+    Map<String, TensorSpec> out = read(session.getOutputInfo(), unsupported);
+    return new ModelSignature(in, out, unsupported);
+  }
+
+  private static Map<String, TensorSpec> read(Map<String, NodeInfo> nodes, Map<String, String> unsupported) {
+    Map<String, TensorSpec> specs = new LinkedHashMap<>();
+    for (NodeInfo node : nodes.values()) {
+      ValueInfo info = node.getInfo();
+      if (info instanceof TensorInfo t) {
+        ElementType type = ElementType.fromOnnx(t.onnxType);
+        if (type == null) {
+          unsupported.put(node.getName(), "tensor of " + t.onnxType + " (not supported by ONNX Runtime Java)");
+        } else {
+          specs.put(node.getName(), new TensorSpec(node.getName(), type, t.getShape(), t.getDimensionNames()));
+        }
+      } else {
+        unsupported.put(node.getName(), String.valueOf(info));
+      }
+    }
+    return specs;
+  }
+
+  /** @return e.g. {@code features [?, 4] float32, ids [?] int64} */
+  public static String describe(Map<String, TensorSpec> specs) {
+    StringBuilder sb = new StringBuilder();
+    for (TensorSpec s : specs.values()) {
+      if (sb.length() > 0) {
+        sb.append(", ");
+      }
+      sb.append(s.name()).append(' ').append(s.describe());
+    }
+    return sb.toString();
+  }
+
+  /** @return names of all outputs, supported or not */
+  public java.util.Set<String> allOutputNames() {
+    java.util.Set<String> names = new java.util.LinkedHashSet<>(outputs.keySet());
+    names.addAll(unsupported.keySet());
+    return names;
+  }
+}
