@@ -1,0 +1,193 @@
+package io.batchinfer.jobs;
+
+import io.batchinfer.udfs.InferenceMetrics;
+import io.batchinfer.udfs.InferencePlan;
+import io.batchinfer.udfs.InferenceRunException;
+import io.batchinfer.udfs.RowRejectedException;
+import io.batchinfer.udfs.ValidationException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.DataFrameWriter;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The config-driven batch inference job: reads Parquet, scores it with an ONNX model on every
+ * executor, writes Parquet, prints a one-line summary. Launched by {@code spark-submit} (or
+ * {@code submit-scripts/run-local.sh}); see {@code conf/README.md} for the config keys and
+ * {@link ExitCodes} for exit codes. A session that already exists (tests, notebooks) is reused
+ * and left running; one created here is stopped at the end.
+ */
+@Command(
+    name = "batchinfer",
+    mixinStandardHelpOptions = true,
+    versionProvider = BatchInferenceJob.Version.class,
+    sortOptions = false,
+    description = "Score a Parquet dataset with an ONNX model on Spark and write the predictions as Parquet.",
+    footer = {"", "Exit codes: 0 ok, 1 failed while running, 2 bad command line, 3 invalid config/input/model (nothing written)."})
+public final class BatchInferenceJob implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(BatchInferenceJob.class);
+
+  @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "YAML job config (see conf/README.md).")
+  Path config;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key, e.g. --set model.batch_size=64 (repeatable).")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(names = "--dry-run", description = "Validate config, input schema and model signature, print the plan, run nothing.")
+  boolean dryRun;
+
+  @Option(names = "--verbose", description = "Print stack traces of failures.")
+  boolean verbose;
+
+  private PrintStream out = System.out;
+  private PrintStream err = System.err;
+  private RunSummary lastSummary;
+
+  /** Entry point for spark-submit. */
+  public static void main(String[] args) {
+    System.exit(run(System.out, System.err, args));
+  }
+
+  /** Runs the CLI and returns the exit code (used by {@link #main} and tests). */
+  public static int run(PrintStream out, PrintStream err, String... args) {
+    BatchInferenceJob job = new BatchInferenceJob();
+    job.out = out;
+    job.err = err;
+    CommandLine cli = new CommandLine(job);
+    cli.setOut(new java.io.PrintWriter(out, true));
+    cli.setErr(new java.io.PrintWriter(err, true));
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> job.report(e));
+    return cli.execute(args);
+  }
+
+  @Override
+  public Integer call() {
+    JobConfig cfg = ConfigLoader.load(config, overrides);
+    boolean existed = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
+    SparkSession spark = session(cfg);
+    try {
+      JobPlan plan;
+      try {
+        plan = JobValidator.validate(cfg, spark);
+      } catch (ValidationException e) {
+        throw e.withSource(config.toString());
+      }
+      LOG.info("plan for job {}:\n{}", plan.name(), plan.describe());
+      if (dryRun) {
+        out.println(plan.describe());
+        out.println("dry run: configuration is valid; nothing was run.");
+        return ExitCodes.OK;
+      }
+      lastSummary = execute(plan, spark);
+      out.println(lastSummary.line());
+      return ExitCodes.OK;
+    } finally {
+      if (!existed) {
+        spark.stop();
+      }
+    }
+  }
+
+  /** Scores and writes; returns the summary. */
+  static RunSummary execute(JobPlan plan, SparkSession spark) {
+    long start = System.nanoTime();
+    InferencePlan.Scored scored = plan.inference().apply(plan.input());
+    DataFrameWriter<Row> writer = scored.scored().write()
+        .mode(plan.mode())
+        .option("compression", plan.compression());
+    if (!plan.partitionBy().isEmpty()) {
+      writer = writer.partitionBy(plan.partitionBy().toArray(new String[0]));
+    }
+    writer.parquet(plan.outputPath());
+    InferenceMetrics m = scored.metrics();
+    double wall = (System.nanoTime() - start) / 1e9;
+    if (m.rowsIn() != m.rowsOut()) {
+      throw new IllegalStateException("row accounting mismatch: " + m.rowsIn() + " rows in, " + m.rowsOut() + " out");
+    }
+    return new RunSummary(plan.name(), m.rowsIn(), m.rowsOut(), m.batches(), m.sessionsCreated(), m.inferenceSeconds(),
+        wall, plan.outputPath(), spark.sparkContext().applicationId());
+  }
+
+  /** @return the summary of the last successful run in this instance (tests) */
+  RunSummary lastSummary() {
+    return lastSummary;
+  }
+
+  private static SparkSession session(JobConfig cfg) {
+    SparkConf conf = new SparkConf();
+    conf.setIfMissing("spark.app.name", cfg.job().name() == null ? ConfigKeys.JOB_NAME_DEFAULT : cfg.job().name());
+    if (!conf.contains("spark.master")) {
+      conf.setMaster("local[*]");
+    }
+    // Executors load ONNX Runtime with a long command line: without this, ORT 1.29 segfaults.
+    conf.setIfMissing("spark.executorEnv.ORT_DISABLE_TELEMETRY", "1");
+    conf.setIfMissing("spark.executorEnv.DJL_OFFLINE", "true");
+    conf.setIfMissing("spark.executorEnv.OPT_OUT_TRACKING", "true");
+    for (Map.Entry<String, Object> e : cfg.spark().entrySet()) {
+      conf.set(e.getKey(), String.valueOf(e.getValue()));
+    }
+    SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+    for (Map.Entry<String, Object> e : cfg.spark().entrySet()) {
+      if (!spark.conf().isModifiable(e.getKey())) {
+        continue;
+      }
+      spark.conf().set(e.getKey(), String.valueOf(e.getValue()));
+    }
+    return spark;
+  }
+
+  private int report(Exception e) {
+    if (e instanceof ValidationException v) {
+      err.println("batchinfer: " + v.getMessage());
+      err.println("Nothing was run or written.");
+      if (verbose) {
+        e.printStackTrace(err);
+      }
+      return ExitCodes.INVALID;
+    }
+    Throwable cause = rootUserCause(e);
+    if (cause != null) {
+      err.println("batchinfer: job failed: " + cause.getMessage());
+      if (verbose) {
+        e.printStackTrace(err);
+      } else {
+        err.println("(run with --verbose for the stack trace)");
+      }
+      return ExitCodes.FAILED;
+    }
+    err.println("batchinfer: job failed: " + e);
+    e.printStackTrace(err);
+    return ExitCodes.FAILED;
+  }
+
+  /** @return the engine's own executor-side exception inside a Spark failure, if any */
+  private static Throwable rootUserCause(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof RowRejectedException || t instanceof InferenceRunException) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /** Reports the project version from the jar manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = BatchInferenceJob.class.getPackage().getImplementationVersion();
+      return new String[] {"batchinfer " + (v == null ? "dev" : v).toLowerCase(Locale.ROOT)};
+    }
+  }
+}

@@ -1,0 +1,36 @@
+package io.batchinfer.jobs;
+
+import io.batchinfer.udfs.BatchInference;
+import java.util.List;
+
+/** Config key paths as users write them, next to their defaults. */
+final class ConfigKeys {
+  private ConfigKeys() {}
+
+  static final String JOB_NAME = "job.name";
+  static final String JOB_NAME_DEFAULT = "batchinfer";
+  static final String INPUT_PATH = "input.path";
+  static final String INPUT_COLUMNS = "input.columns";
+  static final String INPUT_FILTER = "input.filter";
+  static final String MODEL_PATH = "model.path";
+  static final String MODEL_SHA256 = "model.sha256";
+  static final String BATCH_SIZE = "model.batch_size";
+  static final int BATCH_SIZE_DEFAULT = BatchInference.BATCH_SIZE_DEFAULT;
+  static final String THREADS = "model.threads";
+  static final int THREADS_DEFAULT = 1;
+  static final String DEVICE = "model.device";
+  static final String DEVICE_DEFAULT = "cpu";
+  static final String BATCHING = "model.batching";
+  static final String BATCHING_DEFAULT = "auto";
+  static final String INPUTS = "inputs";
+  static final String OUTPUTS = "outputs";
+  static final String PASSTHROUGH = "passthrough";
+  static final String OUTPUT_PATH = "output.path";
+  static final String OUTPUT_MODE = "output.mode";
+  static final String OUTPUT_MODE_DEFAULT = "error";
+  static final List<String> OUTPUT_MODES = List.of("error", "overwrite", "append");
+  static final String PARTITION_BY = "output.partition_by";
+  static final String COMPRESSION = "output.compression";
+  static final String COMPRESSION_DEFAULT = "snappy";
+  static final List<String> COMPRESSIONS = List.of("none", "uncompressed", "snappy", "gzip", "lz4", "zstd");
+}

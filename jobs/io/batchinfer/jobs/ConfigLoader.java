@@ -1,0 +1,227 @@
+package io.batchinfer.jobs;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.batchinfer.udfs.Problems;
+import io.batchinfer.udfs.ValidationException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Parses a YAML job config, applies {@code --set key.path=value} overrides, and binds it to
+ * {@link JobConfig}, turning every Jackson error into a message that names the key path. Driver
+ * only; stateless.
+ *
+ * <p>Override values are parsed as YAML, so {@code --set model.batch_size=64} sets a number and
+ * {@code --set passthrough=[id,ts]} a list. Under {@code spark}, the rest of the path is one key:
+ * {@code --set spark.spark.executor.memory=4g}.
+ */
+public final class ConfigLoader {
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+  private static final Pattern SEGMENT = Pattern.compile("([^.\\[\\]]+)((?:\\[\\d+])*)");
+  private static final Pattern INDEX = Pattern.compile("\\[(\\d+)]");
+
+  private ConfigLoader() {}
+
+  /** Loads {@code file} with {@code overrides} ({@code key.path=value}). */
+  public static JobConfig load(Path file, List<String> overrides) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new ValidationException("--config: file not found: " + file.toAbsolutePath()
+          + ". Pass the path of a YAML job config, e.g. conf/examples/iris.yaml.");
+    } catch (IOException e) {
+      throw new ValidationException("--config: cannot read " + file + ": " + e.getMessage());
+    }
+    try {
+      return parse(text, overrides);
+    } catch (ValidationException e) {
+      throw e.withSource(file.toString());
+    }
+  }
+
+  /** Parses YAML text with overrides; used by {@link #load} and tests. */
+  public static JobConfig parse(String yaml, List<String> overrides) {
+    JsonNode root;
+    try {
+      root = YAML.readTree(yaml);
+    } catch (JsonProcessingException e) {
+      throw new ValidationException("not valid YAML: " + e.getOriginalMessage() + " at line "
+          + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ".");
+    }
+    if (root == null || root instanceof NullNode || root.isMissingNode()) {
+      root = JsonNodeFactory.instance.objectNode();
+    }
+    if (!root.isObject()) {
+      throw new ValidationException("the config must be a YAML mapping of sections (job, input, model, inputs,"
+          + " outputs, output); found " + root.getNodeType().name().toLowerCase() + ".");
+    }
+    Problems problems = new Problems();
+    for (String override : overrides == null ? List.<String>of() : overrides) {
+      try {
+        applyOverride((ObjectNode) root, override);
+      } catch (ValidationException e) {
+        problems.addAll(e);
+      }
+    }
+    problems.throwIfAny("");
+    try {
+      return YAML.treeToValue(root, JobConfig.class);
+    } catch (UnrecognizedPropertyException e) {
+      String path = path(e);
+      List<String> known = new ArrayList<>();
+      e.getKnownPropertyIds().forEach(k -> known.add(String.valueOf(k)));
+      known.sort(null);
+      throw new ValidationException(path + ": unknown key '" + e.getPropertyName() + "'; known keys here: " + known
+          + "." + Problems.didYouMean(e.getPropertyName(), known));
+    } catch (MismatchedInputException e) {
+      String what = e.getTargetType() == null ? "another type" : describe(e.getTargetType());
+      throw new ValidationException(path(e) + ": expected " + what + "; " + firstLine(e.getOriginalMessage()) + ".");
+    } catch (JsonProcessingException e) {
+      throw new ValidationException(path(e instanceof JsonMappingException m ? m : null) + ": "
+          + firstLine(e.getOriginalMessage()) + ".");
+    }
+  }
+
+  static void applyOverride(ObjectNode root, String override) {
+    int eq = override.indexOf('=');
+    if (eq <= 0) {
+      throw new ValidationException("--set " + override + ": expected key.path=value, e.g. --set model.batch_size=64.");
+    }
+    String path = override.substring(0, eq).trim();
+    String raw = override.substring(eq + 1);
+    JsonNode value;
+    try {
+      value = raw.isEmpty() ? TextNode.valueOf("") : YAML.readTree(raw);
+      if (value == null || value.isMissingNode()) {
+        value = TextNode.valueOf(raw);
+      }
+    } catch (JsonProcessingException e) {
+      value = TextNode.valueOf(raw);
+    }
+    List<String> segments = new ArrayList<>();
+    if (path.startsWith("spark.") && path.length() > "spark.".length()) {
+      segments.add("spark");
+      segments.add(path.substring("spark.".length()));
+      JsonNode spark = root.get("spark");
+      ObjectNode sparkNode = spark instanceof ObjectNode o ? o : root.putObject("spark");
+      sparkNode.set(segments.get(1), value);
+      return;
+    }
+    ObjectNode parent = root;
+    String[] parts = path.split("\\.");
+    for (int p = 0; p < parts.length; p++) {
+      Matcher m = SEGMENT.matcher(parts[p]);
+      if (!m.matches()) {
+        throw new ValidationException("--set " + path + ": cannot parse key segment '" + parts[p] + "'.");
+      }
+      String name = m.group(1);
+      List<Integer> indices = new ArrayList<>();
+      Matcher im = INDEX.matcher(m.group(2));
+      while (im.find()) {
+        indices.add(Integer.parseInt(im.group(1)));
+      }
+      boolean last = p == parts.length - 1;
+      if (indices.isEmpty()) {
+        if (last) {
+          parent.set(name, value);
+          return;
+        }
+        JsonNode child = parent.get(name);
+        parent = child instanceof ObjectNode o ? o : parent.putObject(name);
+        continue;
+      }
+      JsonNode arrayNode = parent.get(name);
+      if (!(arrayNode instanceof ArrayNode)) {
+        throw new ValidationException("--set " + path + ": '" + name + "' is not a list in the config; set the whole list,"
+            + " e.g. --set " + String.join(".", java.util.Arrays.copyOf(parts, p)) + (p > 0 ? "." : "") + name + "=[a,b].");
+      }
+      ArrayNode array = (ArrayNode) arrayNode;
+      for (int i = 0; i < indices.size(); i++) {
+        int idx = indices.get(i);
+        if (idx >= array.size()) {
+          throw new ValidationException("--set " + path + ": index " + idx + " is past the end of a list of "
+              + array.size() + " items.");
+        }
+        boolean lastIndex = i == indices.size() - 1;
+        if (last && lastIndex) {
+          array.set(idx, value);
+          return;
+        }
+        JsonNode next = array.get(idx);
+        if (lastIndex) {
+          if (!(next instanceof ObjectNode o)) {
+            throw new ValidationException("--set " + path + ": item " + idx + " of '" + name + "' is not a mapping.");
+          }
+          parent = o;
+        } else if (next instanceof ArrayNode a) {
+          array = a;
+        } else {
+          throw new ValidationException("--set " + path + ": item " + idx + " of '" + name + "' is not a list.");
+        }
+      }
+    }
+  }
+
+  /** @return the key path of a binding error, e.g. {@code inputs.features.columns[2]} */
+  static String path(JsonMappingException e) {
+    if (e == null) {
+      return "config";
+    }
+    StringBuilder sb = new StringBuilder();
+    for (JsonMappingException.Reference ref : e.getPath()) {
+      if (ref.getFieldName() != null) {
+        if (sb.length() > 0) {
+          sb.append('.');
+        }
+        sb.append(ref.getFieldName());
+      } else if (ref.getIndex() >= 0) {
+        sb.append('[').append(ref.getIndex()).append(']');
+      }
+    }
+    return sb.length() == 0 ? "config" : sb.toString();
+  }
+
+  private static String describe(Class<?> type) {
+    if (type == Integer.class || type == int.class || type == Long.class) {
+      return "a whole number";
+    } else if (type == Boolean.class || type == boolean.class) {
+      return "true or false";
+    } else if (type == String.class) {
+      return "a text value";
+    } else if (List.class.isAssignableFrom(type)) {
+      return "a list";
+    } else if (java.util.Map.class.isAssignableFrom(type) || type.isRecord()) {
+      return "a mapping of keys";
+    }
+    return type.getSimpleName();
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "invalid value";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+}

@@ -1,0 +1,70 @@
+package io.batchinfer.jobs;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The job config as bound from YAML (after {@code --set} overrides): the public contract documented
+ * in {@code conf/README.md}. Keys may gain siblings but never change name or meaning. Unknown keys
+ * are rejected when binding. Values are unvalidated here; {@link JobValidator} checks them.
+ */
+public record JobConfig(
+    Job job,
+    Map<String, Object> spark,
+    Input input,
+    Model model,
+    LinkedHashMap<String, InputSpec> inputs,
+    LinkedHashMap<String, OutputSpec> outputs,
+    List<String> passthrough,
+    Output output) {
+
+  public JobConfig {
+    job = job == null ? new Job(null) : job;
+    spark = spark == null ? Map.of() : spark;
+    input = input == null ? new Input(null, null, null) : input;
+    model = model == null ? new Model(null, null, null, null, null, null) : model;
+    inputs = inputs == null ? new LinkedHashMap<>() : inputs;
+    outputs = outputs == null ? new LinkedHashMap<>() : outputs;
+    passthrough = passthrough == null ? List.of() : passthrough;
+    output = output == null ? new Output(null, null, null, null) : output;
+  }
+
+  /** {@code job:} */
+  public record Job(String name) {}
+
+  /** {@code input:} the Parquet dataset to score. */
+  public record Input(String path, List<String> columns, String filter) {}
+
+  /** {@code model:} the ONNX model and how to run it. */
+  public record Model(
+      String path,
+      String sha256,
+      @JsonProperty("batch_size") Integer batchSize,
+      Integer threads,
+      String device,
+      String batching) {}
+
+  /** {@code inputs.<onnx input name>:} which columns feed a model input. */
+  public record InputSpec(List<String> columns, String column, String type) {}
+
+  /** {@code outputs.<onnx output name>:} what to write for a model output. */
+  public record OutputSpec(
+      String column,
+      String argmax,
+      Boolean softmax,
+      @JsonProperty("top_k") TopK topK,
+      List<String> labels,
+      @JsonProperty("label_column") String labelColumn) {}
+
+  /** {@code outputs.<name>.top_k:} */
+  public record TopK(Integer k, String indices, String scores) {}
+
+  /** {@code output:} where and how to write the scored Parquet. */
+  public record Output(
+      String path,
+      String mode,
+      @JsonProperty("partition_by") List<String> partitionBy,
+      String compression) {}
+}

@@ -1,0 +1,31 @@
+package io.batchinfer.jobs;
+
+import io.batchinfer.udfs.InferencePlan;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+
+/**
+ * A validated job, ready to run: the (projected, filtered) input, the engine plan, and how to
+ * write. Driver only; immutable.
+ */
+record JobPlan(
+    String name,
+    String inputPath,
+    Dataset<Row> input,
+    InferencePlan inference,
+    String outputPath,
+    SaveMode mode,
+    List<String> partitionBy,
+    String compression) {
+
+  /** @return the plan as {@code --dry-run} prints it */
+  String describe() {
+    return "job:      " + name + "\n"
+        + "input:    " + inputPath + " " + input.schema().simpleString() + "\n"
+        + inference.describe() + "\n"
+        + "write:    " + outputPath + " (mode " + mode.name().toLowerCase() + ", compression " + compression
+        + (partitionBy.isEmpty() ? "" : ", partition_by " + partitionBy) + ")";
+  }
+}

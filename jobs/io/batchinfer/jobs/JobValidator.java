@@ -1,0 +1,242 @@
+package io.batchinfer.jobs;
+
+import io.batchinfer.udfs.Batching;
+import io.batchinfer.udfs.BatchInference;
+import io.batchinfer.udfs.InferencePlan;
+import io.batchinfer.udfs.InputMapping;
+import io.batchinfer.udfs.OutputMapping;
+import io.batchinfer.udfs.Problems;
+import io.batchinfer.udfs.ValidationException;
+import io.batchinfer.udfs.session.Device;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.AnalysisException;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Driver only: turns a bound {@link JobConfig} into a {@link JobPlan}, checking every key, the
+ * input schema, the model signature and the output path before any task runs, and reporting all
+ * problems at once. Stateless.
+ */
+final class JobValidator {
+  private JobValidator() {}
+
+  static JobPlan validate(JobConfig cfg, SparkSession spark) {
+    Problems problems = new Problems();
+    String name = cfg.job().name() == null || cfg.job().name().isBlank() ? ConfigKeys.JOB_NAME_DEFAULT : cfg.job().name();
+
+    // Keys that need no data.
+    require(problems, cfg.input().path(), ConfigKeys.INPUT_PATH, "the Parquet dataset to score");
+    require(problems, cfg.model().path(), ConfigKeys.MODEL_PATH, "the .onnx model file");
+    require(problems, cfg.output().path(), ConfigKeys.OUTPUT_PATH, "where to write the scored Parquet");
+    if (cfg.inputs().isEmpty()) {
+      problems.add(ConfigKeys.INPUTS + ": missing; map each model input to columns, e.g. inputs: {features: {columns:"
+          + " [a, b]}}.");
+    }
+    if (cfg.outputs().isEmpty()) {
+      problems.add(ConfigKeys.OUTPUTS + ": missing; map at least one model output, e.g. outputs: {probabilities:"
+          + " {column: probs}}.");
+    }
+    Device device = parseEnum(problems, cfg.model().device(), ConfigKeys.DEVICE, ConfigKeys.DEVICE_DEFAULT,
+        Device::parse, List.of("cpu", "cuda", "auto"));
+    Batching batching = parseEnum(problems, cfg.model().batching(), ConfigKeys.BATCHING, ConfigKeys.BATCHING_DEFAULT,
+        Batching::parse, List.of("auto", "none"));
+    String modeName = cfg.output().mode() == null ? ConfigKeys.OUTPUT_MODE_DEFAULT : cfg.output().mode().trim().toLowerCase(Locale.ROOT);
+    SaveMode mode = switch (modeName) {
+      case "error" -> SaveMode.ErrorIfExists;
+      case "overwrite" -> SaveMode.Overwrite;
+      case "append" -> SaveMode.Append;
+      default -> {
+        problems.add(ConfigKeys.OUTPUT_MODE + ": unknown mode '" + cfg.output().mode() + "'; expected one of "
+            + ConfigKeys.OUTPUT_MODES + "." + Problems.didYouMean(cfg.output().mode(), ConfigKeys.OUTPUT_MODES));
+        yield SaveMode.ErrorIfExists;
+      }
+    };
+    String compression = cfg.output().compression() == null ? ConfigKeys.COMPRESSION_DEFAULT
+        : cfg.output().compression().trim().toLowerCase(Locale.ROOT);
+    if (!ConfigKeys.COMPRESSIONS.contains(compression)) {
+      problems.add(ConfigKeys.COMPRESSION + ": unknown codec '" + cfg.output().compression() + "'; expected one of "
+          + ConfigKeys.COMPRESSIONS + ".");
+    }
+    int batchSize = cfg.model().batchSize() == null ? ConfigKeys.BATCH_SIZE_DEFAULT : cfg.model().batchSize();
+    int threads = cfg.model().threads() == null ? ConfigKeys.THREADS_DEFAULT : cfg.model().threads();
+
+    // Input data.
+    Dataset<Row> input = null;
+    if (cfg.input().path() != null && !cfg.input().path().isBlank()) {
+      input = readInput(cfg, spark, problems);
+    }
+
+    // Model and mapping (the engine's checks).
+    InferencePlan inference = null;
+    if (input != null && cfg.model().path() != null && !cfg.inputs().isEmpty() && !cfg.outputs().isEmpty()) {
+      BatchInference.Builder builder = BatchInference.builder()
+          .modelPath(cfg.model().path(), cfg.model().sha256())
+          .batchSize(batchSize)
+          .threads(threads)
+          .device(device)
+          .batching(batching)
+          .passthrough(cfg.passthrough());
+      boolean mappingOk = true;
+      for (Map.Entry<String, JobConfig.InputSpec> e : cfg.inputs().entrySet()) {
+        JobConfig.InputSpec in = e.getValue();
+        if (in == null) {
+          problems.add(ConfigKeys.INPUTS + "." + e.getKey() + ": empty; set 'columns' or 'column'.");
+          mappingOk = false;
+          continue;
+        }
+        builder.input(e.getKey(), new InputMapping(in.columns(), in.column(), in.type()));
+      }
+      for (Map.Entry<String, JobConfig.OutputSpec> e : cfg.outputs().entrySet()) {
+        OutputMapping m = toMapping(ConfigKeys.OUTPUTS + "." + e.getKey(), e.getValue(), problems);
+        if (m == null) {
+          mappingOk = false;
+          continue;
+        }
+        builder.output(e.getKey(), m);
+      }
+      if (mappingOk) {
+        try {
+          inference = builder.plan(spark, input.schema());
+        } catch (ValidationException e) {
+          problems.addAll(e);
+        }
+      }
+    }
+
+    // Output.
+    List<String> partitionBy = cfg.output().partitionBy() == null ? List.of() : cfg.output().partitionBy();
+    if (inference != null) {
+      List<String> outCols = Arrays.asList(inference.outputSchema().fieldNames());
+      for (int i = 0; i < partitionBy.size(); i++) {
+        if (!outCols.contains(partitionBy.get(i))) {
+          problems.add(ConfigKeys.PARTITION_BY + "[" + i + "]: column '" + partitionBy.get(i) + "' is not in the output;"
+              + " output columns: " + outCols + ". Add it to passthrough or pick an output column."
+              + Problems.didYouMean(partitionBy.get(i), outCols));
+        }
+      }
+      if (partitionBy.size() == outCols.size() && !outCols.isEmpty()) {
+        problems.add(ConfigKeys.PARTITION_BY + ": cannot partition by every output column; keep at least one data column.");
+      }
+    }
+    if (cfg.output().path() != null && !cfg.output().path().isBlank() && mode == SaveMode.ErrorIfExists) {
+      checkOutputAbsent(cfg.output().path(), spark, problems);
+    }
+    problems.throwIfAny("");
+    return new JobPlan(name, cfg.input().path(), input, inference, cfg.output().path(), mode, partitionBy, compression);
+  }
+
+  private static Dataset<Row> readInput(JobConfig cfg, SparkSession spark, Problems problems) {
+    String path = cfg.input().path();
+    Dataset<Row> df;
+    try {
+      df = spark.read().parquet(path);
+    } catch (Exception e) {
+      String msg = e instanceof AnalysisException a ? a.getSimpleMessage() : String.valueOf(e.getMessage());
+      if (msg.contains("PATH_NOT_FOUND") || msg.contains("does not exist")) {
+        problems.add(ConfigKeys.INPUT_PATH + ": no data at " + path + " (path does not exist). Point it at a Parquet"
+            + " file or directory.");
+      } else if (msg.contains("UNABLE_TO_INFER_SCHEMA") || msg.contains("Unable to infer schema")) {
+        problems.add(ConfigKeys.INPUT_PATH + ": " + path + " holds no Parquet files (cannot infer a schema).");
+      } else {
+        problems.add(ConfigKeys.INPUT_PATH + ": cannot read Parquet at " + path + ": " + msg);
+      }
+      return null;
+    }
+    List<String> available = Arrays.asList(df.columns());
+    List<String> columns = cfg.input().columns();
+    if (columns != null && !columns.isEmpty()) {
+      boolean ok = true;
+      for (int i = 0; i < columns.size(); i++) {
+        if (!available.contains(columns.get(i))) {
+          problems.add(ConfigKeys.INPUT_COLUMNS + "[" + i + "]: column '" + columns.get(i) + "' not found in input;"
+              + " available: " + available + "." + Problems.didYouMean(columns.get(i), available));
+          ok = false;
+        }
+      }
+      if (!ok) {
+        return null;
+      }
+      df = df.selectExpr(columns.stream().map(c -> "`" + c.replace("`", "``") + "`").toArray(String[]::new));
+    }
+    String filter = cfg.input().filter();
+    if (filter != null && !filter.isBlank()) {
+      try {
+        df = df.filter(filter);
+      } catch (Exception e) {
+        String msg = e instanceof AnalysisException a ? a.getSimpleMessage() : e.getMessage();
+        problems.add(ConfigKeys.INPUT_FILTER + ": not a valid SQL condition on the input: "
+            + firstLine(msg) + ". Columns available: " + Arrays.asList(df.columns()) + ".");
+        return null;
+      }
+    }
+    return df;
+  }
+
+  private static void checkOutputAbsent(String path, SparkSession spark, Problems problems) {
+    try {
+      Path p = new Path(path);
+      FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (fs.exists(p)) {
+        problems.add(ConfigKeys.OUTPUT_PATH + ": " + fs.makeQualified(p) + " exists and output.mode is 'error'. Pass"
+            + " --set output.mode=overwrite (or append), or choose another path.");
+      }
+    } catch (IOException | IllegalArgumentException e) {
+      problems.add(ConfigKeys.OUTPUT_PATH + ": cannot check " + path + ": " + e.getMessage());
+    }
+  }
+
+  private static OutputMapping toMapping(String key, JobConfig.OutputSpec o, Problems problems) {
+    if (o == null) {
+      problems.add(key + ": empty; set 'column' (and optionally argmax, softmax, top_k, labels).");
+      return null;
+    }
+    OutputMapping m = new OutputMapping(o.column(), Boolean.TRUE.equals(o.softmax()), o.argmax(), null, o.labels(),
+        o.labelColumn());
+    if (o.topK() != null) {
+      if (o.topK().k() == null) {
+        problems.add(key + ".top_k.k: missing; how many top classes to keep, e.g. 3.");
+        return null;
+      }
+      m = m.withTopK(o.topK().k(), o.topK().indices(), o.topK().scores());
+    }
+    return m;
+  }
+
+  private static void require(Problems problems, String value, String key, String what) {
+    if (value == null || value.isBlank()) {
+      problems.add(key + ": missing; set it to " + what + " (or pass --set " + key + "=...).");
+    }
+  }
+
+  private interface Parser<T> {
+    T parse(String value);
+  }
+
+  private static <T> T parseEnum(Problems problems, String value, String key, String dflt, Parser<T> parser,
+      List<String> allowed) {
+    T parsed = parser.parse(value == null ? dflt : value);
+    if (parsed == null) {
+      problems.add(key + ": unknown value '" + value + "'; expected one of " + allowed + "."
+          + Problems.didYouMean(value, allowed));
+      return parser.parse(dflt);
+    }
+    return parsed;
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+}

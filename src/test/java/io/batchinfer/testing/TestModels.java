@@ -1,0 +1,245 @@
+package io.batchinfer.testing;
+
+import ai.onnx.proto.OnnxMl;
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import io.batchinfer.udfs.model.ElementType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Builds small ONNX models in memory from the ONNX protobuf schema ({@code ai.onnx.proto.OnnxMl},
+ * shipped in tribuo-util-onnx), so tests need no committed model files. Every model is IR version
+ * {@value #IR_VERSION}, default-domain opset {@value #OPSET}, which ONNX Runtime 1.29 loads.
+ *
+ * <p>Shapes are given as {@code long} dimensions: a fixed size is its value; {@code -1} is a
+ * symbolic (free) dimension named {@code batch} at position 0 and {@code d<i>} elsewhere; {@link
+ * #UNNAMED_DIM} is a free dimension with no name (ONNX Runtime reports it as free with an empty
+ * name, so messages print it as {@code ?}). Element types are ONNX {@code TensorProto.DataType}
+ * numbers ({@link #FLOAT}, {@link #INT64}, ..., or {@link #onnxType(ElementType)}).
+ *
+ * <p>Stateless; every method returns fresh bytes.
+ */
+public final class TestModels {
+  /** ONNX IR version of every model built here. */
+  public static final int IR_VERSION = 8;
+  /** Opset of the default ({@code ai.onnx}) domain. */
+  public static final int OPSET = 17;
+  /** A free dimension without a symbolic name. */
+  public static final long UNNAMED_DIM = -2;
+
+  public static final int FLOAT = DataType.FLOAT_VALUE;
+  public static final int DOUBLE = DataType.DOUBLE_VALUE;
+  public static final int FLOAT16 = DataType.FLOAT16_VALUE;
+  public static final int BFLOAT16 = DataType.BFLOAT16_VALUE;
+  public static final int INT8 = DataType.INT8_VALUE;
+  public static final int UINT8 = DataType.UINT8_VALUE;
+  public static final int INT16 = DataType.INT16_VALUE;
+  public static final int INT32 = DataType.INT32_VALUE;
+  public static final int INT64 = DataType.INT64_VALUE;
+  public static final int BOOL = DataType.BOOL_VALUE;
+  public static final int STRING = DataType.STRING_VALUE;
+
+  private TestModels() {}
+
+  /** @return the ONNX {@code TensorProto.DataType} number of an engine element type */
+  public static int onnxType(ElementType type) {
+    switch (type) {
+      case FLOAT32: return FLOAT;
+      case FLOAT64: return DOUBLE;
+      case FLOAT16: return FLOAT16;
+      case BFLOAT16: return BFLOAT16;
+      case INT8: return INT8;
+      case UINT8: return UINT8;
+      case INT16: return INT16;
+      case INT32: return INT32;
+      case INT64: return INT64;
+      case BOOL: return BOOL;
+      case STRING: return STRING;
+      default: throw new IllegalArgumentException("no ONNX type for " + type);
+    }
+  }
+
+  /** {@code out = Identity(in)}, both of element type {@code onnxElemType} and shape {@code dims}. */
+  public static byte[] identity(String in, String out, int onnxElemType, long... dims) {
+    return new Graph("identity")
+        .input(in, onnxElemType, dims)
+        .output(out, onnxElemType, dims)
+        .node("Identity", List.of(in), List.of(out), null)
+        .bytes();
+  }
+
+  /** {@code out = Cast(in, to=outType)}, both of shape {@code dims}. */
+  public static byte[] cast(String in, int inType, String out, int outType, long... dims) {
+    OnnxMl.AttributeProto to = OnnxMl.AttributeProto.newBuilder()
+        .setName("to").setType(OnnxMl.AttributeProto.AttributeType.INT).setI(outType).build();
+    return new Graph("cast")
+        .input(in, inType, dims)
+        .output(out, outType, dims)
+        .node("Cast", List.of(in), List.of(out), to)
+        .bytes();
+  }
+
+  /**
+   * A linear layer: {@code out = Gemm(in, W, b) = in · W + b}, input {@code [batch, n]} float32,
+   * output {@code [batch, k]} float32 (logits).
+   *
+   * @param weights {@code [n][k]}: row {@code i} holds the weights of input feature {@code i}
+   * @param bias {@code [k]}
+   */
+  public static byte[] linear(String in, String out, float[][] weights, float[] bias) {
+    return linearGraph(in, out, out, weights, bias).bytes();
+  }
+
+  /** {@link #linear} followed by {@code Softmax} over the last axis: {@code out} holds probabilities. */
+  public static byte[] linearSoftmax(String in, String out, float[][] weights, float[] bias) {
+    String logits = out + "_logits";
+    return linearGraph(in, logits, out, weights, bias)
+        .node("Softmax", List.of(logits), List.of(out), null)
+        .bytes();
+  }
+
+  private static Graph linearGraph(String in, String gemmOut, String out, float[][] weights, float[] bias) {
+    int n = weights.length;
+    int k = bias.length;
+    float[] w = new float[n * k];
+    for (int i = 0; i < n; i++) {
+      if (weights[i].length != k) {
+        throw new IllegalArgumentException("weights[" + i + "] has " + weights[i].length + " entries; expected " + k);
+      }
+      System.arraycopy(weights[i], 0, w, i * k, k);
+    }
+    return new Graph("linear")
+        .input(in, FLOAT, -1, n)
+        .output(out, FLOAT, -1, k)
+        .floatInitializer("W", new long[] {n, k}, w)
+        .floatInitializer("B", new long[] {k}, bias)
+        .node("Gemm", List.of(in, "W", "B"), List.of(gemmOut), null);
+  }
+
+  /**
+   * Two inputs, two outputs: {@code sum = a + b} and {@code product = a * b}, all {@code [batch, n]}
+   * float32.
+   */
+  public static byte[] addMul(String a, String b, String sum, String product, int n) {
+    return new Graph("add-mul")
+        .input(a, FLOAT, -1, n)
+        .input(b, FLOAT, -1, n)
+        .output(sum, FLOAT, -1, n)
+        .output(product, FLOAT, -1, n)
+        .node("Add", List.of(a, b), List.of(sum), null)
+        .node("Mul", List.of(a, b), List.of(product), null)
+        .bytes();
+  }
+
+  /** Identity over a fixed batch of one row: {@code [1, n]} float32 to {@code [1, n]} float32. */
+  public static byte[] fixedBatchOfOne(String in, String out, int n) {
+    return identity(in, out, FLOAT, 1, n);
+  }
+
+  /**
+   * No batch axis at all: {@code out = ReduceSum(in)} over an input of shape {@code [n]} float32,
+   * giving a scalar ({@code []} float32).
+   */
+  public static byte[] sumNoBatchAxis(String in, String out, int n) {
+    OnnxMl.AttributeProto keepdims = OnnxMl.AttributeProto.newBuilder()
+        .setName("keepdims").setType(OnnxMl.AttributeProto.AttributeType.INT).setI(0).build();
+    return new Graph("reduce-sum")
+        .input(in, FLOAT, n)
+        .output(out, FLOAT)
+        .node("ReduceSum", List.of(in), List.of(out), keepdims)
+        .bytes();
+  }
+
+  /** Writes {@code model} to {@code file} (creating parent folders) and returns {@code file}. */
+  public static Path write(byte[] model, Path file) {
+    try {
+      if (file.getParent() != null) {
+        Files.createDirectories(file.getParent());
+      }
+      return Files.write(file, model);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A graph under construction; each call adds one element. */
+  private static final class Graph {
+    private final OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder();
+    private int nodes;
+
+    Graph(String name) {
+      graph.setName("batchinfer-test-" + name);
+    }
+
+    Graph input(String name, int elemType, long... dims) {
+      graph.addInput(valueInfo(name, elemType, dims));
+      return this;
+    }
+
+    Graph output(String name, int elemType, long... dims) {
+      graph.addOutput(valueInfo(name, elemType, dims));
+      return this;
+    }
+
+    Graph floatInitializer(String name, long[] dims, float[] values) {
+      OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name).setDataType(FLOAT);
+      for (long d : dims) {
+        t.addDims(d);
+      }
+      for (float v : values) {
+        t.addFloatData(v);
+      }
+      graph.addInitializer(t);
+      return this;
+    }
+
+    Graph node(String op, List<String> inputs, List<String> outputs, OnnxMl.AttributeProto attribute) {
+      OnnxMl.NodeProto.Builder n = OnnxMl.NodeProto.newBuilder()
+          .setName(op.toLowerCase(java.util.Locale.ROOT) + "-" + nodes++)
+          .setOpType(op)
+          .addAllInput(inputs)
+          .addAllOutput(outputs);
+      if (attribute != null) {
+        n.addAttribute(attribute);
+      }
+      graph.addNode(n);
+      return this;
+    }
+
+    byte[] bytes() {
+      return OnnxMl.ModelProto.newBuilder()
+          .setIrVersion(IR_VERSION)
+          .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+          .setProducerName("batchinfer-tests")
+          .setDomain("io.batchinfer.testing")
+          .setModelVersion(1)
+          .setGraph(graph)
+          .build()
+          .toByteArray();
+    }
+
+    private static OnnxMl.ValueInfoProto valueInfo(String name, int elemType, long... dims) {
+      OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder();
+      for (int i = 0; i < dims.length; i++) {
+        OnnxMl.TensorShapeProto.Dimension.Builder d = OnnxMl.TensorShapeProto.Dimension.newBuilder();
+        if (dims[i] >= 0) {
+          d.setDimValue(dims[i]);
+        } else if (dims[i] == -1) {
+          d.setDimParam(i == 0 ? "batch" : "d" + i);
+        } else if (dims[i] != UNNAMED_DIM) {
+          throw new IllegalArgumentException("dimension " + i + " is " + dims[i]
+              + "; use a size >= 0, -1 (symbolic) or UNNAMED_DIM");
+        }
+        shape.addDim(d);
+      }
+      return OnnxMl.ValueInfoProto.newBuilder()
+          .setName(name)
+          .setType(OnnxMl.TypeProto.newBuilder()
+              .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder().setElemType(elemType).setShape(shape)))
+          .build();
+    }
+  }
+}
