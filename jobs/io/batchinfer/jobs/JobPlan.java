@@ -20,12 +20,22 @@ record JobPlan(
     List<String> partitionBy,
     String compression) {
 
+  /** @return the output mode as written in config */
+  String modeName() {
+    return switch (mode) {
+      case ErrorIfExists -> "error";
+      case Overwrite -> "overwrite";
+      case Append -> "append";
+      default -> mode.name().toLowerCase();
+    };
+  }
+
   /** @return the plan as {@code --dry-run} prints it */
   String describe() {
     return "job:      " + name + "\n"
         + "input:    " + inputPath + " " + input.schema().simpleString() + "\n"
         + inference.describe() + "\n"
-        + "write:    " + outputPath + " (mode " + mode.name().toLowerCase() + ", compression " + compression
+        + "write:    " + outputPath + " (mode " + modeName() + ", compression " + compression
         + (partitionBy.isEmpty() ? "" : ", partition_by " + partitionBy) + ")";
   }
 }
