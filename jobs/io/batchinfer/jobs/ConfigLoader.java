@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -96,7 +97,9 @@ public final class ConfigLoader {
           + "." + Problems.didYouMean(e.getPropertyName(), known));
     } catch (MismatchedInputException e) {
       String what = e.getTargetType() == null ? "another type" : describe(e.getTargetType());
-      throw new ValidationException(path(e) + ": expected " + what + "; " + firstLine(e.getOriginalMessage()) + ".");
+      String found = e instanceof InvalidFormatException f ? "found '" + f.getValue() + "'"
+          : firstLine(e.getOriginalMessage());
+      throw new ValidationException(path(e) + ": expected " + what + "; " + found + ".");
     } catch (JsonProcessingException e) {
       throw new ValidationException(path(e instanceof JsonMappingException m ? m : null) + ": "
           + firstLine(e.getOriginalMessage()) + ".");
@@ -110,14 +113,17 @@ public final class ConfigLoader {
     }
     String path = override.substring(0, eq).trim();
     String raw = override.substring(eq + 1);
-    JsonNode value;
-    try {
-      value = raw.isEmpty() ? TextNode.valueOf("") : YAML.readTree(raw);
-      if (value == null || value.isMissingNode()) {
-        value = TextNode.valueOf(raw);
+    // Scalars stay text (binding converts "64" to a number where the key wants one), so a sha256 of
+    // digits or "1e5..." is never read as a number; flow lists and mappings are parsed as YAML.
+    JsonNode value = TextNode.valueOf(raw);
+    String trimmed = raw.trim();
+    if (trimmed.startsWith("[") || trimmed.startsWith("{")) {
+      try {
+        value = YAML.readTree(trimmed);
+      } catch (JsonProcessingException e) {
+        throw new ValidationException("--set " + path + ": value '" + raw + "' is not a valid YAML list or mapping: "
+            + e.getOriginalMessage() + ".");
       }
-    } catch (JsonProcessingException e) {
-      value = TextNode.valueOf(raw);
     }
     List<String> segments = new ArrayList<>();
     if (path.startsWith("spark.") && path.length() > "spark.".length()) {

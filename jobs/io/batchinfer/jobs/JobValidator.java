@@ -66,6 +66,11 @@ final class JobValidator {
       problems.add(ConfigKeys.COMPRESSION + ": unknown codec '" + cfg.output().compression() + "'; expected one of "
           + ConfigKeys.COMPRESSIONS + ".");
     }
+    String sha = cfg.model().sha256();
+    if (sha != null && !sha.isBlank() && !sha.trim().matches("(?i)[0-9a-f]{64}")) {
+      problems.add(ConfigKeys.MODEL_SHA256 + ": expected 64 hex digits (sha256sum of the model file); found '" + sha
+          + "'. Quote it in YAML so it stays text.");
+    }
     int batchSize = cfg.model().batchSize() == null ? ConfigKeys.BATCH_SIZE_DEFAULT : cfg.model().batchSize();
     int threads = cfg.model().threads() == null ? ConfigKeys.THREADS_DEFAULT : cfg.model().threads();
 

@@ -43,9 +43,13 @@ public final class Problems {
 
   /**
    * Returns {@code " Did you mean 'x'?"} for the candidate closest to {@code name} (edit distance
-   * at most a third of the name's length, case-insensitive), or an empty string.
+   * at most 2, or a third of the name's length for long names, and less than the name's length;
+   * case-insensitive), or an empty string.
    */
   public static String didYouMean(String name, Collection<String> candidates) {
+    if (name == null) {
+      return "";
+    }
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     String lower = name.toLowerCase(Locale.ROOT);
@@ -56,7 +60,7 @@ public final class Problems {
         best = c;
       }
     }
-    if (best == null || bestDistance > Math.max(1, name.length() / 3)) {
+    if (best == null || bestDistance > Math.max(2, name.length() / 3) || bestDistance >= name.length()) {
       return "";
     }
     return " Did you mean '" + best + "'?";
