@@ -10,6 +10,7 @@ import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -548,16 +549,21 @@ class CodecRoundTripTest extends SparkTestBase {
     return sorted(spark.read().parquet(path));
   }
 
-  /** @return the rows ordered by {@code id}, each as a list with arrays as nested Java lists */
+  /**
+   * @return the rows ordered by {@code id} (first column), each as a list with arrays as nested
+   *     Java lists. Sorts on the driver: {@code orderBy} would evaluate the scored dataset twice
+   *     (range-partition sampling, then the sort), doubling the metrics.
+   */
   private static List<List<Object>> sorted(Dataset<Row> df) {
     List<List<Object>> out = new ArrayList<>();
-    for (Row r : df.orderBy("id").collectAsList()) {
+    for (Row r : df.collectAsList()) {
       List<Object> values = new ArrayList<>();
       for (int i = 0; i < r.size(); i++) {
         values.add(toJava(r.get(i)));
       }
       out.add(values);
     }
+    out.sort(Comparator.comparingInt(v -> (Integer) v.get(0)));
     return out;
   }
 

@@ -1,0 +1,62 @@
+package io.batchinfer.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.batchinfer.testing.Projects;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's first command, as a newcomer runs it: {@code submit-scripts/run-local.sh} with no
+ * argument, in a separate process whose environment lacks the ONNX Runtime and DJL switches (the
+ * script must set them). Runs after {@code package} (failsafe), so the script finds the jar built.
+ */
+class RunLocalScriptIT {
+  @Test
+  void defaultExampleRunsAndWritesEveryIrisRow() throws Exception {
+    Path root = Projects.root();
+    Path output = root.resolve("target/example-output/iris-predictions");
+    ProcessBuilder pb = new ProcessBuilder("bash", "submit-scripts/run-local.sh").directory(root.toFile())
+        .redirectErrorStream(true);
+    pb.environment().remove("ORT_DISABLE_TELEMETRY");
+    pb.environment().remove("DJL_OFFLINE");
+    pb.environment().remove("OPT_OUT_TRACKING");
+    Process p = pb.start();
+    String log;
+    boolean done = p.waitFor(5, TimeUnit.MINUTES);
+    log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!done) {
+      p.destroyForcibly();
+    }
+    assertThat(done).as("run-local.sh finished within 5 minutes").isTrue();
+    assertThat(p.exitValue()).as(log).isZero();
+    assertThat(log).contains("rows_in=150 rows_out=150");
+    assertThat(parquetRows(output)).isEqualTo(150);
+  }
+
+  /** Counts rows from the Parquet footers, independently of the job's own summary. */
+  private static long parquetRows(Path dir) throws IOException {
+    long rows = 0;
+    List<Path> files;
+    try (Stream<Path> s = Files.list(dir)) {
+      files = s.filter(f -> f.getFileName().toString().endsWith(".parquet")).toList();
+    }
+    assertThat(files).isNotEmpty();
+    for (Path f : files) {
+      try (ParquetFileReader r = ParquetFileReader.open(
+          HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(f.toUri()), new Configuration()))) {
+        rows += r.getRecordCount();
+      }
+    }
+    return rows;
+  }
+}
