@@ -116,8 +116,8 @@ public final class BatchInferenceJob implements Callable<Integer> {
     if (m.rowsIn() != m.rowsOut()) {
       throw new IllegalStateException("row accounting mismatch: " + m.rowsIn() + " rows in, " + m.rowsOut() + " out");
     }
-    return new RunSummary(plan.name(), m.rowsIn(), m.rowsOut(), m.batches(), m.sessionsCreated(), m.inferenceSeconds(),
-        wall, plan.outputPath(), spark.sparkContext().applicationId());
+    return new RunSummary(plan.name(), m.rowsIn(), m.rowsOut(), m.batches(), m.sessionsCreated(), m.textsTruncated(),
+        m.inferenceSeconds(), wall, plan.outputPath(), spark.sparkContext().applicationId());
   }
 
   /** @return the summary of the last successful run in this instance (tests) */

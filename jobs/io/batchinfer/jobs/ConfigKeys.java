@@ -22,7 +22,10 @@ final class ConfigKeys {
   static final String DEVICE_DEFAULT = "cpu";
   static final String BATCHING = "model.batching";
   static final String BATCHING_DEFAULT = "auto";
+  static final String LENGTH_WINDOW = "model.length_window";
   static final String INPUTS = "inputs";
+  static final String TEXT = "text";
+  static final int MAX_LENGTH_DEFAULT = io.batchinfer.udfs.TextInput.MAX_LENGTH_DEFAULT;
   static final String OUTPUTS = "outputs";
   static final String PASSTHROUGH = "passthrough";
   static final String OUTPUT_PATH = "output.path";

@@ -18,13 +18,14 @@ public record JobConfig(
     LinkedHashMap<String, InputSpec> inputs,
     LinkedHashMap<String, OutputSpec> outputs,
     List<String> passthrough,
-    Output output) {
+    Output output,
+    Text text) {
 
   public JobConfig {
     job = job == null ? new Job(null) : job;
     spark = spark == null ? Map.of() : spark;
     input = input == null ? new Input(null, null, null) : input;
-    model = model == null ? new Model(null, null, null, null, null, null) : model;
+    model = model == null ? new Model(null, null, null, null, null, null, null) : model;
     inputs = inputs == null ? new LinkedHashMap<>() : inputs;
     outputs = outputs == null ? new LinkedHashMap<>() : outputs;
     passthrough = passthrough == null ? List.of() : passthrough;
@@ -44,10 +45,21 @@ public record JobConfig(
       @JsonProperty("batch_size") Integer batchSize,
       Integer threads,
       String device,
-      String batching) {}
+      String batching,
+      @JsonProperty("length_window") Integer lengthWindow) {}
 
   /** {@code inputs.<onnx input name>:} which columns feed a model input. */
-  public record InputSpec(List<String> columns, String column, String type) {}
+  public record InputSpec(List<String> columns, String column, String type, Text text) {}
+
+  /**
+   * {@code text:} (top level: fills every token input of the model) or {@code inputs.<name>.text:}
+   * (one input): a string column tokenized with a HuggingFace tokenizer.json.
+   */
+  public record Text(
+      String column,
+      String tokenizer,
+      @JsonProperty("max_length") Integer maxLength,
+      String field) {}
 
   /** {@code outputs.<onnx output name>:} what to write for a model output. */
   public record OutputSpec(
@@ -56,7 +68,9 @@ public record JobConfig(
       Boolean softmax,
       @JsonProperty("top_k") TopK topK,
       List<String> labels,
-      @JsonProperty("label_column") String labelColumn) {}
+      @JsonProperty("label_column") String labelColumn,
+      String pooling,
+      Boolean normalize) {}
 
   /** {@code outputs.<name>.top_k:} */
   public record TopK(Integer k, String indices, String scores) {}

@@ -6,6 +6,8 @@ import io.batchinfer.udfs.InferencePlan;
 import io.batchinfer.udfs.InputMapping;
 import io.batchinfer.udfs.OutputMapping;
 import io.batchinfer.udfs.Problems;
+import io.batchinfer.udfs.TextInput;
+import io.batchinfer.udfs.codec.Pooling;
 import io.batchinfer.udfs.ValidationException;
 import io.batchinfer.udfs.session.Device;
 import java.io.IOException;
@@ -37,7 +39,7 @@ final class JobValidator {
     require(problems, cfg.input().path(), ConfigKeys.INPUT_PATH, "the Parquet dataset to score");
     require(problems, cfg.model().path(), ConfigKeys.MODEL_PATH, "the .onnx model file");
     require(problems, cfg.output().path(), ConfigKeys.OUTPUT_PATH, "where to write the scored Parquet");
-    if (cfg.inputs().isEmpty()) {
+    if (cfg.inputs().isEmpty() && cfg.text() == null) {
       problems.add(ConfigKeys.INPUTS + ": missing; map each model input to columns, e.g. inputs: {features: {columns:"
           + " [a, b]}}.");
     }
@@ -82,7 +84,8 @@ final class JobValidator {
 
     // Model and mapping (the engine's checks).
     InferencePlan inference = null;
-    if (input != null && cfg.model().path() != null && !cfg.inputs().isEmpty() && !cfg.outputs().isEmpty()) {
+    if (input != null && cfg.model().path() != null && (!cfg.inputs().isEmpty() || cfg.text() != null)
+        && !cfg.outputs().isEmpty()) {
       BatchInference.Builder builder = BatchInference.builder()
           .modelPath(cfg.model().path(), cfg.model().sha256())
           .batchSize(batchSize)
@@ -90,6 +93,12 @@ final class JobValidator {
           .device(device)
           .batching(batching)
           .passthrough(cfg.passthrough());
+      if (cfg.model().lengthWindow() != null) {
+        builder.lengthWindow(cfg.model().lengthWindow());
+      }
+      if (cfg.text() != null) {
+        builder.text(toText(cfg.text()));
+      }
       boolean mappingOk = true;
       for (Map.Entry<String, JobConfig.InputSpec> e : cfg.inputs().entrySet()) {
         JobConfig.InputSpec in = e.getValue();
@@ -98,7 +107,7 @@ final class JobValidator {
           mappingOk = false;
           continue;
         }
-        builder.input(e.getKey(), new InputMapping(in.columns(), in.column(), in.type()));
+        builder.input(e.getKey(), new InputMapping(in.columns(), in.column(), in.type(), toText(in.text())));
       }
       for (Map.Entry<String, JobConfig.OutputSpec> e : cfg.outputs().entrySet()) {
         OutputMapping m = toMapping(ConfigKeys.OUTPUTS + "." + e.getKey(), e.getValue(), problems);
@@ -204,8 +213,16 @@ final class JobValidator {
       problems.add(key + ": empty; set 'column' (and optionally argmax, softmax, top_k, labels).");
       return null;
     }
+    Pooling pooling = null;
+    if (o.pooling() != null) {
+      pooling = Pooling.parse(o.pooling());
+      if (pooling == null) {
+        problems.add(key + ".pooling: unknown pooling '" + o.pooling() + "'; expected one of [mean, cls, none].");
+        return null;
+      }
+    }
     OutputMapping m = new OutputMapping(o.column(), Boolean.TRUE.equals(o.softmax()), o.argmax(), null, o.labels(),
-        o.labelColumn());
+        o.labelColumn(), pooling, Boolean.TRUE.equals(o.normalize()));
     if (o.topK() != null) {
       if (o.topK().k() == null) {
         problems.add(key + ".top_k.k: missing; how many top classes to keep, e.g. 3.");
@@ -214,6 +231,14 @@ final class JobValidator {
       m = m.withTopK(o.topK().k(), o.topK().indices(), o.topK().scores());
     }
     return m;
+  }
+
+  private static TextInput toText(JobConfig.Text t) {
+    if (t == null) {
+      return null;
+    }
+    return new TextInput(t.column(), t.tokenizer(), t.maxLength() == null ? ConfigKeys.MAX_LENGTH_DEFAULT : t.maxLength(),
+        t.field());
   }
 
   private static void require(Problems problems, String value, String key, String what) {

@@ -10,20 +10,22 @@ import java.util.Locale;
  * @param rowsOut rows written
  * @param batches model runs
  * @param sessionsCreated ONNX Runtime sessions created by the job's tasks
+ * @param textsTruncated texts cut to their tokenizer's max_length
  * @param inferenceSeconds time inside ONNX Runtime, summed over tasks
  * @param wallSeconds wall time of scoring and writing
  * @param outputPath where the output went
  * @param appId the Spark application id
  */
 public record RunSummary(String job, long rowsIn, long rowsOut, long batches, long sessionsCreated,
-    double inferenceSeconds, double wallSeconds, String outputPath, String appId) {
+    long textsTruncated, double inferenceSeconds, double wallSeconds, String outputPath, String appId) {
 
   /** @return e.g. {@code batchinfer: job=iris status=ok rows_in=150 rows_out=150 ... output=...} */
   public String line() {
     return String.format(Locale.ROOT,
-        "batchinfer: job=%s status=ok rows_in=%d rows_out=%d batches=%d sessions_created=%d inference_s=%.3f"
+        "batchinfer: job=%s status=ok rows_in=%d rows_out=%d batches=%d sessions_created=%d texts_truncated=%d"
+            + " inference_s=%.3f"
             + " wall_s=%.3f rows_per_s=%.0f app_id=%s output=%s",
-        job, rowsIn, rowsOut, batches, sessionsCreated, inferenceSeconds, wallSeconds,
+        job, rowsIn, rowsOut, batches, sessionsCreated, textsTruncated, inferenceSeconds, wallSeconds,
         wallSeconds > 0 ? rowsOut / wallSeconds : 0.0, appId, outputPath);
   }
 }

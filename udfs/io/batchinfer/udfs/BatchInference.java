@@ -4,7 +4,6 @@ import io.batchinfer.udfs.model.ModelArtifact;
 import io.batchinfer.udfs.model.ModelLoader;
 import io.batchinfer.udfs.session.Device;
 import io.batchinfer.udfs.session.SessionOptionsSpec;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +36,8 @@ import org.apache.spark.sql.types.StructType;
 public final class BatchInference {
   /** Default {@code model.batch_size}. */
   public static final int BATCH_SIZE_DEFAULT = 256;
+  /** Default {@code model.length_window}: batches per length-aware window (text inputs only). */
+  public static final int LENGTH_WINDOW_DEFAULT = 8;
 
   private BatchInference() {}
 
@@ -50,13 +51,15 @@ public final class BatchInference {
     private ModelArtifact model;
     private String modelPath;
     private String modelSha256;
-    private final Map<String, InputMapping> inputs = new LinkedHashMap<>();
-    private final Map<String, OutputMapping> outputs = new LinkedHashMap<>();
-    private List<String> passthrough = List.of();
-    private int batchSize = BATCH_SIZE_DEFAULT;
+    final Map<String, InputMapping> inputs = new LinkedHashMap<>();
+    final Map<String, OutputMapping> outputs = new LinkedHashMap<>();
+    TextInput text;
+    List<String> passthrough = List.of();
+    int batchSize = BATCH_SIZE_DEFAULT;
+    int lengthWindow = LENGTH_WINDOW_DEFAULT;
     private int threads = 1;
     private Device device = Device.CPU;
-    private Batching batching = Batching.AUTO;
+    Batching batching = Batching.AUTO;
 
     private Builder() {}
 
@@ -87,6 +90,26 @@ public final class BatchInference {
     /** Requests the model output {@code onnxName} ({@code outputs.<onnxName>}). */
     public Builder output(String onnxName, OutputMapping mapping) {
       outputs.put(onnxName, Objects.requireNonNull(mapping, "mapping"));
+      return this;
+    }
+
+    /**
+     * Tokenizes a string column into every token input of the model ({@code input_ids},
+     * {@code attention_mask}, {@code token_type_ids} as it declares them) not mapped otherwise
+     * (the job config's top-level {@code text} block).
+     */
+    public Builder text(TextInput textInput) {
+      this.text = Objects.requireNonNull(textInput, "textInput");
+      return this;
+    }
+
+    /**
+     * Length-aware batching for text inputs ({@code model.length_window}): rows are read in windows
+     * of {@code batches} batches and sorted by token count into batches, to cut padding; output
+     * order is unchanged. 1 turns it off.
+     */
+    public Builder lengthWindow(int batches) {
+      this.lengthWindow = batches;
       return this;
     }
 
@@ -132,6 +155,10 @@ public final class BatchInference {
         problems.add("model.batch_size: must be a positive number of rows; found " + batchSize + ". Try "
             + BATCH_SIZE_DEFAULT + ".");
       }
+      if (lengthWindow < 1) {
+        problems.add("model.length_window: must be at least 1 (1 turns length-aware batching off); found "
+            + lengthWindow + ".");
+      }
       if (threads < 1) {
         problems.add("model.threads: must be at least 1; found " + threads + ".");
       }
@@ -154,8 +181,8 @@ public final class BatchInference {
       SessionOptionsSpec session = problems.isEmpty()
           ? new SessionOptionsSpec(threads, device, 0)
           : SessionOptionsSpec.DEFAULT;
-      return InferencePlanner.plan(artifact, new ArrayList<>(problems.list()), inputs, outputs, passthrough,
-          Math.max(batchSize, 1), session, batching, inputSchema);
+      return InferencePlanner.plan(artifact, problems, this, session, inputSchema,
+          spark.sparkContext().hadoopConfiguration());
     }
 
     /** Plans against {@code input}'s schema and applies the plan. */

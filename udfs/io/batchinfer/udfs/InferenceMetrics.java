@@ -18,6 +18,7 @@ public final class InferenceMetrics implements Serializable {
   final LongAccumulator batches;
   final LongAccumulator inferenceNanos;
   final LongAccumulator sessionsCreated;
+  final LongAccumulator textsTruncated;
 
   private InferenceMetrics(SparkContext sc) {
     rowsIn = sc.longAccumulator("batchinfer.rows_in");
@@ -25,6 +26,7 @@ public final class InferenceMetrics implements Serializable {
     batches = sc.longAccumulator("batchinfer.batches");
     inferenceNanos = sc.longAccumulator("batchinfer.inference_nanos");
     sessionsCreated = sc.longAccumulator("batchinfer.sessions_created");
+    textsTruncated = sc.longAccumulator("batchinfer.texts_truncated");
   }
 
   /** Registers fresh accumulators with {@code sc}. Driver only. */
@@ -50,6 +52,11 @@ public final class InferenceMetrics implements Serializable {
   /** @return total seconds inside {@code OrtSession.run}, summed over tasks */
   public double inferenceSeconds() {
     return inferenceNanos.value() / 1e9;
+  }
+
+  /** @return texts cut to max_length by a tokenizer */
+  public long textsTruncated() {
+    return textsTruncated.value();
   }
 
   /** @return ONNX Runtime sessions created by this job's tasks (at most one per executor JVM and model) */

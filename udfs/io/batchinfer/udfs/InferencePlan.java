@@ -2,6 +2,7 @@ package io.batchinfer.udfs;
 
 import io.batchinfer.udfs.codec.InputBinding;
 import io.batchinfer.udfs.codec.OutputBinding;
+import io.batchinfer.udfs.codec.TextBinding;
 import io.batchinfer.udfs.model.ModelArtifact;
 import io.batchinfer.udfs.model.ModelSignature;
 import java.util.Arrays;
@@ -98,6 +99,9 @@ public final class InferencePlan {
     sb.append("batching: ");
     if (spec.batched()) {
       sb.append("batches of ").append(spec.batchSize()).append(" rows (model inputs have a free batch dimension)");
+      if (!spec.texts().isEmpty() && spec.lengthWindow() > 1) {
+        sb.append("; length-aware: windows of ").append(spec.lengthWindow()).append(" batches sorted by token count");
+      }
     } else if (batching == Batching.NONE && batchable) {
       sb.append("one row per run (model.batching=none)");
     } else {
@@ -106,6 +110,9 @@ public final class InferencePlan {
     sb.append('\n');
     for (InputBinding b : spec.inputs()) {
       sb.append("input:    ").append(b.describe()).append('\n');
+    }
+    for (TextBinding t : spec.texts()) {
+      sb.append("input:    ").append(t.describe()).append('\n');
     }
     for (OutputBinding b : spec.outputs()) {
       sb.append("output:   ").append(b.describe()).append('\n');

@@ -5,24 +5,34 @@ import ai.onnxruntime.OrtSession;
 import io.batchinfer.udfs.codec.InputBinding;
 import io.batchinfer.udfs.codec.InputLayout;
 import io.batchinfer.udfs.codec.OutputBinding;
+import io.batchinfer.udfs.codec.Pooling;
 import io.batchinfer.udfs.codec.SourceKind;
+import io.batchinfer.udfs.codec.TextBinding;
 import io.batchinfer.udfs.model.ElementType;
 import io.batchinfer.udfs.model.ModelArtifact;
+import io.batchinfer.udfs.model.ModelLoader;
 import io.batchinfer.udfs.model.ModelSignature;
 import io.batchinfer.udfs.model.Shapes;
 import io.batchinfer.udfs.model.TensorSpec;
 import io.batchinfer.udfs.session.OrtRuntime;
 import io.batchinfer.udfs.session.SessionOptionsSpec;
+import io.batchinfer.udfs.text.TextTokenizer;
+import io.batchinfer.udfs.text.TokenField;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -30,14 +40,26 @@ import org.apache.spark.sql.types.StructType;
  * problem, and freezes the result into an {@link InferenceSpec}. Stateless.
  */
 final class InferencePlanner {
+  private static final Logger LOG = LoggerFactory.getLogger(InferencePlanner.class);
+
   private InferencePlanner() {}
 
-  static InferencePlan plan(ModelArtifact model, List<String> earlier, Map<String, InputMapping> inputs,
-      Map<String, OutputMapping> outputs, List<String> passthrough, int batchSize, SessionOptionsSpec session,
-      Batching batching, StructType schema) {
-    Problems problems = new Problems();
-    earlier.forEach(problems::add);
-    ModelSignature signature = inspect(model);
+  static InferencePlan plan(ModelArtifact model, Problems problems, BatchInference.Builder request,
+      SessionOptionsSpec session, StructType schema, Configuration hadoopConf) {
+    Map<String, InputMapping> inputs = request.inputs;
+    Map<String, OutputMapping> outputs = request.outputs;
+    List<String> passthrough = request.passthrough;
+    int batchSize = Math.max(request.batchSize, 1);
+    Batching batching = request.batching;
+    ModelSignature signature;
+    try {
+      signature = inspect(model);
+    } catch (ValidationException e) {
+      // Report settings problems found earlier (model.batch_size, ...) together with this one.
+      problems.addAll(e);
+      problems.throwIfAny("");
+      throw e;
+    }
     List<String> available = Arrays.asList(schema.fieldNames());
 
     // Inputs
@@ -48,13 +70,36 @@ final class InferencePlanner {
             + "; batchinfer feeds tensors only.");
       }
     }
-    for (TensorSpec in : signature.inputs().values()) {
-      if (!inputs.containsKey(in.name())) {
-        problems.add("inputs: model input '" + in.name() + "' (" + in.describe() + ") is not mapped; add inputs."
-            + in.name() + " with 'columns' or 'column'.");
+    // Text: explicit per-input text blocks, then the global block for the remaining token inputs.
+    Map<String, TextRef> textTargets = new LinkedHashMap<>();
+    for (Map.Entry<String, InputMapping> e : inputs.entrySet()) {
+      if (e.getValue().text() != null) {
+        textTargets.put(e.getKey(), new TextRef("inputs." + e.getKey() + ".text", e.getValue().text()));
       }
     }
+    if (request.text != null) {
+      for (TensorSpec in : signature.inputs().values()) {
+        if (!inputs.containsKey(in.name()) && TokenField.fromInputName(in.name()) != null) {
+          textTargets.put(in.name(), new TextRef("text", request.text));
+        }
+      }
+      if (textTargets.values().stream().noneMatch(t -> t.key().equals("text"))) {
+        problems.add("text: the model has no token input left to fill (input_ids, attention_mask, token_type_ids);"
+            + " model inputs: " + describeAll(signature.inputs()) + ". Map its inputs under 'inputs' instead.");
+      }
+    }
+    for (TensorSpec in : signature.inputs().values()) {
+      if (!inputs.containsKey(in.name()) && !textTargets.containsKey(in.name())) {
+        problems.add("inputs: model input '" + in.name() + "' (" + in.describe() + ") is not mapped; add inputs."
+            + in.name() + " with " + (in.type().isInteger() ? "'columns', 'column' or 'text'" : "'columns' or 'column'")
+            + ".");
+      }
+    }
+    List<TextBinding> textBindings = bindTexts(textTargets, signature, schema, hadoopConf, problems);
     for (Map.Entry<String, InputMapping> e : inputs.entrySet()) {
+      if (e.getValue().text() != null) {
+        continue;
+      }
       TensorSpec spec = signature.inputs().get(e.getKey());
       if (spec == null) {
         if (!signature.unsupported().containsKey(e.getKey())) {
@@ -68,9 +113,12 @@ final class InferencePlanner {
         inputBindings.add(b);
       }
     }
-    boolean allBatchAxis = !inputBindings.isEmpty() && inputBindings.stream().allMatch(InputBinding::batchAxis);
+    boolean anyInput = !inputBindings.isEmpty() || !textBindings.isEmpty();
+    boolean allBatchAxis = anyInput && inputBindings.stream().allMatch(InputBinding::batchAxis);
     boolean batchable = allBatchAxis && inputBindings.stream()
-        .allMatch(b -> signature.inputs().get(b.onnxName()).dim(0) < 0);
+        .allMatch(b -> signature.inputs().get(b.onnxName()).dim(0) < 0)
+        && textBindings.stream().flatMap(t -> t.targets().stream())
+            .allMatch(t -> signature.inputs().get(t.onnxName()).dim(0) < 0);
     boolean batched = batching == Batching.AUTO && batchable;
 
     // Passthrough
@@ -115,7 +163,7 @@ final class InferencePlanner {
         }
         continue;
       }
-      OutputBinding b = bindOutput(key, spec, e.getValue(), allBatchAxis || inputBindings.isEmpty(), problems);
+      OutputBinding b = bindOutput(key, spec, e.getValue(), allBatchAxis || !anyInput, !textBindings.isEmpty(), problems);
       if (b == null) {
         continue;
       }
@@ -130,7 +178,8 @@ final class InferencePlanner {
     }
     problems.throwIfAny("");
     InferenceSpec spec = new InferenceSpec(model.uri(), model.sha256(), session, batchSize, batched, inputBindings,
-        outputBindings, passOrdinals, passTypes, new StructType(fields.toArray(new StructField[0])));
+        outputBindings, passOrdinals, passTypes, new StructType(fields.toArray(new StructField[0])), textBindings,
+        request.lengthWindow);
     return new InferencePlan(model, signature, spec, schema, batching, batchable);
   }
 
@@ -141,7 +190,8 @@ final class InferencePlanner {
       return ModelSignature.of(session);
     } catch (OrtException e) {
       throw new ValidationException("model.path: " + model.uri() + " is not a valid ONNX model that ONNX Runtime can"
-          + " load: " + e.getMessage().strip() + ". Check that the file is a complete .onnx export.");
+          + " load: " + e.getMessage().strip().replaceAll("\\.+$", "") + ". Check that the file is a complete .onnx"
+          + " export.");
     }
   }
 
@@ -266,7 +316,8 @@ final class InferencePlanner {
     } else {
       problems.add(key + ": model input '" + spec.name() + "' expects " + spec.describe() + " but " + n + " scalar column"
           + (n == 1 ? " is" : "s are") + " mapped (" + String.join(", ", columns) + "), which make [batch, " + n
-          + "]. Map one array column with " + Math.max(rank - 1, 0) + " array levels instead.");
+          + "]. " + (rank <= 1 ? "Map one scalar column instead."
+              : "Map one array column with " + (rank - 1) + " array levels instead."));
       return null;
     }
     if (!checkBatchDim(key, spec, batchAxis, problems)) {
@@ -287,7 +338,7 @@ final class InferencePlanner {
   }
 
   private static OutputBinding bindOutput(String key, TensorSpec spec, OutputMapping m, boolean batchAxis,
-      Problems problems) {
+      boolean hasText, Problems problems) {
     boolean any = m.column() != null || m.argmax() != null || m.topK() != null || m.labels() != null;
     if (!any) {
       problems.add(key + ": nothing to write; set 'column', 'argmax', 'top_k' or 'labels'.");
@@ -299,7 +350,40 @@ final class InferencePlanner {
       return null;
     }
     long[] rowShape = batchAxis ? Shapes.dropFirst(spec.shape()) : spec.shape();
+    Pooling pooling = m.pooling() == null ? Pooling.NONE : m.pooling();
     boolean post = m.softmax() || m.argmax() != null || m.topK() != null || m.labels() != null;
+    if (pooling != Pooling.NONE || m.normalize()) {
+      if (post) {
+        problems.add(key + ": pooling/normalize produce an embedding; they cannot be combined with softmax, argmax,"
+            + " top_k or labels.");
+        return null;
+      }
+      if (m.column() == null) {
+        problems.add(key + ".column: missing; name the column for the " + (pooling != Pooling.NONE ? "pooled " : "")
+            + "vector.");
+        return null;
+      }
+      if (!spec.type().isFloatingPoint()) {
+        problems.add(key + ": pooling and normalize need floating-point values; model output '" + spec.name()
+            + "' is " + spec.describe() + ".");
+        return null;
+      }
+      if (pooling != Pooling.NONE && rowShape.length != 2) {
+        problems.add(key + ".pooling: needs token vectors [batch, tokens, hidden]; model output '" + spec.name()
+            + "' is " + spec.describe() + ". Remove pooling for outputs that are already one vector per row.");
+        return null;
+      }
+      if (pooling == Pooling.MEAN && !hasText) {
+        problems.add(key + ".pooling: mean pooling weighs tokens by the attention mask of a text input; map the"
+            + " model's token inputs with 'text', or use pooling: cls.");
+        return null;
+      }
+      if (pooling == Pooling.NONE && rowShape.length != 1) {
+        problems.add(key + ".normalize: needs one vector per row [batch, hidden]; model output '" + spec.name()
+            + "' is " + spec.describe() + ". Add pooling: mean or cls for token vectors.");
+        return null;
+      }
+    }
     if (post) {
       boolean numeric = spec.type() != ElementType.STRING && spec.type() != ElementType.BOOL;
       if (rowShape.length != 1 || !numeric) {
@@ -318,6 +402,8 @@ final class InferencePlanner {
     int k = 0;
     String indices = null;
     String scores = null;
+    // A binding without its top-k column names cannot describe its output fields: drop it.
+    boolean topKNamesMissing = false;
     if (m.topK() != null) {
       k = m.topK().k();
       indices = m.topK().indices();
@@ -328,9 +414,11 @@ final class InferencePlanner {
       }
       if (indices == null || indices.isBlank()) {
         problems.add(key + ".top_k.indices: missing; name the column for the top-k class indices.");
+        topKNamesMissing = true;
       }
       if (scores == null || scores.isBlank()) {
         problems.add(key + ".top_k.scores: missing; name the column for the top-k scores.");
+        topKNamesMissing = true;
       }
     }
     String labelColumn = null;
@@ -341,8 +429,118 @@ final class InferencePlanner {
       }
       labelColumn = m.labelColumn() != null ? m.labelColumn() : m.argmax() != null ? m.argmax() + "_label" : "label";
     }
+    if (topKNamesMissing) {
+      return null;
+    }
     return new OutputBinding(spec.name(), spec.type(), rowShape, batchAxis, m.column(), m.softmax(), m.argmax(),
-        m.labels(), labelColumn, Math.max(k, 0), indices, scores);
+        m.labels(), labelColumn, Math.max(k, 0), indices, scores, pooling, m.normalize());
+  }
+
+  private record TextRef(String key, TextInput text) {}
+
+  /** Groups text targets by (column, tokenizer, max_length): one tokenizer run per batch feeds all of a group's inputs. */
+  private static List<TextBinding> bindTexts(Map<String, TextRef> targets, ModelSignature signature, StructType schema,
+      Configuration hadoopConf, Problems problems) {
+    Map<TextInput, List<String>> groups = new LinkedHashMap<>();
+    Map<TextInput, String> keys = new LinkedHashMap<>();
+    for (Map.Entry<String, TextRef> e : targets.entrySet()) {
+      TextInput t = e.getValue().text();
+      TextInput groupKey = new TextInput(t.column(), t.tokenizer(), t.maxLength(), null);
+      groups.computeIfAbsent(groupKey, k -> new ArrayList<>()).add(e.getKey());
+      keys.putIfAbsent(groupKey, e.getValue().key());
+    }
+    List<String> available = Arrays.asList(schema.fieldNames());
+    List<TextBinding> bindings = new ArrayList<>();
+    for (Map.Entry<TextInput, List<String>> g : groups.entrySet()) {
+      TextInput t = g.getKey();
+      String key = keys.get(t);
+      boolean ok = true;
+      if (t.column() == null || t.column().isBlank()) {
+        problems.add(key + ".column: missing; name the string column to tokenize.");
+        ok = false;
+      } else if (!available.contains(t.column())) {
+        problems.add(key + ".column: column '" + t.column() + "' not found in input; available: " + available + "."
+            + Problems.didYouMean(t.column(), available));
+        ok = false;
+      } else if (!(schema.apply(t.column()).dataType() instanceof StringType)) {
+        problems.add(key + ".column: column '" + t.column() + "' is " + schema.apply(t.column()).dataType().simpleString()
+            + "; text inputs need a string column.");
+        ok = false;
+      }
+      List<TextBinding.Target> fed = new ArrayList<>();
+      long fixedSeq = -1;
+      for (String name : g.getValue()) {
+        TensorSpec spec = signature.inputs().get(name);
+        String inputKey = targets.get(name).key();
+        if (spec == null) {
+          if (!signature.unsupported().containsKey(name)) {
+            problems.add("inputs." + name + ": the model has no input '" + name + "'; model inputs: "
+                + describeAll(signature.inputs()) + "." + Problems.didYouMean(name, signature.inputs().keySet()));
+          }
+          ok = false;
+          continue;
+        }
+        TextInput own = targets.get(name).text();
+        TokenField field = own.field() == null ? TokenField.fromInputName(name) : TokenField.parse(own.field());
+        if (field == null) {
+          problems.add(inputKey + ".field: " + (own.field() == null
+              ? "cannot tell which tokenizer output model input '" + name + "' takes from its name"
+              : "unknown field '" + own.field() + "'") + "; set field to one of [input_ids, attention_mask, token_type_ids].");
+          ok = false;
+          continue;
+        }
+        if (spec.type() != ElementType.INT64 && spec.type() != ElementType.INT32) {
+          problems.add(inputKey + ": model input '" + name + "' is " + spec.describe() + "; token inputs must be int64"
+              + " or int32 [batch, sequence].");
+          ok = false;
+          continue;
+        }
+        if (spec.rank() != 2 || spec.dim(0) > 1) {
+          problems.add(inputKey + ": model input '" + name + "' expects " + spec.describe() + "; token inputs must be"
+              + " [batch, sequence] with a free batch dimension or a batch of 1.");
+          ok = false;
+          continue;
+        }
+        if (spec.dim(1) > 0) {
+          if (t.maxLength() > spec.dim(1)) {
+            problems.add(key + ".max_length: " + t.maxLength() + " is longer than model input '" + name
+                + "' allows (" + spec.describe() + "); set max_length to at most " + spec.dim(1) + ".");
+            ok = false;
+          }
+          fixedSeq = spec.dim(1);
+        }
+        fed.add(new TextBinding.Target(name, field, spec.type()));
+      }
+      if (t.maxLength() < 1) {
+        problems.add(key + ".max_length: must be a positive number of tokens; found " + t.maxLength() + ".");
+        ok = false;
+      }
+      if (t.tokenizer() == null || t.tokenizer().isBlank()) {
+        problems.add(key + ".tokenizer: missing; set it to the model's tokenizer.json.");
+        continue;
+      }
+      ModelLoader.Loaded json;
+      try {
+        json = ModelLoader.read(t.tokenizer(), hadoopConf, key + ".tokenizer", "tokenizer", "a tokenizer.json file");
+      } catch (ValidationException e) {
+        problems.addAll(e);
+        continue;
+      }
+      if (ok) {
+        try (TextTokenizer check = TextTokenizer.fromBytes(json.bytes(), t.maxLength())) {
+          LOG.info("tokenizer {} loaded: max_length {}, {} special tokens", json.uri(), t.maxLength(),
+              check.specialTokenCount());
+        } catch (RuntimeException e) {
+          problems.add(key + ".tokenizer: " + json.uri() + " is not a usable HuggingFace tokenizer.json: "
+              + e.getMessage());
+          continue;
+        }
+        int ordinal = schema.fieldIndex(t.column());
+        bindings.add(new TextBinding(t.column(), ordinal, json.uri(), ModelLoader.sha256(json.bytes()), json.bytes(),
+            t.maxLength(), fed, fixedSeq));
+      }
+    }
+    return bindings;
   }
 
   private static String describeAll(Map<String, TensorSpec> specs) {

@@ -2,6 +2,7 @@ package io.batchinfer.udfs;
 
 import io.batchinfer.udfs.codec.InputBinding;
 import io.batchinfer.udfs.codec.OutputBinding;
+import io.batchinfer.udfs.codec.TextBinding;
 import io.batchinfer.udfs.session.SessionOptionsSpec;
 import java.io.Serializable;
 import java.util.List;
@@ -23,6 +24,9 @@ import org.apache.spark.sql.types.StructType;
  * @param passthroughOrdinals input ordinals copied to the output, in order
  * @param passthroughTypes their types
  * @param outputSchema passthrough fields, then each output binding's fields
+ * @param texts tokenized text inputs (each may feed several model inputs)
+ * @param lengthWindow batches per length-aware window: rows of a window are sorted by token count
+ *     into batches to cut padding, then emitted in input order; 1 turns this off
  */
 public record InferenceSpec(
     String modelUri,
@@ -34,10 +38,13 @@ public record InferenceSpec(
     List<OutputBinding> outputs,
     int[] passthroughOrdinals,
     DataType[] passthroughTypes,
-    StructType outputSchema)
+    StructType outputSchema,
+    List<TextBinding> texts,
+    int lengthWindow)
     implements Serializable {
 
   public InferenceSpec {
+    texts = List.copyOf(texts);
     inputs = List.copyOf(inputs);
     outputs = List.copyOf(outputs);
   }

@@ -1,5 +1,6 @@
 package io.batchinfer.udfs;
 
+import io.batchinfer.udfs.codec.Pooling;
 import java.util.List;
 
 /**
@@ -12,8 +13,11 @@ import java.util.List;
  * @param topK top-k indices and scores, or null
  * @param labels index-to-label list, or null; the label of the argmax goes to {@code labelColumn}
  * @param labelColumn column for the label; defaults to {@code <argmax>_label} (or {@code label})
+ * @param pooling pooling of token vectors {@code [batch, tokens, hidden]} into one vector per row, or null
+ * @param normalize L2-normalize the written vector
  */
-public record OutputMapping(String column, boolean softmax, String argmax, TopK topK, List<String> labels, String labelColumn) {
+public record OutputMapping(String column, boolean softmax, String argmax, TopK topK, List<String> labels,
+    String labelColumn, Pooling pooling, boolean normalize) {
   public OutputMapping {
     labels = labels == null ? null : List.copyOf(labels);
   }
@@ -29,31 +33,42 @@ public record OutputMapping(String column, boolean softmax, String argmax, TopK 
 
   /** @return a mapping writing the output's values to {@code column} */
   public static OutputMapping toColumn(String column) {
-    return new OutputMapping(column, false, null, null, null, null);
+    return new OutputMapping(column, false, null, null, null, null, null, false);
   }
 
   /** @return a mapping that writes no raw values (add argmax, top-k or labels) */
   public static OutputMapping none() {
-    return new OutputMapping(null, false, null, null, null, null);
+    return new OutputMapping(null, false, null, null, null, null, null, false);
   }
 
   /** @return this mapping with softmax on */
   public OutputMapping withSoftmax() {
-    return new OutputMapping(column, true, argmax, topK, labels, labelColumn);
+    return new OutputMapping(column, true, argmax, topK, labels, labelColumn, pooling, normalize);
   }
 
   /** @return this mapping writing the argmax index to {@code argmaxColumn} */
   public OutputMapping withArgmax(String argmaxColumn) {
-    return new OutputMapping(column, softmax, argmaxColumn, topK, labels, labelColumn);
+    return new OutputMapping(column, softmax, argmaxColumn, topK, labels, labelColumn, pooling, normalize);
   }
 
   /** @return this mapping writing the top {@code k} indices and scores */
   public OutputMapping withTopK(int k, String indicesColumn, String scoresColumn) {
-    return new OutputMapping(column, softmax, argmax, new TopK(k, indicesColumn, scoresColumn), labels, labelColumn);
+    return new OutputMapping(column, softmax, argmax, new TopK(k, indicesColumn, scoresColumn), labels, labelColumn, pooling,
+        normalize);
+  }
+
+  /** @return this mapping pooling token vectors into one vector per row */
+  public OutputMapping withPooling(Pooling mode) {
+    return new OutputMapping(column, softmax, argmax, topK, labels, labelColumn, mode, normalize);
+  }
+
+  /** @return this mapping L2-normalizing the written vector */
+  public OutputMapping withNormalize() {
+    return new OutputMapping(column, softmax, argmax, topK, labels, labelColumn, pooling, true);
   }
 
   /** @return this mapping writing the label of the argmax to {@code labelColumn} (null: the default name) */
   public OutputMapping withLabels(List<String> labelList, String labelColumnName) {
-    return new OutputMapping(column, softmax, argmax, topK, labelList, labelColumnName);
+    return new OutputMapping(column, softmax, argmax, topK, labelList, labelColumnName, pooling, normalize);
   }
 }

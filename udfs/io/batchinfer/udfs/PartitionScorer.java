@@ -4,13 +4,16 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import io.batchinfer.udfs.codec.InputBinding;
 import io.batchinfer.udfs.codec.InputEncoder;
 import io.batchinfer.udfs.codec.OutputBinding;
 import io.batchinfer.udfs.codec.OutputDecoder;
 import io.batchinfer.udfs.codec.RowProblem;
+import io.batchinfer.udfs.codec.TextBinding;
+import io.batchinfer.udfs.codec.TextEncoder;
 import io.batchinfer.udfs.model.ModelArtifact;
 import io.batchinfer.udfs.session.SessionCache;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -27,9 +30,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Executor side: the lazy iterator over one partition's scored rows. Pulls at most {@code
- * batch_size} input rows (copied, since Spark reuses row objects), encodes them, runs the shared
- * session, decodes, and hands out the output rows before pulling more: memory is O(batch), never
+ * Executor side: the lazy iterator over one partition's scored rows.
+ *
+ * <p>Pulls a window of input rows (one batch, or {@code lengthWindow} batches when length-aware
+ * batching is on), copying them since Spark reuses row objects. The window is cut into batches of
+ * at most {@code batch_size} rows (sorted by token count when length-aware, to cut padding); each
+ * batch is encoded, run on the shared session and decoded into its rows' slots; then the window's
+ * rows are handed out in input order before more input is pulled. Memory is O(window), never
  * O(partition). Tensors and results are closed per batch; the session belongs to {@link
  * SessionCache}. Not thread-safe (one per task).
  */
@@ -40,16 +47,19 @@ final class PartitionScorer implements Iterator<InternalRow> {
   private final InferenceSpec spec;
   private final InferenceMetrics metrics;
   private final OrtSession session;
-  private final List<InputEncoder> encoders;
+  private final List<InputEncoder> encoders = new ArrayList<>();
+  private final TextEncoder lengthKey;
+  private final TextEncoder poolingText;
   private final OutputDecoder[] decoders;
   private final int[] decoderOffsets;
   private final Set<String> requestedOutputs = new HashSet<>();
   private final int partition;
-  private final int capacity;
-  private final InternalRow[] batch;
+  private final int batchSize;
+  private final InternalRow[] window;
   private final Object[][] values;
+  private final int[] tokenCounts;
 
-  private int batchRows;
+  private int windowRows;
   private int emitted;
   private long consumed;
 
@@ -64,8 +74,22 @@ final class PartitionScorer implements Iterator<InternalRow> {
       metrics.sessionsCreated.add(1);
     }
     this.session = lease.session();
-    this.capacity = spec.batched() ? spec.batchSize() : 1;
-    this.encoders = spec.inputs().stream().map(b -> b.newEncoder(capacity)).toList();
+    this.batchSize = spec.batched() ? spec.batchSize() : 1;
+    spec.inputs().forEach(b -> encoders.add(b.newEncoder(batchSize)));
+    TextEncoder firstText = null;
+    for (TextBinding t : spec.texts()) {
+      TextEncoder e = (TextEncoder) t.newEncoder(batchSize);
+      encoders.add(e);
+      firstText = firstText == null ? e : firstText;
+    }
+    this.poolingText = firstText;
+    int windowSize = batchSize;
+    if (firstText != null && spec.lengthWindow() > 1 && batchSize > 1) {
+      windowSize = Math.multiplyExact(batchSize, spec.lengthWindow());
+      this.lengthKey = firstText;
+    } else {
+      this.lengthKey = null;
+    }
     List<OutputBinding> outputs = spec.outputs();
     this.decoders = new OutputDecoder[outputs.size()];
     this.decoderOffsets = new int[outputs.size()];
@@ -76,13 +100,14 @@ final class PartitionScorer implements Iterator<InternalRow> {
       offset += decoders[i].width();
       requestedOutputs.add(outputs.get(i).onnxName());
     }
-    this.batch = new InternalRow[capacity];
-    this.values = new Object[capacity][];
+    this.window = new InternalRow[windowSize];
+    this.values = new Object[windowSize][];
+    this.tokenCounts = lengthKey == null ? null : new int[windowSize];
   }
 
   @Override
   public boolean hasNext() {
-    if (emitted < batchRows) {
+    if (emitted < windowRows) {
       return true;
     }
     return fillAndScore();
@@ -95,51 +120,74 @@ final class PartitionScorer implements Iterator<InternalRow> {
     }
     InternalRow row = new GenericInternalRow(values[emitted]);
     values[emitted] = null;
-    batch[emitted] = null;
+    window[emitted] = null;
     emitted++;
     return row;
   }
 
   private boolean fillAndScore() {
-    batchRows = 0;
+    windowRows = 0;
     emitted = 0;
-    for (InputEncoder e : encoders) {
-      e.reset();
+    long windowStart = consumed;
+    while (windowRows < window.length && input.hasNext()) {
+      window[windowRows++] = input.next().copy();
     }
-    while (batchRows < capacity && input.hasNext()) {
-      InternalRow row = input.next().copy();
-      for (InputEncoder e : encoders) {
-        RowProblem problem = e.append(row);
-        if (problem != null) {
-          throw reject(row, consumed, problem);
-        }
-      }
-      batch[batchRows++] = row;
-      consumed++;
-    }
-    if (batchRows == 0) {
+    if (windowRows == 0) {
       return false;
     }
-    metrics.rowsIn.add(batchRows);
-    score();
-    metrics.rowsOut.add(batchRows);
+    consumed += windowRows;
+    metrics.rowsIn.add(windowRows);
+    int[] order = order();
+    for (int start = 0; start < windowRows; start += batchSize) {
+      int[] batch = Arrays.copyOfRange(order, start, Math.min(start + batchSize, windowRows));
+      scoreBatch(batch, windowStart);
+    }
+    metrics.rowsOut.add(windowRows);
     return true;
   }
 
-  private void score() {
+  /** @return window positions in the order to batch them: by token count when length-aware (stable), else as read */
+  private int[] order() {
+    if (lengthKey == null || windowRows <= batchSize) {
+      int[] identity = new int[windowRows];
+      Arrays.setAll(identity, i -> i);
+      return identity;
+    }
+    for (int i = 0; i < windowRows; i++) {
+      tokenCounts[i] = lengthKey.tokenCount(window[i]);
+    }
+    return java.util.stream.IntStream.range(0, windowRows).boxed()
+        .sorted((a, b) -> Integer.compare(tokenCounts[a], tokenCounts[b]))
+        .mapToInt(Integer::intValue).toArray();
+  }
+
+  private void scoreBatch(int[] rows, long windowStart) {
+    for (InputEncoder e : encoders) {
+      e.reset();
+    }
     int width = spec.outputSchema().size();
     int[] pass = spec.passthroughOrdinals();
-    for (int r = 0; r < batchRows; r++) {
+    for (int r : rows) {
+      InternalRow row = window[r];
+      for (InputEncoder e : encoders) {
+        RowProblem problem = e.append(row);
+        if (problem != null) {
+          throw reject(row, windowStart + r, problem);
+        }
+      }
       Object[] v = new Object[width];
       for (int p = 0; p < pass.length; p++) {
-        v[p] = batch[r].isNullAt(pass[p]) ? null : batch[r].get(pass[p], spec.passthroughTypes()[p]);
+        v[p] = row.isNullAt(pass[p]) ? null : row.get(pass[p], spec.passthroughTypes()[p]);
       }
       values[r] = v;
     }
     Map<String, OnnxTensor> feeds = new HashMap<>();
     try {
       for (InputEncoder e : encoders) {
-        feeds.putAll(e.tensors(batchRows));
+        feeds.putAll(e.tensors(rows.length));
+      }
+      if (poolingText != null) {
+        metrics.textsTruncated.add(poolingText.truncatedRows());
       }
       long start = System.nanoTime();
       try (OrtSession.Result result = session.run(feeds, requestedOutputs)) {
@@ -151,15 +199,15 @@ final class PartitionScorer implements Iterator<InternalRow> {
           if (value.isEmpty()) {
             throw new IllegalStateException("ONNX Runtime returned no value for requested output '" + name + "'");
           }
-          decoders[i].decode(value.get(), batchRows, values, 0, decoderOffsets[i]);
+          decoders[i].decode(value.get(), rows.length, values, rows, decoderOffsets[i], poolingText);
         }
       }
       if (LOG.isDebugEnabled()) {
-        LOG.debug("partition {}: scored rows [{}, {})", partition, consumed - batchRows, consumed);
+        LOG.debug("partition {}: scored {} rows of window starting at row {}", partition, rows.length, windowStart);
       }
     } catch (OrtException | RuntimeException e) {
       throw new InferenceRunException("model " + spec.modelUri() + " (sha256 " + spec.shortSha() + ") failed on partition "
-          + partition + ", rows [" + (consumed - batchRows) + ", " + consumed + "): " + e.getMessage(), e);
+          + partition + ", " + rows.length + " rows of the window starting at row " + windowStart + ": " + e.getMessage(), e);
     } finally {
       for (OnnxTensor t : feeds.values()) {
         t.close();

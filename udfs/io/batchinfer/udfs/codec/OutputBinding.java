@@ -26,6 +26,8 @@ import org.apache.spark.sql.types.StructField;
  * @param topK how many top entries to keep, 0 for none
  * @param topKIndices the column for the top-k indices (when topK > 0)
  * @param topKScores the column for the top-k scores (when topK > 0)
+ * @param pooling pooling over the token axis ({@code [batch, tokens, hidden]} to {@code [hidden]})
+ * @param normalize L2-normalize the (pooled) vector
  */
 public record OutputBinding(
     String onnxName,
@@ -39,11 +41,27 @@ public record OutputBinding(
     String labelColumn,
     int topK,
     String topKIndices,
-    String topKScores)
+    String topKScores,
+    Pooling pooling,
+    boolean normalize)
     implements Serializable {
 
   public OutputBinding {
     labels = labels == null ? null : List.copyOf(labels);
+    pooling = pooling == null ? Pooling.NONE : pooling;
+  }
+
+  /** @return the per-row shape written to {@link #column}: pooling drops the token axis */
+  public long[] writtenShape() {
+    if (pooling == Pooling.NONE) {
+      return rowShape.clone();
+    }
+    return new long[] {rowShape[rowShape.length - 1]};
+  }
+
+  /** @return true when the written vector is computed (softmax, pooling, normalize) rather than copied */
+  public boolean transformsValues() {
+    return softmax || pooling != Pooling.NONE || normalize;
   }
 
   /** @return true when post-processing over the class axis (softmax, argmax, top-k, labels) is asked for */
@@ -54,10 +72,10 @@ public record OutputBinding(
   /** @return the Spark type of {@link #column}: the element type nested once per axis */
   public DataType valueType() {
     DataType t = type.sparkType();
-    if (softmax && type != ElementType.FLOAT64) {
-      t = DataTypes.FloatType;
+    if (transformsValues()) {
+      t = type == ElementType.FLOAT64 ? DataTypes.DoubleType : DataTypes.FloatType;
     }
-    for (int i = 0; i < rowShape.length; i++) {
+    for (int i = 0; i < writtenShape().length; i++) {
       t = DataTypes.createArrayType(t, false);
     }
     return t;
@@ -93,7 +111,8 @@ public record OutputBinding(
     StringBuilder sb = new StringBuilder(onnxName).append(' ').append(Shapes.format(full)).append(' ').append(type).append(" ->");
     String sep = " ";
     if (column != null) {
-      sb.append(sep).append(column).append(softmax ? " (softmax)" : "");
+      sb.append(sep).append(column).append(softmax ? " (softmax)" : "")
+          .append(pooling != Pooling.NONE ? " (" + pooling + " pooling)" : "").append(normalize ? " (L2-normalized)" : "");
       sep = ", ";
     }
     if (argmax != null) {

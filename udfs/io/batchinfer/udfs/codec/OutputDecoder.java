@@ -35,12 +35,14 @@ public final class OutputDecoder {
   }
 
   /**
-   * Decodes {@code rows} rows of {@code value} into {@code out[firstRow + r][offset ...]}.
+   * Decodes {@code rows} rows of {@code value} into {@code out[rowIndex[r]][offset ...]}.
    *
+   * @param text the text encoder of this batch, whose attention mask mean pooling uses; null without text inputs
    * @throws OutputShapeException when the tensor's shape contradicts the model's metadata or the
    *     row count (a model bug or a mapping the model does not honour)
    */
-  public void decode(OnnxValue value, int rows, Object[][] out, int firstRow, int offset) throws OrtException {
+  public void decode(OnnxValue value, int rows, Object[][] out, int[] rowIndex, int offset, TextEncoder text)
+      throws OrtException {
     if (!(value instanceof OnnxTensor tensor)) {
       throw new OutputShapeException("model output '" + binding.onnxName() + "' is " + value.getInfo() + ", not a tensor");
     }
@@ -63,8 +65,77 @@ public final class OutputDecoder {
     int perRow = Math.toIntExact(Shapes.elementCount(rowShape));
     Object flat = readFlat(tensor);
     for (int r = 0; r < rows; r++) {
-      decodeRow(flat, r * perRow, perRow, rowShape, out[firstRow + r], offset);
+      Object[] row = out[rowIndex[r]];
+      if (binding.pooling() != Pooling.NONE || binding.normalize()) {
+        row[offset] = vector(flat, r, perRow, rowShape, text);
+      } else {
+        decodeRow(flat, r * perRow, perRow, rowShape, row, offset);
+      }
     }
+  }
+
+  /** Pools {@code [tokens, hidden]} to {@code [hidden]} (mean over unmasked tokens, or the first) and/or L2-normalizes. */
+  private Object vector(Object flat, int r, int perRow, long[] rowShape, TextEncoder text) {
+    int start = r * perRow;
+    double[] v;
+    if (binding.pooling() == Pooling.NONE) {
+      v = toDoubles(flat, start, perRow);
+    } else {
+      int tokens = (int) rowShape[0];
+      int hidden = (int) rowShape[1];
+      v = new double[hidden];
+      if (binding.pooling() == Pooling.CLS) {
+        for (int h = 0; h < hidden; h++) {
+          v[h] = number(flat, start + h);
+        }
+      } else {
+        if (text == null || text.seqLen() != tokens) {
+          throw new OutputShapeException("model output '" + binding.onnxName() + "' has " + tokens + " tokens per row"
+              + " but the text input has " + (text == null ? "no" : String.valueOf(text.seqLen())) + "; mean pooling"
+              + " needs the attention mask of the same tokens");
+        }
+        long[] mask = text.attentionMask();
+        int counted = 0;
+        for (int t = 0; t < tokens; t++) {
+          if (mask[r * tokens + t] == 0) {
+            continue;
+          }
+          counted++;
+          int base = start + t * hidden;
+          for (int h = 0; h < hidden; h++) {
+            v[h] += number(flat, base + h);
+          }
+        }
+        // sentence-transformers clamps the token count at 1e-9: an all-padding row pools to zeros.
+        double denominator = Math.max(counted, 1e-9);
+        for (int h = 0; h < hidden; h++) {
+          v[h] /= denominator;
+        }
+      }
+    }
+    if (binding.normalize()) {
+      double norm = 0;
+      for (double x : v) {
+        norm += x * x;
+      }
+      // Same epsilon as torch.nn.functional.normalize, which sentence-transformers uses.
+      norm = Math.max(Math.sqrt(norm), 1e-12);
+      for (int i = 0; i < v.length; i++) {
+        v[i] /= norm;
+      }
+    }
+    return binding.type() == ElementType.FLOAT64 ? UnsafeArrayData.fromPrimitiveArray(v)
+        : UnsafeArrayData.fromPrimitiveArray(toFloats(v));
+  }
+
+  private static double number(Object flat, int i) {
+    if (flat instanceof float[] a) {
+      return a[i];
+    } else if (flat instanceof double[] a) {
+      return a[i];
+    }
+    Object v = scalar(flat, i);
+    return v instanceof Boolean b ? (b ? 1 : 0) : ((Number) v).doubleValue();
   }
 
   private void decodeRow(Object flat, int start, int length, long[] rowShape, Object[] row, int offset) {
@@ -259,8 +330,7 @@ public final class OutputDecoder {
   private static double[] toDoubles(Object flat, int start, int n) {
     double[] d = new double[n];
     for (int i = 0; i < n; i++) {
-      Object v = scalar(flat, start + i);
-      d[i] = v instanceof Boolean b ? (b ? 1 : 0) : ((Number) v).doubleValue();
+      d[i] = number(flat, start + i);
     }
     return d;
   }

@@ -2,6 +2,7 @@ package io.batchinfer.udfs.codec;
 
 import ai.onnxruntime.platform.Fp16Conversions;
 import io.batchinfer.udfs.model.ElementType;
+import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import org.apache.spark.sql.catalyst.expressions.SpecializedGetters;
 import org.apache.spark.sql.types.DecimalType;
@@ -32,6 +33,19 @@ final class ValueWriter {
         default: return putIntegral(buf, target, v);
       }
     }
+    if (kind == SourceKind.DECIMAL && target.isInteger()) {
+      // Exact: a decimal(38, 0) id does not fit a double's 53 bits.
+      BigDecimal dec = src.getDecimal(ordinal, decimalType.precision(), decimalType.scale()).toJavaBigDecimal();
+      if (dec.signum() != 0 && dec.stripTrailingZeros().scale() > 0) {
+        return "value " + dec.toPlainString() + " is not a whole number, but the model takes " + target;
+      }
+      if (dec.compareTo(BigDecimal.valueOf(target.minValue())) < 0
+          || dec.compareTo(BigDecimal.valueOf(target.maxValue())) > 0) {
+        return "value " + dec.toPlainString() + " is out of the range of " + target + " [" + target.minValue() + ", "
+            + target.maxValue() + "]";
+      }
+      return putIntegral(buf, target, dec.longValueExact());
+    }
     double d = kind.readDouble(src, ordinal, decimalType);
     switch (target) {
       case FLOAT32: buf.putFloat((float) d); return null;
@@ -43,7 +57,8 @@ final class ValueWriter {
         if (d != Math.rint(d) || Double.isInfinite(d)) {
           return "value " + d + " is not a whole number, but the model takes " + target;
         }
-        if (d < target.minValue() || d > target.maxValue()) {
+        // maxValue() + 1.0: (double) Long.MAX_VALUE rounds up to 2^63, which does not fit an int64.
+        if (d < target.minValue() || d >= target.maxValue() + 1.0) {
           return "value " + d + " is out of the range of " + target;
         }
         return putIntegral(buf, target, (long) d);

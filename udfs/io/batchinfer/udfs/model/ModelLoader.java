@@ -32,23 +32,45 @@ public final class ModelLoader {
    *     sha256 differs from the pin
    */
   public static ModelArtifact load(String path, String expectedSha256, Configuration hadoopConf, String key) {
+    Loaded file = read(path, hadoopConf, key, "model", "an .onnx file");
+    String sha = sha256(file.bytes());
+    if (expectedSha256 != null && !expectedSha256.isBlank()
+        && !sha.equals(expectedSha256.trim().toLowerCase(Locale.ROOT))) {
+      throw new ValidationException("model.sha256: " + file.uri() + " has sha256 " + sha + " but the config pins "
+          + expectedSha256.trim() + ". The model file changed: update model.sha256 if the new model is intended.");
+    }
+    return new ModelArtifact(file.uri(), sha, file.bytes());
+  }
+
+  /** A whole file read through Hadoop: its qualified URI and bytes. */
+  public record Loaded(String uri, byte[] bytes) {}
+
+  /**
+   * Reads a whole (small or medium) file through Hadoop's FileSystem, on the driver.
+   *
+   * @param key the config key the path came from, for messages
+   * @param what what the file is ("model", "tokenizer"), for messages
+   * @param expected what the path should point at, for messages ("an .onnx file")
+   * @throws ValidationException when the file is missing, a directory, unreadable, over 2 GB or empty
+   */
+  public static Loaded read(String path, Configuration hadoopConf, String key, String what, String expected) {
     Path p = new Path(path);
     byte[] bytes;
-    String qualified;
+    String qualified = path;
     try {
       FileSystem fs = p.getFileSystem(hadoopConf);
       qualified = fs.makeQualified(p).toString();
       if (!fs.exists(p)) {
-        throw new ValidationException(key + ": model file not found: " + qualified
-            + ". Check the path, or pass --set " + key + "=<path to .onnx>.");
+        throw new ValidationException(key + ": " + what + " file not found: " + qualified
+            + ". Check the path, or pass --set " + key + "=<path to " + expected.replaceFirst("^an? ", "").replaceFirst(" file$", "") + ">.");
       }
       if (fs.getFileStatus(p).isDirectory()) {
-        throw new ValidationException(key + ": " + qualified + " is a directory; expected an .onnx file.");
+        throw new ValidationException(key + ": " + qualified + " is a directory; expected " + expected + ".");
       }
       long len = fs.getFileStatus(p).getLen();
       if (len > MAX_BYTES) {
-        throw new ValidationException(key + ": " + qualified + " is " + len + " bytes; models over 2 GB"
-            + " (external-data ONNX) are not supported yet.");
+        throw new ValidationException(key + ": " + qualified + " is " + len + " bytes; files over 2 GB"
+            + " (e.g. external-data ONNX models) are not supported yet.");
       }
       try (InputStream in = fs.open(p)) {
         ByteArrayOutputStream out = new ByteArrayOutputStream((int) len);
@@ -56,20 +78,14 @@ public final class ModelLoader {
         bytes = out.toByteArray();
       }
     } catch (AccessControlException | FileNotFoundException e) {
-      throw new ValidationException(key + ": cannot read model " + path + ": " + e.getMessage());
+      throw new ValidationException(key + ": cannot read " + what + " " + path + ": " + e.getMessage());
     } catch (IOException e) {
-      throw new ValidationException(key + ": cannot read model " + path + ": " + e);
+      throw new ValidationException(key + ": cannot read " + what + " " + path + ": " + e);
     }
     if (bytes.length == 0) {
-      throw new ValidationException(key + ": model file " + qualified + " is empty; expected an ONNX model.");
+      throw new ValidationException(key + ": " + what + " file " + qualified + " is empty; expected " + expected + ".");
     }
-    String sha = sha256(bytes);
-    if (expectedSha256 != null && !expectedSha256.isBlank()
-        && !sha.equals(expectedSha256.trim().toLowerCase(Locale.ROOT))) {
-      throw new ValidationException("model.sha256: " + qualified + " has sha256 " + sha + " but the config pins "
-          + expectedSha256.trim() + ". The model file changed: update model.sha256 if the new model is intended.");
-    }
-    return new ModelArtifact(qualified, sha, bytes);
+    return new Loaded(qualified, bytes);
   }
 
   /** Wraps bytes already in memory (e.g. a model built in a program) as an artifact. */

@@ -11,6 +11,28 @@ public final class Projects {
     return Path.of(System.getProperty("batchinfer.project.dir", ".")).toAbsolutePath().normalize();
   }
 
+  /** @return the fp32 all-MiniLM-L6-v2 model the build unpacks (exact, batch-invariant: use it for oracle tests) */
+  public static Path miniLm() {
+    return existing(root().resolve("models/all-minilm-l6-v2/all-minilm-l6-v2.onnx"));
+  }
+
+  /** @return the tokenizer.json of all-MiniLM-L6-v2 */
+  public static Path miniLmTokenizer() {
+    return existing(root().resolve("models/all-minilm-l6-v2/all-minilm-l6-v2-tokenizer.json"));
+  }
+
+  /** @return the committed sentences corpus */
+  public static Path sentences() {
+    return existing(root().resolve("data/sentences/sentences.parquet"));
+  }
+
+  private static Path existing(Path p) {
+    if (!java.nio.file.Files.exists(p)) {
+      throw new IllegalStateException(p + " is missing; the build unpacks it (mvn generate-resources)");
+    }
+    return p;
+  }
+
   /** @return the committed iris model */
   public static Path irisModel() {
     return root().resolve("models/iris/iris-logreg.onnx");

