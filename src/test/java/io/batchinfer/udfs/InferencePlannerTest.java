@@ -498,7 +498,7 @@ class InferencePlannerTest extends SparkTestBase {
             + ". Check the path, or pass --set model.path=");
     assertThatThrownBy(() -> classifier().modelPath(empty.toString(), null).plan(spark, SCHEMA))
         .isInstanceOf(ValidationException.class)
-        .hasMessageContaining("model.path: model file file:" + empty + " is empty; expected an ONNX model.");
+        .hasMessageContaining("model.path: model file file:" + empty + " is empty; expected an .onnx file.");
     assertThatThrownBy(() -> classifier().modelPath(dir.toString(), null).plan(spark, SCHEMA))
         .isInstanceOf(ValidationException.class)
         .hasMessageContaining("model.path: file:" + dir + " is a directory; expected an .onnx file.");
