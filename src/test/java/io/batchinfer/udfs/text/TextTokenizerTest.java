@@ -2,7 +2,6 @@ package io.batchinfer.udfs.text;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import io.batchinfer.udfs.text.TextTokenizer.Batch;
@@ -26,7 +25,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Tests {@link TextTokenizer} with the real all-MiniLM-L6-v2 {@code tokenizer.json} (BERT uncased
  * WordPiece; its JSON asks for truncation and padding to 128). The file is unpacked from Maven
- * Central by the build into {@code models/all-minilm-l6-v2/}; the tests are skipped when it is
+ * Central by the build into {@code models/all-minilm-l6-v2/}; the tests fail when it is
  * missing.
  *
  * <p>The oracle for ids is DJL itself, used directly on one sentence at a time with truncation
@@ -35,7 +34,6 @@ import org.junit.jupiter.api.Test;
  * "fox"=4419).
  */
 class TextTokenizerTest {
-  private static final String TOKENIZER_JSON = "models/all-minilm-l6-v2/all-minilm-l6-v2-tokenizer.json";
   private static final int MAX_LENGTH = 128;
   private static final long CLS = 101;
   private static final long SEP = 102;
@@ -55,10 +53,8 @@ class TextTokenizerTest {
 
   @BeforeAll
   static void open() throws IOException {
-    Path dir = Path.of(System.getProperty("batchinfer.project.dir", "."));
-    json = dir.resolve(TOKENIZER_JSON).toAbsolutePath().normalize();
-    assumeTrue(Files.isRegularFile(json), json + " is missing: run 'mvn generate-resources' to unpack "
-        + "the all-MiniLM-L6-v2 models (maven-dependency-plugin), or set -Dbatchinfer.project.dir");
+    // The build unpacks the model in generate-resources: a missing file is a build bug, so fail.
+    json = io.batchinfer.testing.Projects.miniLmTokenizer();
     tokenizer = TextTokenizer.fromFile(json, MAX_LENGTH);
   }
 
