@@ -19,13 +19,15 @@ public record JobConfig(
     LinkedHashMap<String, OutputSpec> outputs,
     List<String> passthrough,
     Output output,
-    Text text) {
+    Text text,
+    Errors errors) {
 
   public JobConfig {
     job = job == null ? new Job(null) : job;
     spark = spark == null ? Map.of() : spark;
-    input = input == null ? new Input(null, null, null) : input;
-    model = model == null ? new Model(null, null, null, null, null, null, null) : model;
+    input = input == null ? new Input(null, null, null, null) : input;
+    model = model == null ? new Model(null, null, null, null, null, null, null, null, null) : model;
+    errors = errors == null ? new Errors(null, null, null, null) : errors;
     inputs = inputs == null ? new LinkedHashMap<>() : inputs;
     outputs = outputs == null ? new LinkedHashMap<>() : outputs;
     passthrough = passthrough == null ? List.of() : passthrough;
@@ -36,7 +38,8 @@ public record JobConfig(
   public record Job(String name) {}
 
   /** {@code input:} the Parquet dataset to score. */
-  public record Input(String path, List<String> columns, String filter) {}
+  public record Input(String path, List<String> columns, String filter,
+      @JsonProperty("ignore_corrupt_files") Boolean ignoreCorruptFiles) {}
 
   /** {@code model:} the ONNX model and how to run it. */
   public record Model(
@@ -46,7 +49,16 @@ public record JobConfig(
       Integer threads,
       String device,
       String batching,
-      @JsonProperty("length_window") Integer lengthWindow) {}
+      @JsonProperty("length_window") Integer lengthWindow,
+      @JsonProperty("allowed_roots") List<String> allowedRoots,
+      @JsonProperty("custom_op_libraries") List<String> customOpLibraries) {}
+
+  /** {@code errors:} what happens to rows that cannot be scored. */
+  public record Errors(
+      String policy,
+      @JsonProperty("dead_letter_path") String deadLetterPath,
+      @JsonProperty("allow_nan") Boolean allowNan,
+      @JsonProperty("max_rejected_fraction") Double maxRejectedFraction) {}
 
   /** {@code inputs.<onnx input name>:} which columns feed a model input. */
   public record InputSpec(List<String> columns, String column, String type, Text text) {}
@@ -59,7 +71,8 @@ public record JobConfig(
       String column,
       String tokenizer,
       @JsonProperty("max_length") Integer maxLength,
-      String field) {}
+      String field,
+      @JsonProperty("reject_empty") Boolean rejectEmpty) {}
 
   /** {@code outputs.<onnx output name>:} what to write for a model output. */
   public record OutputSpec(

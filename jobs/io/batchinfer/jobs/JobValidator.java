@@ -238,7 +238,7 @@ final class JobValidator {
       return null;
     }
     return new TextInput(t.column(), t.tokenizer(), t.maxLength() == null ? ConfigKeys.MAX_LENGTH_DEFAULT : t.maxLength(),
-        t.field());
+        t.field(), Boolean.TRUE.equals(t.rejectEmpty()));
   }
 
   private static void require(Problems problems, String value, String key, String what) {

@@ -60,6 +60,8 @@ public final class BatchInference {
     private int threads = 1;
     private Device device = Device.CPU;
     Batching batching = Batching.AUTO;
+    ErrorPolicy errorPolicy = ErrorPolicy.FAIL;
+    boolean allowNan;
 
     private Builder() {}
 
@@ -110,6 +112,21 @@ public final class BatchInference {
      */
     public Builder lengthWindow(int batches) {
       this.lengthWindow = batches;
+      return this;
+    }
+
+    /**
+     * What to do with a row that cannot be scored ({@code errors.policy}): fail the job (default),
+     * skip it (counted), or keep it for a dead-letter output ({@link InferencePlan.Scored#rejected()}).
+     */
+    public Builder errorPolicy(ErrorPolicy policy) {
+      this.errorPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** Lets NaN and ±Infinity reach floating-point model inputs ({@code errors.allow_nan}); rejected by default. */
+    public Builder allowNan(boolean allow) {
+      this.allowNan = allow;
       return this;
     }
 

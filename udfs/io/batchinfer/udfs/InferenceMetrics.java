@@ -19,6 +19,7 @@ public final class InferenceMetrics implements Serializable {
   final LongAccumulator inferenceNanos;
   final LongAccumulator sessionsCreated;
   final LongAccumulator textsTruncated;
+  final LongAccumulator rowsRejected;
 
   private InferenceMetrics(SparkContext sc) {
     rowsIn = sc.longAccumulator("batchinfer.rows_in");
@@ -27,6 +28,7 @@ public final class InferenceMetrics implements Serializable {
     inferenceNanos = sc.longAccumulator("batchinfer.inference_nanos");
     sessionsCreated = sc.longAccumulator("batchinfer.sessions_created");
     textsTruncated = sc.longAccumulator("batchinfer.texts_truncated");
+    rowsRejected = sc.longAccumulator("batchinfer.rows_rejected");
   }
 
   /** Registers fresh accumulators with {@code sc}. Driver only. */
@@ -42,6 +44,11 @@ public final class InferenceMetrics implements Serializable {
   /** @return output rows emitted */
   public long rowsOut() {
     return rowsOut.value();
+  }
+
+  /** @return input rows rejected (skipped or dead-lettered) */
+  public long rowsRejected() {
+    return rowsRejected.value();
   }
 
   /** @return model runs */

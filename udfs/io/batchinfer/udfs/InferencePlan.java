@@ -5,14 +5,18 @@ import io.batchinfer.udfs.codec.OutputBinding;
 import io.batchinfer.udfs.codec.TextBinding;
 import io.batchinfer.udfs.model.ModelArtifact;
 import io.batchinfer.udfs.model.ModelSignature;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
 import scala.reflect.ClassTag$;
 
@@ -40,8 +44,18 @@ public final class InferencePlan {
     this.batchable = batchable;
   }
 
-  /** The scored dataset and the metrics its evaluation will fill. */
-  public record Scored(Dataset<Row> scored, InferenceMetrics metrics) {}
+  /**
+   * The result of {@link #apply}: lazy datasets and the metrics their evaluation fills.
+   *
+   * @param scored good rows: passthrough columns, then output columns
+   * @param rejected under {@code dead-letter}: bad rows with every input column plus {@code
+   *     _error_code}, {@code _error_column}, {@code _error_message}; null under other policies
+   * @param emitted what the partition function emits; {@code scored} and {@code rejected} are
+   *     projections of it. Under dead-letter, persist it before evaluating both, or the model
+   *     runs twice (and the metrics count twice).
+   * @param metrics the accumulators the evaluation fills
+   */
+  public record Scored(Dataset<Row> scored, Dataset<Row> rejected, Dataset<Row> emitted, InferenceMetrics metrics) {}
 
   /**
    * Scores {@code input} lazily: nothing runs until an action (such as a write) on the result.
@@ -60,7 +74,28 @@ public final class InferencePlan {
     InferenceMetrics metrics = InferenceMetrics.register(spark.sparkContext());
     JavaRDD<InternalRow> rows = input.queryExecution().toRdd().toJavaRDD();
     JavaRDD<InternalRow> scored = rows.mapPartitions(new InferenceFunction(broadcast, spec, metrics), true);
-    return new Scored(spark.internalCreateDataFrame(scored.rdd(), spec.outputSchema(), false), metrics);
+    Dataset<Row> emitted = spark.internalCreateDataFrame(scored.rdd(), spec.emittedSchema(), false);
+    if (spec.errorPolicy() != ErrorPolicy.DEAD_LETTER) {
+      return new Scored(emitted, null, emitted, metrics);
+    }
+    Column isError = functions.col(InferenceSpec.ERROR_FIELDS[0]).isNotNull();
+    List<Column> good = new ArrayList<>();
+    for (int p = 0; p < spec.passthroughOrdinals().length; p++) {
+      good.add(functions.col(InferenceSpec.INPUT_PREFIX + spec.passthroughOrdinals()[p])
+          .as(spec.outputSchema().fields()[p].name()));
+    }
+    for (int i = spec.passthroughOrdinals().length; i < spec.outputSchema().size(); i++) {
+      good.add(functions.col(spec.outputSchema().fields()[i].name()));
+    }
+    List<Column> bad = new ArrayList<>();
+    for (int i = 0; i < inputSchema.size(); i++) {
+      bad.add(functions.col(InferenceSpec.INPUT_PREFIX + i).as(inputSchema.fields()[i].name()));
+    }
+    for (String e : InferenceSpec.ERROR_FIELDS) {
+      bad.add(functions.col(e).as(e.substring(1)));
+    }
+    return new Scored(emitted.filter(functions.not(isError)).select(good.toArray(new Column[0])),
+        emitted.filter(isError).select(bad.toArray(new Column[0])), emitted, metrics);
   }
 
   /** @return the frozen spec shipped to executors */

@@ -108,7 +108,7 @@ final class InferencePlanner {
         }
         continue;
       }
-      InputBinding b = bindInput(spec, e.getValue(), schema, available, problems);
+      InputBinding b = bindInput(spec, e.getValue(), schema, available, request.allowNan, problems);
       if (b != null) {
         inputBindings.add(b);
       }
@@ -179,7 +179,7 @@ final class InferencePlanner {
     problems.throwIfAny("");
     InferenceSpec spec = new InferenceSpec(model.uri(), model.sha256(), session, batchSize, batched, inputBindings,
         outputBindings, passOrdinals, passTypes, new StructType(fields.toArray(new StructField[0])), textBindings,
-        request.lengthWindow);
+        request.lengthWindow, request.errorPolicy, schema);
     return new InferencePlan(model, signature, spec, schema, batching, batchable);
   }
 
@@ -196,7 +196,7 @@ final class InferencePlanner {
   }
 
   private static InputBinding bindInput(TensorSpec spec, InputMapping m, StructType schema, List<String> available,
-      Problems problems) {
+      boolean allowNan, Problems problems) {
     String key = "inputs." + spec.name();
     if ((m.columns() == null) == (m.column() == null)) {
       problems.add(key + ": set exactly one of 'columns' (a list of scalar columns) or 'column' (one scalar or array"
@@ -251,7 +251,7 @@ final class InferencePlanner {
       long[] rowShape = batchAxis ? Shapes.dropFirst(spec.shape()) : spec.shape();
       return new InputBinding(spec.name(), spec.type(), InputLayout.ARRAY, new String[] {column},
           new int[] {schema.fieldIndex(column)}, new SourceKind[] {kind},
-          new DecimalType[] {leaf instanceof DecimalType d ? d : null}, rowShape, batchAxis);
+          new DecimalType[] {leaf instanceof DecimalType d ? d : null}, rowShape, batchAxis, allowNan);
     }
 
     // Scalar columns.
@@ -324,7 +324,7 @@ final class InferencePlanner {
       return null;
     }
     return new InputBinding(spec.name(), spec.type(), InputLayout.COLUMNS, columns.toArray(new String[0]), ordinals,
-        kinds, decimals, rowShape, batchAxis);
+        kinds, decimals, rowShape, batchAxis, allowNan);
   }
 
   private static boolean checkBatchDim(String key, TensorSpec spec, boolean batchAxis, Problems problems) {
@@ -445,7 +445,7 @@ final class InferencePlanner {
     Map<TextInput, String> keys = new LinkedHashMap<>();
     for (Map.Entry<String, TextRef> e : targets.entrySet()) {
       TextInput t = e.getValue().text();
-      TextInput groupKey = new TextInput(t.column(), t.tokenizer(), t.maxLength(), null);
+      TextInput groupKey = new TextInput(t.column(), t.tokenizer(), t.maxLength(), null, t.rejectEmpty());
       groups.computeIfAbsent(groupKey, k -> new ArrayList<>()).add(e.getKey());
       keys.putIfAbsent(groupKey, e.getValue().key());
     }
@@ -537,7 +537,7 @@ final class InferencePlanner {
         }
         int ordinal = schema.fieldIndex(t.column());
         bindings.add(new TextBinding(t.column(), ordinal, json.uri(), ModelLoader.sha256(json.bytes()), json.bytes(),
-            t.maxLength(), fed, fixedSeq));
+            t.maxLength(), fed, fixedSeq, t.rejectEmpty()));
       }
     }
     return bindings;

@@ -26,6 +26,8 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * rows are handed out in input order before more input is pulled. Memory is O(window), never
  * O(partition). Tensors and results are closed per batch; the session belongs to {@link
  * SessionCache}. Not thread-safe (one per task).
+ *
+ * <p>Bad rows follow the spec's {@link ErrorPolicy}: checks that need no model (nulls, NaN,
+ * lengths, ranges) reject a row before its batch is built; a batch that fails inside ONNX Runtime
+ * is retried row by row so that one bad row never costs its batch. Every input row ends as an
+ * output row or a rejection, and the metrics count both.
  */
 final class PartitionScorer implements Iterator<InternalRow> {
   private static final Logger LOG = LoggerFactory.getLogger(PartitionScorer.class);
@@ -58,6 +65,9 @@ final class PartitionScorer implements Iterator<InternalRow> {
   private final InternalRow[] window;
   private final Object[][] values;
   private final int[] tokenCounts;
+  private final boolean[] rejected;
+  private final ErrorPolicy policy;
+  private final int outputOffset;
 
   private int windowRows;
   private int emitted;
@@ -93,7 +103,9 @@ final class PartitionScorer implements Iterator<InternalRow> {
     List<OutputBinding> outputs = spec.outputs();
     this.decoders = new OutputDecoder[outputs.size()];
     this.decoderOffsets = new int[outputs.size()];
-    int offset = spec.passthroughOrdinals().length;
+    this.policy = spec.errorPolicy();
+    int offset = policy == ErrorPolicy.DEAD_LETTER ? spec.inputSchema().size() : spec.passthroughOrdinals().length;
+    this.outputOffset = offset;
     for (int i = 0; i < outputs.size(); i++) {
       decoders[i] = new OutputDecoder(outputs.get(i));
       decoderOffsets[i] = offset;
@@ -103,14 +115,24 @@ final class PartitionScorer implements Iterator<InternalRow> {
     this.window = new InternalRow[windowSize];
     this.values = new Object[windowSize][];
     this.tokenCounts = lengthKey == null ? null : new int[windowSize];
+    this.rejected = new boolean[windowSize];
   }
 
   @Override
   public boolean hasNext() {
-    if (emitted < windowRows) {
-      return true;
+    while (true) {
+      while (emitted < windowRows && values[emitted] == null) {
+        // A skipped row: nothing to emit.
+        window[emitted] = null;
+        emitted++;
+      }
+      if (emitted < windowRows) {
+        return true;
+      }
+      if (!fillAndScore()) {
+        return false;
+      }
     }
-    return fillAndScore();
   }
 
   @Override
@@ -137,13 +159,68 @@ final class PartitionScorer implements Iterator<InternalRow> {
     }
     consumed += windowRows;
     metrics.rowsIn.add(windowRows);
+    Arrays.fill(rejected, 0, windowRows, false);
     int[] order = order();
     for (int start = 0; start < windowRows; start += batchSize) {
       int[] batch = Arrays.copyOfRange(order, start, Math.min(start + batchSize, windowRows));
-      scoreBatch(batch, windowStart);
+      scoreIsolating(batch, windowStart);
     }
-    metrics.rowsOut.add(windowRows);
+    int bad = 0;
+    for (int i = 0; i < windowRows; i++) {
+      bad += rejected[i] ? 1 : 0;
+    }
+    metrics.rowsOut.add(windowRows - bad);
+    metrics.rowsRejected.add(bad);
     return true;
+  }
+
+  /**
+   * Scores a batch; if ONNX Runtime fails on it and the policy keeps going, retries its rows one
+   * at a time so only the rows that fail alone are rejected.
+   */
+  private void scoreIsolating(int[] rows, long windowStart) {
+    try {
+      scoreBatch(rows, windowStart);
+    } catch (InferenceRunException e) {
+      if (policy == ErrorPolicy.FAIL) {
+        throw e;
+      }
+      if (rows.length == 1) {
+        int r = rows[0];
+        String message = e.getCause() == null ? e.getMessage() : String.valueOf(e.getCause().getMessage());
+        rejectRow(r, windowStart, new RowProblem(RowProblem.INFERENCE_ERROR, "", "model run failed: " + message));
+        return;
+      }
+      LOG.warn("partition {}: a batch of {} rows failed in ONNX Runtime ({}); retrying its rows one by one",
+          partition, rows.length, e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+      for (int r : rows) {
+        if (!rejected[r]) {
+          scoreIsolating(new int[] {r}, windowStart);
+        }
+      }
+    }
+  }
+
+  /** Applies the policy to one bad row: throw (fail), drop (skip) or keep as a dead-letter row. */
+  private void rejectRow(int r, long windowStart, RowProblem problem) {
+    if (policy == ErrorPolicy.FAIL) {
+      throw reject(window[r], windowStart + r, problem);
+    }
+    rejected[r] = true;
+    if (policy == ErrorPolicy.SKIP) {
+      values[r] = null;
+      return;
+    }
+    InternalRow row = window[r];
+    StructType in = spec.inputSchema();
+    Object[] v = new Object[spec.emittedSchema().size()];
+    for (int i = 0; i < in.size(); i++) {
+      v[i] = row.isNullAt(i) ? null : row.get(i, in.fields()[i].dataType());
+    }
+    v[v.length - 3] = UTF8String.fromString(problem.code());
+    v[v.length - 2] = UTF8String.fromString(problem.column());
+    v[v.length - 1] = UTF8String.fromString(problem.message());
+    values[r] = v;
   }
 
   /** @return window positions in the order to batch them: by token count when length-aware (stable), else as read */
@@ -161,26 +238,45 @@ final class PartitionScorer implements Iterator<InternalRow> {
         .mapToInt(Integer::intValue).toArray();
   }
 
-  private void scoreBatch(int[] rows, long windowStart) {
+  private void scoreBatch(int[] candidates, long windowStart) {
     for (InputEncoder e : encoders) {
       e.reset();
     }
-    int width = spec.outputSchema().size();
+    int width = spec.emittedSchema().size();
     int[] pass = spec.passthroughOrdinals();
-    for (int r : rows) {
+    int[] rows = new int[candidates.length];
+    int accepted = 0;
+    for (int r : candidates) {
       InternalRow row = window[r];
+      RowProblem problem = null;
+      int appended = 0;
       for (InputEncoder e : encoders) {
-        RowProblem problem = e.append(row);
+        problem = e.append(row);
         if (problem != null) {
-          throw reject(row, windowStart + r, problem);
+          break;
         }
+        appended++;
+      }
+      if (problem != null) {
+        // Encoders before the failing one took the row: take it back from them too.
+        for (int i = 0; i < appended; i++) {
+          encoders.get(i).dropLast();
+        }
+        rejectRow(r, windowStart, problem);
+        continue;
       }
       Object[] v = new Object[width];
       for (int p = 0; p < pass.length; p++) {
-        v[p] = row.isNullAt(pass[p]) ? null : row.get(pass[p], spec.passthroughTypes()[p]);
+        int slot = policy == ErrorPolicy.DEAD_LETTER ? pass[p] : p;
+        v[slot] = row.isNullAt(pass[p]) ? null : row.get(pass[p], spec.passthroughTypes()[p]);
       }
       values[r] = v;
+      rows[accepted++] = r;
     }
+    if (accepted == 0) {
+      return;
+    }
+    rows = accepted == rows.length ? rows : Arrays.copyOf(rows, accepted);
     Map<String, OnnxTensor> feeds = new HashMap<>();
     try {
       for (InputEncoder e : encoders) {

@@ -21,6 +21,7 @@ import org.apache.spark.sql.types.DecimalType;
  * @param decimalTypes the decimal type per column where the kind is DECIMAL, else null entries
  * @param rowShape the per-row tensor shape (without the batch axis); {@code -1} where free
  * @param batchAxis whether the model tensor has a leading batch dimension
+ * @param allowNan whether NaN and ±Infinity may reach the model ({@code errors.allow_nan})
  */
 public record InputBinding(
     String onnxName,
@@ -31,7 +32,8 @@ public record InputBinding(
     SourceKind[] kinds,
     DecimalType[] decimalTypes,
     long[] rowShape,
-    boolean batchAxis)
+    boolean batchAxis,
+    boolean allowNan)
     implements Serializable {
 
   /** @return a fresh encoder for rows of one partition; the caller owns and closes it */

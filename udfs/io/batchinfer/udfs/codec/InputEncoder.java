@@ -28,6 +28,12 @@ public interface InputEncoder {
    */
   Map<String, OnnxTensor> tensors(int rows) throws OrtException;
 
+  /**
+   * Takes back the row appended last (when another encoder rejected that row). Only valid right
+   * after a successful {@link #append}.
+   */
+  void dropLast();
+
   /** Forgets the appended rows, keeping the buffers. */
   void reset();
 }

@@ -50,8 +50,8 @@ final class NumericEncoder extends TensorEncoder {
   }
 
   @Override
-  protected String putLeaf(SpecializedGetters src, int ordinal, SourceKind kind, DecimalType decimalType) {
-    return ValueWriter.put(buffer, binding.target(), src, ordinal, kind, decimalType);
+  protected RowProblem putLeaf(SpecializedGetters src, int ordinal, SourceKind kind, DecimalType decimalType) {
+    return ValueWriter.put(buffer, binding.target(), src, ordinal, kind, decimalType, binding.allowNan());
   }
 
   @Override

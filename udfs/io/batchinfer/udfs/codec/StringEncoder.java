@@ -42,9 +42,9 @@ final class StringEncoder extends TensorEncoder {
   }
 
   @Override
-  protected String putLeaf(SpecializedGetters src, int ordinal, SourceKind kind, DecimalType decimalType) {
+  protected RowProblem putLeaf(SpecializedGetters src, int ordinal, SourceKind kind, DecimalType decimalType) {
     if (kind != SourceKind.STRING) {
-      return "expected a string, found " + kind;
+      throw new IllegalStateException("planner bound a " + kind + " column to string input " + binding.onnxName());
     }
     values[count++] = src.getUTF8String(ordinal).toString();
     return null;

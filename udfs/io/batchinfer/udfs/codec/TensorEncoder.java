@@ -31,8 +31,8 @@ abstract class TensorEncoder implements InputEncoder {
     this.hasFreeDims = free;
   }
 
-  /** Appends one leaf value; returns why it cannot be cast, or null. */
-  protected abstract String putLeaf(SpecializedGetters src, int ordinal, SourceKind kind, DecimalType decimalType);
+  /** Appends one leaf value; returns why it cannot be cast (column unset), or null. */
+  protected abstract RowProblem putLeaf(SpecializedGetters src, int ordinal, SourceKind kind, DecimalType decimalType);
 
   /** Called before the first row of a batch, once {@link #dims} is known; starts writing at the beginning. */
   protected abstract void prepareBatch(long elementsPerRow);
@@ -69,11 +69,11 @@ abstract class TensorEncoder implements InputEncoder {
       for (int c = 0; c < columns.length; c++) {
         int ordinal = binding.ordinals()[c];
         if (row.isNullAt(ordinal)) {
-          return new RowProblem(columns[c], "null value");
+          return new RowProblem(RowProblem.NULL_VALUE, columns[c], "null value");
         }
-        String error = putLeaf(row, ordinal, binding.kinds()[c], binding.decimalTypes()[c]);
+        RowProblem error = putLeaf(row, ordinal, binding.kinds()[c], binding.decimalTypes()[c]);
         if (error != null) {
-          return new RowProblem(columns[c], error);
+          return error.at(columns[c]);
         }
       }
       return null;
@@ -81,7 +81,7 @@ abstract class TensorEncoder implements InputEncoder {
     String column = binding.columns()[0];
     int ordinal = binding.ordinals()[0];
     if (row.isNullAt(ordinal)) {
-      return new RowProblem(column, "null value");
+      return new RowProblem(RowProblem.NULL_VALUE, column, "null value");
     }
     ArrayData array = row.getArray(ordinal);
     if (rows == 0) {
@@ -100,17 +100,17 @@ abstract class TensorEncoder implements InputEncoder {
           ? "model input '" + binding.onnxName() + "' expects " + dims[depth] + " (row shape " + Shapes.format(binding.rowShape()) + ")"
           : dims[depth] + " like the first row of this batch (model input '" + binding.onnxName()
               + "' has a free dimension here, but one batch is one tensor, so its rows must agree)";
-      return new RowProblem(path, "array has " + n + " elements at depth " + depth + "; expected " + expected);
+      return new RowProblem(RowProblem.SHAPE_MISMATCH, path, "array has " + n + " elements at depth " + depth + "; expected " + expected);
     }
     boolean leaf = depth == dims.length - 1;
     for (int i = 0; i < n; i++) {
       if (array.isNullAt(i)) {
-        return new RowProblem(path + "[" + i + "]", leaf ? "null element" : "null array");
+        return new RowProblem(RowProblem.NULL_VALUE, path + "[" + i + "]", leaf ? "null element" : "null array");
       }
       if (leaf) {
-        String error = putLeaf(array, i, binding.kinds()[0], binding.decimalTypes()[0]);
+        RowProblem error = putLeaf(array, i, binding.kinds()[0], binding.decimalTypes()[0]);
         if (error != null) {
-          return new RowProblem(path + "[" + i + "]", error);
+          return error.at(path + "[" + i + "]");
         }
       } else {
         RowProblem p = writeArray(array.getArray(i), depth + 1, path + "[" + i + "]");
@@ -137,6 +137,15 @@ abstract class TensorEncoder implements InputEncoder {
   private void resetDims() {
     if (hasFreeDims) {
       System.arraycopy(binding.rowShape(), 0, dims, 0, dims.length);
+    }
+  }
+
+  @Override
+  public final void dropLast() {
+    rollback();
+    rows--;
+    if (rows == 0) {
+      resetDims();
     }
   }
 

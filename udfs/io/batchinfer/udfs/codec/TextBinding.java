@@ -18,6 +18,7 @@ import java.util.List;
  * @param maxLength max tokens per row
  * @param targets the model inputs fed, with the field and element type of each
  * @param fixedSeqLen the model's fixed sequence length, or -1 when free (then rows pad to the batch's longest)
+ * @param rejectEmpty reject empty (blank) texts as bad rows instead of embedding them
  */
 public record TextBinding(
     String column,
@@ -27,7 +28,8 @@ public record TextBinding(
     byte[] tokenizerJson,
     int maxLength,
     List<Target> targets,
-    long fixedSeqLen)
+    long fixedSeqLen,
+    boolean rejectEmpty)
     implements Serializable {
 
   public TextBinding {

@@ -38,9 +38,13 @@ public final class TextEncoder implements InputEncoder {
   @Override
   public RowProblem append(InternalRow row) {
     if (row.isNullAt(binding.ordinal())) {
-      return new RowProblem(binding.column(), "null text");
+      return new RowProblem(RowProblem.NULL_VALUE, binding.column(), "null text");
     }
-    texts[rows++] = row.getUTF8String(binding.ordinal()).toString();
+    String text = row.getUTF8String(binding.ordinal()).toString();
+    if (binding.rejectEmpty() && text.isBlank()) {
+      return new RowProblem(RowProblem.EMPTY_TEXT, binding.column(), "empty text (the text input sets reject_empty)");
+    }
+    texts[rows++] = text;
     return null;
   }
 
@@ -119,6 +123,11 @@ public final class TextEncoder implements InputEncoder {
   /** @return how many texts of the last batch were truncated to max_length */
   public int truncatedRows() {
     return lastTruncated;
+  }
+
+  @Override
+  public void dropLast() {
+    rows--;
   }
 
   @Override

@@ -18,10 +18,12 @@ final class ValueWriter {
   /**
    * Appends the value at {@code ordinal} of {@code src} to {@code buf} as {@code target}.
    *
-   * @return {@code null} on success, else why the value cannot be cast (nothing is written)
+   * @param allowNan whether NaN and ±Infinity may reach the model ({@code errors.allow_nan})
+   * @return {@code null} on success, else why the value cannot be cast (nothing is written; the
+   *     problem's column is left for the caller to fill)
    */
-  static String put(ByteBuffer buf, ElementType target, SpecializedGetters src, int ordinal, SourceKind kind,
-      DecimalType decimalType) {
+  static RowProblem put(ByteBuffer buf, ElementType target, SpecializedGetters src, int ordinal, SourceKind kind,
+      DecimalType decimalType, boolean allowNan) {
     if (kind.isIntegral()) {
       long v = kind.readLong(src, ordinal);
       switch (target) {
@@ -37,16 +39,25 @@ final class ValueWriter {
       // Exact: a decimal(38, 0) id does not fit a double's 53 bits.
       BigDecimal dec = src.getDecimal(ordinal, decimalType.precision(), decimalType.scale()).toJavaBigDecimal();
       if (dec.signum() != 0 && dec.stripTrailingZeros().scale() > 0) {
-        return "value " + dec.toPlainString() + " is not a whole number, but the model takes " + target;
+        return new RowProblem(RowProblem.NOT_INTEGER, null,
+            "value " + dec.toPlainString() + " is not a whole number, but the model takes " + target);
       }
       if (dec.compareTo(BigDecimal.valueOf(target.minValue())) < 0
           || dec.compareTo(BigDecimal.valueOf(target.maxValue())) > 0) {
-        return "value " + dec.toPlainString() + " is out of the range of " + target + " [" + target.minValue() + ", "
-            + target.maxValue() + "]";
+        return new RowProblem(RowProblem.OUT_OF_RANGE, null,
+            "value " + dec.toPlainString() + " is out of the range of " + target + " [" + target.minValue() + ", "
+            + target.maxValue() + "]");
       }
       return putIntegral(buf, target, dec.longValueExact());
     }
     double d = kind.readDouble(src, ordinal, decimalType);
+    if (Double.isNaN(d) || Double.isInfinite(d)) {
+      if (!allowNan || target.isInteger() || target == ElementType.BOOL) {
+        return new RowProblem(RowProblem.NAN_VALUE, null, "value " + d + (target.isFloatingPoint()
+            ? " is not a finite number; set errors.allow_nan: true if the model treats NaN as missing"
+            : " cannot be cast to " + target));
+      }
+    }
     switch (target) {
       case FLOAT32: buf.putFloat((float) d); return null;
       case FLOAT64: buf.putDouble(d); return null;
@@ -55,20 +66,22 @@ final class ValueWriter {
       case BOOL: buf.put((byte) (d != 0 ? 1 : 0)); return null;
       default:
         if (d != Math.rint(d) || Double.isInfinite(d)) {
-          return "value " + d + " is not a whole number, but the model takes " + target;
+          return new RowProblem(RowProblem.NOT_INTEGER, null,
+              "value " + d + " is not a whole number, but the model takes " + target);
         }
         // maxValue() + 1.0: (double) Long.MAX_VALUE rounds up to 2^63, which does not fit an int64.
         if (d < target.minValue() || d >= target.maxValue() + 1.0) {
-          return "value " + d + " is out of the range of " + target;
+          return new RowProblem(RowProblem.OUT_OF_RANGE, null, "value " + d + " is out of the range of " + target);
         }
         return putIntegral(buf, target, (long) d);
     }
   }
 
-  private static String putIntegral(ByteBuffer buf, ElementType target, long v) {
+  private static RowProblem putIntegral(ByteBuffer buf, ElementType target, long v) {
     if (v < target.minValue() || v > target.maxValue()) {
-      return "value " + v + " is out of the range of " + target + " [" + target.minValue() + ", "
-          + target.maxValue() + "]";
+      return new RowProblem(RowProblem.OUT_OF_RANGE, null,
+          "value " + v + " is out of the range of " + target + " [" + target.minValue() + ", "
+          + target.maxValue() + "]");
     }
     switch (target) {
       case INT8:
