@@ -1,5 +1,6 @@
 package io.batchinfer.jobs;
 
+import io.batchinfer.udfs.ErrorPolicy;
 import io.batchinfer.udfs.InferenceMetrics;
 import io.batchinfer.udfs.InferencePlan;
 import io.batchinfer.udfs.InferenceRunException;
@@ -14,8 +15,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.DataFrameWriter;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -103,21 +106,62 @@ public final class BatchInferenceJob implements Callable<Integer> {
   /** Scores and writes; returns the summary. */
   static RunSummary execute(JobPlan plan, SparkSession spark) {
     long start = System.nanoTime();
+    for (ParquetFooterCheck.Corrupt c : plan.skippedFiles()) {
+      LOG.warn("skipping corrupt input file {} ({}): input.ignore_corrupt_files is true", c.file(), c.reason());
+    }
     InferencePlan.Scored scored = plan.inference().apply(plan.input());
-    DataFrameWriter<Row> writer = scored.scored().write()
+    InferenceMetrics m = scored.metrics();
+    if (plan.errorPolicy() == ErrorPolicy.FAIL) {
+      write(plan, scored.scored());
+    } else {
+      // Score once into Spark's cache (spilling to disk), check the rejections, then write from the
+      // cache: nothing is written when too many rows were rejected, and the model runs once.
+      Dataset<Row> emitted = scored.emitted().persist(StorageLevel.MEMORY_AND_DISK());
+      try {
+        emitted.count();
+        checkRejections(plan, m);
+        write(plan, scored.scored());
+        if (plan.errorPolicy() == ErrorPolicy.DEAD_LETTER) {
+          scored.rejected().write().mode(plan.mode()).option("compression", plan.compression())
+              .parquet(plan.deadLetterPath());
+        }
+      } finally {
+        emitted.unpersist(false);
+      }
+    }
+    double wall = (System.nanoTime() - start) / 1e9;
+    if (m.rowsIn() != m.rowsOut() + m.rowsRejected()) {
+      throw new JobFailedException("row accounting mismatch: " + m.rowsIn() + " rows in, but " + m.rowsOut()
+          + " written and " + m.rowsRejected() + " rejected. This is a bug in batchinfer; please report it.");
+    }
+    return new RunSummary(plan.name(), m.rowsIn(), m.rowsOut(), m.rowsRejected(), m.batches(), m.sessionsCreated(),
+        m.textsTruncated(), m.inferenceSeconds(), wall, plan.outputPath(), plan.deadLetterPath(),
+        spark.sparkContext().applicationId(), plan.skippedFiles().size());
+  }
+
+  private static void write(JobPlan plan, Dataset<Row> rows) {
+    DataFrameWriter<Row> writer = rows.write()
         .mode(plan.mode())
         .option("compression", plan.compression());
     if (!plan.partitionBy().isEmpty()) {
       writer = writer.partitionBy(plan.partitionBy().toArray(new String[0]));
     }
     writer.parquet(plan.outputPath());
-    InferenceMetrics m = scored.metrics();
-    double wall = (System.nanoTime() - start) / 1e9;
-    if (m.rowsIn() != m.rowsOut()) {
-      throw new IllegalStateException("row accounting mismatch: " + m.rowsIn() + " rows in, " + m.rowsOut() + " out");
+  }
+
+  /** Fails the job, before anything is written, when more rows were rejected than allowed. */
+  private static void checkRejections(JobPlan plan, InferenceMetrics m) {
+    Double max = plan.maxRejectedFraction();
+    if (max == null || m.rowsIn() == 0) {
+      return;
     }
-    return new RunSummary(plan.name(), m.rowsIn(), m.rowsOut(), m.batches(), m.sessionsCreated(), m.textsTruncated(),
-        m.inferenceSeconds(), wall, plan.outputPath(), spark.sparkContext().applicationId());
+    double fraction = (double) m.rowsRejected() / m.rowsIn();
+    if (fraction > max) {
+      throw new JobFailedException(String.format(java.util.Locale.ROOT,
+          "%d of %d rows (%.4f) were rejected, more than errors.max_rejected_fraction %s; nothing was written. The"
+              + " input is probably wrong (schema drift, a broken upstream job); rerun with errors.policy: dead-letter"
+              + " and no limit to inspect the rejected rows.", m.rowsRejected(), m.rowsIn(), fraction, max));
+    }
   }
 
   /** @return the summary of the last successful run in this instance (tests) */
@@ -149,6 +193,13 @@ public final class BatchInferenceJob implements Callable<Integer> {
   }
 
   private int report(Exception e) {
+    if (e instanceof JobFailedException f) {
+      err.println("batchinfer: job failed: " + f.getMessage());
+      if (verbose) {
+        e.printStackTrace(err);
+      }
+      return ExitCodes.FAILED;
+    }
     if (e instanceof ValidationException v) {
       err.println("batchinfer: " + v.getMessage());
       err.println("Nothing was run or written.");

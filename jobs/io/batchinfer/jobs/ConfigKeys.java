@@ -28,6 +28,14 @@ final class ConfigKeys {
   static final int MAX_LENGTH_DEFAULT = io.batchinfer.udfs.TextInput.MAX_LENGTH_DEFAULT;
   static final String OUTPUTS = "outputs";
   static final String PASSTHROUGH = "passthrough";
+  static final String IGNORE_CORRUPT_FILES = "input.ignore_corrupt_files";
+  static final String ALLOWED_ROOTS = "model.allowed_roots";
+  static final String CUSTOM_OP_LIBRARIES = "model.custom_op_libraries";
+  static final String ERRORS_POLICY = "errors.policy";
+  static final String ERRORS_POLICY_DEFAULT = "fail";
+  static final String DEAD_LETTER_PATH = "errors.dead_letter_path";
+  static final String ALLOW_NAN = "errors.allow_nan";
+  static final String MAX_REJECTED_FRACTION = "errors.max_rejected_fraction";
   static final String OUTPUT_PATH = "output.path";
   static final String OUTPUT_MODE = "output.mode";
   static final String OUTPUT_MODE_DEFAULT = "error";

@@ -1,5 +1,6 @@
 package io.batchinfer.jobs;
 
+import io.batchinfer.udfs.ErrorPolicy;
 import io.batchinfer.udfs.InferencePlan;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
@@ -18,7 +19,11 @@ record JobPlan(
     String outputPath,
     SaveMode mode,
     List<String> partitionBy,
-    String compression) {
+    String compression,
+    ErrorPolicy errorPolicy,
+    String deadLetterPath,
+    Double maxRejectedFraction,
+    List<ParquetFooterCheck.Corrupt> skippedFiles) {
 
   /** @return the output mode as written in config */
   String modeName() {
@@ -36,6 +41,10 @@ record JobPlan(
         + "input:    " + inputPath + " " + input.schema().simpleString() + "\n"
         + inference.describe() + "\n"
         + "write:    " + outputPath + " (mode " + modeName() + ", compression " + compression
-        + (partitionBy.isEmpty() ? "" : ", partition_by " + partitionBy) + ")";
+        + (partitionBy.isEmpty() ? "" : ", partition_by " + partitionBy) + ")\n"
+        + "errors:   policy " + errorPolicy + (deadLetterPath == null ? "" : ", dead letters to " + deadLetterPath)
+        + (maxRejectedFraction == null ? "" : ", max_rejected_fraction " + maxRejectedFraction)
+        + (skippedFiles.isEmpty() ? "" : "\nskipping " + skippedFiles.size() + " corrupt input file(s): "
+            + skippedFiles.stream().map(ParquetFooterCheck.Corrupt::file).toList());
   }
 }

@@ -1,6 +1,7 @@
 package io.batchinfer.jobs;
 
 import io.batchinfer.udfs.Batching;
+import io.batchinfer.udfs.ErrorPolicy;
 import io.batchinfer.udfs.BatchInference;
 import io.batchinfer.udfs.InferencePlan;
 import io.batchinfer.udfs.InputMapping;
@@ -29,6 +30,8 @@ import org.apache.spark.sql.SparkSession;
  * problems at once. Stateless.
  */
 final class JobValidator {
+  private static final String IGNORE_CORRUPT_CONF = "spark.sql.files.ignoreCorruptFiles";
+
   private JobValidator() {}
 
   static JobPlan validate(JobConfig cfg, SparkSession spark) {
@@ -73,6 +76,23 @@ final class JobValidator {
       problems.add(ConfigKeys.MODEL_SHA256 + ": expected 64 hex digits (sha256sum of the model file); found '" + sha
           + "'. Quote it in YAML so it stays text.");
     }
+    ErrorPolicy policy = parseEnum(problems, cfg.errors().policy(), ConfigKeys.ERRORS_POLICY,
+        ConfigKeys.ERRORS_POLICY_DEFAULT, ErrorPolicy::parse, List.of("fail", "skip", "dead-letter"));
+    String deadLetterPath = cfg.errors().deadLetterPath();
+    if (policy == ErrorPolicy.DEAD_LETTER && (deadLetterPath == null || deadLetterPath.isBlank())) {
+      problems.add(ConfigKeys.DEAD_LETTER_PATH + ": missing; errors.policy is dead-letter, so set where the rejected"
+          + " rows go (Parquet), e.g. --set errors.dead_letter_path=/data/preds_rejected.");
+    }
+    if (policy != ErrorPolicy.DEAD_LETTER && deadLetterPath != null && !deadLetterPath.isBlank()) {
+      problems.add(ConfigKeys.DEAD_LETTER_PATH + ": set, but errors.policy is " + policy + "; set errors.policy:"
+          + " dead-letter to write rejected rows there, or remove the key.");
+    }
+    Double maxRejected = cfg.errors().maxRejectedFraction();
+    if (maxRejected != null && (maxRejected < 0 || maxRejected > 1 || maxRejected.isNaN())) {
+      problems.add(ConfigKeys.MAX_REJECTED_FRACTION + ": must be between 0 and 1 (e.g. 0.01 for 1%); found "
+          + maxRejected + ".");
+    }
+    checkAllowedRoots(cfg, spark, problems);
     int batchSize = cfg.model().batchSize() == null ? ConfigKeys.BATCH_SIZE_DEFAULT : cfg.model().batchSize();
     int threads = cfg.model().threads() == null ? ConfigKeys.THREADS_DEFAULT : cfg.model().threads();
 
@@ -92,6 +112,9 @@ final class JobValidator {
           .threads(threads)
           .device(device)
           .batching(batching)
+          .errorPolicy(policy)
+          .allowNan(Boolean.TRUE.equals(cfg.errors().allowNan()))
+          .customOpLibraries(cfg.model().customOpLibraries() == null ? List.of() : cfg.model().customOpLibraries())
           .passthrough(cfg.passthrough());
       if (cfg.model().lengthWindow() != null) {
         builder.lengthWindow(cfg.model().lengthWindow());
@@ -142,17 +165,35 @@ final class JobValidator {
       }
     }
     if (cfg.output().path() != null && !cfg.output().path().isBlank() && mode == SaveMode.ErrorIfExists) {
-      checkOutputAbsent(cfg.output().path(), spark, problems);
+      checkOutputAbsent(ConfigKeys.OUTPUT_PATH, cfg.output().path(), spark, problems);
+      if (policy == ErrorPolicy.DEAD_LETTER && deadLetterPath != null && !deadLetterPath.isBlank()) {
+        checkOutputAbsent(ConfigKeys.DEAD_LETTER_PATH, deadLetterPath, spark, problems);
+      }
+    }
+    List<ParquetFooterCheck.Corrupt> skipped = List.of();
+    if (input != null && problems.isEmpty()) {
+      skipped = checkInputFiles(cfg, spark, input, problems);
     }
     problems.throwIfAny("");
-    return new JobPlan(name, cfg.input().path(), input, inference, cfg.output().path(), mode, partitionBy, compression);
+    return new JobPlan(name, cfg.input().path(), input, inference, cfg.output().path(), mode, partitionBy, compression,
+        policy, policy == ErrorPolicy.DEAD_LETTER ? deadLetterPath : null, maxRejected, skipped);
   }
 
   private static Dataset<Row> readInput(JobConfig cfg, SparkSession spark, Problems problems) {
     String path = cfg.input().path();
     Dataset<Row> df;
+    // Infer the schema even if some footers are corrupt; checkInputFiles names them afterwards.
+    spark.conf().set(IGNORE_CORRUPT_CONF, "true");
     try {
-      df = spark.read().parquet(path);
+      try {
+        df = spark.read().parquet(path);
+      } catch (Exception e) {
+        if (!(e instanceof AnalysisException a && a.getSimpleMessage().contains("UNABLE_TO_INFER_SCHEMA"))) {
+          throw e;
+        }
+        // Spark infers the schema from one footer; if that file is corrupt, merge all readable ones.
+        df = spark.read().option("mergeSchema", "true").parquet(path);
+      }
     } catch (Exception e) {
       String msg = e instanceof AnalysisException a ? a.getSimpleMessage() : String.valueOf(e.getMessage());
       if (msg.contains("PATH_NOT_FOUND") || msg.contains("does not exist")) {
@@ -195,16 +236,66 @@ final class JobValidator {
     return df;
   }
 
-  private static void checkOutputAbsent(String path, SparkSession spark, Problems problems) {
+  /**
+   * Opens every input file's Parquet footer. Corrupt files are an error naming them, unless
+   * input.ignore_corrupt_files is true: then Spark skips them and the plan lists them.
+   */
+  private static List<ParquetFooterCheck.Corrupt> checkInputFiles(JobConfig cfg, SparkSession spark, Dataset<Row> input,
+      Problems problems) {
+    List<ParquetFooterCheck.Corrupt> corrupt = ParquetFooterCheck.findCorrupt(spark, input.inputFiles());
+    boolean ignore = Boolean.TRUE.equals(cfg.input().ignoreCorruptFiles());
+    // Reading the schema tolerated corrupt footers; the run itself must not skip data silently.
+    spark.conf().set(IGNORE_CORRUPT_CONF, Boolean.toString(ignore));
+    if (corrupt.isEmpty() || ignore) {
+      return corrupt;
+    }
+    StringBuilder files = new StringBuilder();
+    for (ParquetFooterCheck.Corrupt c : corrupt.subList(0, Math.min(10, corrupt.size()))) {
+      files.append("\n    ").append(c.file()).append(": ").append(c.reason());
+    }
+    problems.add(ConfigKeys.INPUT_PATH + ": " + corrupt.size() + " input file(s) are not readable Parquet (truncated or"
+        + " corrupt):" + files + (corrupt.size() > 10 ? "\n    ..." : "") + "\n  Remove or repair them, or set "
+        + ConfigKeys.IGNORE_CORRUPT_FILES + ": true to skip them (they are listed in the plan and the report).");
+    return corrupt;
+  }
+
+  private static void checkAllowedRoots(JobConfig cfg, SparkSession spark, Problems problems) {
+    List<String> roots = cfg.model().allowedRoots();
+    String path = cfg.model().path();
+    if (roots == null || roots.isEmpty() || path == null || path.isBlank()) {
+      return;
+    }
+    try {
+      org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+      Path model = new Path(path);
+      String qualified = new Path(model.getFileSystem(conf).makeQualified(model).toUri().normalize()).toString();
+      List<String> qualifiedRoots = new java.util.ArrayList<>();
+      for (String root : roots) {
+        Path r = new Path(root);
+        String q = new Path(r.getFileSystem(conf).makeQualified(r).toUri().normalize()).toString();
+        qualifiedRoots.add(q);
+        String prefix = q.endsWith("/") ? q : q + "/";
+        if (qualified.startsWith(prefix)) {
+          return;
+        }
+      }
+      problems.add(ConfigKeys.MODEL_PATH + ": " + qualified + " is outside " + ConfigKeys.ALLOWED_ROOTS + " "
+          + qualifiedRoots + "; models may only be loaded from there. Move the model, or change the allowed roots.");
+    } catch (IOException | IllegalArgumentException e) {
+      problems.add(ConfigKeys.ALLOWED_ROOTS + ": cannot resolve a root or the model path: " + e.getMessage());
+    }
+  }
+
+  private static void checkOutputAbsent(String key, String path, SparkSession spark, Problems problems) {
     try {
       Path p = new Path(path);
       FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
       if (fs.exists(p)) {
-        problems.add(ConfigKeys.OUTPUT_PATH + ": " + fs.makeQualified(p) + " exists and output.mode is 'error'. Pass"
+        problems.add(key + ": " + fs.makeQualified(p) + " exists and output.mode is 'error'. Pass"
             + " --set output.mode=overwrite (or append), or choose another path.");
       }
     } catch (IOException | IllegalArgumentException e) {
-      problems.add(ConfigKeys.OUTPUT_PATH + ": cannot check " + path + ": " + e.getMessage());
+      problems.add(key + ": cannot check " + path + ": " + e.getMessage());
     }
   }
 

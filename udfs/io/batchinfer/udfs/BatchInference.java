@@ -62,6 +62,7 @@ public final class BatchInference {
     Batching batching = Batching.AUTO;
     ErrorPolicy errorPolicy = ErrorPolicy.FAIL;
     boolean allowNan;
+    private List<String> customOpLibraries = List.of();
 
     private Builder() {}
 
@@ -121,6 +122,15 @@ public final class BatchInference {
      */
     public Builder errorPolicy(ErrorPolicy policy) {
       this.errorPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * ONNX custom-op libraries to register in every session ({@code model.custom_op_libraries}):
+     * native code, so none is ever loaded unless named here. Paths must exist on every executor.
+     */
+    public Builder customOpLibraries(List<String> libraries) {
+      this.customOpLibraries = List.copyOf(libraries);
       return this;
     }
 
@@ -196,7 +206,7 @@ public final class BatchInference {
         throw new IllegalStateException("no model and no problem recorded");
       }
       SessionOptionsSpec session = problems.isEmpty()
-          ? new SessionOptionsSpec(threads, device, 0)
+          ? new SessionOptionsSpec(threads, device, 0, customOpLibraries)
           : SessionOptionsSpec.DEFAULT;
       return InferencePlanner.plan(artifact, problems, this, session, inputSchema,
           spark.sparkContext().hadoopConfiguration());

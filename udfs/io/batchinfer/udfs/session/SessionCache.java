@@ -106,6 +106,10 @@ public final class SessionCache {
       options.setIntraOpNumThreads(spec.intraOpThreads());
       options.setInterOpNumThreads(1);
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      for (String library : spec.customOpLibraries()) {
+        // Only libraries the config names explicitly (model.custom_op_libraries) are ever loaded.
+        options.registerCustomOpLibrary(library);
+      }
       String provider = addProvider(options, spec);
       OrtSession session = env.createSession(model.bytes(), options);
       long millis = (System.nanoTime() - start) / 1_000_000;

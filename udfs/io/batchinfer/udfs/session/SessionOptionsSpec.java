@@ -1,6 +1,7 @@
 package io.batchinfer.udfs.session;
 
 import java.io.Serializable;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -12,13 +13,16 @@ import java.util.Objects;
  *     exceed the executor's cores; the default is 1.
  * @param device where to run
  * @param cudaDeviceId the CUDA device ordinal when running on CUDA
+ * @param customOpLibraries native custom-op libraries to register (none unless configured)
  */
-public record SessionOptionsSpec(int intraOpThreads, Device device, int cudaDeviceId) implements Serializable {
-  /** Default: one intra-op thread, CPU. */
-  public static final SessionOptionsSpec DEFAULT = new SessionOptionsSpec(1, Device.CPU, 0);
+public record SessionOptionsSpec(int intraOpThreads, Device device, int cudaDeviceId, List<String> customOpLibraries)
+    implements Serializable {
+  /** Default: one intra-op thread, CPU, no custom ops. */
+  public static final SessionOptionsSpec DEFAULT = new SessionOptionsSpec(1, Device.CPU, 0, List.of());
 
   public SessionOptionsSpec {
     Objects.requireNonNull(device, "device");
+    customOpLibraries = customOpLibraries == null ? List.of() : List.copyOf(customOpLibraries);
     if (intraOpThreads < 1) {
       throw new IllegalArgumentException("intraOpThreads must be >= 1, was " + intraOpThreads);
     }

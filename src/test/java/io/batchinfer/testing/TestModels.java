@@ -153,6 +153,24 @@ public final class TestModels {
         .bytes();
   }
 
+  /**
+   * A lookup that fails at run time for bad rows: {@code out = Gather(table, idx)} with {@code idx}
+   * {@code [batch]} int64 and {@code table[i] = 10 * i} for {@code i < size} (float32). ONNX Runtime
+   * rejects the whole batch when any index is outside {@code [-size, size - 1]}.
+   */
+  public static byte[] lookup(String in, String out, int size) {
+    float[] table = new float[size];
+    for (int i = 0; i < size; i++) {
+      table[i] = 10f * i;
+    }
+    return new Graph("lookup")
+        .input(in, INT64, -1)
+        .output(out, FLOAT, -1)
+        .floatInitializer("table", new long[] {size}, table)
+        .node("Gather", List.of("table", in), List.of(out), null)
+        .bytes();
+  }
+
   /** Writes {@code model} to {@code file} (creating parent folders) and returns {@code file}. */
   public static Path write(byte[] model, Path file) {
     try {
