@@ -85,6 +85,7 @@ public final class ConfigLoader {
         problems.addAll(e);
       }
     }
+    findEmptyListEntries(root, "", problems);
     problems.throwIfAny("");
     try {
       return YAML.treeToValue(root, JobConfig.class);
@@ -103,6 +104,22 @@ public final class ConfigLoader {
     } catch (JsonProcessingException e) {
       throw new ValidationException(path(e instanceof JsonMappingException m ? m : null) + ": "
           + firstLine(e.getOriginalMessage()) + ".");
+    }
+  }
+
+  /** Lists never hold empty entries ({@code [a, , b]} or a {@code ~}): name each one. */
+  private static void findEmptyListEntries(JsonNode node, String path, Problems problems) {
+    if (node instanceof ObjectNode o) {
+      o.fields().forEachRemaining(e -> findEmptyListEntries(e.getValue(),
+          path.isEmpty() ? e.getKey() : path + "." + e.getKey(), problems));
+    } else if (node instanceof ArrayNode a) {
+      for (int i = 0; i < a.size(); i++) {
+        if (a.get(i) == null || a.get(i).isNull()) {
+          problems.add(path + "[" + i + "]: empty list entry; remove it or fill it in.");
+        } else {
+          findEmptyListEntries(a.get(i), path + "[" + i + "]", problems);
+        }
+      }
     }
   }
 

@@ -13,6 +13,9 @@ import org.apache.spark.sql.types.DecimalType;
  * integer type) are refused with a reason instead of silently truncated. Stateless.
  */
 final class ValueWriter {
+  /** Smallest magnitude that rounds to Infinity in float16 (65504 is the largest finite value; 65520 rounds up). */
+  private static final double FP16_OVERFLOW = 65520.0;
+
   private ValueWriter() {}
 
   /**
@@ -57,6 +60,11 @@ final class ValueWriter {
             ? " is not a finite number; set errors.allow_nan: true if the model treats NaN as missing"
             : " cannot be cast to " + target));
       }
+    }
+    if (Double.isFinite(d) && (target == ElementType.FLOAT32 || target == ElementType.BFLOAT16
+        ? Float.isInfinite((float) d) : target == ElementType.FLOAT16 && Math.abs(d) >= FP16_OVERFLOW)) {
+      return new RowProblem(RowProblem.OUT_OF_RANGE, null, "value " + d + " is out of the range of " + target
+          + " (it would become Infinity)");
     }
     switch (target) {
       case FLOAT32: buf.putFloat((float) d); return null;
