@@ -8,7 +8,6 @@ import io.batchinfer.udfs.model.ModelSignature;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
@@ -160,15 +159,5 @@ public final class InferencePlan {
   public String toString() {
     return "InferencePlan[" + model.uri() + ", sha256=" + spec.shortSha() + ", inputs="
         + Arrays.toString(spec.inputs().stream().map(InputBinding::onnxName).toArray()) + "]";
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof InferencePlan p && Objects.equals(spec, p.spec);
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(spec.sha256());
   }
 }

@@ -64,11 +64,11 @@ final class InferencePlanner {
 
     // Inputs
     List<InputBinding> inputBindings = new ArrayList<>();
-    for (String name : signature.unsupported().keySet()) {
-      if (inputs.containsKey(name)) {
-        problems.add("inputs." + name + ": model input '" + name + "' is " + signature.unsupported().get(name)
-            + "; batchinfer feeds tensors only.");
-      }
+    for (String name : signature.unsupportedInputs()) {
+      // Every input must be fed, so one batchinfer cannot build makes the whole model unusable.
+      problems.add("inputs." + name + ": model input '" + name + "' is " + signature.unsupported().get(name)
+          + "; batchinfer can only feed tensors of " + Arrays.toString(ElementType.values()) + ". Re-export the"
+          + " model with a supported input type.");
     }
     // Text: explicit per-input text blocks, then the global block for the remaining token inputs.
     Map<String, TextRef> textTargets = new LinkedHashMap<>();

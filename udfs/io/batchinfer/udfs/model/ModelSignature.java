@@ -13,24 +13,28 @@ import java.util.Map;
 /**
  * A model's inputs and outputs, in graph order. Inputs and outputs that are not tensors (sequences,
  * maps) or whose element type ONNX Runtime Java cannot build are kept in {@link #unsupported()}
- * with a description, so validation can name them. Immutable.
+ * with a description (inputs among them also in {@link #unsupportedInputs()}), so validation can
+ * name them. Immutable.
  */
 public record ModelSignature(
-    Map<String, TensorSpec> inputs, Map<String, TensorSpec> outputs, Map<String, String> unsupported)
+    Map<String, TensorSpec> inputs, Map<String, TensorSpec> outputs, Map<String, String> unsupported,
+    java.util.Set<String> unsupportedInputs)
     implements Serializable {
 
   public ModelSignature {
     inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
     outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
     unsupported = Collections.unmodifiableMap(new LinkedHashMap<>(unsupported));
+    unsupportedInputs = Collections.unmodifiableSet(new java.util.LinkedHashSet<>(unsupportedInputs));
   }
 
   /** Reads the signature from an open session. Does not close the session. */
   public static ModelSignature of(OrtSession session) throws OrtException {
-    Map<String, String> unsupported = new LinkedHashMap<>();
-    Map<String, TensorSpec> in = read(session.getInputInfo(), unsupported);
+    Map<String, String> unsupportedIn = new LinkedHashMap<>();
+    Map<String, TensorSpec> in = read(session.getInputInfo(), unsupportedIn);
+    Map<String, String> unsupported = new LinkedHashMap<>(unsupportedIn);
     Map<String, TensorSpec> out = read(session.getOutputInfo(), unsupported);
-    return new ModelSignature(in, out, unsupported);
+    return new ModelSignature(in, out, unsupported, unsupportedIn.keySet());
   }
 
   private static Map<String, TensorSpec> read(Map<String, NodeInfo> nodes, Map<String, String> unsupported) {

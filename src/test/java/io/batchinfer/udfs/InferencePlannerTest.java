@@ -279,6 +279,21 @@ class InferencePlannerTest extends SparkTestBase {
   }
 
   @Test
+  void rejectsModelWithAnInputOnnxRuntimeJavaCannotFeed() {
+    // uint32 (ONNX type 12) has no ONNX Runtime Java tensor type: the model cannot be run at all,
+    // whether or not the config maps that input.
+    ModelArtifact model = ModelLoader.fromBytes("u32", TestModels.identity("x", "y", 12, -1, 3));
+    BatchInference.Builder b = BatchInference.builder()
+        .model(model)
+        .output("y", OutputMapping.toColumn("y"));
+
+    assertThatThrownBy(() -> b.plan(spark, SCHEMA))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("inputs.x: model input 'x' is tensor of ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32")
+        .hasMessageContaining("Re-export the model with a supported input type.");
+  }
+
+  @Test
   void acceptsFixedBatchOfOneAndNoBatchAxisAsOneRowPerRun() {
     InferencePlan one = BatchInference.builder()
         .model(ModelLoader.fromBytes("b1", TestModels.fixedBatchOfOne("x", "y", 3)))
