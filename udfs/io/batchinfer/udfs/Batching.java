@@ -11,12 +11,7 @@ public enum Batching {
 
   /** @return the mode for a config value, or null if unknown */
   public static Batching parse(String value) {
-    for (Batching b : values()) {
-      if (b.name().equalsIgnoreCase(value.trim())) {
-        return b;
-      }
-    }
-    return null;
+    return io.batchinfer.udfs.EnumValues.parse(Batching.class, value);
   }
 
   @Override

@@ -13,13 +13,7 @@ public enum ErrorPolicy {
 
   /** @return the policy for a config value ({@code fail}, {@code skip}, {@code dead-letter}), or null if unknown */
   public static ErrorPolicy parse(String value) {
-    String v = value.trim().toLowerCase(Locale.ROOT).replace('_', '-');
-    return switch (v) {
-      case "fail" -> FAIL;
-      case "skip" -> SKIP;
-      case "dead-letter" -> DEAD_LETTER;
-      default -> null;
-    };
+    return io.batchinfer.udfs.EnumValues.parse(ErrorPolicy.class, value);
   }
 
   @Override

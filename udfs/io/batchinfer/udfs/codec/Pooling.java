@@ -13,12 +13,7 @@ public enum Pooling {
 
   /** @return the pooling for a config value, or null if unknown */
   public static Pooling parse(String value) {
-    for (Pooling p : values()) {
-      if (p.name().equalsIgnoreCase(value.trim())) {
-        return p;
-      }
-    }
-    return null;
+    return io.batchinfer.udfs.EnumValues.parse(Pooling.class, value);
   }
 
   @Override

@@ -13,12 +13,7 @@ public enum Device {
 
   /** @return the device for a config value, or {@code null} if unknown */
   public static Device parse(String value) {
-    for (Device d : values()) {
-      if (d.name().equalsIgnoreCase(value.trim())) {
-        return d;
-      }
-    }
-    return null;
+    return io.batchinfer.udfs.EnumValues.parse(Device.class, value);
   }
 
   @Override

@@ -63,7 +63,7 @@ class JobValidationTest extends SparkTestBase {
 
   @Test
   void rejectsUnknownKeyWithSuggestion() throws Exception {
-    assertInvalid(runWith("model.batchsize=3"), "model.batchsize: unknown key 'batchsize'; known keys here: [batch_size,",
+    assertInvalid(runWith("model.batchsize=3"), "model.batchsize: unknown key 'batchsize'; known keys here: [", "batch_size, batching",
         "Did you mean 'batch_size'?");
   }
 
