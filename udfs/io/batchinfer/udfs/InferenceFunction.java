@@ -32,6 +32,7 @@ public final class InferenceFunction implements FlatMapFunction<Iterator<Interna
 
   @Override
   public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
-    return new PartitionScorer(rows, model, spec, metrics);
+    long start = System.nanoTime();
+    return new TimedPartition(new PartitionScorer(rows, model, spec, metrics), spec, metrics, start);
   }
 }

@@ -1,7 +1,9 @@
 package io.batchinfer.udfs;
 
 import java.io.Serializable;
+import java.util.List;
 import org.apache.spark.SparkContext;
+import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 
 /**
@@ -20,6 +22,8 @@ public final class InferenceMetrics implements Serializable {
   final LongAccumulator sessionsCreated;
   final LongAccumulator textsTruncated;
   final LongAccumulator rowsRejected;
+  /** One record per partition ({@link TimedPartition}); unnamed, so the Spark UI doesn't render the list per task. */
+  final CollectionAccumulator<PartitionStats> partitions;
 
   private InferenceMetrics(SparkContext sc) {
     rowsIn = sc.longAccumulator("batchinfer.rows_in");
@@ -29,6 +33,8 @@ public final class InferenceMetrics implements Serializable {
     sessionsCreated = sc.longAccumulator("batchinfer.sessions_created");
     textsTruncated = sc.longAccumulator("batchinfer.texts_truncated");
     rowsRejected = sc.longAccumulator("batchinfer.rows_rejected");
+    partitions = new CollectionAccumulator<>();
+    sc.register(partitions);
   }
 
   /** Registers fresh accumulators with {@code sc}. Driver only. */
@@ -69,5 +75,13 @@ public final class InferenceMetrics implements Serializable {
   /** @return ONNX Runtime sessions created by this job's tasks (at most one per executor JVM and model) */
   public long sessionsCreated() {
     return sessionsCreated.value();
+  }
+
+  /**
+   * @return one record per partition scored to the end, from successful task attempts, in no
+   *     particular order. Driver only, after an action.
+   */
+  public List<PartitionStats> partitionStats() {
+    return List.copyOf(partitions.value());
   }
 }
