@@ -39,7 +39,11 @@ final class ConfigKeys {
   static final String OUTPUT_PATH = "output.path";
   static final String OUTPUT_MODE = "output.mode";
   static final String OUTPUT_MODE_DEFAULT = "error";
-  static final List<String> OUTPUT_MODES = List.of("error", "overwrite", "append");
+  static final List<String> OUTPUT_MODES = List.of("error", "overwrite", "overwrite-partitions", "append");
+  static final String OUTPUT_RESUME = "output.resume";
+  static final String RESUME_CHUNK_FILES = "output.resume_chunk_files";
+  static final int RESUME_CHUNK_FILES_DEFAULT = 64;
+  static final String REPORT_PATH = "report.path";
   static final String PARTITION_BY = "output.partition_by";
   static final String COMPRESSION = "output.compression";
   static final String COMPRESSION_DEFAULT = "snappy";

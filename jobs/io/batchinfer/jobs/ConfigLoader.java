@@ -43,8 +43,22 @@ public final class ConfigLoader {
 
   private ConfigLoader() {}
 
-  /** Loads {@code file} with {@code overrides} ({@code key.path=value}). */
+  /**
+   * A bound config and the tree it was bound from, after overrides and variables (for the run
+   * report).
+   */
+  record Loaded(JobConfig config, JsonNode tree) {}
+
+  /** Loads {@code file} with {@code overrides} ({@code key.path=value}); no variable substitution. */
   public static JobConfig load(Path file, List<String> overrides) {
+    return load(file, overrides, null).config();
+  }
+
+  /**
+   * Loads {@code file}, applies {@code overrides}, then substitutes {@code variables} in the
+   * tree's text values ({@link Variables}); null variables leave {@code ${...}} as written.
+   */
+  static Loaded load(Path file, List<String> overrides, Variables variables) {
     String text;
     try {
       text = Files.readString(file);
@@ -55,7 +69,7 @@ public final class ConfigLoader {
       throw new ValidationException("--config: cannot read " + file + ": " + e.getMessage());
     }
     try {
-      return parse(text, overrides);
+      return parse(text, overrides, variables);
     } catch (ValidationException e) {
       throw e.withSource(file.toString());
     }
@@ -63,6 +77,11 @@ public final class ConfigLoader {
 
   /** Parses YAML text with overrides; used by {@link #load} and tests. */
   public static JobConfig parse(String yaml, List<String> overrides) {
+    return parse(yaml, overrides, null).config();
+  }
+
+  /** Parses YAML text, applies overrides, then substitutes variables (when not null) and binds. */
+  static Loaded parse(String yaml, List<String> overrides, Variables variables) {
     JsonNode root;
     try {
       root = YAML.readTree(yaml);
@@ -85,10 +104,12 @@ public final class ConfigLoader {
         problems.addAll(e);
       }
     }
-    findEmptyListEntries(root, "", problems);
     problems.throwIfAny("");
+    if (variables != null) {
+      variables.substitute(root);
+    }
     try {
-      return YAML.treeToValue(root, JobConfig.class);
+      return new Loaded(YAML.treeToValue(root, JobConfig.class), root);
     } catch (UnrecognizedPropertyException e) {
       String path = path(e);
       List<String> known = new ArrayList<>();

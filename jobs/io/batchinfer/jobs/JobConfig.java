@@ -20,7 +20,8 @@ public record JobConfig(
     List<String> passthrough,
     Output output,
     Text text,
-    Errors errors) {
+    Errors errors,
+    Report report) {
 
   public JobConfig {
     job = job == null ? new Job(null) : job;
@@ -31,7 +32,7 @@ public record JobConfig(
     inputs = inputs == null ? new LinkedHashMap<>() : inputs;
     outputs = outputs == null ? new LinkedHashMap<>() : outputs;
     passthrough = passthrough == null ? List.of() : passthrough;
-    output = output == null ? new Output(null, null, null, null) : output;
+    output = output == null ? new Output(null, null, null, null, null, null) : output;
   }
 
   /** {@code job:} */
@@ -93,5 +94,10 @@ public record JobConfig(
       String path,
       String mode,
       @JsonProperty("partition_by") List<String> partitionBy,
-      String compression) {}
+      String compression,
+      Boolean resume,
+      @JsonProperty("resume_chunk_files") Integer resumeChunkFiles) {}
+
+  /** {@code report:} where the run report goes. */
+  public record Report(String path) {}
 }

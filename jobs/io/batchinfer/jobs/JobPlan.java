@@ -23,13 +23,14 @@ record JobPlan(
     ErrorPolicy errorPolicy,
     String deadLetterPath,
     Double maxRejectedFraction,
-    List<ParquetFooterCheck.Corrupt> skippedFiles) {
+    List<ParquetFooterCheck.Corrupt> skippedFiles,
+    RunOptions options) {
 
   /** @return the output mode as written in config */
   String modeName() {
     return switch (mode) {
       case ErrorIfExists -> "error";
-      case Overwrite -> "overwrite";
+      case Overwrite -> options.dynamicOverwrite() ? "overwrite-partitions" : "overwrite";
       case Append -> "append";
       default -> mode.name().toLowerCase();
     };
@@ -41,10 +42,20 @@ record JobPlan(
         + "input:    " + inputPath + " " + input.schema().simpleString() + "\n"
         + inference.describe() + "\n"
         + "write:    " + outputPath + " (mode " + modeName() + ", compression " + compression
-        + (partitionBy.isEmpty() ? "" : ", partition_by " + partitionBy) + ")\n"
+        + (partitionBy.isEmpty() ? "" : ", partition_by " + partitionBy)
+        + (options.resume() ? ", resumable in chunks of " + options.resumeChunkFiles() + " input files" : "") + ")\n"
         + "errors:   policy " + errorPolicy + (deadLetterPath == null ? "" : ", dead letters to " + deadLetterPath)
         + (maxRejectedFraction == null ? "" : ", max_rejected_fraction " + maxRejectedFraction)
         + (skippedFiles.isEmpty() ? "" : "\nskipping " + skippedFiles.size() + " corrupt input file(s): "
             + skippedFiles.stream().map(ParquetFooterCheck.Corrupt::file).toList());
+  }
+
+  /**
+   * @return this plan for one chunk of a resumable run: {@code chunkInput} written to {@code
+   *     stagingPath}, replacing whatever is there, with no partition overwrite and no resume
+   */
+  JobPlan forChunk(Dataset<Row> chunkInput, String stagingPath) {
+    return new JobPlan(name, inputPath, chunkInput, inference, stagingPath, SaveMode.Overwrite, partitionBy, compression,
+        errorPolicy, deadLetterPath, maxRejectedFraction, skippedFiles, options.forChunk());
   }
 }

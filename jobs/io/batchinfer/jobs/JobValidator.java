@@ -57,7 +57,7 @@ final class JobValidator {
     String modeName = cfg.output().mode() == null ? ConfigKeys.OUTPUT_MODE_DEFAULT : cfg.output().mode().trim().toLowerCase(Locale.ROOT);
     SaveMode mode = switch (modeName) {
       case "error" -> SaveMode.ErrorIfExists;
-      case "overwrite" -> SaveMode.Overwrite;
+      case "overwrite", "overwrite-partitions" -> SaveMode.Overwrite;
       case "append" -> SaveMode.Append;
       default -> {
         problems.add(ConfigKeys.OUTPUT_MODE + ": unknown mode '" + cfg.output().mode() + "'; expected one of "
@@ -164,6 +164,7 @@ final class JobValidator {
         problems.add(ConfigKeys.PARTITION_BY + ": cannot partition by every output column; keep at least one data column.");
       }
     }
+    RunOptions options = RunOptions.validate(cfg, modeName, partitionBy, problems);
     if (cfg.output().path() != null && !cfg.output().path().isBlank() && mode == SaveMode.ErrorIfExists) {
       checkOutputAbsent(ConfigKeys.OUTPUT_PATH, cfg.output().path(), spark, problems);
       if (policy == ErrorPolicy.DEAD_LETTER && deadLetterPath != null && !deadLetterPath.isBlank()) {
@@ -176,7 +177,7 @@ final class JobValidator {
     }
     problems.throwIfAny("");
     return new JobPlan(name, cfg.input().path(), input, inference, cfg.output().path(), mode, partitionBy, compression,
-        policy, policy == ErrorPolicy.DEAD_LETTER ? deadLetterPath : null, maxRejected, skipped);
+        policy, policy == ErrorPolicy.DEAD_LETTER ? deadLetterPath : null, maxRejected, skipped, options);
   }
 
   private static Dataset<Row> readInput(JobConfig cfg, SparkSession spark, Problems problems) {

@@ -1,0 +1,134 @@
+package io.batchinfer.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintStream;
+import java.util.Locale;
+import org.apache.spark.SparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Driver only: one run of a validated {@link JobPlan} with what watches it: a {@link TaskCounter}
+ * and an optional {@link ProgressReporter} on the listener bus, the {@link RunReport} (written
+ * when the run ends, ok or failed, see {@link ReportWriter#mayWriteFailureReport}), and the
+ * choice between a plain run and a resumable one ({@link ChunkedRunner}). Stateless.
+ */
+final class JobRun {
+  private static final Logger LOG = LoggerFactory.getLogger(JobRun.class);
+  private static final long LISTENER_DRAIN_MILLIS = 10_000;
+  private static final long PROGRESS_INTERVAL_MILLIS = 3_000;
+
+  private JobRun() {}
+
+  /**
+   * @param config the config tree after {@code --set} and variables (for the report; redacted there)
+   * @param variables the run's variables
+   * @param progress print a progress line on {@code err}
+   * @param terminal {@code err} is a terminal (progress rewrites one line)
+   * @param err where progress and report warnings go
+   */
+  record Context(JsonNode config, Variables variables, boolean progress, boolean terminal, PrintStream err) {}
+
+  /**
+   * @param summary what the run did (under resume: the chunks scored now)
+   * @param report the run report
+   * @param reportLocation where report.json was written, or null if it could not be
+   */
+  record Outcome(RunSummary summary, RunReport report, String reportLocation) {
+    /** @return the summary line, with the resume figures and the report's location */
+    String line() {
+      StringBuilder sb = new StringBuilder(summary.line());
+      ChunkedRunner.Result r = report.resumeResult();
+      if (r != null) {
+        sb.append(String.format(Locale.ROOT, " chunks=%d chunks_skipped=%d", r.chunks(), r.chunksSkipped()));
+      }
+      sb.append(" report=").append(reportLocation == null ? "none" : reportLocation);
+      return sb.toString();
+    }
+  }
+
+  /** The report of a run that failed, for the summary JSON; set before the exception propagates. */
+  static final class Failure {
+    RunReport report;
+    String reportLocation;
+  }
+
+  static Outcome run(JobPlan plan, SparkSession spark, Context ctx, Failure failure) {
+    SparkContext sc = spark.sparkContext();
+    RunReport report = new RunReport(plan, ctx.config(), ctx.variables());
+    report.spark(sc);
+    TaskCounter tasks = new TaskCounter();
+    report.tasks(tasks);
+    sc.addSparkListener(tasks);
+    ProgressReporter progress = null;
+    if (ctx.progress()) {
+      progress = new ProgressReporter(ctx.err(), ctx.terminal(), PROGRESS_INTERVAL_MILLIS);
+      if (!plan.options().inputFiltered()) {
+        // Parquet answers an unfiltered count from its footers; with a filter it would be a scan.
+        progress.totalRows(plan.input().count());
+      }
+      sc.addSparkListener(progress);
+    }
+    long start = System.nanoTime();
+    boolean ok = false;
+    try {
+      RunSummary summary;
+      if (plan.options().resume()) {
+        ChunkedRunner.Result result = ChunkedRunner.run(plan, spark, report::add, progress);
+        report.resume(result);
+        summary = result.summary();
+      } else {
+        summary = BatchInferenceJob.execute(plan, spark, report::add);
+      }
+      ok = true;
+      drain(sc);
+      report.succeeded((System.nanoTime() - start) / 1e9);
+      String location = write(spark, plan, report, ctx.err());
+      return new Outcome(summary, report, location);
+    } catch (Throwable e) {
+      // Throwable: Spark's failures are the checked SparkException, thrown undeclared from Scala.
+      drain(sc);
+      report.failed(e, (System.nanoTime() - start) / 1e9);
+      failure.report = report;
+      if (ReportWriter.mayWriteFailureReport(plan)) {
+        failure.reportLocation = write(spark, plan, report, ctx.err());
+      }
+      throw e;
+    } finally {
+      sc.removeSparkListener(tasks);
+      if (progress != null) {
+        sc.removeSparkListener(progress);
+        progress.finish();
+      }
+      LOG.debug("run ended, ok={}", ok);
+    }
+  }
+
+  /** @return the JSON report's location, or null when it could not be written (a warning, not a failure) */
+  private static String write(SparkSession spark, JobPlan plan, RunReport report, PrintStream err) {
+    String location = ReportWriter.jsonLocation(plan);
+    try {
+      ReportWriter.write(spark.sparkContext().hadoopConfiguration(), location, report);
+      LOG.info("run report written to {} and {}", location, ReportWriter.htmlLocation(location));
+      return location;
+    } catch (Exception e) {
+      err.println("batchinfer: warning: cannot write the run report to " + location + ": " + e.getMessage());
+      LOG.warn("cannot write the run report to {}", location, e);
+      return null;
+    }
+  }
+
+  /**
+   * Waits until the listener bus has delivered every event posted so far, so the task counts
+   * include the last tasks of the run. Spark's own tests do the same; the method is
+   * {@code private[spark]} in Scala and so callable from Java.
+   */
+  private static void drain(SparkContext sc) {
+    try {
+      sc.listenerBus().waitUntilEmpty(LISTENER_DRAIN_MILLIS);
+    } catch (Exception | LinkageError e) {
+      LOG.debug("could not wait for the listener bus: {}", e.toString());
+    }
+  }
+}
