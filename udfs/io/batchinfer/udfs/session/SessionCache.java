@@ -120,7 +120,9 @@ public final class SessionCache {
     } catch (OrtException | RuntimeException e) {
       options.close();
       throw new SessionCreationException("cannot create an ONNX Runtime session for model " + model.uri()
-          + " (sha256 " + model.shortSha() + ", device " + spec.device() + "): " + e.getMessage(), e);
+          + " (sha256 " + model.shortSha() + ", device " + spec.device()
+          + (spec.customOpLibraries().isEmpty() ? "" : ", model.custom_op_libraries " + spec.customOpLibraries())
+          + "): " + e.getMessage(), e);
     }
   }
 

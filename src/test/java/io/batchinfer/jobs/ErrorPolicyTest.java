@@ -215,6 +215,19 @@ class ErrorPolicyTest extends SparkTestBase {
   }
 
   @Test
+  void customOpLibrariesAreLoadedOnlyWhenNamed() throws IOException {
+    // Without the key nothing is loaded (every other test here). With it, the library is loaded
+    // into each session, so a missing one fails the job naming it.
+    Path missing = tmp.resolve("libmissing_ops.so");
+    String yaml = config("errors: {policy: skip}").replace("batch_size: 32}",
+        "batch_size: 32, custom_op_libraries: [\"" + missing + "\"]}");
+    JobTestSupport.Run run = cli("--config", writeConfig(tmp, yaml).toString());
+    assertThat(run.exitCode()).isEqualTo(ExitCodes.FAILED);
+    assertThat(run.err()).contains("cannot create an ONNX Runtime session")
+        .contains("model.custom_op_libraries [" + missing + "]");
+  }
+
+  @Test
   void deadLetterNeedsAPath() throws IOException {
     JobTestSupport.Run run = run("errors: {policy: dead-letter}");
     assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID);
