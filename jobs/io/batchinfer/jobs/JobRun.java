@@ -56,6 +56,8 @@ final class JobRun {
 
   static Outcome run(JobPlan plan, SparkSession spark, Context ctx, Failure failure) {
     SparkContext sc = spark.sparkContext();
+    // Parquet answers an unfiltered count from its footers; with a filter it would be a scan.
+    long totalRows = ctx.progress() && !plan.options().inputFiltered() ? plan.input().count() : -1;
     RunReport report = new RunReport(plan, ctx.config(), ctx.variables());
     report.spark(sc);
     TaskCounter tasks = new TaskCounter();
@@ -64,10 +66,7 @@ final class JobRun {
     ProgressReporter progress = null;
     if (ctx.progress()) {
       progress = new ProgressReporter(ctx.err(), ctx.terminal(), PROGRESS_INTERVAL_MILLIS);
-      if (!plan.options().inputFiltered()) {
-        // Parquet answers an unfiltered count from its footers; with a filter it would be a scan.
-        progress.totalRows(plan.input().count());
-      }
+      progress.totalRows(totalRows);
       sc.addSparkListener(progress);
     }
     long start = System.nanoTime();

@@ -33,6 +33,7 @@ final class ProgressReporter extends SparkListener {
   private volatile String phase = "";
   private long lastPrint;
   private int lastWidth;
+  private String lastState = "";
 
   /**
    * @param err where to print
@@ -87,9 +88,11 @@ final class ProgressReporter extends SparkListener {
     print(line(now));
   }
 
-  /** Prints the final state once and ends the line. */
+  /** Prints the final state (unless that was the last line printed) and ends the line. */
   synchronized void finish() {
-    print(line(System.nanoTime()));
+    if (!state().equals(lastState)) {
+      print(line(System.nanoTime()));
+    }
     if (terminal) {
       err.println();
     }
@@ -120,7 +123,13 @@ final class ProgressReporter extends SparkListener {
     return sb.toString();
   }
 
+  /** @return what a line shows apart from the clock: rows, tasks and phase */
+  private String state() {
+    return phase + "|" + rows.get() + "|" + tasksDone.get() + "|" + tasksTotal.get();
+  }
+
   private void print(String line) {
+    lastState = state();
     if (terminal) {
       int pad = Math.max(0, lastWidth - line.length());
       err.print("\r" + line + " ".repeat(pad));

@@ -191,7 +191,7 @@ final class ReportWriter {
           .append(num(median)).append(" rows/s</title></line>");
     }
     s.append("<text x=\"").append(fmt(left + plotW / 2)).append("\" y=\"").append(height - 8)
-        .append("\" font-size=\"12\" text-anchor=\"middle\">").append(n).append(" partitions in the order run")
+        .append("\" font-size=\"12\" text-anchor=\"middle\">").append(n).append(n == 1 ? " partition" : " partitions").append(" in the order run")
         .append(bars == n ? "" : " (" + bars + " groups, averaged)").append("; rows/s, median dashed</text>");
     return s.append("</svg>").toString();
   }
