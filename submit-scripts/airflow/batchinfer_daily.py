@@ -15,8 +15,9 @@ Two DAGs run the same job; deploy the one that fits (see README.md next to this 
     while running, or a killed JVM) is retried.
 
 The day reaches the job as ``--var ds={{ ds }}``, which the config references as ``${ds}``, e.g.
-``input.filter: "day = '${ds}'"``. Until ``--var`` is available in your batchinfer version, pass
-the values directly instead: ``--set "input.filter=day = '{{ ds }}'"`` (see README.md).
+``input.filter: "day = '${ds}'"``; Airflow's run id goes in as ``--var run_id=...`` (the run
+report records it). With a batchinfer older than ``--var``, pass the values directly instead:
+``--set "input.filter=day = '{{ ds }}'"`` (see ``job_args`` and README.md).
 
 Paths: ``BATCHINFER_HOME`` is a batchinfer installation on the Airflow worker (``submit-scripts/``,
 ``conf/`` and ``target/batchinfer-cluster.jar``; ``target/spark-home/jars`` too when no Spark is
@@ -45,10 +46,10 @@ CONFIG = os.environ.get("BATCHINFER_DAILY_CONFIG", f"{BATCHINFER_HOME}/conf/dail
 SPARK_MASTER = os.environ.get("BATCHINFER_SPARK_MASTER", "yarn")
 
 
-def job_args(ds: str) -> list[str]:
-    """The job's arguments after --config for the day ``ds`` (a date or the "{{ ds }}" template)."""
-    return ["--var", f"ds={ds}"]
-    # Until --var exists in the installed batchinfer, pass the values themselves, e.g.:
+def job_args(ds: str, run_id: str) -> list[str]:
+    """The job's arguments after --config: the day and the run id (values or Airflow templates)."""
+    return ["--var", f"ds={ds}", "--var", f"run_id={run_id}"]
+    # A batchinfer without --var takes the values themselves, e.g.:
     # return ["--set", f"input.filter=day = '{ds}'", "--set", f"output.path=hdfs:///preds/day={ds}"]
 
 
@@ -115,7 +116,7 @@ with DAG(
         java_class="io.batchinfer.jobs.BatchInferenceJob",
         name="batchinfer-daily-{{ ds }}",
         files=CONFIG,
-        application_args=["--config", CONFIG, *job_args("{{ ds }}")],
+        application_args=["--config", CONFIG, *job_args("{{ ds }}", "{{ run_id }}")],
         conf=SPARK_CONF,
         # Client mode: the spark-submit (driver) environment; YARN / Kubernetes cluster mode: the
         # operator turns these into spark.yarn.appMasterEnv.* / spark.kubernetes.driverEnv.*.
@@ -138,13 +139,13 @@ with DAG(
 ) as exit_code_dag:
 
     @task(task_id="score_day")
-    def score_day(ds: str | None = None) -> dict[str, str]:
+    def score_day(ds: str | None = None, run_id: str | None = None) -> dict[str, str]:
         """Runs the job in client mode; returns the summary line's key=value fields (XCom)."""
-        if not ds:
-            raise AirflowFailException("no logical date (ds) in the task context")
+        if not ds or not run_id:
+            raise AirflowFailException("no logical date (ds) or run_id in the task context")
         command = [
             f"{BATCHINFER_HOME}/submit-scripts/submit.sh", "--master", SPARK_MASTER,
-            CONFIG, *job_args(ds),
+            CONFIG, *job_args(ds, run_id),
         ]
         env = {
             **os.environ,
