@@ -14,7 +14,7 @@
 #   --master URL         local[*] (default, or $SPARK_MASTER), spark://HOST:PORT, yarn, k8s://URL
 #   --deploy-mode MODE   client (default: the driver runs here) or cluster (the driver runs on the cluster)
 #   --conf KEY=VALUE     any Spark setting (repeatable); wins over the defaults set here
-#   --jar PATH           application jar (default target/batchinfer-cluster.jar, built if missing or stale)
+#   --jar PATH|URL       application jar (default target/batchinfer-cluster.jar, built if missing or stale)
 #   --print              print the command instead of running it
 # Everything from CONFIG on goes to the job: --set KEY=VALUE, --var NAME=VALUE, --dry-run, --verbose.
 #
@@ -120,7 +120,10 @@ if [ -z "$APP_JAR" ]; then
     (cd "$ROOT" && mvn -q -B -DskipTests package) >&2
   fi
 fi
-[ -f "$APP_JAR" ] || { echo "submit.sh: application jar not found: $APP_JAR" >&2; exit 2; }
+case "$APP_JAR" in
+  *://*) ;;   # hdfs://, s3a://, local:// ...: spark-submit resolves it
+  *) [ -f "$APP_JAR" ] || { echo "submit.sh: application jar not found: $APP_JAR" >&2; exit 2; } ;;
+esac
 
 EXECUTOR_CORES="${BATCHINFER_EXECUTOR_CORES:-2}"
 EXECUTOR_MEMORY="${BATCHINFER_EXECUTOR_MEMORY:-2g}"
