@@ -1,22 +1,27 @@
 package io.batchinfer.jobs;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.batchinfer.udfs.ErrorPolicy;
 import io.batchinfer.udfs.InferenceMetrics;
 import io.batchinfer.udfs.InferencePlan;
 import io.batchinfer.udfs.InferenceRunException;
 import io.batchinfer.udfs.RowRejectedException;
 import io.batchinfer.udfs.ValidationException;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
@@ -48,8 +53,21 @@ public final class BatchInferenceJob implements Callable<Integer> {
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key, e.g. --set model.batch_size=64 (repeatable).")
   List<String> overrides = new ArrayList<>();
 
+  @Option(names = "--var", paramLabel = "NAME=VALUE",
+      description = "Set a config variable referenced as ${NAME}, e.g. --var ds=2026-11-23 (repeatable). ${run_id} is"
+          + " generated unless set; ${env:NAME} reads the environment.")
+  Map<String, String> vars = new LinkedHashMap<>();
+
   @Option(names = "--dry-run", description = "Validate config, input schema and model signature, print the plan, run nothing.")
   boolean dryRun;
+
+  @Option(names = "--progress", negatable = true,
+      description = "Print a progress line on stderr (default: on when running in a terminal in local mode).")
+  Boolean progress;
+
+  @Option(names = "--summary-json", paramLabel = "FILE",
+      description = "Also write the run's summary as JSON to this local file, on success and on failure (for schedulers).")
+  Path summaryJson;
 
   @Option(names = "--verbose", description = "Print stack traces of failures.")
   boolean verbose;
@@ -57,6 +75,9 @@ public final class BatchInferenceJob implements Callable<Integer> {
   private PrintStream out = System.out;
   private PrintStream err = System.err;
   private RunSummary lastSummary;
+  private Variables variables;
+  private JobPlan plan;
+  private final JobRun.Failure failure = new JobRun.Failure();
 
   /** Entry point for spark-submit. */
   public static void main(String[] args) {
@@ -71,17 +92,18 @@ public final class BatchInferenceJob implements Callable<Integer> {
     CommandLine cli = new CommandLine(job);
     cli.setOut(new java.io.PrintWriter(out, true));
     cli.setErr(new java.io.PrintWriter(err, true));
-    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> job.report(e));
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> job.onFailure(e));
     return cli.execute(args);
   }
 
   @Override
   public Integer call() {
-    JobConfig cfg = ConfigLoader.load(config, overrides);
+    variables = Variables.of(vars, System::getenv);
+    ConfigLoader.Loaded loaded = ConfigLoader.load(config, overrides, variables);
+    JobConfig cfg = loaded.config();
     boolean existed = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
     SparkSession spark = session(cfg);
     try {
-      JobPlan plan;
       try {
         plan = JobValidator.validate(cfg, spark);
       } catch (ValidationException e) {
@@ -93,8 +115,17 @@ public final class BatchInferenceJob implements Callable<Integer> {
         out.println("dry run: configuration is valid; nothing was run.");
         return ExitCodes.OK;
       }
-      lastSummary = execute(plan, spark);
-      out.println(lastSummary.line());
+      boolean terminal = System.console() != null;
+      boolean showProgress = progress != null ? progress : terminal && spark.sparkContext().isLocal();
+      JobRun.Outcome outcome = JobRun.run(plan, spark,
+          new JobRun.Context(loaded.tree(), variables, showProgress, terminal, err), failure);
+      lastSummary = outcome.summary();
+      out.println(outcome.line());
+      if (summaryJson != null) {
+        ObjectNode summary = SummaryJson.of("ok", ExitCodes.OK, plan.name(), variables.runId());
+        SummaryJson.addRun(summary, outcome.report(), outcome.reportLocation(), plan.outputPath());
+        writeSummary(summary);
+      }
       return ExitCodes.OK;
     } finally {
       if (!existed) {
@@ -105,12 +136,18 @@ public final class BatchInferenceJob implements Callable<Integer> {
 
   /** Scores and writes; returns the summary. */
   static RunSummary execute(JobPlan plan, SparkSession spark) {
+    return execute(plan, spark, m -> { });
+  }
+
+  /** Scores and writes, handing the run's metrics to {@code onMetrics} before anything runs; returns the summary. */
+  static RunSummary execute(JobPlan plan, SparkSession spark, Consumer<InferenceMetrics> onMetrics) {
     long start = System.nanoTime();
     for (ParquetFooterCheck.Corrupt c : plan.skippedFiles()) {
       LOG.warn("skipping corrupt input file {} ({}): input.ignore_corrupt_files is true", c.file(), c.reason());
     }
     InferencePlan.Scored scored = plan.inference().apply(plan.input());
     InferenceMetrics m = scored.metrics();
+    onMetrics.accept(m);
     if (plan.errorPolicy() == ErrorPolicy.FAIL) {
       write(plan, scored.scored());
     } else {
@@ -143,6 +180,11 @@ public final class BatchInferenceJob implements Callable<Integer> {
     DataFrameWriter<Row> writer = rows.write()
         .mode(plan.mode())
         .option("compression", plan.compression());
+    if (plan.mode() == SaveMode.Overwrite) {
+      // Explicit either way, so a session-wide spark.sql.sources.partitionOverwriteMode can't change what
+      // output.mode means: overwrite replaces the path, overwrite-partitions only the partitions written.
+      writer = writer.option("partitionOverwriteMode", plan.options().dynamicOverwrite() ? "dynamic" : "static");
+    }
     if (!plan.partitionBy().isEmpty()) {
       writer = writer.partitionBy(plan.partitionBy().toArray(new String[0]));
     }
@@ -190,6 +232,31 @@ public final class BatchInferenceJob implements Callable<Integer> {
       spark.conf().set(e.getKey(), String.valueOf(e.getValue()));
     }
     return spark;
+  }
+
+  /** Reports a failure, writes the summary JSON if asked, and returns the exit code. */
+  private int onFailure(Exception e) {
+    int code = report(e);
+    if (summaryJson != null) {
+      String job = plan != null ? plan.name() : null;
+      ObjectNode summary = SummaryJson.of(code == ExitCodes.INVALID ? "invalid" : "failed", code, job,
+          variables == null ? null : variables.runId());
+      if (failure.report != null && plan != null) {
+        SummaryJson.addRun(summary, failure.report, failure.reportLocation, plan.outputPath());
+      }
+      Throwable cause = rootUserCause(e);
+      summary.put("error", cause != null ? cause.getMessage() : e.getMessage() != null ? e.getMessage() : e.toString());
+      writeSummary(summary);
+    }
+    return code;
+  }
+
+  private void writeSummary(ObjectNode summary) {
+    try {
+      SummaryJson.write(summaryJson, summary);
+    } catch (IOException | RuntimeException e) {
+      err.println("batchinfer: warning: cannot write --summary-json " + summaryJson + ": " + e.getMessage());
+    }
   }
 
   private int report(Exception e) {
