@@ -104,6 +104,7 @@ public final class ConfigLoader {
         problems.addAll(e);
       }
     }
+    findEmptyListEntries(root, "", problems);
     problems.throwIfAny("");
     if (variables != null) {
       variables.substitute(root);
