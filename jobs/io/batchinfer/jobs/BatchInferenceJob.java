@@ -149,7 +149,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
     InferenceMetrics m = scored.metrics();
     onMetrics.accept(m);
     if (plan.errorPolicy() == ErrorPolicy.FAIL) {
-      write(plan, scored.scored());
+      write(plan, scored.scored(), plan.outputPath(), plan.partitionBy());
     } else {
       // Score once into Spark's cache (spilling to disk), check the rejections, then write from the
       // cache: nothing is written when too many rows were rejected, and the model runs once.
@@ -157,10 +157,14 @@ public final class BatchInferenceJob implements Callable<Integer> {
       try {
         emitted.count();
         checkRejections(plan, m);
-        write(plan, scored.scored());
+        write(plan, scored.scored(), plan.outputPath(), plan.partitionBy());
         if (plan.errorPolicy() == ErrorPolicy.DEAD_LETTER) {
-          scored.rejected().write().mode(plan.mode()).option("compression", plan.compression())
-              .parquet(plan.deadLetterPath());
+          // Partitioned like the output when the partition columns are input columns (always so
+          // under overwrite-partitions, checked by JobValidator): a rerun of a day replaces only
+          // that day's dead letters.
+          List<String> inputCols = List.of(plan.input().columns());
+          write(plan, scored.rejected(), plan.deadLetterPath(),
+              inputCols.containsAll(plan.partitionBy()) ? plan.partitionBy() : List.of());
         }
       } finally {
         emitted.unpersist(false);
@@ -176,7 +180,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
         spark.sparkContext().applicationId(), plan.skippedFiles().size());
   }
 
-  private static void write(JobPlan plan, Dataset<Row> rows) {
+  private static void write(JobPlan plan, Dataset<Row> rows, String path, List<String> partitionBy) {
     DataFrameWriter<Row> writer = rows.write()
         .mode(plan.mode())
         .option("compression", plan.compression());
@@ -185,10 +189,10 @@ public final class BatchInferenceJob implements Callable<Integer> {
       // output.mode means: overwrite replaces the path, overwrite-partitions only the partitions written.
       writer = writer.option("partitionOverwriteMode", plan.options().dynamicOverwrite() ? "dynamic" : "static");
     }
-    if (!plan.partitionBy().isEmpty()) {
-      writer = writer.partitionBy(plan.partitionBy().toArray(new String[0]));
+    if (!partitionBy.isEmpty()) {
+      writer = writer.partitionBy(partitionBy.toArray(new String[0]));
     }
-    writer.parquet(plan.outputPath());
+    writer.parquet(path);
   }
 
   /** Fails the job, before anything is written, when more rows were rejected than allowed. */

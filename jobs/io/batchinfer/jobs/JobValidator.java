@@ -164,6 +164,18 @@ final class JobValidator {
         problems.add(ConfigKeys.PARTITION_BY + ": cannot partition by every output column; keep at least one data column.");
       }
     }
+    if (policy == ErrorPolicy.DEAD_LETTER && "overwrite-partitions".equals(modeName) && input != null) {
+      // Dead letters carry the input columns: they are partitioned like the output, so a rerun of
+      // one day replaces that day's dead letters too, and only those.
+      List<String> inputCols = Arrays.asList(input.columns());
+      for (int i = 0; i < partitionBy.size(); i++) {
+        if (!inputCols.contains(partitionBy.get(i))) {
+          problems.add(ConfigKeys.PARTITION_BY + "[" + i + "]: column '" + partitionBy.get(i) + "' is a model output,"
+              + " so rejected rows (which keep the input columns) cannot be partitioned by it; with output.mode"
+              + " overwrite-partitions and errors.policy dead-letter, partition by input columns (e.g. a day column).");
+        }
+      }
+    }
     RunOptions options = RunOptions.validate(cfg, modeName, partitionBy, problems);
     if (cfg.output().path() != null && !cfg.output().path().isBlank() && mode == SaveMode.ErrorIfExists) {
       checkOutputAbsent(ConfigKeys.OUTPUT_PATH, cfg.output().path(), spark, problems);

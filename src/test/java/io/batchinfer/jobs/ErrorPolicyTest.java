@@ -228,6 +228,36 @@ class ErrorPolicyTest extends SparkTestBase {
   }
 
   @Test
+  void deadLettersArePartitionedAndReplacedPerDayUnderOverwritePartitions() throws IOException {
+    Path days = tmp.resolve("days");
+    spark.read().parquet(input.toString())
+        .withColumn("day", org.apache.spark.sql.functions.expr("IF(id < 500, '2026-11-01', '2026-11-02')"))
+        .write().parquet(days.toString());
+    Path out = tmp.resolve("daily");
+    Path dead = tmp.resolve("daily-dead");
+    String yaml = """
+        input: {path: "%s", filter: "day = '${ds}'"}
+        model: {path: "%s", batch_size: 32}
+        inputs: {features: {column: features}}
+        outputs: {logits: {column: logits}}
+        passthrough: [id, day]
+        output: {path: "%s", mode: overwrite-partitions, partition_by: [day]}
+        errors: {policy: dead-letter, dead_letter_path: "%s"}
+        """.formatted(days, model, out, dead);
+    Path conf = writeConfig(tmp, yaml);
+    for (String ds : List.of("2026-11-01", "2026-11-02", "2026-11-01")) {
+      JobTestSupport.Run run = cli("--config", conf.toString(), "--var", "ds=" + ds);
+      assertThat(run.exitCode()).as(run.err()).isZero();
+      assertThat(run.out()).contains("rows_in=500 rows_out=495 rows_rejected=5");
+    }
+    // Each day exactly once, in the output and in the dead letters.
+    assertThat(spark.read().parquet(out.toString()).groupBy("day").count().collectAsList())
+        .extracting(r -> r.get(0) + "=" + r.getLong(1)).containsExactlyInAnyOrder("2026-11-01=495", "2026-11-02=495");
+    assertThat(spark.read().parquet(dead.toString()).groupBy("day").count().collectAsList())
+        .extracting(r -> r.get(0) + "=" + r.getLong(1)).containsExactlyInAnyOrder("2026-11-01=5", "2026-11-02=5");
+  }
+
+  @Test
   void deadLetterNeedsAPath() throws IOException {
     JobTestSupport.Run run = run("errors: {policy: dead-letter}");
     assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID);
