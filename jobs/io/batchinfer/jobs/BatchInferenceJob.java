@@ -101,6 +101,11 @@ public final class BatchInferenceJob implements Callable<Integer> {
     variables = Variables.of(vars, System::getenv);
     ConfigLoader.Loaded loaded = ConfigLoader.load(config, overrides, variables);
     JobConfig cfg = loaded.config();
+    try {
+      JobValidator.precheck(cfg);
+    } catch (ValidationException e) {
+      throw e.withSource(config.toString());
+    }
     boolean existed = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
     SparkSession spark = session(cfg);
     try {
@@ -217,7 +222,11 @@ public final class BatchInferenceJob implements Callable<Integer> {
 
   private static SparkSession session(JobConfig cfg) {
     SparkConf conf = new SparkConf();
-    conf.setIfMissing("spark.app.name", cfg.job().name() == null ? ConfigKeys.JOB_NAME_DEFAULT : cfg.job().name());
+    String jobName = cfg.job().name() == null ? ConfigKeys.JOB_NAME_DEFAULT : cfg.job().name();
+    // spark-submit always sets spark.app.name, to the main class unless --name is given: prefer job.name then.
+    if (!conf.contains("spark.app.name") || BatchInferenceJob.class.getName().equals(conf.get("spark.app.name"))) {
+      conf.set("spark.app.name", jobName);
+    }
     if (!conf.contains("spark.master")) {
       conf.setMaster("local[*]");
     }

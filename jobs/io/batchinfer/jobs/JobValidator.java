@@ -34,8 +34,23 @@ final class JobValidator {
 
   private JobValidator() {}
 
-  static JobPlan validate(JobConfig cfg, SparkSession spark) {
+  /** Config values that need no data, parsed and checked; the first step of {@link #validate}. */
+  record Settings(String name, Device device, Batching batching, String modeName, SaveMode mode, String compression,
+      ErrorPolicy policy, String deadLetterPath, Double maxRejected, int batchSize, int threads) {}
+
+  /**
+   * Checks everything that needs neither data nor Spark, so a wrong config fails before a
+   * SparkSession (and, on a cluster, executors) is started.
+   *
+   * @throws ValidationException listing every problem found
+   */
+  static void precheck(JobConfig cfg) {
     Problems problems = new Problems();
+    settings(cfg, problems);
+    problems.throwIfAny("");
+  }
+
+  private static Settings settings(JobConfig cfg, Problems problems) {
     String name = cfg.job().name() == null || cfg.job().name().isBlank() ? ConfigKeys.JOB_NAME_DEFAULT : cfg.job().name();
 
     // Keys that need no data.
@@ -92,9 +107,34 @@ final class JobValidator {
       problems.add(ConfigKeys.MAX_REJECTED_FRACTION + ": must be between 0 and 1 (e.g. 0.01 for 1%); found "
           + maxRejected + ".");
     }
-    checkAllowedRoots(cfg, spark, problems);
     int batchSize = cfg.model().batchSize() == null ? ConfigKeys.BATCH_SIZE_DEFAULT : cfg.model().batchSize();
     int threads = cfg.model().threads() == null ? ConfigKeys.THREADS_DEFAULT : cfg.model().threads();
+    if (batchSize < 1) {
+      problems.add(ConfigKeys.BATCH_SIZE + ": must be a positive number of rows; found " + batchSize + ". Try "
+          + ConfigKeys.BATCH_SIZE_DEFAULT + ".");
+    }
+    if (threads < 1) {
+      problems.add(ConfigKeys.THREADS + ": must be at least 1; found " + threads + ".");
+    }
+    return new Settings(name, device, batching, modeName, mode, compression, policy, deadLetterPath, maxRejected,
+        Math.max(batchSize, 1), Math.max(threads, 1));
+  }
+
+  static JobPlan validate(JobConfig cfg, SparkSession spark) {
+    Problems problems = new Problems();
+    Settings settings = settings(cfg, problems);
+    String name = settings.name();
+    Device device = settings.device();
+    Batching batching = settings.batching();
+    String modeName = settings.modeName();
+    SaveMode mode = settings.mode();
+    String compression = settings.compression();
+    ErrorPolicy policy = settings.policy();
+    String deadLetterPath = settings.deadLetterPath();
+    Double maxRejected = settings.maxRejected();
+    int batchSize = settings.batchSize();
+    int threads = settings.threads();
+    checkAllowedRoots(cfg, spark, problems);
 
     // Input data.
     Dataset<Row> input = null;
