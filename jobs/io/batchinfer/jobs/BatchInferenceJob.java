@@ -47,8 +47,9 @@ import picocli.CommandLine.Option;
 public final class BatchInferenceJob implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(BatchInferenceJob.class);
 
-  @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "YAML job config (see conf/README.md).")
-  Path config;
+  @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
+      description = "YAML job config (see conf/README.md): a local path, or hdfs://, s3a://, ... through Hadoop.")
+  String config;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key, e.g. --set model.batch_size=64 (repeatable).")
   List<String> overrides = new ArrayList<>();

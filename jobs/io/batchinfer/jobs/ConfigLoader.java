@@ -51,27 +51,47 @@ public final class ConfigLoader {
 
   /** Loads {@code file} with {@code overrides} ({@code key.path=value}); no variable substitution. */
   public static JobConfig load(Path file, List<String> overrides) {
-    return load(file, overrides, null).config();
+    return load(file.toString(), overrides, null).config();
   }
 
   /**
    * Loads {@code file}, applies {@code overrides}, then substitutes {@code variables} in the
    * tree's text values ({@link Variables}); null variables leave {@code ${...}} as written.
    */
-  static Loaded load(Path file, List<String> overrides, Variables variables) {
-    String text;
+  static Loaded load(String file, List<String> overrides, Variables variables) {
+    String text = read(file);
     try {
-      text = Files.readString(file);
+      return parse(text, overrides, variables);
+    } catch (ValidationException e) {
+      throw e.withSource(file.toString());
+    }
+  }
+
+  /**
+   * Reads a config from a local path, or through Hadoop's FileSystem when it is a URI with a
+   * non-file scheme ({@code hdfs://}, {@code s3a://}, ...), so a cluster-mode driver can read a
+   * config that is not on its local disk. Runs before Spark exists: Hadoop settings come from the
+   * classpath and HADOOP_CONF_DIR.
+   */
+  private static String read(String location) {
+    if (location.matches("^[A-Za-z][A-Za-z0-9+.-]+://.*") && !location.startsWith("file:")) {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(location);
+      try (java.io.InputStream in = p.getFileSystem(new org.apache.hadoop.conf.Configuration()).open(p)) {
+        return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      } catch (java.io.FileNotFoundException e) {
+        throw new ValidationException("--config: file not found: " + location + ". Pass the path of a YAML job config.");
+      } catch (IOException | RuntimeException e) {
+        throw new ValidationException("--config: cannot read " + location + ": " + e.getMessage());
+      }
+    }
+    Path file = Path.of(location.startsWith("file:") ? java.net.URI.create(location).getPath() : location);
+    try {
+      return Files.readString(file);
     } catch (NoSuchFileException e) {
       throw new ValidationException("--config: file not found: " + file.toAbsolutePath()
           + ". Pass the path of a YAML job config, e.g. conf/examples/iris.yaml.");
     } catch (IOException e) {
       throw new ValidationException("--config: cannot read " + file + ": " + e.getMessage());
-    }
-    try {
-      return parse(text, overrides, variables);
-    } catch (ValidationException e) {
-      throw e.withSource(file.toString());
     }
   }
 

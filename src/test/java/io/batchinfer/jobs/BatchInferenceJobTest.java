@@ -113,6 +113,17 @@ class BatchInferenceJobTest extends SparkTestBase {
   }
 
   @Test
+  void readsConfigGivenAsUri() throws Exception {
+    Path input = writeIrisLike(spark, tmp, 10, 1, 1);
+    Path conf = writeConfig(tmp, irisConfig(input, tmp.resolve("out")));
+    JobTestSupport.Run run = cli("--config", conf.toUri().toString(), "--dry-run");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JobTestSupport.Run missing = cli("--config", "file:///no/such/job.yaml");
+    assertThat(missing.exitCode()).isEqualTo(ExitCodes.INVALID);
+    assertThat(missing.err()).contains("--config: file not found: /no/such/job.yaml");
+  }
+
+  @Test
   void dryRunPrintsPlanAndWritesNothing() throws Exception {
     Path input = writeIrisLike(spark, tmp, 10, 1, 1);
     Path output = tmp.resolve("out");
