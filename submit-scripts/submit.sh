@@ -16,6 +16,8 @@
 #   --conf KEY=VALUE     any Spark setting (repeatable); wins over the defaults set here
 #   --jar PATH|URL       application jar (default target/batchinfer-cluster.jar, built if missing or stale)
 #   --print              print the command instead of running it
+# CONFIG is a local YAML file (shipped to the driver with --files) or a hdfs://, s3a://... URI that the
+# job reads through Hadoop wherever its driver runs.
 # Everything from CONFIG on goes to the job: --set KEY=VALUE, --var NAME=VALUE, --dry-run, --verbose.
 #
 # Environment:
@@ -98,7 +100,14 @@ if [ "$KIND" = local ] && [ "$DEPLOY_MODE" = cluster ]; then
   echo "submit.sh: --deploy-mode cluster needs a cluster master (spark://, yarn, k8s://)" >&2
   exit 2
 fi
-if [ ! -f "$CONFIG" ]; then
+# A config given as a URI (hdfs://, s3a://, ...) is read by the job through Hadoop, wherever the
+# driver runs: it is passed as is, not shipped with --files.
+REMOTE_CONFIG=0
+case "$CONFIG" in
+  file:*) ;;
+  *://*) REMOTE_CONFIG=1 ;;
+esac
+if [ "$REMOTE_CONFIG" = 0 ] && [ ! -f "$CONFIG" ]; then
   echo "submit.sh: config file not found: $CONFIG" >&2
   exit 3
 fi
@@ -171,7 +180,11 @@ if [ "$DEPLOY_MODE" = cluster ]; then
 else
   CONFIG_ARG="$CONFIG"
 fi
-ARGS+=(--files "$CONFIG")
+if [ "$REMOTE_CONFIG" = 1 ]; then
+  CONFIG_ARG="$CONFIG"
+else
+  ARGS+=(--files "$CONFIG")
+fi
 ARGS+=(${USER_CONF[@]+"${USER_CONF[@]}"})
 ARGS+=("$APP_JAR" --config "$CONFIG_ARG" "$@")
 
