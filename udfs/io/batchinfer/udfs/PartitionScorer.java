@@ -67,7 +67,8 @@ final class PartitionScorer implements Iterator<InternalRow> {
   private final int[] tokenCounts;
   private final boolean[] rejected;
   private final ErrorPolicy policy;
-  private final int outputOffset;
+  /** Fields per emitted row (computed once: the dead-letter layout is built on each call). */
+  private final int width;
 
   private int windowRows;
   private int emitted;
@@ -104,8 +105,9 @@ final class PartitionScorer implements Iterator<InternalRow> {
     this.decoders = new OutputDecoder[outputs.size()];
     this.decoderOffsets = new int[outputs.size()];
     this.policy = spec.errorPolicy();
+    this.width = spec.emittedSchema().size();
+    // Output columns follow the passthrough columns (or, under dead-letter, every input column).
     int offset = policy == ErrorPolicy.DEAD_LETTER ? spec.inputSchema().size() : spec.passthroughOrdinals().length;
-    this.outputOffset = offset;
     for (int i = 0; i < outputs.size(); i++) {
       decoders[i] = new OutputDecoder(outputs.get(i));
       decoderOffsets[i] = offset;
@@ -213,7 +215,7 @@ final class PartitionScorer implements Iterator<InternalRow> {
     }
     InternalRow row = window[r];
     StructType in = spec.inputSchema();
-    Object[] v = new Object[spec.emittedSchema().size()];
+    Object[] v = new Object[width];
     for (int i = 0; i < in.size(); i++) {
       v[i] = row.isNullAt(i) ? null : row.get(i, in.fields()[i].dataType());
     }
@@ -242,7 +244,6 @@ final class PartitionScorer implements Iterator<InternalRow> {
     for (InputEncoder e : encoders) {
       e.reset();
     }
-    int width = spec.emittedSchema().size();
     int[] pass = spec.passthroughOrdinals();
     int[] rows = new int[candidates.length];
     int accepted = 0;
