@@ -133,6 +133,16 @@ public final class BatchInferenceJob implements Callable<Integer> {
         writeSummary(summary);
       }
       return ExitCodes.OK;
+    } catch (RuntimeException e) {
+      // A context stopped under us (master unreachable, application killed) surfaces as odd errors
+      // from whatever ran next: say what happened instead.
+      if (spark.sparkContext().isStopped() && !(e instanceof JobFailedException)) {
+        throw new JobFailedException("Spark stopped the application before the job finished: the master "
+            + spark.sparkContext().master() + " is unreachable, rejected the application, or killed it (Spark gives"
+            + " up after 3 registration attempts 20 s apart). Check --master / spark.master and the cluster; the"
+            + " driver log has Spark's reason.", e);
+      }
+      throw e;
     } finally {
       if (!existed) {
         spark.stop();

@@ -10,4 +10,8 @@ final class JobFailedException extends RuntimeException {
   JobFailedException(String message) {
     super(message);
   }
+
+  JobFailedException(String message, Throwable cause) {
+    super(message, cause);
+  }
 }
