@@ -241,28 +241,22 @@ final class PartitionScorer implements Iterator<InternalRow> {
   }
 
   private void scoreBatch(int[] candidates, long windowStart) {
-    for (InputEncoder e : encoders) {
-      e.reset();
-    }
+    resetEncoders();
     int[] pass = spec.passthroughOrdinals();
     int[] rows = new int[candidates.length];
     int accepted = 0;
     for (int r : candidates) {
       InternalRow row = window[r];
-      RowProblem problem = null;
-      int appended = 0;
-      for (InputEncoder e : encoders) {
-        problem = e.append(row);
-        if (problem != null) {
-          break;
-        }
-        appended++;
+      RowProblem problem = appendToAll(row);
+      if (problem != null && RowProblem.BATCH_SHAPE.equals(problem.code()) && accepted > 0) {
+        // A valid row whose free dimensions differ from this batch's: score the batch so far and
+        // start a new one with this row (one tensor cannot hold rows of different shapes).
+        runBatch(Arrays.copyOf(rows, accepted), windowStart);
+        accepted = 0;
+        resetEncoders();
+        problem = appendToAll(row);
       }
       if (problem != null) {
-        // Encoders before the failing one took the row: take it back from them too.
-        for (int i = 0; i < appended; i++) {
-          encoders.get(i).dropLast();
-        }
         rejectRow(r, windowStart, problem);
         continue;
       }
@@ -274,10 +268,34 @@ final class PartitionScorer implements Iterator<InternalRow> {
       values[r] = v;
       rows[accepted++] = r;
     }
-    if (accepted == 0) {
-      return;
+    if (accepted > 0) {
+      runBatch(accepted == rows.length ? rows : Arrays.copyOf(rows, accepted), windowStart);
     }
-    rows = accepted == rows.length ? rows : Arrays.copyOf(rows, accepted);
+  }
+
+  private void resetEncoders() {
+    for (InputEncoder e : encoders) {
+      e.reset();
+    }
+  }
+
+  /** Appends {@code row} to every encoder, or to none: returns the first problem, or null. */
+  private RowProblem appendToAll(InternalRow row) {
+    for (int i = 0; i < encoders.size(); i++) {
+      RowProblem problem = encoders.get(i).append(row);
+      if (problem != null) {
+        // Encoders before the failing one took the row: take it back from them too.
+        for (int j = 0; j < i; j++) {
+          encoders.get(j).dropLast();
+        }
+        return problem;
+      }
+    }
+    return null;
+  }
+
+  /** Encodes the appended {@code rows} (window positions), runs the session and decodes into their slots. */
+  private void runBatch(int[] rows, long windowStart) {
     Map<String, OnnxTensor> feeds = new HashMap<>();
     try {
       for (InputEncoder e : encoders) {

@@ -21,6 +21,11 @@ public record RowProblem(String code, String column, String message) {
   public static final String NOT_INTEGER = "not_integer";
   /** An empty text while the text input says {@code reject_empty}. */
   public static final String EMPTY_TEXT = "empty_text";
+  /**
+   * Internal: the row's length along a free dimension differs from the batch's first row. The
+   * scorer starts a new batch with such a row; it is never a rejection.
+   */
+  public static final String BATCH_SHAPE = "batch_shape";
   /** ONNX Runtime failed on this row alone (after its batch failed and was retried row by row). */
   public static final String INFERENCE_ERROR = "inference_error";
 

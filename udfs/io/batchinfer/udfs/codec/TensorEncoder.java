@@ -100,7 +100,8 @@ abstract class TensorEncoder implements InputEncoder {
           ? "model input '" + binding.onnxName() + "' expects " + dims[depth] + " (row shape " + Shapes.format(binding.rowShape()) + ")"
           : dims[depth] + " like the first row of this batch (model input '" + binding.onnxName()
               + "' has a free dimension here, but one batch is one tensor, so its rows must agree)";
-      return new RowProblem(RowProblem.SHAPE_MISMATCH, path, "array has " + n + " elements at depth " + depth + "; expected " + expected);
+      String code = binding.rowShape()[depth] >= 0 ? RowProblem.SHAPE_MISMATCH : RowProblem.BATCH_SHAPE;
+      return new RowProblem(code, path, "array has " + n + " elements at depth " + depth + "; expected " + expected);
     }
     boolean leaf = depth == dims.length - 1;
     for (int i = 0; i < n; i++) {

@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -317,6 +319,38 @@ class CodecRoundTripTest extends SparkTestBase {
     for (int id = 0; id < ROWS; id++) {
       assertThat(got.get(id)).containsExactly(id, grid(id));
     }
+  }
+
+  @Test
+  void rowsOfDifferentLengthsAlongAFreeDimensionGoToSeparateBatches() {
+    // Model input [?, ?]: a batch is one tensor, so rows of another length must start a new batch
+    // rather than fail. Lengths 2,2,3,3,3,1,... over 40 rows; expected output = input (Identity).
+    StructType schema = new StructType().add("id", DataTypes.IntegerType)
+        .add("v", DataTypes.createArrayType(DataTypes.FloatType));
+    int[] lengths = {2, 2, 3, 3, 3, 1};
+    List<Row> rows = new ArrayList<>();
+    Map<Integer, List<Float>> expected = new HashMap<>();
+    for (int id = 0; id < 40; id++) {
+      List<Float> v = new ArrayList<>();
+      for (int i = 0; i < lengths[id % lengths.length]; i++) {
+        v.add(id + i / 10f);
+      }
+      rows.add(RowFactory.create(id, v));
+      expected.put(id, v);
+    }
+    Dataset<Row> df = writeAndRead("var-len", rows, schema).coalesce(1);
+    Path model = TestModels.write(TestModels.identity("x", "y", TestModels.FLOAT, -1, -1), dir.resolve("varlen.onnx"));
+
+    InferencePlan.Scored scored = plan(model, InputMapping.column("v"), df).apply(df);
+    List<Row> out = scored.scored().collectAsList();
+
+    assertThat(out).hasSize(40);
+    for (Row r : out) {
+      assertThat(r.<Float>getList(1)).containsExactlyElementsOf(expected.get(r.getInt(0)));
+    }
+    // Length changes cut batches: more runs than 40 rows / batch size alone would need.
+    assertThat(scored.metrics().batches()).isGreaterThan((40 + BATCH - 1) / BATCH);
+    assertThat(scored.metrics().rowsRejected()).isZero();
   }
 
   @Test
