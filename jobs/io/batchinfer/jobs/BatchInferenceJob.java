@@ -161,7 +161,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
     for (ParquetFooterCheck.Corrupt c : plan.skippedFiles()) {
       LOG.warn("skipping corrupt input file {} ({}): input.ignore_corrupt_files is true", c.file(), c.reason());
     }
-    InferencePlan.Scored scored = plan.inference().apply(plan.input());
+    InferencePlan.Scored scored = plan.inference().apply(plan.scoringInput());
     InferenceMetrics m = scored.metrics();
     onMetrics.accept(m);
     if (plan.errorPolicy() == ErrorPolicy.FAIL) {

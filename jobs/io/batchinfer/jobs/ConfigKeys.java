@@ -12,6 +12,7 @@ final class ConfigKeys {
   static final String INPUT_PATH = "input.path";
   static final String INPUT_COLUMNS = "input.columns";
   static final String INPUT_FILTER = "input.filter";
+  static final String INPUT_PARTITIONS = "input.partitions";
   static final String MODEL_PATH = "model.path";
   static final String MODEL_SHA256 = "model.sha256";
   static final String BATCH_SIZE = "model.batch_size";

@@ -26,7 +26,7 @@ public record JobConfig(
   public JobConfig {
     job = job == null ? new Job(null) : job;
     spark = spark == null ? Map.of() : spark;
-    input = input == null ? new Input(null, null, null, null) : input;
+    input = input == null ? new Input(null, null, null, null, null) : input;
     model = model == null ? new Model(null, null, null, null, null, null, null, null, null) : model;
     errors = errors == null ? new Errors(null, null, null, null) : errors;
     inputs = inputs == null ? new LinkedHashMap<>() : inputs;
@@ -40,7 +40,7 @@ public record JobConfig(
 
   /** {@code input:} the Parquet dataset to score. */
   public record Input(String path, List<String> columns, String filter,
-      @JsonProperty("ignore_corrupt_files") Boolean ignoreCorruptFiles) {}
+      @JsonProperty("ignore_corrupt_files") Boolean ignoreCorruptFiles, Integer partitions) {}
 
   /** {@code model:} the ONNX model and how to run it. */
   public record Model(

@@ -24,7 +24,13 @@ record JobPlan(
     String deadLetterPath,
     Double maxRejectedFraction,
     List<ParquetFooterCheck.Corrupt> skippedFiles,
-    RunOptions options) {
+    RunOptions options,
+    Integer inputPartitions) {
+
+  /** @return the input to score: repartitioned to {@code input.partitions} when set, spreading work over all cores */
+  Dataset<Row> scoringInput() {
+    return inputPartitions == null ? input : input.repartition(inputPartitions);
+  }
 
   /** @return the output mode as written in config */
   String modeName() {
@@ -56,6 +62,6 @@ record JobPlan(
    */
   JobPlan forChunk(Dataset<Row> chunkInput, String stagingPath) {
     return new JobPlan(name, inputPath, chunkInput, inference, stagingPath, SaveMode.Overwrite, partitionBy, compression,
-        errorPolicy, deadLetterPath, maxRejectedFraction, skippedFiles, options.forChunk());
+        errorPolicy, deadLetterPath, maxRejectedFraction, skippedFiles, options.forChunk(), inputPartitions);
   }
 }

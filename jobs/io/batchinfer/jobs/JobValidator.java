@@ -109,6 +109,11 @@ final class JobValidator {
     }
     int batchSize = cfg.model().batchSize() == null ? ConfigKeys.BATCH_SIZE_DEFAULT : cfg.model().batchSize();
     int threads = cfg.model().threads() == null ? ConfigKeys.THREADS_DEFAULT : cfg.model().threads();
+    Integer partitions = cfg.input().partitions();
+    if (partitions != null && partitions < 1) {
+      problems.add(ConfigKeys.INPUT_PARTITIONS + ": must be at least 1 (or left out to keep the input's own"
+          + " partitioning); found " + partitions + ".");
+    }
     if (batchSize < 1) {
       problems.add(ConfigKeys.BATCH_SIZE + ": must be a positive number of rows; found " + batchSize + ". Try "
           + ConfigKeys.BATCH_SIZE_DEFAULT + ".");
@@ -229,7 +234,8 @@ final class JobValidator {
     }
     problems.throwIfAny("");
     return new JobPlan(name, cfg.input().path(), input, inference, cfg.output().path(), mode, partitionBy, compression,
-        policy, policy == ErrorPolicy.DEAD_LETTER ? deadLetterPath : null, maxRejected, skipped, options);
+        policy, policy == ErrorPolicy.DEAD_LETTER ? deadLetterPath : null, maxRejected, skipped, options,
+        cfg.input().partitions());
   }
 
   private static Dataset<Row> readInput(JobConfig cfg, SparkSession spark, Problems problems) {

@@ -113,6 +113,25 @@ class BatchInferenceJobTest extends SparkTestBase {
   }
 
   @Test
+  void inputPartitionsSpreadsASingleFileOverTasks() throws Exception {
+    Path input = writeIrisLike(spark, tmp, 90, 1, 4);
+    Path output = tmp.resolve("out");
+    JobTestSupport.Run run = cli("--config", writeConfig(tmp, irisConfig(input, output)).toString(),
+        "--set", "input.partitions=3");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).contains("rows_in=90 rows_out=90");
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(output)) {
+      // One input file would make one task; three partitions write three files.
+      assertThat(files.filter(f -> f.toString().endsWith(".parquet")).count()).isEqualTo(3);
+    }
+    assertThat(spark.read().parquet(output.toString()).select("id").distinct().count()).isEqualTo(90);
+    JobTestSupport.Run bad = cli("--config", writeConfig(tmp, irisConfig(input, tmp.resolve("o2"))).toString(),
+        "--set", "input.partitions=0");
+    assertThat(bad.exitCode()).isEqualTo(ExitCodes.INVALID);
+    assertThat(bad.err()).contains("input.partitions: must be at least 1");
+  }
+
+  @Test
   void readsConfigGivenAsUri() throws Exception {
     Path input = writeIrisLike(spark, tmp, 10, 1, 1);
     Path conf = writeConfig(tmp, irisConfig(input, tmp.resolve("out")));
