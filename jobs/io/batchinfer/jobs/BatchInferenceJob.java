@@ -137,10 +137,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
       // A context stopped under us (master unreachable, application killed) surfaces as odd errors
       // from whatever ran next: say what happened instead.
       if (spark.sparkContext().isStopped() && !(e instanceof JobFailedException)) {
-        throw new JobFailedException("Spark stopped the application before the job finished: the master "
-            + spark.sparkContext().master() + " is unreachable, rejected the application, or killed it (Spark gives"
-            + " up after 3 registration attempts 20 s apart). Check --master / spark.master and the cluster; the"
-            + " driver log has Spark's reason.", e);
+        throw new JobFailedException(masterGone(spark.sparkContext().master()), e);
       }
       throw e;
     } finally {
@@ -248,7 +245,17 @@ public final class BatchInferenceJob implements Callable<Integer> {
     for (Map.Entry<String, Object> e : cfg.spark().entrySet()) {
       conf.set(e.getKey(), String.valueOf(e.getValue()));
     }
-    SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+    SparkSession spark;
+    try {
+      spark = SparkSession.builder().config(conf).getOrCreate();
+    } catch (IllegalStateException e) {
+      // A standalone scheduler waits for the master while the context starts; when Spark gives up
+      // it stops the context under construction.
+      if (String.valueOf(e.getMessage()).contains("stopped SparkContext")) {
+        throw new JobFailedException(masterGone(conf.get("spark.master")), e);
+      }
+      throw e;
+    }
     for (Map.Entry<String, Object> e : cfg.spark().entrySet()) {
       if (!spark.conf().isModifiable(e.getKey())) {
         continue;
@@ -256,6 +263,12 @@ public final class BatchInferenceJob implements Callable<Integer> {
       spark.conf().set(e.getKey(), String.valueOf(e.getValue()));
     }
     return spark;
+  }
+
+  private static String masterGone(String master) {
+    return "Spark stopped the application before the job finished: the master " + master + " is unreachable,"
+        + " rejected the application, or killed it (Spark gives up after 3 registration attempts 20 s apart)."
+        + " Check --master / spark.master and the cluster; the driver log has Spark's reason.";
   }
 
   /** Reports a failure, writes the summary JSON if asked, and returns the exit code. */
