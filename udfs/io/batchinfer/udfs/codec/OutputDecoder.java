@@ -372,17 +372,39 @@ public final class OutputDecoder {
 
   /** @return the indices of the {@code k} largest values, largest first, ties to the lower index; NaN last */
   static int[] topK(double[] v, int k) {
+    int n = Math.min(k, v.length);
+    if (n > 32) {
+      return topKBySort(v, n);
+    }
+    // Per row and usually k << classes: k primitive passes, no boxing or sorting of all classes.
+    int[] out = new int[n];
+    boolean[] taken = new boolean[v.length];
+    for (int j = 0; j < n; j++) {
+      int best = -1;
+      for (int i = 0; i < v.length; i++) {
+        if (!taken[i] && (best < 0 || rank(v[i]) > rank(v[best]))) {
+          best = i;
+        }
+      }
+      taken[best] = true;
+      out[j] = best;
+    }
+    return out;
+  }
+
+  private static double rank(double x) {
+    return Double.isNaN(x) ? Double.NEGATIVE_INFINITY : x;
+  }
+
+  private static int[] topKBySort(double[] v, int n) {
     Integer[] idx = new Integer[v.length];
     for (int i = 0; i < idx.length; i++) {
       idx[i] = i;
     }
     Arrays.sort(idx, (a, b) -> {
-      double x = Double.isNaN(v[a]) ? Double.NEGATIVE_INFINITY : v[a];
-      double y = Double.isNaN(v[b]) ? Double.NEGATIVE_INFINITY : v[b];
-      int c = Double.compare(y, x);
+      int c = Double.compare(rank(v[b]), rank(v[a]));
       return c != 0 ? c : Integer.compare(a, b);
     });
-    int n = Math.min(k, v.length);
     int[] out = new int[n];
     for (int i = 0; i < n; i++) {
       out[i] = idx[i];

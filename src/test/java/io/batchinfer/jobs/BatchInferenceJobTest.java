@@ -132,6 +132,23 @@ class BatchInferenceJobTest extends SparkTestBase {
   }
 
   @Test
+  void topKAgreesWithArgmaxAndProbabilities() throws Exception {
+    Path input = writeIrisLike(spark, tmp, 60, 2, 8);
+    Path output = tmp.resolve("out");
+    JobTestSupport.Run run = cli("--config", writeConfig(tmp, irisConfig(input, output)).toString(),
+        "--set", "outputs.output.top_k={k: 2, indices: top_i, scores: top_p}");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    for (Row r : spark.read().parquet(output.toString()).collectAsList()) {
+      List<Float> p = r.getList(r.fieldIndex("probabilities"));
+      List<Integer> top = r.getList(r.fieldIndex("top_i"));
+      List<Float> scores = r.getList(r.fieldIndex("top_p"));
+      assertThat(top).hasSize(2).first().isEqualTo(r.<Integer>getAs("class_index"));
+      assertThat(scores.get(0)).isEqualTo(p.get(top.get(0)));
+      assertThat(scores.get(1)).isEqualTo(p.get(top.get(1))).isLessThanOrEqualTo(scores.get(0));
+    }
+  }
+
+  @Test
   void readsConfigGivenAsUri() throws Exception {
     Path input = writeIrisLike(spark, tmp, 10, 1, 1);
     Path conf = writeConfig(tmp, irisConfig(input, tmp.resolve("out")));
