@@ -94,15 +94,20 @@ DEFAULT_ARGS = {
 
 SUMMARY = re.compile(r"^batchinfer: job=\S+ status=ok .*$", re.MULTILINE)
 
-with DAG(
-    dag_id="batchinfer_daily",
-    description="Score yesterday's partition with batchinfer (SparkSubmitOperator)",
+# Shared by both DAGs: one run per day, one at a time, no backfill unless asked.
+DAG_ARGS = dict(
     start_date=datetime(2026, 11, 1),
     schedule="@daily",
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
     tags=["batchinfer", "spark", "onnx"],
+)
+
+with DAG(
+    dag_id="batchinfer_daily",
+    description="Score yesterday's partition with batchinfer (SparkSubmitOperator)",
+    **DAG_ARGS,
 ) as spark_submit_dag:
     SparkSubmitOperator(
         task_id="score_day",
@@ -130,12 +135,7 @@ with DAG(
 with DAG(
     dag_id="batchinfer_daily_exit_codes",
     description="Score yesterday's partition with batchinfer (submit.sh; no retry on invalid config)",
-    start_date=datetime(2026, 11, 1),
-    schedule="@daily",
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
-    tags=["batchinfer", "spark", "onnx"],
+    **DAG_ARGS,
 ) as exit_code_dag:
 
     @task(task_id="score_day")

@@ -11,6 +11,27 @@ import org.apache.parquet.io.PositionOutputStream;
 
 /** A local file as a Parquet {@link OutputFile}, through {@code java.nio} (no .crc side file). */
 final class NioOutputFile implements OutputFile {
+    /** Writes (and checks) a file at a temporary path. */
+    interface FileWriter {
+        void writeTo(Path tmp) throws IOException;
+    }
+
+    /**
+     * Writes {@code target} through a temporary sibling and moves it into place atomically, so a
+     * failed or interrupted generator never leaves a half-written committed file.
+     */
+    static void publish(Path target, FileWriter writer) throws IOException {
+        Files.createDirectories(target.getParent());
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        try {
+            writer.writeTo(tmp);
+            Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
     private final Path path;
 
     NioOutputFile(Path path) {

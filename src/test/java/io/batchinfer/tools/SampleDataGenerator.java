@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -70,15 +69,10 @@ public final class SampleDataGenerator {
         Path repoRoot = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
         List<IrisCsv.Row> rows = IrisCsv.read(repoRoot);
         Path target = repoRoot.resolve(PARQUET_PATH);
-        Files.createDirectories(target.getParent());
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        try {
+        NioOutputFile.publish(target, tmp -> {
             write(rows, tmp);
             verify(rows, tmp);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
         byte[] bytes = Files.readAllBytes(target);
         System.out.printf("wrote %s (%d rows, %d bytes, snappy) sha256=%s%n",
                 PARQUET_PATH, rows.size(), bytes.length, IrisModelGenerator.sha256(bytes));

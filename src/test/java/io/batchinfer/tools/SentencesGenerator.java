@@ -21,7 +21,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -114,15 +113,10 @@ public final class SentencesGenerator {
         List<String> rows = select(candidates);
 
         Path target = repoRoot.resolve(PARQUET_PATH);
-        Files.createDirectories(target.getParent());
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        try {
+        NioOutputFile.publish(target, tmp -> {
             write(rows, tmp);
             verify(rows, tmp);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
         byte[] bytes = Files.readAllBytes(target);
         System.out.printf("%d candidate examples, kept %d%n", candidates.size(), rows.size());
         System.out.printf("wrote %s (%d rows, %d bytes, snappy) sha256=%s%n",
