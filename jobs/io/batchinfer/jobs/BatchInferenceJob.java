@@ -109,6 +109,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
     }
     boolean existed = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
     SparkSession spark = session(cfg);
+    ExecutorStartWatchdog watchdog = ExecutorStartWatchdog.start(spark.sparkContext(), cfg.job().executorStartTimeout());
     try {
       try {
         plan = JobValidator.validate(cfg, spark);
@@ -134,6 +135,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
       }
       return ExitCodes.OK;
     } catch (RuntimeException e) {
+      watchdog.failIfFired(e);
       // A context stopped under us (master unreachable, application killed) surfaces as odd errors
       // from whatever ran next: say what happened instead.
       if (spark.sparkContext().isStopped() && !(e instanceof JobFailedException)) {
@@ -141,6 +143,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
       }
       throw e;
     } finally {
+      watchdog.close();
       if (!existed) {
         spark.stop();
       }

@@ -52,6 +52,7 @@ final class JobValidator {
 
   private static Settings settings(JobConfig cfg, Problems problems) {
     String name = cfg.job().name() == null || cfg.job().name().isBlank() ? ConfigKeys.JOB_NAME_DEFAULT : cfg.job().name();
+    ExecutorStartWatchdog.timeout(cfg.job().executorStartTimeout(), problems);
 
     // Keys that need no data.
     require(problems, cfg.input().path(), ConfigKeys.INPUT_PATH, "the Parquet dataset to score");

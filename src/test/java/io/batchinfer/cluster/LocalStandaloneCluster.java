@@ -115,6 +115,11 @@ public final class LocalStandaloneCluster implements AutoCloseable {
     return "spark://" + HOST + ":" + masterPort;
   }
 
+  /** @return the port of the master's web UI ({@code /json/}): what a driver needs as {@code spark.master.ui.port} */
+  public int masterWebUiPort() {
+    return masterWebUiPort;
+  }
+
   /** @return the {@code SPARK_HOME} of this cluster ({@code jars/}, {@code bin/spark-submit}) */
   public Path sparkHome() {
     return sparkHome;
