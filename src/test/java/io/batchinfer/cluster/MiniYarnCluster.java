@@ -1,0 +1,221 @@
+package io.batchinfer.cluster;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.apache.hadoop.yarn.server.MiniYARNCluster;
+
+/**
+ * Hadoop's own YARN (a ResourceManager and one NodeManager) and HDFS (a NameNode and one
+ * DataNode), in this JVM, for tests that submit to {@code --master yarn}. Containers (the Spark
+ * application master, executors, cluster-mode drivers) are real JVMs the NodeManager starts.
+ *
+ * <p>Clients find it through {@link #confDir()}: a {@code HADOOP_CONF_DIR} with
+ * {@code core-site.xml} (HDFS as default file system) and {@code yarn-site.xml}. Every daemon
+ * binds to 127.0.0.1 on a free port; the NodeManager offers {@code nodeMemoryMb} and 4 vcores,
+ * containers are sized in steps of 256 MB, and finished containers' logs are aggregated to HDFS
+ * ({@code /tmp/logs}, what {@code yarn logs} reads) and also kept locally ({@link #containerLogDirs()}).
+ *
+ * <p>Processes: {@link #close()} stops YARN (the NodeManager kills its containers) and HDFS, then
+ * kills any container JVM still alive. If the test JVM dies instead, nothing here can run; the
+ * containers end by themselves: their clients give up on the gone ResourceManager after
+ * {@code yarn.resourcemanager.connect.max-wait.ms} (30 s here, in the generated yarn-site.xml that
+ * Spark ships to every container), and executors end with their driver.
+ */
+public final class MiniYarnCluster implements AutoCloseable {
+  public static final String HOST = "127.0.0.1";
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+  private final Path baseDir;
+  private final Path confDir;
+  private MiniDFSCluster hdfs;
+  private MiniYARNCluster yarn;
+  private Configuration conf;
+  private final Thread shutdownHook = new Thread(this::close, "mini-yarn-cluster-close");
+  private volatile boolean closed;
+
+  private MiniYarnCluster(Path baseDir) {
+    this.baseDir = baseDir;
+    this.confDir = baseDir.resolve("hadoop-conf");
+  }
+
+  /** Starts HDFS and YARN under {@code baseDir} (emptied first) and writes {@link #confDir()}. */
+  public static MiniYarnCluster start(Path baseDir, int nodeMemoryMb) throws Exception {
+    MiniYarnCluster c = new MiniYarnCluster(baseDir);
+    Runtime.getRuntime().addShutdownHook(c.shutdownHook);
+    try {
+      c.startDaemons(nodeMemoryMb);
+      return c;
+    } catch (Exception | Error e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  private void startDaemons(int nodeMemoryMb) throws Exception {
+    deleteRecursively(baseDir);
+    Files.createDirectories(confDir);
+    Configuration dfsConf = new Configuration();
+    dfsConf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, baseDir.resolve("hdfs").toString());
+    dfsConf.set("dfs.namenode.http-address", HOST + ":0");
+    dfsConf.set("dfs.datanode.address", HOST + ":0");
+    dfsConf.set("dfs.datanode.http.address", HOST + ":0");
+    dfsConf.set("dfs.datanode.ipc.address", HOST + ":0");
+    dfsConf.setInt("dfs.replication", 1);
+    hdfs = new MiniDFSCluster.Builder(dfsConf).numDataNodes(1).format(true).build();
+    hdfs.waitClusterUp();
+    String defaultFs = "hdfs://" + HOST + ":" + hdfs.getNameNodePort();
+
+    YarnConfiguration y = new YarnConfiguration();
+    y.set("fs.defaultFS", defaultFs);
+    y.setBoolean(YarnConfiguration.YARN_MINICLUSTER_FIXED_PORTS, true);
+    for (String key : List.of(YarnConfiguration.RM_ADDRESS, YarnConfiguration.RM_SCHEDULER_ADDRESS,
+        YarnConfiguration.RM_RESOURCE_TRACKER_ADDRESS, YarnConfiguration.RM_ADMIN_ADDRESS,
+        YarnConfiguration.RM_WEBAPP_ADDRESS)) {
+      y.set(key, HOST + ":" + freePort());
+    }
+    y.set(YarnConfiguration.RM_BIND_HOST, HOST);
+    y.set(YarnConfiguration.NM_BIND_HOST, HOST);
+    y.setInt(YarnConfiguration.YARN_MINICLUSTER_NM_PMEM_MB, nodeMemoryMb);
+    y.setInt(YarnConfiguration.NM_VCORES, 4);
+    y.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 256);
+    y.setInt(YarnConfiguration.RM_SCHEDULER_MAXIMUM_ALLOCATION_MB, nodeMemoryMb);
+    y.setBoolean(YarnConfiguration.NM_VMEM_CHECK_ENABLED, false);
+    y.setFloat(YarnConfiguration.NM_MAX_PER_DISK_UTILIZATION_PERCENTAGE, 99.9f);
+    // Containers run $JAVA_HOME/bin/java: give them this JVM's Java, as a real NodeManager's environment would.
+    y.set(YarnConfiguration.NM_ADMIN_USER_ENV, "MALLOC_ARENA_MAX=2,JAVA_HOME=" + System.getProperty("java.home"));
+    y.setBoolean(YarnConfiguration.LOG_AGGREGATION_ENABLED, true);
+    y.set(YarnConfiguration.NM_REMOTE_APP_LOG_DIR, "/tmp/logs");
+    y.setInt(YarnConfiguration.DEBUG_NM_DELETE_DELAY_SEC, 600);
+    // Clients (including the application masters, which read the yarn-site.xml Spark ships) give up
+    // on a ResourceManager that is gone after 30 s instead of 15 minutes.
+    y.setLong(YarnConfiguration.RESOURCEMANAGER_CONNECT_MAX_WAIT_MS, 30_000);
+    y.setLong(YarnConfiguration.RESOURCEMANAGER_CONNECT_RETRY_INTERVAL_MS, 1_000);
+    y.setInt("ipc.client.connect.max.retries", 3);
+    y.setInt("ipc.client.connect.max.retries.on.timeouts", 3);
+
+    yarn = new MiniYARNCluster("batchinfer-mini-yarn", 1, 1, 1);
+    yarn.init(y);
+    yarn.start();
+    if (!yarn.waitForNodeManagersToConnect(START_TIMEOUT.toMillis())) {
+      throw new IllegalStateException("the NodeManager did not register within " + START_TIMEOUT);
+    }
+    conf = new Configuration(yarn.getConfig());
+    writeConf("core-site.xml", coreSite(defaultFs));
+    writeConf("yarn-site.xml", conf);
+    try (FileSystem fs = FileSystem.newInstance(conf)) {
+      fs.mkdirs(new org.apache.hadoop.fs.Path("/tmp/logs"));
+      fs.setPermission(new org.apache.hadoop.fs.Path("/tmp/logs"),
+          new org.apache.hadoop.fs.permission.FsPermission((short) 01777));
+    }
+  }
+
+  private Configuration coreSite(String defaultFs) {
+    Configuration core = new Configuration(false);
+    core.set("fs.defaultFS", defaultFs);
+    core.setInt("ipc.client.connect.max.retries", 3);
+    return core;
+  }
+
+  private void writeConf(String name, Configuration c) throws IOException {
+    try (OutputStream out = Files.newOutputStream(confDir.resolve(name))) {
+      c.writeXml(out);
+    }
+  }
+
+  /** @return a {@code HADOOP_CONF_DIR} for clients of this cluster */
+  public Path confDir() {
+    return confDir;
+  }
+
+  /** @return a new client configuration of this cluster (HDFS, YARN) */
+  public Configuration configuration() {
+    return new Configuration(conf);
+  }
+
+  /** @return a new HDFS client; the caller closes it */
+  public FileSystem fileSystem() throws IOException {
+    return FileSystem.newInstance(conf);
+  }
+
+  /** @return the NodeManager's local log dirs: {@code <app id>/<container id>/{stdout,stderr}} */
+  public List<Path> containerLogDirs() {
+    List<Path> dirs = new ArrayList<>();
+    for (String d : yarn.getNodeManager(0).getConfig().getTrimmedStrings(YarnConfiguration.NM_LOG_DIRS)) {
+      dirs.add(Path.of(d.replaceFirst("^file:", "")));
+    }
+    return dirs;
+  }
+
+  /**
+   * Stops YARN and HDFS, then kills whatever container JVM (a descendant of this JVM) is still
+   * alive. Idempotent.
+   */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // the JVM is shutting down: this is the hook
+    }
+    List<ProcessHandle> containers = ProcessHandle.current().descendants()
+        .filter(h -> h.info().commandLine().orElse("").contains(baseName())).toList();
+    if (yarn != null) {
+      yarn.stop();
+    }
+    if (hdfs != null) {
+      hdfs.shutdown(true);
+    }
+    for (ProcessHandle h : containers) {
+      if (h.isAlive()) {
+        h.destroyForcibly();
+      }
+    }
+    for (ProcessHandle h : containers) {
+      try {
+        h.onExit().get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        System.err.println("MiniYarnCluster: pid " + h.pid() + " did not exit after SIGKILL");
+      }
+    }
+  }
+
+  /** Containers run in the NodeManager's local dirs, under target/batchinfer-mini-yarn/. */
+  private static String baseName() {
+    return "batchinfer-mini-yarn";
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}
