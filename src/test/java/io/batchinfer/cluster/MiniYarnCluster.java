@@ -35,6 +35,8 @@ import org.apache.hadoop.yarn.server.MiniYARNCluster;
  */
 public final class MiniYarnCluster implements AutoCloseable {
   public static final String HOST = "127.0.0.1";
+  /** The YARN daemons' name; it is part of their work dir, where containers run. */
+  private static final String YARN_NAME = "batchinfer-mini-yarn";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
   private final Path baseDir;
@@ -50,7 +52,11 @@ public final class MiniYarnCluster implements AutoCloseable {
     this.confDir = baseDir.resolve("hadoop-conf");
   }
 
-  /** Starts HDFS and YARN under {@code baseDir} (emptied first) and writes {@link #confDir()}. */
+  /**
+   * Starts HDFS under {@code baseDir} (emptied first) and YARN under Hadoop's test data dir
+   * ({@code target/test/data/batchinfer-mini-yarn/} of the working directory), and writes
+   * {@link #confDir()} into {@code baseDir}.
+   */
   public static MiniYarnCluster start(Path baseDir, int nodeMemoryMb) throws Exception {
     MiniYarnCluster c = new MiniYarnCluster(baseDir);
     Runtime.getRuntime().addShutdownHook(c.shutdownHook);
@@ -95,6 +101,14 @@ public final class MiniYarnCluster implements AutoCloseable {
     y.setFloat(YarnConfiguration.NM_MAX_PER_DISK_UTILIZATION_PERCENTAGE, 99.9f);
     // Containers run $JAVA_HOME/bin/java: give them this JVM's Java, as a real NodeManager's environment would.
     y.set(YarnConfiguration.NM_ADMIN_USER_ENV, "MALLOC_ARENA_MAX=2,JAVA_HOME=" + System.getProperty("java.home"));
+    // The capacity scheduler's queues (Hadoop's capacity-scheduler.xml is not on this classpath).
+    y.set("yarn.scheduler.capacity.root.queues", "default");
+    y.set("yarn.scheduler.capacity.root.default.capacity", "100");
+    y.set("yarn.scheduler.capacity.root.default.maximum-capacity", "100");
+    y.set("yarn.scheduler.capacity.root.default.state", "RUNNING");
+    y.set("yarn.scheduler.capacity.root.default.acl_submit_applications", "*");
+    y.set("yarn.scheduler.capacity.maximum-am-resource-percent", "0.5");
+    y.set("yarn.scheduler.capacity.node-locality-delay", "-1");
     y.setBoolean(YarnConfiguration.LOG_AGGREGATION_ENABLED, true);
     y.set(YarnConfiguration.NM_REMOTE_APP_LOG_DIR, "/tmp/logs");
     y.setInt(YarnConfiguration.DEBUG_NM_DELETE_DELAY_SEC, 600);
@@ -105,7 +119,8 @@ public final class MiniYarnCluster implements AutoCloseable {
     y.setInt("ipc.client.connect.max.retries", 3);
     y.setInt("ipc.client.connect.max.retries.on.timeouts", 3);
 
-    yarn = new MiniYARNCluster("batchinfer-mini-yarn", 1, 1, 1);
+    // Its work dir (NodeManager local and log dirs, so the containers' working dirs) contains YARN_NAME.
+    yarn = new MiniYARNCluster(YARN_NAME, 1, 1, 1);
     yarn.init(y);
     yarn.start();
     if (!yarn.waitForNodeManagersToConnect(START_TIMEOUT.toMillis())) {
@@ -176,7 +191,7 @@ public final class MiniYarnCluster implements AutoCloseable {
       // the JVM is shutting down: this is the hook
     }
     List<ProcessHandle> containers = ProcessHandle.current().descendants()
-        .filter(h -> h.info().commandLine().orElse("").contains(baseName())).toList();
+        .filter(h -> h.info().commandLine().orElse("").contains(YARN_NAME)).toList();
     if (yarn != null) {
       yarn.stop();
     }
@@ -195,11 +210,6 @@ public final class MiniYarnCluster implements AutoCloseable {
         System.err.println("MiniYarnCluster: pid " + h.pid() + " did not exit after SIGKILL");
       }
     }
-  }
-
-  /** Containers run in the NodeManager's local dirs, under target/batchinfer-mini-yarn/. */
-  private static String baseName() {
-    return "batchinfer-mini-yarn";
   }
 
   private static int freePort() throws IOException {
