@@ -82,7 +82,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
 
   /** Entry point for spark-submit. */
   public static void main(String[] args) {
-    System.exit(run(System.out, System.err, args));
+    DriverExit.exit(run(System.out, System.err, args));
   }
 
   /** Runs the CLI and returns the exit code (used by {@link #main} and tests). */
