@@ -1,5 +1,6 @@
 package io.batchinfer.udfs.codec;
 
+import io.batchinfer.udfs.Pooling;
 import io.batchinfer.udfs.model.ElementType;
 import io.batchinfer.udfs.model.Shapes;
 import java.io.Serializable;

@@ -1,5 +1,6 @@
 package io.batchinfer.udfs.codec;
 
+import io.batchinfer.udfs.Pooling;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtException;

@@ -1,5 +1,8 @@
-package io.batchinfer.udfs;
+package io.batchinfer.udfs.exec;
 
+import io.batchinfer.udfs.RowRejectedException;
+import io.batchinfer.udfs.InferenceRunException;
+import io.batchinfer.udfs.ErrorPolicy;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtException;
@@ -52,7 +55,7 @@ final class PartitionScorer implements Iterator<InternalRow> {
 
   private final Iterator<InternalRow> input;
   private final InferenceSpec spec;
-  private final InferenceMetrics metrics;
+  private final ScoringCounters metrics;
   private final OrtSession session;
   private final List<InputEncoder> encoders = new ArrayList<>();
   private final TextEncoder lengthKey;
@@ -74,7 +77,7 @@ final class PartitionScorer implements Iterator<InternalRow> {
   private int emitted;
   private long consumed;
 
-  PartitionScorer(Iterator<InternalRow> input, Broadcast<ModelArtifact> model, InferenceSpec spec, InferenceMetrics metrics) {
+  PartitionScorer(Iterator<InternalRow> input, Broadcast<ModelArtifact> model, InferenceSpec spec, ScoringCounters metrics) {
     this.input = input;
     this.spec = spec;
     this.metrics = metrics;

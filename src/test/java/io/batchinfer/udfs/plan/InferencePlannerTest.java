@@ -1,10 +1,15 @@
-package io.batchinfer.udfs;
+package io.batchinfer.udfs.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.batchinfer.testing.SparkTestBase;
 import io.batchinfer.testing.TestModels;
+import io.batchinfer.udfs.BatchInference;
+import io.batchinfer.udfs.InferencePlan;
+import io.batchinfer.udfs.InputMapping;
+import io.batchinfer.udfs.OutputMapping;
+import io.batchinfer.udfs.ValidationException;
 import io.batchinfer.udfs.model.ModelArtifact;
 import io.batchinfer.udfs.model.ModelLoader;
 import java.nio.charset.StandardCharsets;
