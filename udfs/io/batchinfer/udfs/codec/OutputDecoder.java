@@ -417,7 +417,8 @@ public final class OutputDecoder {
   public static final class OutputShapeException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    OutputShapeException(String message) {
+    /** @param message names the output, and what was expected vs found */
+    public OutputShapeException(String message) {
       super(message);
     }
   }
