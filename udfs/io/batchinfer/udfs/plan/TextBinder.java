@@ -8,6 +8,7 @@ import io.batchinfer.udfs.codec.TextBinding;
 import io.batchinfer.udfs.model.ElementType;
 import io.batchinfer.udfs.model.ModelLoader;
 import io.batchinfer.udfs.model.ModelSignature;
+import io.batchinfer.udfs.model.Sha256;
 import io.batchinfer.udfs.model.TensorSpec;
 import io.batchinfer.udfs.text.TextTokenizer;
 import io.batchinfer.udfs.text.TokenField;
@@ -171,7 +172,7 @@ final class TextBinder {
           continue;
         }
         int ordinal = schema.fieldIndex(t.column());
-        bindings.add(new TextBinding(t.column(), ordinal, json.uri(), ModelLoader.sha256(json.bytes()), json.bytes(),
+        bindings.add(new TextBinding(t.column(), ordinal, json.uri(), Sha256.hex(json.bytes()), json.bytes(),
             t.maxLength(), fed, fixedSeq, t.rejectEmpty()));
       }
     }
