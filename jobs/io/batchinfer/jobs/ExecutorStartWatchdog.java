@@ -2,7 +2,7 @@ package io.batchinfer.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.batchinfer.udfs.Problems;
+import io.batchinfer.udfs.plan.Problems;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

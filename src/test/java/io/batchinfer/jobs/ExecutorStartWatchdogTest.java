@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.batchinfer.jobs.ExecutorStartWatchdog.Ask;
 import io.batchinfer.jobs.ExecutorStartWatchdog.Offer;
-import io.batchinfer.udfs.Problems;
+import io.batchinfer.udfs.plan.Problems;
 import io.batchinfer.testing.Projects;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
