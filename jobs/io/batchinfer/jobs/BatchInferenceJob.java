@@ -81,7 +81,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
   private final JobRun.Failure failure = new JobRun.Failure();
 
   /** Entry point for spark-submit. */
-  public static void main(String[] args) {
+  public static void main(String[] args) throws org.apache.spark.SparkUserAppException {
     DriverExit.exit(run(System.out, System.err, args));
   }
 

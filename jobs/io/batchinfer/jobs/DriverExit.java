@@ -16,7 +16,7 @@ final class DriverExit {
   private DriverExit() {}
 
   /** Ends {@code main} with {@code code}; returns only in YARN cluster mode with code 0. */
-  static void exit(int code) {
+  static void exit(int code) throws SparkUserAppException {
     if (isYarnClusterDriver()) {
       if (code != ExitCodes.OK) {
         throw new SparkUserAppException(code);
