@@ -102,10 +102,10 @@ public final class MiniYarnCluster implements AutoCloseable {
     y.setInt(YarnConfiguration.RM_SCHEDULER_MAXIMUM_ALLOCATION_MB, nodeMemoryMb);
     y.setBoolean(YarnConfiguration.NM_VMEM_CHECK_ENABLED, false);
     y.setFloat(YarnConfiguration.NM_MAX_PER_DISK_UTILIZATION_PERCENTAGE, 99.9f);
-    // Containers run $JAVA_HOME/bin/java: give them this JVM's Java, as a real NodeManager's environment would,
-    // and SPARK_LOCAL_IP, so that the AM, cluster-mode drivers and executors bind to loopback too.
-    y.set(YarnConfiguration.NM_ADMIN_USER_ENV, "MALLOC_ARENA_MAX=2,JAVA_HOME=" + System.getProperty("java.home")
-        + ",SPARK_LOCAL_IP=" + HOST);
+    // Containers run $JAVA_HOME/bin/java: give them this JVM's Java, as a real NodeManager's environment would.
+    // (Not SPARK_LOCAL_IP: the NodeManager appends admin values to the container's own, making it
+    // "127.0.0.1:127.0.0.1"; clients pass it as spark.executorEnv / spark.yarn.appMasterEnv.)
+    y.set(YarnConfiguration.NM_ADMIN_USER_ENV, "MALLOC_ARENA_MAX=2,JAVA_HOME=" + System.getProperty("java.home"));
     // The capacity scheduler's queues (Hadoop's capacity-scheduler.xml is not on this classpath).
     y.set("yarn.scheduler.capacity.root.queues", "default");
     y.set("yarn.scheduler.capacity.root.default.capacity", "100");

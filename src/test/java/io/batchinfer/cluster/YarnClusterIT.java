@@ -211,7 +211,10 @@ class YarnClusterIT {
       Map<String, String> env) throws Exception {
     List<String> command = new ArrayList<>(List.of("bash", "submit-scripts/submit.sh"));
     command.addAll(options);
-    command.addAll(List.of("--conf", "spark.ui.enabled=false"));
+    // Loopback for the application master, a cluster-mode driver and the executors (containers).
+    command.addAll(List.of("--conf", "spark.ui.enabled=false",
+        "--conf", "spark.yarn.appMasterEnv.SPARK_LOCAL_IP=" + MiniYarnCluster.HOST,
+        "--conf", "spark.executorEnv.SPARK_LOCAL_IP=" + MiniYarnCluster.HOST));
     command.addAll(job);
     command.addAll(more);
     return run(name, env, command, JOB_TIMEOUT);
