@@ -156,7 +156,7 @@ final class ChunkedRunner {
       Path target = new Path(committed, chunk.id());
       fs.delete(target, true);
       Dataset<Row> input = plan.input().filter(fileFilter(chunk));
-      RunSummary s = BatchInferenceJob.execute(plan.forChunk(input, stage.toString()), spark, onMetrics);
+      RunSummary s = JobExecutor.execute(plan.forChunk(input, stage.toString()), spark, onMetrics);
       fs.mkdirs(committed);
       if (!fs.rename(stage, target)) {
         throw new IOException("cannot rename " + stage + " to " + target);

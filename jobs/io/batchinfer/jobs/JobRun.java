@@ -78,7 +78,7 @@ final class JobRun {
         report.resume(result);
         summary = result.summary();
       } else {
-        summary = BatchInferenceJob.execute(plan, spark, report::add);
+        summary = JobExecutor.execute(plan, spark, report::add);
       }
       ok = true;
       drain(sc);
