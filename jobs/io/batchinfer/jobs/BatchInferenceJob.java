@@ -67,7 +67,6 @@ public final class BatchInferenceJob implements Callable<Integer> {
 
   private PrintStream out = System.out;
   private PrintStream err = System.err;
-  private RunSummary lastSummary;
   private Variables variables;
   private JobPlan plan;
   private final JobRun.Failure failure = new JobRun.Failure();
@@ -115,13 +114,12 @@ public final class BatchInferenceJob implements Callable<Integer> {
       }
       boolean terminal = System.console() != null;
       boolean showProgress = progress != null ? progress : terminal && spark.sparkContext().isLocal();
-      JobRun.Outcome outcome = JobRun.run(plan, spark,
+      RunResult result = JobRun.run(plan, spark,
           new JobRun.Context(loaded.tree(), variables, showProgress, terminal, err), failure);
-      lastSummary = outcome.summary();
-      out.println(outcome.line());
+      out.println(result.line());
       if (summaryJson != null) {
         ObjectNode summary = SummaryJson.of("ok", ExitCodes.OK, plan.name(), variables.runId());
-        SummaryJson.addRun(summary, outcome.report(), outcome.reportLocation(), plan.outputPath());
+        result.addTo(summary);
         writeSummary(summary);
       }
       return ExitCodes.OK;
@@ -139,11 +137,6 @@ public final class BatchInferenceJob implements Callable<Integer> {
     }
   }
 
-  /** @return the summary of the last successful run in this instance (tests) */
-  RunSummary lastSummary() {
-    return lastSummary;
-  }
-
   /** Reports a failure, writes the summary JSON if asked, and returns the exit code. */
   private int onFailure(Exception e) {
     int code = report(e);
@@ -151,8 +144,8 @@ public final class BatchInferenceJob implements Callable<Integer> {
       String job = plan != null ? plan.name() : null;
       ObjectNode summary = SummaryJson.of(code == ExitCodes.INVALID ? "invalid" : "failed", code, job,
           variables == null ? null : variables.runId());
-      if (failure.report != null && plan != null) {
-        SummaryJson.addRun(summary, failure.report, failure.reportLocation, plan.outputPath());
+      if (failure.result != null) {
+        failure.result.addTo(summary);
       }
       Throwable cause = rootUserCause(e);
       summary.put("error", cause != null ? cause.getMessage() : e.getMessage() != null ? e.getMessage() : e.toString());

@@ -7,7 +7,6 @@ import java.util.Locale;
 import java.util.function.Consumer;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,14 +25,12 @@ final class JobExecutor {
 
   private JobExecutor() {}
 
-  /** Scores and writes; returns the summary. */
-  static RunSummary execute(JobPlan plan, SparkSession spark) {
-    return execute(plan, spark, m -> { });
-  }
-
-  /** Scores and writes, handing the run's metrics to {@code onMetrics} before anything runs; returns the summary. */
-  static RunSummary execute(JobPlan plan, SparkSession spark, Consumer<InferenceMetrics> onMetrics) {
-    long start = System.nanoTime();
+  /**
+   * Scores and writes, handing the pass's metrics to {@code onMetrics} before anything runs.
+   *
+   * @return the pass's metrics, complete (rows in = rows out + rows rejected)
+   */
+  static InferenceMetrics execute(JobPlan plan, Consumer<InferenceMetrics> onMetrics) {
     for (ParquetFooterCheck.Corrupt c : plan.skippedFiles()) {
       LOG.warn("skipping corrupt input file {} ({}): input.ignore_corrupt_files is true", c.file(), c.reason());
     }
@@ -58,14 +55,11 @@ final class JobExecutor {
         emitted.unpersist(false);
       }
     }
-    double wall = (System.nanoTime() - start) / 1e9;
     if (m.rowsIn() != m.rowsOut() + m.rowsRejected()) {
       throw new JobFailedException("row accounting mismatch: " + m.rowsIn() + " rows in, but " + m.rowsOut()
           + " written and " + m.rowsRejected() + " rejected. This is a bug in batchinfer; please report it.");
     }
-    return new RunSummary(plan.name(), m.rowsIn(), m.rowsOut(), m.rowsRejected(), m.batches(), m.sessionsCreated(),
-        m.textsTruncated(), m.inferenceSeconds(), wall, plan.outputPath(), plan.deadLetterPath(),
-        spark.sparkContext().applicationId(), plan.skippedFiles().size());
+    return m;
   }
 
   /** Fails the job, before anything is written, when more rows were rejected than allowed. */

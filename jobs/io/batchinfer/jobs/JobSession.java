@@ -7,7 +7,8 @@ import org.apache.spark.sql.SparkSession;
 /**
  * Driver only: the job's {@link SparkSession}: {@code spark-submit}'s settings, then the config's
  * {@code spark:} block, the job name as application name, {@code local[*]} when no master is set,
- * and the executor environment every JVM loading ONNX Runtime and DJL needs. Turns Spark giving up
+ * and the executor environment every JVM loading ONNX Runtime and DJL needs ({@link
+ * RuntimeEnvironment}). Turns Spark giving up
  * on an unreachable master into a {@link JobFailedException} that says so. Stateless.
  */
 final class JobSession {
@@ -23,10 +24,11 @@ final class JobSession {
     if (!conf.contains("spark.master")) {
       conf.setMaster("local[*]");
     }
-    // Executors load ONNX Runtime with a long command line: without this, ORT 1.29 segfaults.
-    conf.setIfMissing("spark.executorEnv.ORT_DISABLE_TELEMETRY", "1");
-    conf.setIfMissing("spark.executorEnv.DJL_OFFLINE", "true");
-    conf.setIfMissing("spark.executorEnv.OPT_OUT_TRACKING", "true");
+    // Executors load ONNX Runtime with a long command line: without ORT_DISABLE_TELEMETRY, ORT 1.29
+    // segfaults; DJL must not call home.
+    for (Map.Entry<String, String> e : RuntimeEnvironment.environment().entrySet()) {
+      conf.setIfMissing("spark.executorEnv." + e.getKey(), e.getValue());
+    }
     for (Map.Entry<String, Object> e : cfg.spark().entrySet()) {
       conf.set(e.getKey(), String.valueOf(e.getValue()));
     }
