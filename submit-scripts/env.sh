@@ -7,8 +7,11 @@ batchinfer_runtime_property() {
 }
 # Every JVM that loads ONNX Runtime 1.29 needs ORT_DISABLE_TELEMETRY=1 (else it segfaults on long
 # command lines); DJL's tokenizer must never call home.
+# BATCHINFER_RUNTIME_ENV_NAMES lists them, for scripts that pass them on (spark.executorEnv.*).
+BATCHINFER_RUNTIME_ENV_NAMES=""
 while IFS='=' read -r key value; do
   export "${key#runtime.env.}=$value"
+  BATCHINFER_RUNTIME_ENV_NAMES="$BATCHINFER_RUNTIME_ENV_NAMES ${key#runtime.env.}"
 done < <(grep '^runtime\.env\.' "$BATCHINFER_RUNTIME_PROPERTIES")
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 

@@ -1,5 +1,6 @@
 package io.batchinfer.jobs;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -7,10 +8,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.batchinfer.udfs.ErrorPolicy;
 import io.batchinfer.udfs.Problems;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -90,10 +87,8 @@ record RunOptions(boolean dynamicOverwrite, boolean resume, int resumeChunkFiles
       output.remove("resume_chunk_files");
     }
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256")
-          .digest(CANONICAL.writeValueAsString(tree).getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest);
-    } catch (NoSuchAlgorithmException | com.fasterxml.jackson.core.JsonProcessingException e) {
+      return ChunkPlan.sha256(CANONICAL.writeValueAsString(tree));
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot fingerprint the config", e);
     }
   }
