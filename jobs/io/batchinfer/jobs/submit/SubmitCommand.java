@@ -1,6 +1,7 @@
 package io.batchinfer.jobs.submit;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
@@ -51,6 +54,7 @@ public final class SubmitCommand {
   static final String NUM_EXECUTORS_DEFAULT = "2";
   /** Heap of a submitting JVM that is not the driver (cluster mode). */
   static final String SUBMITTER_HEAP = "-Xmx512m";
+  private static final String RUNTIME_PROPERTIES = "/io/batchinfer/jobs/runtime.properties";
   private static final String MODULE_FLAG = "--add-opens=java.base/java.lang=ALL-UNNAMED";
   private static final Pattern MEMORY = Pattern.compile("(\\d+)\\s*([kmgtp]?)b?", Pattern.CASE_INSENSITIVE);
 
@@ -193,9 +197,8 @@ public final class SubmitCommand {
     SparkSettings user = SparkSettings.read(userConf, a.propertiesFile, submitEnv);
 
     Defaults d = new Defaults(user);
-    d.set("spark.executorEnv.ORT_DISABLE_TELEMETRY", "1");
-    d.set("spark.executorEnv.DJL_OFFLINE", "true");
-    d.set("spark.executorEnv.OPT_OUT_TRACKING", "true");
+    Map<String, String> runtimeEnv = runtimeEnvironment();
+    runtimeEnv.forEach((name, value) -> d.set("spark.executorEnv." + name, value));
     d.set("spark.driver.memory", env.getOrDefault("BATCHINFER_DRIVER_MEMORY", DRIVER_MEMORY_DEFAULT));
     String executorCores = positive(env, "BATCHINFER_EXECUTOR_CORES", EXECUTOR_CORES_DEFAULT);
     String executorMemory = env.getOrDefault("BATCHINFER_EXECUTOR_MEMORY", EXECUTOR_MEMORY_DEFAULT);
@@ -244,15 +247,11 @@ public final class SubmitCommand {
           }
         }
         case YARN -> {
-          d.set("spark.yarn.appMasterEnv.ORT_DISABLE_TELEMETRY", "1");
-          d.set("spark.yarn.appMasterEnv.DJL_OFFLINE", "true");
-          d.set("spark.yarn.appMasterEnv.OPT_OUT_TRACKING", "true");
+          runtimeEnv.forEach((name, value) -> d.set("spark.yarn.appMasterEnv." + name, value));
           configArg = remoteConfig ? config : Path.of(config).getFileName().toString();
         }
         case K8S -> {
-          d.set("spark.kubernetes.driverEnv.ORT_DISABLE_TELEMETRY", "1");
-          d.set("spark.kubernetes.driverEnv.DJL_OFFLINE", "true");
-          d.set("spark.kubernetes.driverEnv.OPT_OUT_TRACKING", "true");
+          runtimeEnv.forEach((name, value) -> d.set("spark.kubernetes.driverEnv." + name, value));
           configArg = remoteConfig ? config : Path.of(config).getFileName().toString();
           requireUploadPath(user, remoteConfig ? null : config, isRemote(jar) || jar.startsWith("local:") ? null : jar);
         }
@@ -376,6 +375,27 @@ public final class SubmitCommand {
         + ") for the driver pod: set --conf spark.kubernetes.file.upload.path=s3a://bucket/spark-uploads (any Hadoop"
         + " path the pods can read), or pass the config and --jar as remote URIs (s3a://..., or local:///... for a"
         + " file in the image).");
+  }
+
+  /**
+   * @return the environment every JVM that loads ONNX Runtime or DJL needs ({@code runtime.env.*} in
+   *     {@code io/batchinfer/jobs/runtime.properties}, the file env.sh and the job read too)
+   */
+  static Map<String, String> runtimeEnvironment() throws IOException {
+    Properties p = new Properties();
+    try (InputStream in = SubmitCommand.class.getResourceAsStream(RUNTIME_PROPERTIES)) {
+      if (in == null) {
+        throw new IllegalStateException(RUNTIME_PROPERTIES + " is missing from the classpath");
+      }
+      p.load(in);
+    }
+    Map<String, String> env = new TreeMap<>();
+    for (String key : p.stringPropertyNames()) {
+      if (key.startsWith("runtime.env.")) {
+        env.put(key.substring("runtime.env.".length()), p.getProperty(key));
+      }
+    }
+    return env;
   }
 
   private static String driverOpts(Map<String, String> env) throws SubmitException {
