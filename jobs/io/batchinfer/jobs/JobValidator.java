@@ -66,7 +66,8 @@ final class JobValidator {
           + " {column: probs}}.");
     }
     Device device = parseEnum(problems, cfg.model().device(), ConfigKeys.DEVICE, ConfigKeys.DEVICE_DEFAULT,
-        Device::parse, List.of("cpu", "cuda", "auto"));
+        Device::parse, ConfigKeys.DEVICES);
+    DeviceConfig.check(cfg.model(), device, problems);
     Batching batching = parseEnum(problems, cfg.model().batching(), ConfigKeys.BATCHING, ConfigKeys.BATCHING_DEFAULT,
         Batching::parse, List.of("auto", "none"));
     String modeName = cfg.output().mode() == null ? ConfigKeys.OUTPUT_MODE_DEFAULT : cfg.output().mode().trim().toLowerCase(Locale.ROOT);
@@ -161,6 +162,7 @@ final class JobValidator {
           .allowNan(Boolean.TRUE.equals(cfg.errors().allowNan()))
           .customOpLibraries(cfg.model().customOpLibraries() == null ? List.of() : cfg.model().customOpLibraries())
           .passthrough(cfg.passthrough());
+      DeviceConfig.apply(cfg.model(), device, builder, new Problems());
       if (cfg.model().lengthWindow() != null) {
         builder.lengthWindow(cfg.model().lengthWindow());
       }

@@ -2,7 +2,11 @@ package io.batchinfer.udfs;
 
 import io.batchinfer.udfs.model.ModelArtifact;
 import io.batchinfer.udfs.model.ModelLoader;
+import io.batchinfer.udfs.model.ModelDistribution;
 import io.batchinfer.udfs.session.Device;
+import io.batchinfer.udfs.session.DeviceFallback;
+import io.batchinfer.udfs.session.GpuOptions;
+import io.batchinfer.udfs.session.ProviderOptions;
 import io.batchinfer.udfs.session.SessionOptionsSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,6 +67,14 @@ public final class BatchInference {
     ErrorPolicy errorPolicy = ErrorPolicy.FAIL;
     boolean allowNan;
     private List<String> customOpLibraries = List.of();
+    private DeviceFallback deviceFallback;
+    private int deviceId;
+    private String gpuResource = GpuOptions.RESOURCE_DEFAULT;
+    private Map<String, ?> cudaOptions = Map.of();
+    private Map<String, ?> tensorrtOptions = Map.of();
+    private ModelDistribution distribution = ModelDistribution.AUTO;
+    private long distributionThresholdMb = ModelDistribution.THRESHOLD_MB_DEFAULT;
+    private String cacheDir;
 
     private Builder() {}
 
@@ -164,6 +176,55 @@ public final class BatchInference {
       return this;
     }
 
+    /**
+     * What a task does when its GPU cannot be used ({@code model.device_fallback}); default
+     * {@code cpu} for {@code auto}, {@code fail} for {@code cuda} and {@code tensorrt}.
+     */
+    public Builder deviceFallback(DeviceFallback fallback) {
+      this.deviceFallback = Objects.requireNonNull(fallback, "fallback");
+      return this;
+    }
+
+    /** The GPU ordinal for tasks Spark assigned no GPU resource ({@code model.device_id}, default 0). */
+    public Builder deviceId(int ordinal) {
+      this.deviceId = ordinal;
+      return this;
+    }
+
+    /** The Spark resource whose address is a task's GPU ordinal ({@code model.gpu_resource}, default {@code gpu}). */
+    public Builder gpuResource(String resourceName) {
+      this.gpuResource = Objects.requireNonNull(resourceName, "resourceName");
+      return this;
+    }
+
+    /** CUDA provider options by ONNX Runtime name ({@code model.cuda}); checked when planning. */
+    public Builder cudaOptions(Map<String, ?> options) {
+      this.cudaOptions = Map.copyOf(options);
+      return this;
+    }
+
+    /** TensorRT provider options by ONNX Runtime name ({@code model.tensorrt}); checked when planning. */
+    public Builder tensorrtOptions(Map<String, ?> options) {
+      this.tensorrtOptions = Map.copyOf(options);
+      return this;
+    }
+
+    /**
+     * How the model reaches executors ({@code model.distribution}) and the size above which
+     * {@code auto} copies files instead of broadcasting ({@code model.distribution_threshold_mb}).
+     */
+    public Builder distribution(ModelDistribution mode, long thresholdMb) {
+      this.distribution = Objects.requireNonNull(mode, "mode");
+      this.distributionThresholdMb = thresholdMb;
+      return this;
+    }
+
+    /** Node-local folder for models distributed as files ({@code model.cache_dir}); null for the default. */
+    public Builder cacheDir(String dir) {
+      this.cacheDir = dir;
+      return this;
+    }
+
     /** How to group rows into runs ({@code model.batching}). */
     public Builder batching(Batching mode) {
       this.batching = Objects.requireNonNull(mode, "batching");
@@ -189,13 +250,34 @@ public final class BatchInference {
       if (threads < 1) {
         problems.add("model.threads: must be at least 1; found " + threads + ".");
       }
+      if (deviceId < 0) {
+        problems.add("model.device_id: must be a GPU ordinal (0, 1, ...); found " + deviceId + ".");
+      }
+      if (distributionThresholdMb < 0) {
+        problems.add("model.distribution_threshold_mb: must be at least 0; found " + distributionThresholdMb + ".");
+      }
+      if (gpuResource.isBlank()) {
+        problems.add("model.gpu_resource: empty; name the Spark resource of GPUs (default gpu).");
+      }
+      Map<String, String> cuda = ProviderOptions.validate("model.cuda", cudaOptions, ProviderOptions.CUDA, problems);
+      Map<String, String> tensorrt =
+          ProviderOptions.validate("model.tensorrt", tensorrtOptions, ProviderOptions.TENSORRT, problems);
+      if (!tensorrt.isEmpty() && device != Device.TENSORRT) {
+        problems.add("model.tensorrt: set, but model.device is " + device + "; set model.device: tensorrt or remove"
+            + " model.tensorrt.");
+      }
+      if (!cuda.isEmpty() && !device.usesGpu()) {
+        problems.add("model.cuda: set, but model.device is cpu; set model.device to cuda, tensorrt or auto, or remove"
+            + " model.cuda.");
+      }
       ModelArtifact artifact = model;
       if (artifact == null) {
         if (modelPath == null || modelPath.isBlank()) {
           problems.add("model.path: missing; set it to the .onnx file to run (any Hadoop path: /x.onnx, hdfs://..., s3a://...).");
         } else {
           try {
-            artifact = ModelLoader.load(modelPath, modelSha256, spark.sparkContext().hadoopConfiguration(), "model.path");
+            artifact = ModelLoader.load(modelPath, modelSha256, spark.sparkContext().hadoopConfiguration(), "model.path",
+                distribution, Math.max(0, distributionThresholdMb) * 1024L * 1024L, cacheDir);
           } catch (ValidationException e) {
             problems.addAll(e);
           }
@@ -206,7 +288,8 @@ public final class BatchInference {
         throw new IllegalStateException("no model and no problem recorded");
       }
       SessionOptionsSpec session = problems.isEmpty()
-          ? new SessionOptionsSpec(threads, device, 0, customOpLibraries)
+          ? new SessionOptionsSpec(threads, device, deviceId, customOpLibraries, new GpuOptions(
+              deviceFallback == null ? DeviceFallback.defaultFor(device) : deviceFallback, gpuResource, cuda, tensorrt))
           : SessionOptionsSpec.DEFAULT;
       return InferencePlanner.plan(artifact, problems, this, session, inputSchema,
           spark.sparkContext().hadoopConfiguration());

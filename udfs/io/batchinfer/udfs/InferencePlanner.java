@@ -186,7 +186,7 @@ final class InferencePlanner {
   /** Opens a throwaway CPU session on the driver to read the signature. */
   static ModelSignature inspect(ModelArtifact model) {
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-        OrtSession session = OrtRuntime.environment().createSession(model.bytes(), options)) {
+        OrtSession session = io.batchinfer.udfs.session.ModelSessions.open(OrtRuntime.environment(), model, options)) {
       return ModelSignature.of(session);
     } catch (OrtException e) {
       throw new ValidationException("model.path: " + model.uri() + " is not a valid ONNX model that ONNX Runtime can"
