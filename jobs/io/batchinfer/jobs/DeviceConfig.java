@@ -5,7 +5,7 @@ import io.batchinfer.udfs.Problems;
 import io.batchinfer.udfs.model.ModelDistribution;
 import io.batchinfer.udfs.session.Device;
 import io.batchinfer.udfs.session.DeviceFallback;
-import java.util.Map;
+import io.batchinfer.udfs.session.ProviderOptions;
 
 /**
  * Driver only: the {@code model.} keys of GPU placement and model distribution ({@code
@@ -20,6 +20,8 @@ final class DeviceConfig {
   /** Records a problem for every value that is wrong on its own. */
   static void check(JobConfig.Model model, Device device, Problems problems) {
     fallback(model, device, problems);
+    ProviderOptions.validate(ConfigKeys.CUDA, model.cuda(), ProviderOptions.CUDA, problems);
+    ProviderOptions.validate(ConfigKeys.TENSORRT, model.tensorrt(), ProviderOptions.TENSORRT, problems);
     distribution(model, problems);
     if (model.deviceId() != null && model.deviceId() < 0) {
       problems.add(ConfigKeys.DEVICE_ID + ": must be a GPU ordinal (0, 1, ...); found " + model.deviceId() + ".");
@@ -44,18 +46,13 @@ final class DeviceConfig {
     builder.deviceFallback(fallback);
     builder.deviceId(model.deviceId() == null ? 0 : model.deviceId());
     builder.gpuResource(model.gpuResource() == null ? ConfigKeys.GPU_RESOURCE_DEFAULT : model.gpuResource());
-    builder.cudaOptions(model.cuda() == null ? Map.of() : nonNullValues(model.cuda()));
-    builder.tensorrtOptions(model.tensorrt() == null ? Map.of() : nonNullValues(model.tensorrt()));
+    // Only the valid options: check() reported the others before Spark started.
+    builder.cudaOptions(ProviderOptions.validate(ConfigKeys.CUDA, model.cuda(), ProviderOptions.CUDA, new Problems()));
+    builder.tensorrtOptions(
+        ProviderOptions.validate(ConfigKeys.TENSORRT, model.tensorrt(), ProviderOptions.TENSORRT, new Problems()));
     builder.distribution(distribution(model, problems), model.distributionThresholdMb() == null
         ? ConfigKeys.DISTRIBUTION_THRESHOLD_MB_DEFAULT : model.distributionThresholdMb());
     builder.cacheDir(model.cacheDir());
-  }
-
-  private static Map<String, Object> nonNullValues(Map<String, Object> options) {
-    // Map.copyOf rejects null values; an empty YAML value is reported by the engine's check.
-    Map<String, Object> copy = new java.util.LinkedHashMap<>();
-    options.forEach((k, v) -> copy.put(k, v == null ? java.util.List.of() : v));
-    return copy;
   }
 
   private static DeviceFallback fallback(JobConfig.Model model, Device device, Problems problems) {

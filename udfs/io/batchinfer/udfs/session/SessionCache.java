@@ -77,7 +77,10 @@ public final class SessionCache {
       return provider;
     }
 
-    /** @return the GPU ordinal the session runs on, or -1 on CPU */
+    /**
+     * @return the GPU ordinal the session runs on, -1 on CPU; for a fallback to CPU, the ordinal
+     *     the task was assigned (see {@link #fallbackReason()})
+     */
     public int ordinal() {
       return ordinal;
     }
@@ -92,8 +95,9 @@ public final class SessionCache {
       return createMillis;
     }
 
-    private CachedSession asFallback(String reason) {
-      return new CachedSession(session, null, provider, -1, reason, 0);
+    /** A view of this CPU session for a GPU placement that fell back; keeps the assigned ordinal for reports. */
+    private CachedSession asFallback(int assignedOrdinal, String reason) {
+      return new CachedSession(session, null, provider, assignedOrdinal, reason, 0);
     }
   }
 
@@ -160,7 +164,7 @@ public final class SessionCache {
           } else {
             created = false;
           }
-          cached = cpu.asFallback(reason);
+          cached = cpu.asFallback(placement.ordinal(), reason);
         }
       }
       SESSIONS.put(key, cached);
