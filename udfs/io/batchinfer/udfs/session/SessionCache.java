@@ -154,7 +154,7 @@ public final class SessionCache {
           if (options.gpu().fallback() != DeviceFallback.CPU) {
             throw e;
           }
-          String reason = placement.describe() + " unusable: " + e.getMessage();
+          String reason = placement.describe() + " unusable: " + e.getMessage().replace(gpuHint(placement), "").strip();
           LOG.warn("model.device_fallback=cpu: {}; running on CPU", reason);
           Key cpuKey = new Key(sha256, options, Device.CPU, -1);
           CachedSession cpu = SESSIONS.get(cpuKey);
@@ -204,7 +204,7 @@ public final class SessionCache {
       throw new SessionCreationException("cannot create an ONNX Runtime session for model " + model.uri()
           + " (sha256 " + model.shortSha() + ", " + where + "model.device " + spec.device()
           + (spec.customOpLibraries().isEmpty() ? "" : ", model.custom_op_libraries " + spec.customOpLibraries())
-          + "): " + e.getMessage() + gpuHint(placement), e);
+          + "): " + String.valueOf(e.getMessage()).strip() + gpuHint(placement), e);
     }
   }
 
