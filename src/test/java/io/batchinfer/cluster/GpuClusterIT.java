@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,11 +37,11 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <ul>
  *   <li>Spark assigns each task a GPU address; with {@code auto} every task runs on CPU and the
- *       report lists, per executor, the ordinals the tasks resolved and why they fell back;
- *   <li>with {@code cuda} each task fails naming the provider, the ordinal and the config keys;
- *   <li>an external-data model scores through {@code files} exactly as ONNX Runtime scores it
- *       directly, and the two executors of this one node copy it into the shared cache once;
- *   <li>{@code batchinfer doctor --master} reports every executor with its GPU addresses.
+ *       report lists, per executor, the ordinals the tasks resolved and why they fell back; in the
+ *       same run an external-data model scores through {@code files} exactly as ONNX Runtime
+ *       scores it directly, and the two executors of this one node copy it into the cache once;
+ *   <li>(slow) with {@code cuda} each task fails naming the provider, the ordinal and the config keys;
+ *   <li>(slow) {@code batchinfer doctor --master} reports every executor with its GPU addresses.
  * </ul>
  */
 class GpuClusterIT {
@@ -90,36 +91,12 @@ class GpuClusterIT {
   }
 
   @Test
-  @Timeout(value = 200, unit = TimeUnit.SECONDS)
-  void autoRunsEveryGpuTaskOnCpuAndTheReportSaysWhichOrdinalAndWhy() throws Exception {
-    Path input = ParquetFiles.writeIrisLike(tmp.resolve("auto-input"), 8, 200, 3);
-    Path report = tmp.resolve("auto-report.json");
-    LocalStandaloneCluster.Launched run = submitWithGpus("auto", List.of("--config", "conf/examples/iris.yaml",
-        "--set", "input.path=" + input, "--set", "passthrough=[id]", "--set", "model.device=auto",
-        "--set", "output.path=" + tmp.resolve("auto-output"), "--set", "report.path=" + report));
-    assertThat(run.await(JOB_TIMEOUT)).as(run.describe()).isZero();
-    JsonNode executors = JSON.readTree(report.toFile()).path("executors");
-    assertThat(executors).as(executors.toString()).hasSize(1);
-    JsonNode e = executors.get(0);
-    assertThat(e.path("gpu_ordinals").toString()).as("ordinals the tasks resolved from Spark's addresses")
-        .isEqualTo("[0,1]");
-    assertThat(e.path("providers").toString()).isEqualTo("[\"CPU\"]");
-    assertThat(e.path("sessions_created").asLong()).as("both ordinals share one CPU session").isOne();
-    List<String> fallbacks = new ArrayList<>();
-    e.path("device_fallbacks").forEach(f -> fallbacks.add(f.asText()));
-    assertThat(fallbacks).hasSize(2);
-    assertThat(fallbacks.get(0)).startsWith("cuda:0 unusable: ")
-        .contains("GPU ordinal 0 from spark resource 'gpu'").contains("no CUDA provider");
-    assertThat(fallbacks.get(1)).startsWith("cuda:1 unusable: ");
-    assertThat(JSON.readTree(report.toFile()).path("rows").path("out").asLong()).isEqualTo(1600);
-  }
-
-  @Test
+  @Tag("slow")
   @Timeout(value = 200, unit = TimeUnit.SECONDS)
   void cudaOnTheCpuJarFailsEachTaskNamingProviderOrdinalAndKey() throws Exception {
     Path input = ParquetFiles.writeIrisLike(tmp.resolve("cuda-input"), 2, 50, 4);
     LocalStandaloneCluster.Launched run = submitWithGpus("cuda", List.of("--config", "conf/examples/iris.yaml",
-        "--set", "input.path=" + input, "--set", "model.device=cuda",
+        "--set", "input.path=" + input, "--set", "model.device=cuda", "--set", "passthrough=[id]",
         "--set", "output.path=" + tmp.resolve("cuda-output")));
     assertThat(run.await(JOB_TIMEOUT)).as(run.describe()).isEqualTo(1);
     String all = run.stdout() + run.stderr();
@@ -128,25 +105,33 @@ class GpuClusterIT {
         .contains("model.device_fallback=cpu");
   }
 
+  /**
+   * One application covers the resource-to-ordinal mapping, the CPU fallback of {@code auto} and
+   * the {@code files} distribution: two executors (one per worker, 2 cores and both GPUs each, one
+   * GPU per task) score an external-data model.
+   */
   @Test
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
-  void externalDataModelGoesAsFilesAndTwoExecutorsOfTheNodeCopyItOnce() throws Exception {
+  void gpuTasksFallBackToCpuNamingTheirOrdinalsAndAFilesModelIsCopiedOncePerNode() throws Exception {
     Path model = ExternalDataModels.linear(tmp.resolve("ext-model"), "linear.onnx", "x", "y", W, B, "weights.bin",
         "bias.bin");
     Path input = ParquetFiles.writeIrisLike(tmp.resolve("ext-input"), 8, 250, 5);
     Path output = tmp.resolve("ext-output");
     Path cache = tmp.resolve("model-cache");
+    Path report = tmp.resolve("ext-report.json");
     Path config = Files.writeString(tmp.resolve("ext.yaml"), """
         input: {path: "%s"}
-        model: {path: "%s", sha256: "%s", distribution: files, cache_dir: "%s", batch_size: 32}
+        model: {path: "%s", sha256: "%s", distribution: files, cache_dir: "%s", batch_size: 32, device: auto}
         inputs: {x: {columns: [sepal_length, sepal_width, petal_length, petal_width]}}
         outputs: {y: {column: scores}}
         passthrough: [id, sepal_length, sepal_width, petal_length, petal_width]
         output: {path: "%s"}
-        """.formatted(input, model, pin(model), cache, output));
+        report: {path: "%s"}
+        """.formatted(input, model, pin(model), cache, output, report));
     LocalStandaloneCluster.Launched run = cluster.submit("ext", root, Map.of(), List.of("--master", cluster.masterUrl(),
         "--class", "io.batchinfer.jobs.BatchInferenceJob", "--driver-memory", "512m", "--executor-memory", "640m",
-        "--executor-cores", "1", "--total-executor-cores", "2",
+        "--executor-cores", "2", "--total-executor-cores", "4",
+        "--conf", "spark.executor.resource.gpu.amount=2", "--conf", "spark.task.resource.gpu.amount=1",
         "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=" + LocalStandaloneCluster.HOST,
         "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0", "--conf", "spark.locality.wait=0s",
         "--conf", "spark.sql.files.openCostInBytes=134217728",
@@ -199,9 +184,28 @@ class GpuClusterIT {
     assertThat(copies).as("copies into the node's cache by its two executors").isOne();
     assertThat(cache.resolve(pin(model)).resolve("weights.bin")).hasSameBinaryContentAs(model.resolveSibling("weights.bin"));
     assertThat(cache.resolve("driver").resolve(pin(model))).as("the driver's own planning copy").isDirectory();
+
+    // The report: per executor, the ordinals its tasks resolved from Spark's addresses, and why they ran on CPU.
+    JsonNode json = JSON.readTree(report.toFile());
+    assertThat(json.path("model").path("distribution").asText()).isEqualTo("files");
+    assertThat(json.path("model").path("external_data_files").asInt()).isEqualTo(2);
+    JsonNode executors = json.path("executors");
+    assertThat(executors).as(executors.toString()).hasSize(2);
+    for (JsonNode e : executors) {
+      assertThat(e.path("gpu_ordinals").toString()).as(e.toString()).isEqualTo("[0,1]");
+      assertThat(e.path("providers").toString()).isEqualTo("[\"CPU\"]");
+      assertThat(e.path("sessions_created").asLong()).as("both ordinals share one CPU session").isOne();
+      List<String> fallbacks = new ArrayList<>();
+      e.path("device_fallbacks").forEach(f -> fallbacks.add(f.asText()));
+      assertThat(fallbacks).hasSize(2);
+      assertThat(fallbacks.get(0)).startsWith("cuda:0 unusable: ")
+          .contains("GPU ordinal 0 from spark resource 'gpu'").contains("no CUDA provider");
+      assertThat(fallbacks.get(1)).startsWith("cuda:1 unusable: ").contains("GPU ordinal 1 from spark resource 'gpu'");
+    }
   }
 
   @Test
+  @Tag("slow")
   @Timeout(value = 200, unit = TimeUnit.SECONDS)
   void doctorReportsEveryExecutorWithItsGpusAndFailsForCuda() throws Exception {
     Path config = Files.writeString(tmp.resolve("doctor.yaml"), """
