@@ -26,14 +26,14 @@ final class ConfigKeys {
   static final List<String> DEVICE_FALLBACKS = List.of("fail", "cpu");
   static final String DEVICE_ID = "model.device_id";
   static final String GPU_RESOURCE = "model.gpu_resource";
-  static final String GPU_RESOURCE_DEFAULT = io.batchinfer.udfs.session.GpuOptions.RESOURCE_DEFAULT;
+  static final String GPU_RESOURCE_DEFAULT = io.batchinfer.udfs.DeviceSettings.GPU_RESOURCE_DEFAULT;
   static final String CUDA = "model.cuda";
   static final String TENSORRT = "model.tensorrt";
   static final String DISTRIBUTION = "model.distribution";
   static final String DISTRIBUTION_DEFAULT = "auto";
   static final List<String> DISTRIBUTIONS = List.of("auto", "broadcast", "files");
   static final String DISTRIBUTION_THRESHOLD_MB = "model.distribution_threshold_mb";
-  static final int DISTRIBUTION_THRESHOLD_MB_DEFAULT = io.batchinfer.udfs.model.ModelDistribution.THRESHOLD_MB_DEFAULT;
+  static final int DISTRIBUTION_THRESHOLD_MB_DEFAULT = io.batchinfer.udfs.ModelDistribution.THRESHOLD_MB_DEFAULT;
   static final String CACHE_DIR = "model.cache_dir";
   static final String BATCHING = "model.batching";
   static final String BATCHING_DEFAULT = "auto";

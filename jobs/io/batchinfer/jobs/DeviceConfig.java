@@ -1,10 +1,11 @@
 package io.batchinfer.jobs;
 
 import io.batchinfer.udfs.BatchInference;
-import io.batchinfer.udfs.Problems;
-import io.batchinfer.udfs.model.ModelDistribution;
-import io.batchinfer.udfs.session.Device;
-import io.batchinfer.udfs.session.DeviceFallback;
+import io.batchinfer.udfs.plan.Problems;
+import io.batchinfer.udfs.ModelDistribution;
+import io.batchinfer.udfs.Device;
+import io.batchinfer.udfs.DeviceFallback;
+import io.batchinfer.udfs.plan.DeviceBinder;
 import io.batchinfer.udfs.session.ProviderOptions;
 
 /**
@@ -20,8 +21,8 @@ final class DeviceConfig {
   /** Records a problem for every value that is wrong on its own. */
   static void check(JobConfig.Model model, Device device, Problems problems) {
     fallback(model, device, problems);
-    ProviderOptions.validate(ConfigKeys.CUDA, model.cuda(), ProviderOptions.CUDA, problems);
-    ProviderOptions.validate(ConfigKeys.TENSORRT, model.tensorrt(), ProviderOptions.TENSORRT, problems);
+    DeviceBinder.providerOptions(ConfigKeys.CUDA, model.cuda(), ProviderOptions.CUDA, problems);
+    DeviceBinder.providerOptions(ConfigKeys.TENSORRT, model.tensorrt(), ProviderOptions.TENSORRT, problems);
     distribution(model, problems);
     if (model.deviceId() != null && model.deviceId() < 0) {
       problems.add(ConfigKeys.DEVICE_ID + ": must be a GPU ordinal (0, 1, ...); found " + model.deviceId() + ".");
@@ -47,9 +48,9 @@ final class DeviceConfig {
     builder.deviceId(model.deviceId() == null ? 0 : model.deviceId());
     builder.gpuResource(model.gpuResource() == null ? ConfigKeys.GPU_RESOURCE_DEFAULT : model.gpuResource());
     // Only the valid options: check() reported the others before Spark started.
-    builder.cudaOptions(ProviderOptions.validate(ConfigKeys.CUDA, model.cuda(), ProviderOptions.CUDA, new Problems()));
+    builder.cudaOptions(DeviceBinder.providerOptions(ConfigKeys.CUDA, model.cuda(), ProviderOptions.CUDA, new Problems()));
     builder.tensorrtOptions(
-        ProviderOptions.validate(ConfigKeys.TENSORRT, model.tensorrt(), ProviderOptions.TENSORRT, new Problems()));
+        DeviceBinder.providerOptions(ConfigKeys.TENSORRT, model.tensorrt(), ProviderOptions.TENSORRT, new Problems()));
     builder.distribution(distribution(model, problems), model.distributionThresholdMb() == null
         ? ConfigKeys.DISTRIBUTION_THRESHOLD_MB_DEFAULT : model.distributionThresholdMb());
     builder.cacheDir(model.cacheDir());

@@ -1,10 +1,10 @@
 package io.batchinfer.jobs;
 
-import io.batchinfer.udfs.Problems;
+import io.batchinfer.udfs.plan.Problems;
 import io.batchinfer.udfs.ValidationException;
-import io.batchinfer.udfs.session.Device;
-import io.batchinfer.udfs.session.DeviceFallback;
-import io.batchinfer.udfs.session.GpuOptions;
+import io.batchinfer.udfs.Device;
+import io.batchinfer.udfs.DeviceFallback;
+import io.batchinfer.udfs.DeviceSettings;
 import io.batchinfer.udfs.session.ProviderProbe;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -131,7 +131,7 @@ final class DoctorCommand implements Callable<Integer> {
 
   private Target target() {
     if (config == null) {
-      return new Target(Device.CPU, DeviceFallback.FAIL, 0, GpuOptions.RESOURCE_DEFAULT, Map.of());
+      return new Target(Device.CPU, DeviceFallback.FAIL, 0, DeviceSettings.GPU_RESOURCE_DEFAULT, Map.of());
     }
     JobConfig cfg = ConfigLoader.load(config, overrides, Variables.of(Map.of(), System::getenv)).config();
     Problems problems = new Problems();
@@ -146,7 +146,7 @@ final class DoctorCommand implements Callable<Integer> {
     DeviceFallback fallback = cfg.model().deviceFallback() == null ? DeviceFallback.defaultFor(device)
         : DeviceFallback.parse(cfg.model().deviceFallback());
     return new Target(device, fallback, cfg.model().deviceId() == null ? 0 : cfg.model().deviceId(),
-        cfg.model().gpuResource() == null ? GpuOptions.RESOURCE_DEFAULT : cfg.model().gpuResource(), cfg.spark());
+        cfg.model().gpuResource() == null ? DeviceSettings.GPU_RESOURCE_DEFAULT : cfg.model().gpuResource(), cfg.spark());
   }
 
   /** Judges one node: can the target device run where its tasks would be placed? */

@@ -1,7 +1,7 @@
 package io.batchinfer.jobs;
 
 import ai.onnxruntime.OrtEnvironment;
-import io.batchinfer.udfs.session.Device;
+import io.batchinfer.udfs.Device;
 import io.batchinfer.udfs.session.OrtRuntime;
 import io.batchinfer.udfs.session.ProviderProbe;
 import java.io.BufferedReader;

@@ -1,13 +1,7 @@
 package io.batchinfer.udfs;
 
 import io.batchinfer.udfs.model.ModelArtifact;
-import io.batchinfer.udfs.model.ModelLoader;
-import io.batchinfer.udfs.model.ModelDistribution;
-import io.batchinfer.udfs.session.Device;
-import io.batchinfer.udfs.session.DeviceFallback;
-import io.batchinfer.udfs.session.GpuOptions;
-import io.batchinfer.udfs.session.ProviderOptions;
-import io.batchinfer.udfs.session.SessionOptionsSpec;
+import io.batchinfer.udfs.plan.InferencePlanner;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +29,8 @@ import org.apache.spark.sql.types.StructType;
  * }</pre>
  *
  * Error messages use the job config's key paths ({@code inputs.input.columns[2]}, {@code
- * model.batch_size}), so the API and the job report problems identically. Driver only.
+ * model.batch_size}), so the API and the job report problems identically. Driver only; the
+ * builder is not thread-safe, the {@link InferenceRequest} it produces is immutable.
  */
 public final class BatchInference {
   /** Default {@code model.batch_size}. */
@@ -55,23 +50,23 @@ public final class BatchInference {
     private ModelArtifact model;
     private String modelPath;
     private String modelSha256;
-    final Map<String, InputMapping> inputs = new LinkedHashMap<>();
-    final Map<String, OutputMapping> outputs = new LinkedHashMap<>();
-    TextInput text;
-    List<String> passthrough = List.of();
-    int batchSize = BATCH_SIZE_DEFAULT;
-    int lengthWindow = LENGTH_WINDOW_DEFAULT;
+    private final Map<String, InputMapping> inputs = new LinkedHashMap<>();
+    private final Map<String, OutputMapping> outputs = new LinkedHashMap<>();
+    private TextInput text;
+    private List<String> passthrough = List.of();
+    private int batchSize = BATCH_SIZE_DEFAULT;
+    private int lengthWindow = LENGTH_WINDOW_DEFAULT;
     private int threads = 1;
     private Device device = Device.CPU;
-    Batching batching = Batching.AUTO;
-    ErrorPolicy errorPolicy = ErrorPolicy.FAIL;
-    boolean allowNan;
+    private Batching batching = Batching.AUTO;
+    private ErrorPolicy errorPolicy = ErrorPolicy.FAIL;
+    private boolean allowNan;
     private List<String> customOpLibraries = List.of();
     private DeviceFallback deviceFallback;
     private int deviceId;
-    private String gpuResource = GpuOptions.RESOURCE_DEFAULT;
-    private Map<String, ?> cudaOptions = Map.of();
-    private Map<String, ?> tensorrtOptions = Map.of();
+    private String gpuResource = DeviceSettings.GPU_RESOURCE_DEFAULT;
+    private Map<String, Object> cudaOptions = Map.of();
+    private Map<String, Object> tensorrtOptions = Map.of();
     private ModelDistribution distribution = ModelDistribution.AUTO;
     private long distributionThresholdMb = ModelDistribution.THRESHOLD_MB_DEFAULT;
     private String cacheDir;
@@ -199,13 +194,13 @@ public final class BatchInference {
 
     /** CUDA provider options by ONNX Runtime name ({@code model.cuda}); checked when planning. */
     public Builder cudaOptions(Map<String, ?> options) {
-      this.cudaOptions = Map.copyOf(options);
+      this.cudaOptions = new LinkedHashMap<String, Object>(options);
       return this;
     }
 
     /** TensorRT provider options by ONNX Runtime name ({@code model.tensorrt}); checked when planning. */
     public Builder tensorrtOptions(Map<String, ?> options) {
-      this.tensorrtOptions = Map.copyOf(options);
+      this.tensorrtOptions = new LinkedHashMap<String, Object>(options);
       return this;
     }
 
@@ -231,6 +226,15 @@ public final class BatchInference {
       return this;
     }
 
+    /** @return an immutable snapshot of what has been set so far */
+    public InferenceRequest request() {
+      return new InferenceRequest(model, modelPath, modelSha256, inputs, outputs, text, passthrough, batchSize,
+          lengthWindow, threads, device, batching, errorPolicy, allowNan, customOpLibraries,
+          new DeviceSettings(deviceFallback == null ? DeviceFallback.defaultFor(device) : deviceFallback, deviceId,
+              gpuResource, cudaOptions, tensorrtOptions),
+          new DistributionSettings(distribution, distributionThresholdMb, cacheDir));
+    }
+
     /**
      * Validates the request against the model's signature and {@code inputSchema}, reading the
      * model first if it was given by path.
@@ -238,61 +242,10 @@ public final class BatchInference {
      * @throws ValidationException listing every problem found
      */
     public InferencePlan plan(SparkSession spark, StructType inputSchema) {
-      Problems problems = new Problems();
-      if (batchSize < 1) {
-        problems.add("model.batch_size: must be a positive number of rows; found " + batchSize + ". Try "
-            + BATCH_SIZE_DEFAULT + ".");
-      }
-      if (lengthWindow < 1) {
-        problems.add("model.length_window: must be at least 1 (1 turns length-aware batching off); found "
-            + lengthWindow + ".");
-      }
-      if (threads < 1) {
-        problems.add("model.threads: must be at least 1; found " + threads + ".");
-      }
-      if (deviceId < 0) {
-        problems.add("model.device_id: must be a GPU ordinal (0, 1, ...); found " + deviceId + ".");
-      }
-      if (distributionThresholdMb < 0) {
-        problems.add("model.distribution_threshold_mb: must be at least 0; found " + distributionThresholdMb + ".");
-      }
-      if (gpuResource.isBlank()) {
-        problems.add("model.gpu_resource: empty; name the Spark resource of GPUs (default gpu).");
-      }
-      Map<String, String> cuda = ProviderOptions.validate("model.cuda", cudaOptions, ProviderOptions.CUDA, problems);
-      Map<String, String> tensorrt =
-          ProviderOptions.validate("model.tensorrt", tensorrtOptions, ProviderOptions.TENSORRT, problems);
-      if (!tensorrt.isEmpty() && device != Device.TENSORRT) {
-        problems.add("model.tensorrt: set, but model.device is " + device + "; set model.device: tensorrt or remove"
-            + " model.tensorrt.");
-      }
-      if (!cuda.isEmpty() && !device.usesGpu()) {
-        problems.add("model.cuda: set, but model.device is cpu; set model.device to cuda, tensorrt or auto, or remove"
-            + " model.cuda.");
-      }
-      ModelArtifact artifact = model;
-      if (artifact == null) {
-        if (modelPath == null || modelPath.isBlank()) {
-          problems.add("model.path: missing; set it to the .onnx file to run (any Hadoop path: /x.onnx, hdfs://..., s3a://...).");
-        } else {
-          try {
-            artifact = ModelLoader.load(modelPath, modelSha256, spark.sparkContext().hadoopConfiguration(), "model.path",
-                distribution, Math.max(0, distributionThresholdMb) * 1024L * 1024L, cacheDir);
-          } catch (ValidationException e) {
-            problems.addAll(e);
-          }
-        }
-      }
-      if (artifact == null) {
-        problems.throwIfAny("");
-        throw new IllegalStateException("no model and no problem recorded");
-      }
-      SessionOptionsSpec session = problems.isEmpty()
-          ? new SessionOptionsSpec(threads, device, deviceId, customOpLibraries, new GpuOptions(
-              deviceFallback == null ? DeviceFallback.defaultFor(device) : deviceFallback, gpuResource, cuda, tensorrt))
-          : SessionOptionsSpec.DEFAULT;
-      return InferencePlanner.plan(artifact, problems, this, session, inputSchema,
-          spark.sparkContext().hadoopConfiguration());
+      InferenceRequest request = request();
+      InferencePlanner.Planned planned =
+          InferencePlanner.plan(request, inputSchema, spark.sparkContext().hadoopConfiguration());
+      return new InferencePlan(planned, inputSchema, request.batching());
     }
 
     /** Plans against {@code input}'s schema and applies the plan. */

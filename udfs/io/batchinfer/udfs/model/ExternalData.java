@@ -103,7 +103,7 @@ public final class ExternalData {
       String normalized = location.replace('\\', '/');
       if (normalized.startsWith("/") || normalized.matches("^[A-Za-z]:.*") || normalized.equals("..")
           || normalized.startsWith("../") || normalized.contains("/../") || normalized.endsWith("/..")) {
-        throw new IOException("external data location '" + location + "' is outside the model's folder");
+        throw new UnsafeLocationException("external data location '" + location + "' is outside the model's folder");
       }
       locations.add(normalized);
     }
@@ -142,6 +142,15 @@ public final class ExternalData {
       }
     }
     return kv;
+  }
+
+  /** A well-formed model that names an external-data file outside its folder (refused: it could read any file). */
+  public static final class UnsafeLocationException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    UnsafeLocationException(String message) {
+      super(message);
+    }
   }
 
   /** A stream with its position. */

@@ -15,10 +15,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -192,13 +190,13 @@ public final class LocalModelCache {
         Files.createDirectories(local.getParent());
         org.apache.hadoop.fs.Path src = new org.apache.hadoop.fs.Path(f.uri());
         FileSystem fs = src.getFileSystem(conf);
-        MessageDigest digest = sha256();
+        MessageDigest digest = Sha256.digest();
         long n;
         try (InputStream in = fs.open(src);
             OutputStream out = new DigestOutputStream(Files.newOutputStream(local), digest)) {
           n = in.transferTo(out);
         }
-        String sha = HexFormat.of().formatHex(digest.digest());
+        String sha = Sha256.hex(digest);
         if (verify && (!sha.equals(f.sha256()) || n != f.bytes())) {
           throw new ModelChangedException("model.sha256: " + f.uri() + " changed after the job was planned: now "
               + n + " bytes with sha256 " + sha + ", planned " + f.bytes() + " bytes with sha256 " + f.sha256()
@@ -210,14 +208,6 @@ public final class LocalModelCache {
     } catch (IOException | RuntimeException e) {
       deleteTree(tmp);
       throw e;
-    }
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required by the Java platform", e);
     }
   }
 

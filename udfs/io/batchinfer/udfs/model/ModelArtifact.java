@@ -47,6 +47,18 @@ public record ModelArtifact(String uri, String sha256, byte[] bytes, ModelFiles 
     return files == null ? "broadcast" : "files";
   }
 
+  /** Compares by uri, sha256 (which identifies the bytes and files) and distribution, never by array identity. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ModelArtifact m && uri.equals(m.uri) && sha256.equals(m.sha256)
+        && (files == null) == (m.files == null);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(uri, sha256, files == null);
+  }
+
   @Override
   public String toString() {
     return "ModelArtifact[" + uri + ", sha256=" + sha256 + ", " + size() + " bytes, " + distribution() + "]";

@@ -5,10 +5,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.batchinfer.udfs.ModelDistribution;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -37,7 +35,7 @@ public final class ModelLoader {
    */
   public static ModelArtifact load(String path, String expectedSha256, Configuration hadoopConf, String key) {
     Loaded file = read(path, hadoopConf, key, "model", "an .onnx file");
-    String sha = sha256(file.bytes());
+    String sha = Sha256.hex(file.bytes());
     if (expectedSha256 != null && !expectedSha256.isBlank()
         && !sha.equals(expectedSha256.trim().toLowerCase(Locale.ROOT))) {
       throw new ValidationException("model.sha256: " + file.uri() + " has sha256 " + sha + " but the config pins "
@@ -125,9 +123,12 @@ public final class ModelLoader {
       }
       try (InputStream in = new java.io.BufferedInputStream(fs.open(graph), 1 << 16)) {
         external = ExternalData.locations(in, status.getLen());
+      } catch (ExternalData.UnsafeLocationException e) {
+        throw new ValidationException(key + ": " + graph + " is refused: " + e.getMessage() + ". External data must"
+            + " sit in the model's folder or below it.");
       } catch (IOException e) {
-        throw new ValidationException(key + ": " + graph + " is not a readable ONNX model (" + e.getMessage()
-            + "). Check that the file is a complete .onnx export.");
+        // Not an ONNX model at all: ONNX Runtime says so, with its own reason, when planning opens it.
+        external = Set.of();
       }
       long total = status.getLen();
       sources.add(new ModelFiles.ModelFile(graph.getName(), graph.toString(), status.getLen(), ""));
@@ -158,7 +159,7 @@ public final class ModelLoader {
     }
     ModelFiles files = new ModelFiles(copy.files(), cacheDir, new ModelFiles.HadoopConf(hadoopConf));
     String sha = files.externalFiles() == 0 ? files.graph().sha256()
-        : sha256(files.manifest().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        : Sha256.hex(files.manifest());
     if (expectedSha256 != null && !expectedSha256.isBlank()
         && !sha.equals(expectedSha256.trim().toLowerCase(Locale.ROOT))) {
       LocalModelCache.discard(copy);
@@ -188,15 +189,6 @@ public final class ModelLoader {
 
   /** Wraps bytes already in memory (e.g. a model built in a program) as an artifact. */
   public static ModelArtifact fromBytes(String name, byte[] bytes) {
-    return new ModelArtifact("memory:" + name, sha256(bytes), bytes);
-  }
-
-  /** @return the lowercase hex sha256 of {@code bytes} */
-  public static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required by the Java platform", e);
-    }
+    return new ModelArtifact("memory:" + name, Sha256.hex(bytes), bytes);
   }
 }

@@ -1,5 +1,6 @@
 package io.batchinfer.udfs.session;
 
+import io.batchinfer.udfs.Device;
 import java.util.Map;
 import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;

@@ -1,5 +1,7 @@
 package io.batchinfer.udfs.session;
 
+import io.batchinfer.udfs.Device;
+import io.batchinfer.udfs.DeviceFallback;
 import java.io.Serializable;
 import java.util.Map;
 import java.util.Objects;

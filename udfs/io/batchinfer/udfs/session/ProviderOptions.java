@@ -4,7 +4,6 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.providers.OrtCUDAProviderOptions;
 import ai.onnxruntime.providers.OrtTensorRTProviderOptions;
-import io.batchinfer.udfs.Problems;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,7 +14,7 @@ import java.util.TreeSet;
 /**
  * The CUDA and TensorRT provider options a config may set ({@code model.cuda.*}, {@code
  * model.tensorrt.*}), by the names ONNX Runtime 1.29 parses, and their registration on a
- * session's options. Validation runs on the driver ({@link #validate}); registration on executors
+ * session's options. The driver checks names ({@code plan.DeviceBinder}); executors register
  * ({@link #addCuda}, {@link #addTensorrt}). ONNX Runtime appends its CPU provider after every
  * provider registered here, so nodes a GPU provider cannot handle still run. Stateless.
  *
@@ -45,39 +44,6 @@ public final class ProviderOptions {
       "trt_engine_hw_compatible", "trt_op_types_to_exclude"));
 
   private ProviderOptions() {}
-
-  /**
-   * Converts YAML values to the strings ONNX Runtime parses (booleans become {@code 1}/{@code 0})
-   * and records a problem for every unknown name or non-scalar value.
-   *
-   * @param key {@code model.cuda} or {@code model.tensorrt}
-   * @return the options as strings (only the valid ones)
-   */
-  public static Map<String, String> validate(String key, Map<String, ?> options, Set<String> names, Problems problems) {
-    Map<String, String> out = new LinkedHashMap<>();
-    if (options == null) {
-      return out;
-    }
-    for (Map.Entry<String, ?> e : options.entrySet()) {
-      String name = e.getKey();
-      Object value = e.getValue();
-      if ("device_id".equals(name)) {
-        problems.add(key + ".device_id: the GPU ordinal comes from Spark's task resources (spark.task.resource.gpu.amount)"
-            + " or model.device_id; remove " + key + ".device_id.");
-      } else if (!names.contains(name)) {
-        problems.add(key + "." + name + ": unknown " + (names == CUDA ? "CUDA" : "TensorRT") + " provider option;"
-            + " expected one of " + names + "." + Problems.didYouMean(name, names));
-      } else if (value == null || value instanceof Map || value instanceof List) {
-        problems.add(key + "." + name + ": expected a single value (text, number or true/false); found "
-            + (value == null ? "nothing" : value.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT)) + ".");
-      } else if (value instanceof Boolean b) {
-        out.put(name, b ? "1" : "0");
-      } else {
-        out.put(name, String.valueOf(value));
-      }
-    }
-    return out;
-  }
 
   /** Registers CUDA on {@code ordinal} with {@code options}. Executor side. */
   public static void addCuda(OrtSession.SessionOptions session, int ordinal, Map<String, String> options)

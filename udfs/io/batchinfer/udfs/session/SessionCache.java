@@ -1,5 +1,7 @@
 package io.batchinfer.udfs.session;
 
+import io.batchinfer.udfs.Device;
+import io.batchinfer.udfs.DeviceFallback;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;

@@ -10,7 +10,7 @@ import io.batchinfer.testing.ExternalDataModels;
 import io.batchinfer.testing.SparkTestBase;
 import io.batchinfer.testing.TestModels;
 import io.batchinfer.udfs.model.LocalModelCache;
-import io.batchinfer.udfs.model.ModelDistribution;
+import io.batchinfer.udfs.ModelDistribution;
 import io.batchinfer.udfs.session.SessionCache;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -59,7 +59,8 @@ class ExternalDataTest {
       byte[] bytes = OnnxMl.ModelProto.newBuilder().setGraph(OnnxMl.GraphProto.newBuilder().addInitializer(t))
           .build().toByteArray();
       assertThatThrownBy(() -> ExternalData.locations(new ByteArrayInputStream(bytes), bytes.length))
-          .as(location).hasMessageContaining("'" + location + "' is outside the model's folder");
+          .as(location).isInstanceOf(ExternalData.UnsafeLocationException.class)
+          .hasMessageContaining("'" + location + "' is outside the model's folder");
     }
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.onnxruntime.OrtEnvironment;
+import io.batchinfer.udfs.Device;
 import ai.onnxruntime.OrtProvider;
 import io.batchinfer.testing.TestModels;
 import io.batchinfer.udfs.model.ModelArtifact;
@@ -12,6 +13,7 @@ import io.batchinfer.udfs.model.ModelLoader;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,6 +27,7 @@ class GpuBuildTest {
   private static final ModelArtifact MODEL =
       ModelLoader.fromBytes("identity", TestModels.identity("x", "y", TestModels.FLOAT, -1, 2));
 
+  @BeforeEach
   @AfterEach
   void clear() {
     SessionCache.closeAll();

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.onnxruntime.OrtEnvironment;
+import io.batchinfer.udfs.Device;
+import io.batchinfer.udfs.DeviceFallback;
 import ai.onnxruntime.OrtProvider;
 import io.batchinfer.testing.TestModels;
 import io.batchinfer.udfs.model.ModelArtifact;
@@ -13,6 +15,7 @@ import java.util.Map;
 import org.apache.spark.resource.ResourceInformation;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,6 +34,7 @@ class SessionPlacementTest {
         .doesNotContain(OrtProvider.CUDA, OrtProvider.TENSOR_RT);
   }
 
+  @BeforeEach
   @AfterEach
   void clear() {
     SessionCache.closeAll();

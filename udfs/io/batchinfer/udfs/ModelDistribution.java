@@ -1,4 +1,4 @@
-package io.batchinfer.udfs.model;
+package io.batchinfer.udfs;
 
 import java.util.Locale;
 
@@ -9,7 +9,7 @@ import java.util.Locale;
  *   <li>{@link #BROADCAST}: the driver reads the bytes and broadcasts them; executors build their
  *       session from memory. Models up to 2 GB without external data.
  *   <li>{@link #FILES}: each node copies the model file and its external-data files once into a
- *       local cache folder ({@link LocalModelCache}) and ONNX Runtime loads it by path: any size,
+ *       local cache folder ({@code model.LocalModelCache}) and ONNX Runtime loads it by path: any size,
  *       external data resolves. The model path must be readable from executors (HDFS, S3, a
  *       shared file system).
  *   <li>{@link #AUTO}: {@code files} when the model has external data or its files exceed the

@@ -1,4 +1,4 @@
-package io.batchinfer.udfs.session;
+package io.batchinfer.udfs;
 
 import java.util.Locale;
 
