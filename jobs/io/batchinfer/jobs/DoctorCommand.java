@@ -191,9 +191,7 @@ final class DoctorCommand implements Callable<Integer> {
   /** Starts a Spark application on {@code --master} and collects one report per executor. */
   private List<NodeReport> executors(Target target, List<String> problems) {
     SparkConf conf = new SparkConf().setMaster(master).setAppName("batchinfer-doctor");
-    conf.setIfMissing("spark.executorEnv.ORT_DISABLE_TELEMETRY", "1");
-    conf.setIfMissing("spark.executorEnv.DJL_OFFLINE", "true");
-    conf.setIfMissing("spark.executorEnv.OPT_OUT_TRACKING", "true");
+    RuntimeEnvironment.environment().forEach((k, v) -> conf.setIfMissing("spark.executorEnv." + k, v));
     conf.setIfMissing("spark.scheduler.minRegisteredResourcesRatio", "1.0");
     conf.setIfMissing("spark.scheduler.maxRegisteredResourcesWaitingTime", "60s");
     target.spark().forEach((k, v) -> conf.set(k, String.valueOf(v)));

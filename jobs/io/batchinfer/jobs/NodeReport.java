@@ -42,9 +42,8 @@ record NodeReport(String host, String executorId, Map<String, String> versions, 
     Map<String, List<String>> gpuResources, List<String> visibleGpus, List<String> cudaLibraries,
     Map<String, String> switches, List<ProviderProbe.Result> probes) implements Serializable {
 
-  /** Environment switches the doctor prints: ONNX Runtime's telemetry crash fix, DJL offline, CUDA. */
-  static final List<String> SWITCHES = List.of("ORT_DISABLE_TELEMETRY", "DJL_OFFLINE", "OPT_OUT_TRACKING",
-      "CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH");
+  /** CUDA's environment switches the doctor prints after those of {@code runtime.properties}. */
+  static final List<String> CUDA_SWITCHES = List.of("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH");
   private static final List<String> CUDA_LIBRARY_PREFIXES = List.of("libcudart.so", "libcublas.so", "libcublasLt.so",
       "libcudnn.so", "libcufft.so", "libcurand.so", "libnvinfer.so");
   private static final Map<String, ProviderProbe.Result> PROBED = new ConcurrentHashMap<>();
@@ -244,11 +243,15 @@ record NodeReport(String host, String executorId, Map<String, String> versions, 
 
   private static Map<String, String> readSwitches() {
     Map<String, String> s = new LinkedHashMap<>();
-    for (String name : SWITCHES) {
+    List<String> names = new ArrayList<>(RuntimeEnvironment.environment().keySet());
+    names.addAll(CUDA_SWITCHES);
+    for (String name : names) {
       String v = System.getenv(name);
       s.put(name, v == null ? "(unset)" : v);
     }
-    s.put("-Dai.djl.offline", System.getProperty("ai.djl.offline", "(unset)"));
+    for (String name : RuntimeEnvironment.systemProperties().keySet()) {
+      s.put("-D" + name, System.getProperty(name, "(unset)"));
+    }
     return s;
   }
 }
