@@ -196,6 +196,11 @@ final class DoctorCommand implements Callable<Integer> {
     conf.setIfMissing("spark.scheduler.maxRegisteredResourcesWaitingTime", "60s");
     target.spark().forEach((k, v) -> conf.set(k, String.valueOf(v)));
     sparkConf.forEach(conf::set);
+    // Started as a plain main (not through spark-submit), nothing ships this code to executors: ship our jar.
+    java.security.CodeSource source = DoctorCommand.class.getProtectionDomain().getCodeSource();
+    if (!conf.contains("spark.jars") && source != null && source.getLocation().getPath().endsWith(".jar")) {
+      conf.set("spark.jars", source.getLocation().toString());
+    }
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
     ExecutorService waiter = Executors.newSingleThreadExecutor();
     try {

@@ -215,13 +215,17 @@ class GpuClusterIT {
         outputs: {y: {column: b}}
         output: {path: out}
         """);
-    LocalStandaloneCluster.Launched run = cluster.submit("doctor", root, Map.of(), List.of("--master",
-        cluster.masterUrl(), "--class", "io.batchinfer.jobs.BatchInferenceJob", "--driver-memory", "512m",
-        clusterJar.toString(), "doctor", "--master", cluster.masterUrl(), "--config", config.toString(),
+    // As the README shows it: a plain java main (no spark-submit); the doctor ships its own jar.
+    String classpath = cluster.sparkHome().resolve("jars") + "/*:" + clusterJar;
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(List.of(org.apache.spark.launcher.JavaModuleOptions.defaultModuleOptions().split(" ")));
+    command.addAll(List.of("-Xmx512m", "-cp", classpath, "io.batchinfer.jobs.BatchInferenceJob", "doctor",
+        "--master", cluster.masterUrl(), "--config", config.toString(),
         "--conf", "spark.executor.memory=512m", "--conf", "spark.executor.cores=1", "--conf", "spark.cores.max=2",
         "--conf", "spark.executor.resource.gpu.amount=1", "--conf", "spark.task.resource.gpu.amount=1",
         "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=" + LocalStandaloneCluster.HOST,
-        "--timeout", "120"));
+        "--conf", "spark.driver.bindAddress=" + LocalStandaloneCluster.HOST, "--timeout", "120"));
+    LocalStandaloneCluster.Launched run = cluster.run("doctor", root, Map.of("ORT_DISABLE_TELEMETRY", "1"), command);
     assertThat(run.await(JOB_TIMEOUT)).as(run.describe()).isEqualTo(1);
     String out = run.stdout();
     assertThat(Pattern.compile("(?m)^executor \\d+:$").matcher(out).results().count()).as(out).isEqualTo(2);
