@@ -1,6 +1,7 @@
 package io.batchinfer.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.onnxruntime.NodeInfo;
@@ -114,6 +115,23 @@ class TestModelsTest {
       assertTensor(s.getInputInfo(), "x", ElementType.FLOAT32, new long[] {3}, "");
       assertTensor(s.getOutputInfo(), "total", ElementType.FLOAT32, new long[] {});
       assertThat((Float) r.get(0).getValue()).isEqualTo(3.25f);
+    }
+  }
+
+  @Test
+  void allocationHungryLoadsButFailsInOrtOnOneRowAndOnABatch() throws OrtException {
+    OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+    o.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
+    try (OrtSession s = ENV.createSession(TestModels.allocationHungry("x", "y", 2), o)) {
+      assertTensor(s.getInputInfo(), "x", ElementType.FLOAT32, new long[] {-1, 2}, "batch", "");
+      assertTensor(s.getOutputInfo(), "y", ElementType.FLOAT32, new long[] {-1}, "batch");
+      for (int rows : new int[] {1, 256}) {
+        try (OnnxTensor x = OnnxTensor.createTensor(ENV, new float[rows][2])) {
+          assertThatThrownBy(() -> s.run(Map.of("x", x)).close()).isInstanceOf(OrtException.class)
+              .satisfies(e -> System.err.println("PROBE rows=" + rows + " code=" + ((OrtException) e).getCode()
+                  + " msg=" + e.getMessage()));
+        }
+      }
     }
   }
 
