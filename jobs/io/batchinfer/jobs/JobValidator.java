@@ -107,6 +107,15 @@ final class JobValidator {
       problems.add(ConfigKeys.MAX_REJECTED_FRACTION + ": must be between 0 and 1 (e.g. 0.01 for 1%); found "
           + maxRejected + ".");
     }
+    if (maxRejected == null && policy != null && policy != ErrorPolicy.FAIL) {
+      maxRejected = ConfigKeys.MAX_REJECTED_FRACTION_DEFAULT;
+    }
+    Integer maxConsecutive = cfg.errors().maxConsecutiveInferenceErrors();
+    if (maxConsecutive != null && maxConsecutive < 1) {
+      problems.add(ConfigKeys.MAX_CONSECUTIVE_INFERENCE_ERRORS + ": must be at least 1 (ONNX Runtime calls that may"
+          + " fail in a row in one task before it stops); found " + maxConsecutive + ". Try "
+          + BatchInference.MAX_CONSECUTIVE_INFERENCE_ERRORS_DEFAULT + ".");
+    }
     int batchSize = cfg.model().batchSize() == null ? ConfigKeys.BATCH_SIZE_DEFAULT : cfg.model().batchSize();
     int threads = cfg.model().threads() == null ? ConfigKeys.THREADS_DEFAULT : cfg.model().threads();
     Integer partitions = cfg.input().partitions();
@@ -159,6 +168,9 @@ final class JobValidator {
           .batching(batching)
           .errorPolicy(policy)
           .allowNan(Boolean.TRUE.equals(cfg.errors().allowNan()))
+          .maxConsecutiveInferenceErrors(cfg.errors().maxConsecutiveInferenceErrors() == null
+              || cfg.errors().maxConsecutiveInferenceErrors() < 1
+              ? BatchInference.MAX_CONSECUTIVE_INFERENCE_ERRORS_DEFAULT : cfg.errors().maxConsecutiveInferenceErrors())
           .customOpLibraries(cfg.model().customOpLibraries() == null ? List.of() : cfg.model().customOpLibraries())
           .passthrough(cfg.passthrough());
       if (cfg.model().lengthWindow() != null) {

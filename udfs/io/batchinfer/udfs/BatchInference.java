@@ -38,6 +38,12 @@ public final class BatchInference {
   public static final int BATCH_SIZE_DEFAULT = 256;
   /** Default {@code model.length_window}: batches per length-aware window (text inputs only). */
   public static final int LENGTH_WINDOW_DEFAULT = 8;
+  /**
+   * Default {@code errors.max_consecutive_inference_errors}: ONNX Runtime calls that may fail in a
+   * row in one task. A few dozen bad rows in a row are still isolated one by one; a model that
+   * fails on everything costs each task at most this many calls more than its first failure.
+   */
+  public static final int MAX_CONSECUTIVE_INFERENCE_ERRORS_DEFAULT = 32;
 
   private BatchInference() {}
 
@@ -62,6 +68,7 @@ public final class BatchInference {
     Batching batching = Batching.AUTO;
     ErrorPolicy errorPolicy = ErrorPolicy.FAIL;
     boolean allowNan;
+    int maxConsecutiveInferenceErrors = MAX_CONSECUTIVE_INFERENCE_ERRORS_DEFAULT;
     private List<String> customOpLibraries = List.of();
 
     private Builder() {}
@@ -134,6 +141,17 @@ public final class BatchInference {
       return this;
     }
 
+    /**
+     * The circuit breaker's limit ({@code errors.max_consecutive_inference_errors}): when more than
+     * {@code calls} ONNX Runtime calls in a row fail in one task, the task fails with a {@link
+     * ModelFailureException} instead of trying every row alone. Independently of it, a task fails
+     * as soon as a failed batch's rows all fail alone the same way before any row was scored.
+     */
+    public Builder maxConsecutiveInferenceErrors(int calls) {
+      this.maxConsecutiveInferenceErrors = calls;
+      return this;
+    }
+
     /** Lets NaN and ±Infinity reach floating-point model inputs ({@code errors.allow_nan}); rejected by default. */
     public Builder allowNan(boolean allow) {
       this.allowNan = allow;
@@ -185,6 +203,10 @@ public final class BatchInference {
       if (lengthWindow < 1) {
         problems.add("model.length_window: must be at least 1 (1 turns length-aware batching off); found "
             + lengthWindow + ".");
+      }
+      if (maxConsecutiveInferenceErrors < 1) {
+        problems.add("errors.max_consecutive_inference_errors: must be at least 1; found " + maxConsecutiveInferenceErrors
+            + ". Try " + MAX_CONSECUTIVE_INFERENCE_ERRORS_DEFAULT + ".");
       }
       if (threads < 1) {
         problems.add("model.threads: must be at least 1; found " + threads + ".");

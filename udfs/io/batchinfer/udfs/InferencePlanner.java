@@ -179,7 +179,7 @@ final class InferencePlanner {
     problems.throwIfAny("");
     InferenceSpec spec = new InferenceSpec(model.uri(), model.sha256(), session, batchSize, batched, inputBindings,
         outputBindings, passOrdinals, passTypes, new StructType(fields.toArray(new StructField[0])), textBindings,
-        request.lengthWindow, request.errorPolicy, schema);
+        request.lengthWindow, request.errorPolicy, schema, request.maxConsecutiveInferenceErrors);
     return new InferencePlan(model, signature, spec, schema, batching, batchable);
   }
 

@@ -31,6 +31,8 @@ import org.apache.spark.sql.types.StructType;
  *     into batches to cut padding, then emitted in input order; 1 turns this off
  * @param errorPolicy what to do with rows that cannot be scored
  * @param inputSchema the input's schema (dead-letter rows carry every input column)
+ * @param maxConsecutiveInferenceErrors ONNX Runtime calls that may fail in a row in one task before
+ *     its circuit breaker fails the task ({@code errors.max_consecutive_inference_errors})
  */
 public record InferenceSpec(
     String modelUri,
@@ -46,7 +48,8 @@ public record InferenceSpec(
     List<TextBinding> texts,
     int lengthWindow,
     ErrorPolicy errorPolicy,
-    StructType inputSchema)
+    StructType inputSchema,
+    int maxConsecutiveInferenceErrors)
     implements Serializable {
 
   /** Prefix of input columns in the dead-letter layout (avoids clashes with output names). */

@@ -43,9 +43,12 @@ import org.slf4j.LoggerFactory;
  * SessionCache}. Not thread-safe (one per task).
  *
  * <p>Bad rows follow the spec's {@link ErrorPolicy}: checks that need no model (nulls, NaN,
- * lengths, ranges) reject a row before its batch is built; a batch that fails inside ONNX Runtime
- * is retried row by row so that one bad row never costs its batch. Every input row ends as an
- * output row or a rejection, and the metrics count both.
+ * lengths, ranges) reject a row before its batch is built; a batch whose {@code OrtSession.run}
+ * fails is retried row by row so that one bad row never costs its batch, until the {@link
+ * InferenceBreaker} decides that the model itself is broken and fails the task. Failures of our
+ * own encoding and decoding code are never bisected: they fail the task. Every input row ends as
+ * an output row or a rejection, and the metrics count both; {@link RejectionLog} keeps the log to
+ * one line per reason and task.
  */
 final class PartitionScorer implements Iterator<InternalRow> {
   private static final Logger LOG = LoggerFactory.getLogger(PartitionScorer.class);
@@ -70,9 +73,13 @@ final class PartitionScorer implements Iterator<InternalRow> {
   /** Fields per emitted row (computed once: the dead-letter layout is built on each call). */
   private final int width;
 
+  private final InferenceBreaker breaker;
+  private final RejectionLog rejections;
+
   private int windowRows;
   private int emitted;
   private long consumed;
+  private boolean finished;
 
   PartitionScorer(Iterator<InternalRow> input, Broadcast<ModelArtifact> model, InferenceSpec spec, InferenceMetrics metrics) {
     this.input = input;
@@ -118,6 +125,8 @@ final class PartitionScorer implements Iterator<InternalRow> {
     this.values = new Object[windowSize][];
     this.tokenCounts = lengthKey == null ? null : new int[windowSize];
     this.rejected = new boolean[windowSize];
+    this.breaker = new InferenceBreaker(spec, partition);
+    this.rejections = new RejectionLog(partition);
   }
 
   @Override
@@ -157,6 +166,10 @@ final class PartitionScorer implements Iterator<InternalRow> {
       window[windowRows++] = input.next().copy();
     }
     if (windowRows == 0) {
+      if (!finished) {
+        finished = true;
+        rejections.finish(metrics.rejections);
+      }
       return false;
     }
     consumed += windowRows;
@@ -178,29 +191,75 @@ final class PartitionScorer implements Iterator<InternalRow> {
 
   /**
    * Scores a batch; if ONNX Runtime fails on it and the policy keeps going, retries its rows one
-   * at a time so only the rows that fail alone are rejected.
+   * at a time so only the rows that fail alone are rejected, unless the breaker trips.
    */
   private void scoreIsolating(int[] rows, long windowStart) {
     try {
       scoreBatch(rows, windowStart);
-    } catch (InferenceRunException e) {
+    } catch (OrtRunFailure f) {
+      OrtException cause = (OrtException) f.getCause();
+      int first = rows[0];
       if (policy == ErrorPolicy.FAIL) {
-        throw e;
+        OrtException alone = f.rows > 1 && !breaker.anyScored() ? tryAlone(first, windowStart) : null;
+        throw breaker.failFast(f.toRunException(), cause, f.rows, alone, ref(first, windowStart));
       }
       if (rows.length == 1) {
-        int r = rows[0];
-        String message = e.getCause() == null ? e.getMessage() : String.valueOf(e.getCause().getMessage());
-        rejectRow(r, windowStart, new RowProblem(RowProblem.INFERENCE_ERROR, "", "model run failed: " + message));
+        breaker.rowFailed(cause, ref(first, windowStart));
+        rejectRow(first, windowStart, new RowProblem(RowProblem.INFERENCE_ERROR, "", "model run failed: " + reason(cause)));
         return;
       }
-      LOG.warn("partition {}: a batch of {} rows failed in ONNX Runtime ({}); retrying its rows one by one",
-          partition, rows.length, e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+      breaker.batchFailed(f.rows, cause, ref(first, windowStart));
+      rejections.batchFailed(f.rows, reason(cause));
+      OrtException last = cause;
       for (int r : rows) {
         if (!rejected[r]) {
-          scoreIsolating(new int[] {r}, windowStart);
+          metrics.rowsRetriedAlone.add(1);
+          try {
+            scoreBatch(new int[] {r}, windowStart);
+            last = null;
+          } catch (OrtRunFailure alone) {
+            last = (OrtException) alone.getCause();
+            breaker.rowFailed(last, ref(r, windowStart));
+            rejectRow(r, windowStart, new RowProblem(RowProblem.INFERENCE_ERROR, "", "model run failed: " + reason(last)));
+          }
         }
       }
+      breaker.retried(last, ref(first, windowStart));
     }
+  }
+
+  /** Under fail: runs the first row of a failed batch alone once. @return its failure, or null if it scored */
+  private OrtException tryAlone(int r, long windowStart) {
+    metrics.rowsRetriedAlone.add(1);
+    try {
+      scoreBatch(new int[] {r}, windowStart);
+      return null;
+    } catch (OrtRunFailure alone) {
+      return (OrtException) alone.getCause();
+    }
+  }
+
+  private static String reason(OrtException e) {
+    return InferenceBreaker.ortReason(e);
+  }
+
+  /** @return row {@code r} of the window named for messages, with an input.filter selecting it when it has an id */
+  private InferenceBreaker.RowRef ref(int r, long windowStart) {
+    String where = "partition " + partition + ", row " + (windowStart + r);
+    int[] pass = spec.passthroughOrdinals();
+    if (pass.length == 0) {
+      return new InferenceBreaker.RowRef(where, null);
+    }
+    InternalRow row = window[r];
+    Object v = row.isNullAt(pass[0]) ? null : row.get(pass[0], spec.passthroughTypes()[0]);
+    String column = spec.outputSchema().fields()[0].name();
+    String filter = null;
+    if (v instanceof Number) {
+      filter = column + " = " + v;
+    } else if (v instanceof UTF8String) {
+      filter = column + " = '" + v.toString().replace("'", "\\'") + "'";
+    }
+    return new InferenceBreaker.RowRef(where + " (" + column + "=" + v + ")", filter);
   }
 
   /** Applies the policy to one bad row: throw (fail), drop (skip) or keep as a dead-letter row. */
@@ -208,6 +267,7 @@ final class PartitionScorer implements Iterator<InternalRow> {
     if (policy == ErrorPolicy.FAIL) {
       throw reject(window[r], windowStart + r, problem);
     }
+    rejections.rejected(problem, ref(r, windowStart).where());
     rejected[r] = true;
     if (policy == ErrorPolicy.SKIP) {
       values[r] = null;
@@ -294,7 +354,13 @@ final class PartitionScorer implements Iterator<InternalRow> {
     return null;
   }
 
-  /** Encodes the appended {@code rows} (window positions), runs the session and decodes into their slots. */
+  /**
+   * Encodes the appended {@code rows} (window positions), runs the session and decodes into their
+   * slots.
+   *
+   * @throws OrtRunFailure when {@code OrtSession.run} fails: the only failure that may be a row's fault
+   * @throws InferenceRunException when encoding or decoding fails: never bisected
+   */
   private void runBatch(int[] rows, long windowStart) {
     Map<String, OnnxTensor> feeds = new HashMap<>();
     try {
@@ -305,9 +371,18 @@ final class PartitionScorer implements Iterator<InternalRow> {
         metrics.textsTruncated.add(poolingText.truncatedRows());
       }
       long start = System.nanoTime();
-      try (OrtSession.Result result = session.run(feeds, requestedOutputs)) {
+      OrtSession.Result result;
+      metrics.batches.add(1);
+      try {
+        result = session.run(feeds, requestedOutputs);
+      } catch (OrtException e) {
         metrics.inferenceNanos.add(System.nanoTime() - start);
-        metrics.batches.add(1);
+        metrics.batchesFailed.add(1);
+        throw new OrtRunFailure(failureMessage(rows.length, windowStart, e), rows.length, e);
+      }
+      try (result) {
+        metrics.inferenceNanos.add(System.nanoTime() - start);
+        breaker.scored(rows.length);
         for (int i = 0; i < decoders.length; i++) {
           String name = spec.outputs().get(i).onnxName();
           Optional<OnnxValue> value = result.get(name);
@@ -320,13 +395,37 @@ final class PartitionScorer implements Iterator<InternalRow> {
       if (LOG.isDebugEnabled()) {
         LOG.debug("partition {}: scored {} rows of window starting at row {}", partition, rows.length, windowStart);
       }
+    } catch (OrtRunFailure e) {
+      throw e;
     } catch (OrtException | RuntimeException e) {
-      throw new InferenceRunException("model " + spec.modelUri() + " (sha256 " + spec.shortSha() + ") failed on partition "
-          + partition + ", " + rows.length + " rows of the window starting at row " + windowStart + ": " + e.getMessage(), e);
+      throw new InferenceRunException(failureMessage(rows.length, windowStart, e), e);
     } finally {
       for (OnnxTensor t : feeds.values()) {
         t.close();
       }
+    }
+  }
+
+  private String failureMessage(int rows, long windowStart, Exception e) {
+    return "model " + spec.modelUri() + " (sha256 " + spec.shortSha() + ") failed on partition " + partition + ", "
+        + rows + " rows of the window starting at row " + windowStart + ": " + e.getMessage();
+  }
+
+  /**
+   * {@code OrtSession.run} failed on a batch: the one failure the scorer may blame on the batch's
+   * rows and bisect. Never leaves the scorer (under fail it becomes an {@link InferenceRunException}).
+   */
+  private static final class OrtRunFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final int rows;
+
+    OrtRunFailure(String message, int rows, OrtException cause) {
+      super(message, cause, false, false);
+      this.rows = rows;
+    }
+
+    InferenceRunException toRunException() {
+      return new InferenceRunException(getMessage(), getCause());
     }
   }
 

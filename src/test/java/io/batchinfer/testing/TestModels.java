@@ -262,7 +262,7 @@ public final class TestModels {
           .setOpType(op)
           .addAllInput(inputs)
           .addAllOutput(outputs);
-      for (OnnxMl.AttributeProto a : attributes) {
+      for (OnnxMl.AttributeProto a : attributes == null ? new OnnxMl.AttributeProto[0] : attributes) {
         if (a != null) {
           n.addAttribute(a);
         }
