@@ -162,7 +162,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
     InferenceMetrics m = scored.metrics();
     onMetrics.accept(m);
     if (plan.errorPolicy() == ErrorPolicy.FAIL) {
-      write(plan, scored.scored(), plan.outputPath(), plan.partitionBy());
+      writeOrRemoveEmpty(spark, plan, scored.scored());
     } else {
       // Score once into Spark's cache (spilling to disk), check the rejections, then write from the
       // cache: nothing is written when too many rows were rejected, and the model runs once.
@@ -188,9 +188,48 @@ public final class BatchInferenceJob implements Callable<Integer> {
       throw new JobFailedException("row accounting mismatch: " + m.rowsIn() + " rows in, but " + m.rowsOut()
           + " written and " + m.rowsRejected() + " rejected. This is a bug in batchinfer; please report it.");
     }
-    return new RunSummary(plan.name(), m.rowsIn(), m.rowsOut(), m.rowsRejected(), m.batches(), m.sessionsCreated(),
-        m.textsTruncated(), m.inferenceSeconds(), wall, plan.outputPath(), plan.deadLetterPath(),
-        spark.sparkContext().applicationId(), plan.skippedFiles().size());
+    return new RunSummary(plan.name(), m.rowsIn(), m.rowsOut(), m.rowsRejected(), m.batches(), m.batchesFailed(),
+        m.rowsRetriedAlone(), m.sessionsCreated(), m.textsTruncated(), m.inferenceSeconds(), wall, plan.outputPath(),
+        plan.deadLetterPath(), spark.sparkContext().applicationId(), plan.skippedFiles().size());
+  }
+
+  /**
+   * Under {@code fail} rows are scored while they are written, so a failing task aborts the write.
+   * Spark then leaves the output folder it created, empty, which would make a rerun with {@code
+   * output.mode: error} refuse: remove it again when it did not exist before and holds no data.
+   */
+  private static void writeOrRemoveEmpty(SparkSession spark, JobPlan plan, Dataset<Row> rows) {
+    org.apache.hadoop.fs.Path out = new org.apache.hadoop.fs.Path(plan.outputPath());
+    org.apache.hadoop.fs.FileSystem fs;
+    boolean existed;
+    try {
+      fs = out.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      existed = fs.exists(out);
+    } catch (IOException e) {
+      throw new JobFailedException("output.path: cannot check " + out + ": " + e.getMessage(), e);
+    }
+    try {
+      write(plan, rows, plan.outputPath(), plan.partitionBy());
+    } catch (RuntimeException e) {
+      if (!existed) {
+        try {
+          boolean data = false;
+          var files = fs.listFiles(out, true);
+          String prefix = fs.makeQualified(out).toUri().getPath() + "/";
+          while (files.hasNext() && !data) {
+            // Data is any file outside Spark's and Hadoop's bookkeeping (_temporary/, _SUCCESS, .crc).
+            String rel = files.next().getPath().toUri().getPath().substring(prefix.length());
+            data = java.util.Arrays.stream(rel.split("/")).noneMatch(x -> x.startsWith("_") || x.startsWith("."));
+          }
+          if (!data) {
+            fs.delete(out, true);
+          }
+        } catch (IOException | RuntimeException cleanup) {
+          LOG.debug("could not remove the empty output folder {}: {}", out, cleanup.toString());
+        }
+      }
+      throw e;
+    }
   }
 
   private static void write(JobPlan plan, Dataset<Row> rows, String path, List<String> partitionBy) {
@@ -224,9 +263,10 @@ public final class BatchInferenceJob implements Callable<Integer> {
       return;
     }
     String why = reasons.isEmpty() ? "" : " Why: " + String.join("; ", reasons.stream().limit(3)
-        .map(io.batchinfer.udfs.RejectionSummary::describe).toList()) + (reasons.size() > 3 ? "; ..." : "") + ".";
+        .map(io.batchinfer.udfs.RejectionSummary::describe).toList())
+        + (reasons.size() > 3 ? "; and " + (reasons.size() - 3) + " more reasons" : "") + ".";
     if (m.rowsOut() == 0 && m.rowsRejected() == m.rowsIn() && (max == null || max < 1)) {
-      throw new JobFailedException(String.format(Locale.ROOT, "empty run: all %,d input rows were rejected and none"
+      throw new JobFailedException(JobFailedException.EMPTY_RUN, String.format(Locale.ROOT, "empty run: all %,d input rows were rejected and none"
           + " was scored, so nothing was written.%s A run that turns input into no output is a failure, not a"
           + " success: fix the input (or the mapping in inputs.*), or set errors.max_rejected_fraction: 1 if an empty"
           + " result is acceptable.", m.rowsIn(), why));
@@ -236,7 +276,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
     }
     double fraction = (double) m.rowsRejected() / m.rowsIn();
     if (fraction > max) {
-      throw new JobFailedException(String.format(Locale.ROOT,
+      throw new JobFailedException(JobFailedException.TOO_MANY_REJECTED, String.format(Locale.ROOT,
           "%d of %d rows (%.4f) were rejected, more than errors.max_rejected_fraction %s; nothing was written.%s The"
               + " input is probably wrong (schema drift, a broken upstream job); rerun with errors.policy: dead-letter"
               + " and errors.max_rejected_fraction: 1 to inspect the rejected rows.", m.rowsRejected(), m.rowsIn(),
@@ -295,6 +335,10 @@ public final class BatchInferenceJob implements Callable<Integer> {
   /** Reports a failure, writes the summary JSON if asked, and returns the exit code. */
   private int onFailure(Exception e) {
     int code = report(e);
+    if (failure.report != null) {
+      // The run got as far as scoring: the summary line says failed, and why, like a successful one says ok.
+      out.println(failure.report.failedLine(JobFailedException.reasonOf(e), failure.reportLocation));
+    }
     if (summaryJson != null) {
       String job = plan != null ? plan.name() : null;
       ObjectNode summary = SummaryJson.of(code == ExitCodes.INVALID ? "invalid" : "failed", code, job,
@@ -303,6 +347,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
         SummaryJson.addRun(summary, failure.report, failure.reportLocation, plan.outputPath());
       }
       Throwable cause = rootUserCause(e);
+      summary.put("reason", JobFailedException.reasonOf(e));
       summary.put("error", cause != null ? cause.getMessage() : e.getMessage() != null ? e.getMessage() : e.toString());
       writeSummary(summary);
     }

@@ -136,7 +136,8 @@ final class ChunkedRunner {
     Map<String, JsonNode> done = reconcile(fs, committed, chunks, discarded);
 
     long wallStart = System.nanoTime();
-    long rowsIn = 0, rowsOut = 0, rejected = 0, batches = 0, sessions = 0, truncated = 0;
+    long rowsIn = 0, rowsOut = 0, rejected = 0, batches = 0, batchesFailed = 0, retriedAlone = 0, sessions = 0;
+    long truncated = 0;
     double inference = 0;
     long skippedIn = 0, skippedOut = 0, skippedRejected = 0;
     String appId = spark.sparkContext().applicationId();
@@ -168,6 +169,8 @@ final class ChunkedRunner {
       rowsOut += s.rowsOut();
       rejected += s.rowsRejected();
       batches += s.batches();
+      batchesFailed += s.batchesFailed();
+      retriedAlone += s.rowsRetriedAlone();
       sessions += s.sessionsCreated();
       truncated += s.textsTruncated();
       inference += s.inferenceSeconds();
@@ -179,8 +182,8 @@ final class ChunkedRunner {
     publish(fs, out, state, committed, ids, plan.options().dynamicOverwrite());
     fs.delete(state, true);
     double wall = (System.nanoTime() - wallStart) / 1e9;
-    RunSummary summary = new RunSummary(plan.name(), rowsIn, rowsOut, rejected, batches, sessions, truncated, inference,
-        wall, plan.outputPath(), plan.deadLetterPath(), appId, plan.skippedFiles().size());
+    RunSummary summary = new RunSummary(plan.name(), rowsIn, rowsOut, rejected, batches, batchesFailed, retriedAlone,
+        sessions, truncated, inference, wall, plan.outputPath(), plan.deadLetterPath(), appId, plan.skippedFiles().size());
     return new Result(summary, chunks.size(), done.size(), skippedIn, skippedOut, skippedRejected,
         List.copyOf(discarded), key);
   }

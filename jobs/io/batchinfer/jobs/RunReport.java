@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.batchinfer.udfs.InferenceMetrics;
 import io.batchinfer.udfs.PartitionStats;
+import io.batchinfer.udfs.RejectionSummary;
 import io.batchinfer.udfs.model.ModelSignature;
 import io.batchinfer.udfs.model.TensorSpec;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.SparkContext;
@@ -39,6 +41,7 @@ final class RunReport {
   private Instant finished;
   private String status = "running";
   private String error;
+  private String reason;
   private double wallSeconds;
   private TaskCounter tasks;
   private ChunkedRunner.Result resume;
@@ -77,6 +80,7 @@ final class RunReport {
 
   void failed(Throwable e, double wall) {
     String message = e.getMessage() == null ? e.toString() : e.getMessage();
+    reason = JobFailedException.reasonOf(e);
     finish("failed", message, wall);
   }
 
@@ -101,6 +105,39 @@ final class RunReport {
 
   long rowsRejected() {
     return metrics.stream().mapToLong(InferenceMetrics::rowsRejected).sum();
+  }
+
+  long batches() {
+    return metrics.stream().mapToLong(InferenceMetrics::batches).sum();
+  }
+
+  long batchesFailed() {
+    return metrics.stream().mapToLong(InferenceMetrics::batchesFailed).sum();
+  }
+
+  long rowsRetriedAlone() {
+    return metrics.stream().mapToLong(InferenceMetrics::rowsRetriedAlone).sum();
+  }
+
+  /** Adds one object per rejection reason (code, column, count, first example) to {@code array}. */
+  void rejectionsJson(ArrayNode array) {
+    List<RejectionSummary> all = new ArrayList<>();
+    metrics.forEach(m -> all.addAll(m.rejections()));
+    for (RejectionSummary r : RejectionSummary.merge(all)) {
+      array.addObject().put("code", r.code()).put("column", r.column()).put("count", r.count())
+          .put("example", r.example());
+    }
+  }
+
+  /**
+   * @return the summary line of a run that failed after scoring started, e.g. {@code batchinfer:
+   *     job=x status=failed reason=broken_model rows_in=0 ... report=none}
+   */
+  String failedLine(String why, String reportLocation) {
+    return String.format(Locale.ROOT, "batchinfer: job=%s status=failed reason=%s rows_in=%d rows_out=%d"
+        + " rows_rejected=%d batches=%d batches_failed=%d rows_retried_alone=%d app_id=%s report=%s", plan.name(), why,
+        rowsIn(), rowsOut(), rowsRejected(), batches(), batchesFailed(), rowsRetriedAlone(), appId,
+        reportLocation == null ? "none" : reportLocation);
   }
 
   double wallSeconds() {
@@ -156,6 +193,9 @@ final class RunReport {
     root.put("report_version", 1);
     root.put("job", plan.name());
     root.put("status", status);
+    if (reason != null) {
+      root.put("reason", reason);
+    }
     if (error != null) {
       root.put("error", error);
     }
@@ -196,7 +236,10 @@ final class RunReport {
     rows.put("in", rowsIn());
     rows.put("out", rowsOut());
     rows.put("rejected", rowsRejected());
-    root.put("batches", metrics.stream().mapToLong(InferenceMetrics::batches).sum());
+    rejectionsJson(rows.putArray("rejections"));
+    root.put("batches", batches());
+    root.put("batches_failed", batchesFailed());
+    root.put("rows_retried_alone", rowsRetriedAlone());
     root.put("sessions_created", metrics.stream().mapToLong(InferenceMetrics::sessionsCreated).sum());
     root.put("texts_truncated", metrics.stream().mapToLong(InferenceMetrics::textsTruncated).sum());
     double inference = metrics.stream().mapToDouble(InferenceMetrics::inferenceSeconds).sum();

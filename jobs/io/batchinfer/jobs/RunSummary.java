@@ -9,7 +9,9 @@ import java.util.Locale;
  * @param rowsIn rows read by the engine
  * @param rowsOut rows written
  * @param rowsRejected rows rejected (skipped or dead-lettered)
- * @param batches model runs
+ * @param batches ONNX Runtime calls, every one: batches, rows retried alone, failed calls
+ * @param batchesFailed ONNX Runtime calls that failed
+ * @param rowsRetriedAlone rows run alone because their batch failed in ONNX Runtime
  * @param sessionsCreated ONNX Runtime sessions created by the job's tasks
  * @param textsTruncated texts cut to their tokenizer's max_length
  * @param inferenceSeconds time inside ONNX Runtime, summed over tasks
@@ -19,18 +21,20 @@ import java.util.Locale;
  * @param filesSkipped corrupt input files skipped (input.ignore_corrupt_files)
  * @param appId the Spark application id
  */
-public record RunSummary(String job, long rowsIn, long rowsOut, long rowsRejected, long batches, long sessionsCreated,
+public record RunSummary(String job, long rowsIn, long rowsOut, long rowsRejected, long batches, long batchesFailed,
+    long rowsRetriedAlone, long sessionsCreated,
     long textsTruncated, double inferenceSeconds, double wallSeconds, String outputPath, String deadLetterPath,
     String appId, int filesSkipped) {
 
   /** @return e.g. {@code batchinfer: job=iris status=ok rows_in=150 rows_out=150 ... output=...} */
   public String line() {
     return String.format(Locale.ROOT,
-        "batchinfer: job=%s status=ok rows_in=%d rows_out=%d rows_rejected=%d batches=%d sessions_created=%d"
+        "batchinfer: job=%s status=ok rows_in=%d rows_out=%d rows_rejected=%d batches=%d batches_failed=%d"
+            + " rows_retried_alone=%d sessions_created=%d"
             + " texts_truncated=%d"
             + " inference_s=%.3f"
             + " wall_s=%.3f rows_per_s=%.0f app_id=%s output=%s%s",
-        job, rowsIn, rowsOut, rowsRejected, batches, sessionsCreated, textsTruncated, inferenceSeconds, wallSeconds,
+        job, rowsIn, rowsOut, rowsRejected, batches, batchesFailed, rowsRetriedAlone, sessionsCreated, textsTruncated, inferenceSeconds, wallSeconds,
         wallSeconds > 0 ? rowsIn / wallSeconds : 0.0, appId, outputPath,
         (deadLetterPath == null ? "" : " dead_letter=" + deadLetterPath)
             + (filesSkipped == 0 ? "" : " corrupt_files_skipped=" + filesSkipped));

@@ -35,6 +35,10 @@ final class SummaryJson {
     node.put("rows_in", report.rowsIn());
     node.put("rows_out", report.rowsOut());
     node.put("rows_rejected", report.rowsRejected());
+    node.put("batches", report.batches());
+    node.put("batches_failed", report.batchesFailed());
+    node.put("rows_retried_alone", report.rowsRetriedAlone());
+    report.rejectionsJson(node.putArray("rejections"));
     node.put("wall_s", RunReport.round(report.wallSeconds()));
     node.put("rows_per_s", RunReport.round(report.wallSeconds() > 0 ? report.rowsIn() / report.wallSeconds() : 0));
     node.put("output", outputPath);
