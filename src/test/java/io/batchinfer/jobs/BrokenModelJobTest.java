@@ -84,8 +84,9 @@ class BrokenModelJobTest extends SparkTestBase {
     Child run = runJob("--config", config.toString(), "--summary-json", summary.toString());
     double seconds = (System.nanoTime() - start) / 1e9;
     List<String> lines = run.log().lines().toList();
-    System.out.printf("broken model under %s: exit %d after %.1f s, %d log lines%n", policy, run.exit(), seconds,
-        lines.size());
+    JsonNode json = new ObjectMapper().readTree(summary.toFile());
+    System.out.printf("broken model under %s: exit %d after %.1f s, %d log lines, %d ONNX Runtime calls%n", policy,
+        run.exit(), seconds, lines.size(), json.path("batches").asLong());
 
     assertThat(run.exit()).as(run.log()).isEqualTo(ExitCodes.FAILED);
     String sha = ModelLoader.sha256(modelBytes);
@@ -102,7 +103,6 @@ class BrokenModelJobTest extends SparkTestBase {
     assertThat(out).doesNotExist();
     assertThat(dead).doesNotExist();
 
-    JsonNode json = new ObjectMapper().readTree(summary.toFile());
     assertThat(json.path("status").asText()).isEqualTo("failed");
     assertThat(json.path("reason").asText()).isEqualTo("broken_model");
     assertThat(json.path("error").asText()).contains("fails on every input");
