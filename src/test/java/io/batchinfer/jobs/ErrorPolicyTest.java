@@ -167,6 +167,9 @@ class ErrorPolicyTest extends SparkTestBase {
     assertThat(r.path("status").asText()).isEqualTo("failed");
     assertThat(r.path("reason").asText()).isEqualTo("empty_run");
     assertThat(r.path("error").asText()).startsWith("empty run: all 500 input rows were rejected");
+    assertThat(r.path("rows").path("rejections").get(0).path("count").asLong()).isEqualTo(500);
+    assertThat(r.path("batches").asLong()).isZero();
+    assertThat(r.path("batches_failed").asLong()).isZero();
 
     run = cli("--config", conf.toString(), "--set", "errors.max_rejected_fraction=1", "--set", "output.mode=overwrite");
     assertThat(run.exitCode()).as(run.err()).isZero();
