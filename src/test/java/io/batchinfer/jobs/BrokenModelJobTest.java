@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.batchinfer.testing.Projects;
 import io.batchinfer.testing.SparkTestBase;
 import io.batchinfer.testing.TestModels;
-import io.batchinfer.udfs.model.ModelLoader;
+import io.batchinfer.udfs.model.Sha256;
 import io.batchinfer.udfs.session.OrtRuntime;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -89,7 +89,7 @@ class BrokenModelJobTest extends SparkTestBase {
         run.exit(), seconds, lines.size(), json.path("batches").asLong());
 
     assertThat(run.exit()).as(run.log()).isEqualTo(ExitCodes.FAILED);
-    String sha = ModelLoader.sha256(modelBytes);
+    String sha = Sha256.hex(modelBytes);
     assertThat(run.log())
         .contains("batchinfer: job failed: model file:" + model + " (sha256 " + sha + ") fails on every input")
         .contains("is not bad data")

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.batchinfer.testing.SparkTestBase;
 import io.batchinfer.testing.TestModels;
-import io.batchinfer.udfs.model.ModelLoader;
+import io.batchinfer.udfs.model.Sha256;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,7 +58,7 @@ class BrokenModelTest extends SparkTestBase {
     InferencePlan.Scored scored = plan.apply(input);
     assertThatThrownBy(() -> scored.emitted().count())
         .rootCause().isInstanceOf(ModelFailureException.class)
-        .hasMessageContaining("model file:" + model + " (sha256 " + ModelLoader.sha256(bytes) + ") fails on every input")
+        .hasMessageContaining("model file:" + model + " (sha256 " + Sha256.hex(bytes) + ") fails on every input")
         .hasMessageContaining("ONNX Runtime's reason:").hasMessageContaining("Failed to allocate memory")
         .hasMessageContaining("To reproduce on one row, run the model on partition ")
         .hasMessageContaining("--set 'input.filter=id = ");

@@ -1,4 +1,4 @@
-package io.batchinfer.udfs;
+package io.batchinfer.udfs.exec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtException.OrtErrorCode;
+import io.batchinfer.udfs.ErrorPolicy;
+import io.batchinfer.udfs.InferenceRunException;
+import io.batchinfer.udfs.ModelFailureException;
 import io.batchinfer.udfs.session.SessionOptionsSpec;
 import java.util.List;
 import org.apache.spark.sql.types.DataType;

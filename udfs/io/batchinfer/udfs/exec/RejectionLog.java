@@ -1,5 +1,6 @@
-package io.batchinfer.udfs;
+package io.batchinfer.udfs.exec;
 
+import io.batchinfer.udfs.RejectionSummary;
 import io.batchinfer.udfs.codec.RowProblem;
 import java.util.LinkedHashMap;
 import java.util.Locale;

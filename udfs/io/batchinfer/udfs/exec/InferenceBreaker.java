@@ -1,6 +1,8 @@
-package io.batchinfer.udfs;
+package io.batchinfer.udfs.exec;
 
 import ai.onnxruntime.OrtException;
+import io.batchinfer.udfs.InferenceRunException;
+import io.batchinfer.udfs.ModelFailureException;
 
 /**
  * Executor side, one per task: the circuit breaker of the scoring loop. A batch that fails in ONNX
