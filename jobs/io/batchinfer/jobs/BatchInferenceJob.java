@@ -1,14 +1,14 @@
 package io.batchinfer.jobs;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.batchinfer.udfs.ErrorPolicy;
-import io.batchinfer.udfs.InferenceMetrics;
-import io.batchinfer.udfs.InferencePlan;
 import io.batchinfer.udfs.InferenceRunException;
+import io.batchinfer.udfs.ModelFailureException;
 import io.batchinfer.udfs.RowRejectedException;
 import io.batchinfer.udfs.ValidationException;
+import io.batchinfer.udfs.session.SessionCache.SessionCreationException;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,14 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
-import org.apache.spark.SparkConf;
-import org.apache.spark.sql.DataFrameWriter;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -75,7 +68,6 @@ public final class BatchInferenceJob implements Callable<Integer> {
 
   private PrintStream out = System.out;
   private PrintStream err = System.err;
-  private RunSummary lastSummary;
   private Variables variables;
   private JobPlan plan;
   private final JobRun.Failure failure = new JobRun.Failure();
@@ -91,8 +83,8 @@ public final class BatchInferenceJob implements Callable<Integer> {
     job.out = out;
     job.err = err;
     CommandLine cli = new CommandLine(job);
-    cli.setOut(new java.io.PrintWriter(out, true));
-    cli.setErr(new java.io.PrintWriter(err, true));
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> job.onFailure(e));
     return cli.execute(args);
   }
@@ -103,15 +95,15 @@ public final class BatchInferenceJob implements Callable<Integer> {
     ConfigLoader.Loaded loaded = ConfigLoader.load(config, overrides, variables);
     JobConfig cfg = loaded.config();
     try {
-      JobValidator.precheck(cfg);
+      JobSettings.precheck(cfg);
     } catch (ValidationException e) {
       throw e.withSource(config.toString());
     }
     boolean existed = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
-    SparkSession spark = session(cfg);
+    SparkSession spark = JobSession.open(cfg);
     try {
       try {
-        plan = JobValidator.validate(cfg, spark);
+        plan = JobPlanner.plan(cfg, spark);
       } catch (ValidationException e) {
         throw e.withSource(config.toString());
       }
@@ -123,13 +115,12 @@ public final class BatchInferenceJob implements Callable<Integer> {
       }
       boolean terminal = System.console() != null;
       boolean showProgress = progress != null ? progress : terminal && spark.sparkContext().isLocal();
-      JobRun.Outcome outcome = JobRun.run(plan, spark,
+      RunResult result = JobRun.run(plan, spark,
           new JobRun.Context(loaded.tree(), variables, showProgress, terminal, err), failure);
-      lastSummary = outcome.summary();
-      out.println(outcome.line());
+      out.println(result.line());
       if (summaryJson != null) {
         ObjectNode summary = SummaryJson.of("ok", ExitCodes.OK, plan.name(), variables.runId());
-        SummaryJson.addRun(summary, outcome.report(), outcome.reportLocation(), plan.outputPath());
+        result.addTo(summary);
         writeSummary(summary);
       }
       return ExitCodes.OK;
@@ -137,7 +128,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
       // A context stopped under us (master unreachable, application killed) surfaces as odd errors
       // from whatever ran next: say what happened instead.
       if (spark.sparkContext().isStopped() && !(e instanceof JobFailedException)) {
-        throw new JobFailedException(masterGone(spark.sparkContext().master()), e);
+        throw new JobFailedException(JobSession.masterGone(spark.sparkContext().master()), e);
       }
       throw e;
     } finally {
@@ -147,204 +138,19 @@ public final class BatchInferenceJob implements Callable<Integer> {
     }
   }
 
-  /** Scores and writes; returns the summary. */
-  static RunSummary execute(JobPlan plan, SparkSession spark) {
-    return execute(plan, spark, m -> { });
-  }
-
-  /** Scores and writes, handing the run's metrics to {@code onMetrics} before anything runs; returns the summary. */
-  static RunSummary execute(JobPlan plan, SparkSession spark, Consumer<InferenceMetrics> onMetrics) {
-    long start = System.nanoTime();
-    for (ParquetFooterCheck.Corrupt c : plan.skippedFiles()) {
-      LOG.warn("skipping corrupt input file {} ({}): input.ignore_corrupt_files is true", c.file(), c.reason());
-    }
-    InferencePlan.Scored scored = plan.inference().apply(plan.scoringInput());
-    InferenceMetrics m = scored.metrics();
-    onMetrics.accept(m);
-    if (plan.errorPolicy() == ErrorPolicy.FAIL) {
-      writeOrRemoveEmpty(spark, plan, scored.scored());
-    } else {
-      // Score once into Spark's cache (spilling to disk), check the rejections, then write from the
-      // cache: nothing is written when too many rows were rejected, and the model runs once.
-      Dataset<Row> emitted = scored.emitted().persist(StorageLevel.MEMORY_AND_DISK());
-      try {
-        emitted.count();
-        checkRejections(plan, m);
-        write(plan, scored.scored(), plan.outputPath(), plan.partitionBy());
-        if (plan.errorPolicy() == ErrorPolicy.DEAD_LETTER) {
-          // Partitioned like the output when the partition columns are input columns (always so
-          // under overwrite-partitions, checked by JobValidator): a rerun of a day replaces only
-          // that day's dead letters.
-          List<String> inputCols = List.of(plan.input().columns());
-          write(plan, scored.rejected(), plan.deadLetterPath(),
-              inputCols.containsAll(plan.partitionBy()) ? plan.partitionBy() : List.of());
-        }
-      } finally {
-        emitted.unpersist(false);
-      }
-    }
-    double wall = (System.nanoTime() - start) / 1e9;
-    if (m.rowsIn() != m.rowsOut() + m.rowsRejected()) {
-      throw new JobFailedException("row accounting mismatch: " + m.rowsIn() + " rows in, but " + m.rowsOut()
-          + " written and " + m.rowsRejected() + " rejected. This is a bug in batchinfer; please report it.");
-    }
-    return new RunSummary(plan.name(), m.rowsIn(), m.rowsOut(), m.rowsRejected(), m.batches(), m.batchesFailed(),
-        m.rowsRetriedAlone(), m.sessionsCreated(), m.textsTruncated(), m.inferenceSeconds(), wall, plan.outputPath(),
-        plan.deadLetterPath(), spark.sparkContext().applicationId(), plan.skippedFiles().size());
-  }
-
-  /**
-   * Under {@code fail} rows are scored while they are written, so a failing task aborts the write.
-   * Spark then leaves the output folder it created, empty, which would make a rerun with {@code
-   * output.mode: error} refuse: remove it again when it did not exist before and holds no data.
-   */
-  private static void writeOrRemoveEmpty(SparkSession spark, JobPlan plan, Dataset<Row> rows) {
-    org.apache.hadoop.fs.Path out = new org.apache.hadoop.fs.Path(plan.outputPath());
-    org.apache.hadoop.fs.FileSystem fs;
-    boolean existed;
-    try {
-      fs = out.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      existed = fs.exists(out);
-    } catch (IOException e) {
-      throw new JobFailedException("output.path: cannot check " + out + ": " + e.getMessage(), e);
-    }
-    try {
-      write(plan, rows, plan.outputPath(), plan.partitionBy());
-    } catch (RuntimeException e) {
-      if (!existed) {
-        try {
-          boolean data = false;
-          var files = fs.listFiles(out, true);
-          String prefix = fs.makeQualified(out).toUri().getPath() + "/";
-          while (files.hasNext() && !data) {
-            // Data is any file outside Spark's and Hadoop's bookkeeping (_temporary/, _SUCCESS, .crc).
-            String rel = files.next().getPath().toUri().getPath().substring(prefix.length());
-            data = java.util.Arrays.stream(rel.split("/")).noneMatch(x -> x.startsWith("_") || x.startsWith("."));
-          }
-          if (!data) {
-            fs.delete(out, true);
-          }
-        } catch (IOException | RuntimeException cleanup) {
-          LOG.debug("could not remove the empty output folder {}: {}", out, cleanup.toString());
-        }
-      }
-      throw e;
-    }
-  }
-
-  private static void write(JobPlan plan, Dataset<Row> rows, String path, List<String> partitionBy) {
-    DataFrameWriter<Row> writer = rows.write()
-        .mode(plan.mode())
-        .option("compression", plan.compression());
-    if (plan.mode() == SaveMode.Overwrite) {
-      // Explicit either way, so a session-wide spark.sql.sources.partitionOverwriteMode can't change what
-      // output.mode means: overwrite replaces the path, overwrite-partitions only the partitions written.
-      writer = writer.option("partitionOverwriteMode", plan.options().dynamicOverwrite() ? "dynamic" : "static");
-    }
-    if (!partitionBy.isEmpty()) {
-      writer = writer.partitionBy(partitionBy.toArray(new String[0]));
-    }
-    writer.parquet(path);
-  }
-
-  /**
-   * Fails the job, before anything is written, when every row was rejected (unless {@code
-   * errors.max_rejected_fraction} is 1) or more rows were rejected than allowed; logs why rows were
-   * rejected, one line per reason.
-   */
-  static void checkRejections(JobPlan plan, InferenceMetrics m) {
-    List<io.batchinfer.udfs.RejectionSummary> reasons = m.rejections();
-    for (io.batchinfer.udfs.RejectionSummary r : reasons) {
-      LOG.warn("rejected {}{}", r.describe(), r.count() > 1 ? String.format(Locale.ROOT,
-          "; … and %,d more rows rejected with the same error", r.count() - 1) : "");
-    }
-    Double max = plan.maxRejectedFraction();
-    if (m.rowsIn() == 0) {
-      return;
-    }
-    String why = reasons.isEmpty() ? "" : " Why: " + String.join("; ", reasons.stream().limit(3)
-        .map(io.batchinfer.udfs.RejectionSummary::describe).toList())
-        + (reasons.size() > 3 ? "; and " + (reasons.size() - 3) + " more reasons" : "") + ".";
-    if (m.rowsOut() == 0 && m.rowsRejected() == m.rowsIn() && (max == null || max < 1)) {
-      throw new JobFailedException(JobFailedException.EMPTY_RUN, String.format(Locale.ROOT, "empty run: all %,d input rows were rejected and none"
-          + " was scored, so nothing was written.%s A run that turns input into no output is a failure, not a"
-          + " success: fix the input (or the mapping in inputs.*), or set errors.max_rejected_fraction: 1 if an empty"
-          + " result is acceptable.", m.rowsIn(), why));
-    }
-    if (max == null) {
-      return;
-    }
-    double fraction = (double) m.rowsRejected() / m.rowsIn();
-    if (fraction > max) {
-      throw new JobFailedException(JobFailedException.TOO_MANY_REJECTED, String.format(Locale.ROOT,
-          "%d of %d rows (%.4f) were rejected, more than errors.max_rejected_fraction %s; nothing was written.%s The"
-              + " input is probably wrong (schema drift, a broken upstream job); rerun with errors.policy: dead-letter"
-              + " and errors.max_rejected_fraction: 1 to inspect the rejected rows.", m.rowsRejected(), m.rowsIn(),
-          fraction, max, why));
-    }
-  }
-
-  /** @return the summary of the last successful run in this instance (tests) */
-  RunSummary lastSummary() {
-    return lastSummary;
-  }
-
-  private static SparkSession session(JobConfig cfg) {
-    SparkConf conf = new SparkConf();
-    String jobName = cfg.job().name() == null ? ConfigKeys.JOB_NAME_DEFAULT : cfg.job().name();
-    // spark-submit always sets spark.app.name, to the main class unless --name is given: prefer job.name then.
-    if (!conf.contains("spark.app.name") || BatchInferenceJob.class.getName().equals(conf.get("spark.app.name"))) {
-      conf.set("spark.app.name", jobName);
-    }
-    if (!conf.contains("spark.master")) {
-      conf.setMaster("local[*]");
-    }
-    // Executors load ONNX Runtime with a long command line: without this, ORT 1.29 segfaults.
-    conf.setIfMissing("spark.executorEnv.ORT_DISABLE_TELEMETRY", "1");
-    conf.setIfMissing("spark.executorEnv.DJL_OFFLINE", "true");
-    conf.setIfMissing("spark.executorEnv.OPT_OUT_TRACKING", "true");
-    for (Map.Entry<String, Object> e : cfg.spark().entrySet()) {
-      conf.set(e.getKey(), String.valueOf(e.getValue()));
-    }
-    SparkSession spark;
-    try {
-      spark = SparkSession.builder().config(conf).getOrCreate();
-    } catch (IllegalStateException e) {
-      // A standalone scheduler waits for the master while the context starts; when Spark gives up
-      // it stops the context under construction.
-      if (String.valueOf(e.getMessage()).contains("stopped SparkContext")) {
-        throw new JobFailedException(masterGone(conf.get("spark.master")), e);
-      }
-      throw e;
-    }
-    for (Map.Entry<String, Object> e : cfg.spark().entrySet()) {
-      if (!spark.conf().isModifiable(e.getKey())) {
-        continue;
-      }
-      spark.conf().set(e.getKey(), String.valueOf(e.getValue()));
-    }
-    return spark;
-  }
-
-  private static String masterGone(String master) {
-    return "Spark stopped the application before the job finished: the master " + master + " is unreachable,"
-        + " rejected the application, or killed it (Spark gives up after 3 registration attempts 20 s apart)."
-        + " Check --master / spark.master and the cluster; the driver log has Spark's reason.";
-  }
-
   /** Reports a failure, writes the summary JSON if asked, and returns the exit code. */
   private int onFailure(Exception e) {
     int code = report(e);
-    if (failure.report != null) {
-      // The run got as far as scoring: the summary line says failed, and why, like a successful one says ok.
-      out.println(failure.report.failedLine(JobFailedException.reasonOf(e), failure.reportLocation));
+    if (failure.result != null) {
+      // The run got as far as scoring: the summary line says failed, and why, as a successful one says ok.
+      out.println(failure.result.line());
     }
     if (summaryJson != null) {
       String job = plan != null ? plan.name() : null;
       ObjectNode summary = SummaryJson.of(code == ExitCodes.INVALID ? "invalid" : "failed", code, job,
           variables == null ? null : variables.runId());
-      if (failure.report != null && plan != null) {
-        SummaryJson.addRun(summary, failure.report, failure.reportLocation, plan.outputPath());
+      if (failure.result != null) {
+        failure.result.addTo(summary);
       }
       Throwable cause = rootUserCause(e);
       summary.put("reason", JobFailedException.reasonOf(e));
@@ -397,8 +203,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
   private static Throwable rootUserCause(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof RowRejectedException || t instanceof InferenceRunException
-          || t instanceof io.batchinfer.udfs.ModelFailureException
-          || t instanceof io.batchinfer.udfs.session.SessionCache.SessionCreationException) {
+          || t instanceof ModelFailureException || t instanceof SessionCreationException) {
         return t;
       }
     }

@@ -1,5 +1,11 @@
 package io.batchinfer.jobs;
 
+import io.batchinfer.udfs.InferenceRunException;
+import io.batchinfer.udfs.ModelFailureException;
+import io.batchinfer.udfs.RowRejectedException;
+import io.batchinfer.udfs.ValidationException;
+import io.batchinfer.udfs.session.SessionCache.SessionCreationException;
+
 /**
  * The job ran but its result is not acceptable (too many rejected rows, rows unaccounted for).
  * {@code main} prints the message without a stack trace and exits with {@link ExitCodes#FAILED}.
@@ -39,15 +45,15 @@ final class JobFailedException extends RuntimeException {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof JobFailedException f && !"error".equals(f.reason)) {
         return f.reason;
-      } else if (t instanceof io.batchinfer.udfs.ModelFailureException) {
+      } else if (t instanceof ModelFailureException) {
         return "broken_model";
-      } else if (t instanceof io.batchinfer.udfs.RowRejectedException) {
+      } else if (t instanceof RowRejectedException) {
         return "rejected_row";
-      } else if (t instanceof io.batchinfer.udfs.InferenceRunException) {
+      } else if (t instanceof InferenceRunException) {
         return "inference_error";
-      } else if (t instanceof io.batchinfer.udfs.session.SessionCache.SessionCreationException) {
+      } else if (t instanceof SessionCreationException) {
         return "session_error";
-      } else if (t instanceof io.batchinfer.udfs.ValidationException) {
+      } else if (t instanceof ValidationException) {
         return "invalid";
       }
     }

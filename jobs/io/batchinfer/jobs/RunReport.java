@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.SparkContext;
@@ -95,49 +94,50 @@ final class RunReport {
     return status;
   }
 
-  long rowsIn() {
-    return metrics.stream().mapToLong(InferenceMetrics::rowsIn).sum();
-  }
-
-  long rowsOut() {
-    return metrics.stream().mapToLong(InferenceMetrics::rowsOut).sum();
-  }
-
-  long rowsRejected() {
-    return metrics.stream().mapToLong(InferenceMetrics::rowsRejected).sum();
-  }
-
-  long batches() {
-    return metrics.stream().mapToLong(InferenceMetrics::batches).sum();
-  }
-
-  long batchesFailed() {
-    return metrics.stream().mapToLong(InferenceMetrics::batchesFailed).sum();
-  }
-
-  long rowsRetriedAlone() {
-    return metrics.stream().mapToLong(InferenceMetrics::rowsRetriedAlone).sum();
-  }
-
-  /** Adds one object per rejection reason (code, column, count, first example) to {@code array}. */
-  void rejectionsJson(ArrayNode array) {
-    List<RejectionSummary> all = new ArrayList<>();
-    metrics.forEach(m -> all.addAll(m.rejections()));
-    for (RejectionSummary r : RejectionSummary.merge(all)) {
-      array.addObject().put("code", r.code()).put("column", r.column()).put("count", r.count())
-          .put("example", r.example());
-    }
+  /** @return why the run failed ({@link JobFailedException#reasonOf}), or null unless it failed */
+  String reason() {
+    return reason;
   }
 
   /**
-   * @return the summary line of a run that failed after scoring started, e.g. {@code batchinfer:
-   *     job=x status=failed reason=broken_model rows_in=0 ... report=none}
+   * The engine's counters summed over the run's scoring passes (one per chunk under resume).
+   *
+   * @param rowsIn rows read by the engine
+   * @param rowsOut rows written
+   * @param rowsRejected rows rejected (skipped or dead-lettered)
+   * @param batches ONNX Runtime calls, every one: batches, rows retried alone, failed calls (failed task attempts included)
+ * @param batchesFailed ONNX Runtime calls that failed
+ * @param rowsRetriedAlone rows run alone because their batch failed in ONNX Runtime
+   * @param sessionsCreated ONNX Runtime sessions created by the run's tasks
+   * @param textsTruncated texts cut to their tokenizer's max_length
+   * @param inferenceSeconds time inside ONNX Runtime, summed over tasks
+ * @param rejections why rows were rejected: one entry per code and column, most frequent first
    */
-  String failedLine(String why, String reportLocation) {
-    return String.format(Locale.ROOT, "batchinfer: job=%s status=failed reason=%s rows_in=%d rows_out=%d"
-        + " rows_rejected=%d batches=%d batches_failed=%d rows_retried_alone=%d app_id=%s report=%s", plan.name(), why,
-        rowsIn(), rowsOut(), rowsRejected(), batches(), batchesFailed(), rowsRetriedAlone(), appId,
-        reportLocation == null ? "none" : reportLocation);
+  record Totals(long rowsIn, long rowsOut, long rowsRejected, long batches, long batchesFailed, long rowsRetriedAlone,
+      long sessionsCreated, long textsTruncated, double inferenceSeconds, List<RejectionSummary> rejections) {
+
+    /** Adds one object per rejection reason (code, column, count, first example) to {@code array}. */
+    void rejectionsTo(ArrayNode array) {
+      for (RejectionSummary r : rejections) {
+        array.addObject().put("code", r.code()).put("column", r.column()).put("count", r.count())
+            .put("example", r.example());
+      }
+    }
+  }
+
+  /** @return the totals of every pass so far: the one place rows in/out/rejected are summed */
+  Totals totals() {
+    return new Totals(
+        metrics.stream().mapToLong(InferenceMetrics::rowsIn).sum(),
+        metrics.stream().mapToLong(InferenceMetrics::rowsOut).sum(),
+        metrics.stream().mapToLong(InferenceMetrics::rowsRejected).sum(),
+        metrics.stream().mapToLong(InferenceMetrics::batches).sum(),
+        metrics.stream().mapToLong(InferenceMetrics::batchesFailed).sum(),
+        metrics.stream().mapToLong(InferenceMetrics::rowsRetriedAlone).sum(),
+        metrics.stream().mapToLong(InferenceMetrics::sessionsCreated).sum(),
+        metrics.stream().mapToLong(InferenceMetrics::textsTruncated).sum(),
+        metrics.stream().mapToDouble(InferenceMetrics::inferenceSeconds).sum(),
+        RejectionSummary.merge(metrics.stream().flatMap(m -> m.rejections().stream()).toList()));
   }
 
   double wallSeconds() {
@@ -232,21 +232,21 @@ final class RunReport {
     output.put("compression", plan.compression());
     output.put("dead_letter_path", plan.deadLetterPath());
 
+    Totals totals = totals();
     ObjectNode rows = root.putObject("rows");
-    rows.put("in", rowsIn());
-    rows.put("out", rowsOut());
-    rows.put("rejected", rowsRejected());
-    rejectionsJson(rows.putArray("rejections"));
-    root.put("batches", batches());
-    root.put("batches_failed", batchesFailed());
-    root.put("rows_retried_alone", rowsRetriedAlone());
-    root.put("sessions_created", metrics.stream().mapToLong(InferenceMetrics::sessionsCreated).sum());
-    root.put("texts_truncated", metrics.stream().mapToLong(InferenceMetrics::textsTruncated).sum());
-    double inference = metrics.stream().mapToDouble(InferenceMetrics::inferenceSeconds).sum();
+    rows.put("in", totals.rowsIn());
+    rows.put("out", totals.rowsOut());
+    rows.put("rejected", totals.rowsRejected());
+    totals.rejectionsTo(rows.putArray("rejections"));
+    root.put("batches", totals.batches());
+    root.put("batches_failed", totals.batchesFailed());
+    root.put("rows_retried_alone", totals.rowsRetriedAlone());
+    root.put("sessions_created", totals.sessionsCreated());
+    root.put("texts_truncated", totals.textsTruncated());
     ObjectNode timing = root.putObject("timing");
     timing.put("wall_s", round(wallSeconds));
-    timing.put("inference_s", round(inference));
-    timing.put("rows_per_s", round(wallSeconds > 0 ? rowsIn() / wallSeconds : 0));
+    timing.put("inference_s", round(totals.inferenceSeconds()));
+    timing.put("rows_per_s", round(wallSeconds > 0 ? totals.rowsIn() / wallSeconds : 0));
 
     List<PartitionStats> parts = partitions();
     ObjectNode partitions = root.putObject("partitions");

@@ -100,8 +100,8 @@ class BrokenModelJobTest extends SparkTestBase {
         // ONNX Runtime's own per-call error lines are silenced: the engine reports each failure once.
         .doesNotContain("[E:onnxruntime");
     assertThat(lines.size()).as("log lines for %d rows:%n%s", ROWS, run.log()).isLessThan(300);
-    assertThat(out).doesNotExist();
-    assertThat(dead).doesNotExist();
+    assertThat(out).as("output folder left behind: %s", listing(out)).doesNotExist();
+    assertThat(dead).as("dead-letter folder left behind: %s", listing(dead)).doesNotExist();
 
     assertThat(json.path("status").asText()).isEqualTo("failed");
     assertThat(json.path("reason").asText()).isEqualTo("broken_model");
@@ -112,6 +112,15 @@ class BrokenModelJobTest extends SparkTestBase {
     assertThat(json.path("batches").asLong()).isBetween(1L, 2 * batches);
     assertThat(json.path("batches_failed").asLong()).isEqualTo(json.path("batches").asLong());
     assertThat(json.path("rows_out").asLong()).isZero();
+  }
+
+  private static List<Path> listing(Path dir) throws java.io.IOException {
+    if (!Files.exists(dir)) {
+      return List.of();
+    }
+    try (var files = Files.walk(dir)) {
+      return files.toList();
+    }
   }
 
   private record Child(int exit, String log) {}
