@@ -62,7 +62,8 @@ final class ParquetOutputWriter implements OutputWriter {
     }
     try {
       writeParquet(rows, path, partitionBy);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // Exception, not RuntimeException: Spark throws its checked SparkException undeclared from Scala.
       if (!existed) {
         removeIfNoData(rows.sparkSession(), fs, out);
       }
@@ -97,6 +98,7 @@ final class ParquetOutputWriter implements OutputWriter {
         }
       }
       fs.delete(out, true);
+      LOG.info("removed {}: the failed write left it empty, and a rerun with output.mode error would refuse it", out);
     } catch (IOException | RuntimeException e) {
       LOG.debug("could not remove the empty output folder {}: {}", out, e.toString());
     }

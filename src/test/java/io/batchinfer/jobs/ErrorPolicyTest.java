@@ -93,6 +93,8 @@ class ErrorPolicyTest extends SparkTestBase {
     assertThat(run.exitCode()).isEqualTo(ExitCodes.FAILED);
     assertThat(run.err()).containsPattern("partition \\d+, row \\d+ \\(id=\\d*5\\): column 'features")
         .doesNotContain("\tat ");
+    // The aborted write's empty folder is removed: a rerun with output.mode error must not refuse it.
+    assertThat(tmp.resolve("out")).doesNotExist();
   }
 
   @Test
