@@ -223,7 +223,7 @@ final class PartitionScorer implements Iterator<InternalRow> {
   /** Applies the policy to one bad row: throw (fail), drop (skip) or keep as a dead-letter row. */
   private void rejectRow(int r, long windowStart, RowProblem problem) {
     Object[] deadLetter = rejections.reject(window[r], windowStart + r, problem);
-    log.rejected(problem, ref(r, windowStart).where());
+    log.rejected(problem, () -> ref(r, windowStart).where());
     rejected[r] = true;
     values[r] = deadLetter;
   }

@@ -5,6 +5,7 @@ import io.batchinfer.udfs.codec.RowProblem;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.spark.util.CollectionAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,8 +44,11 @@ final class RejectionLog {
     this.partition = partition;
   }
 
-  /** Records a rejected row; {@code where} names it (partition, row, id). Logs only the first of each reason. */
-  void rejected(RowProblem problem, String where) {
+  /**
+   * Records a rejected row; {@code where} names it (partition, row, id), built only for the first
+   * row of each reason, the only one logged.
+   */
+  void rejected(RowProblem problem, Supplier<String> where) {
     String column = problem.column() == null ? "" : problem.column();
     String key = problem.code() + '\u0000' + column;
     if (reasons.size() < MAX_REASONS) {
@@ -52,9 +56,10 @@ final class RejectionLog {
     }
     Reason reason = reasons.get(key);
     if (reason == null) {
-      reason = new Reason(problem.code(), column, where + ": " + problem.message());
+      String row = where.get();
+      reason = new Reason(problem.code(), column, row + ": " + problem.message());
       reasons.put(key, reason);
-      LOG.warn("{} rejected ({}{}): {}. Further rows rejected with the same error are counted, not logged.", where,
+      LOG.warn("{} rejected ({}{}): {}. Further rows rejected with the same error are counted, not logged.", row,
           problem.code(), column.isEmpty() ? "" : " in " + column, problem.message());
     }
     reason.count++;
