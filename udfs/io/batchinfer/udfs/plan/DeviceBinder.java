@@ -49,7 +49,7 @@ public final class DeviceBinder {
       problems.add("model.cuda: set, but model.device is cpu; set model.device to cuda, tensorrt or auto, or remove"
           + " model.cuda.");
     }
-    return new GpuOptions(settings.fallback(), settings.gpuResource(), cuda, tensorrt);
+    return new GpuOptions(settings.fallback(), settings.gpuResource(), cuda, tensorrt, distribution.cacheDir());
   }
 
   /**

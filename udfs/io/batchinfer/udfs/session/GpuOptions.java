@@ -17,9 +17,11 @@ import java.util.TreeMap;
  *     model.gpu_resource}, default {@code gpu})
  * @param cuda {@code model.cuda}: CUDA provider options, by ONNX Runtime name (validated by {@link ProviderOptions})
  * @param tensorrt {@code model.tensorrt}: TensorRT provider options, by ONNX Runtime name
+ * @param cacheDir {@code model.cache_dir} (TensorRT engines default to {@code <cacheDir>/tensorrt-engines}),
+ *     or null for the default under {@code java.io.tmpdir}
  */
 public record GpuOptions(DeviceFallback fallback, String resourceName, Map<String, String> cuda,
-    Map<String, String> tensorrt) implements Serializable {
+    Map<String, String> tensorrt, String cacheDir) implements Serializable {
   /** Default Spark resource name for GPUs. */
   public static final String RESOURCE_DEFAULT = "gpu";
 
@@ -33,6 +35,6 @@ public record GpuOptions(DeviceFallback fallback, String resourceName, Map<Strin
 
   /** @return the defaults for {@code device}: fallback per {@link DeviceFallback#defaultFor}, resource {@code gpu}, no options */
   public static GpuOptions defaults(Device device) {
-    return new GpuOptions(DeviceFallback.defaultFor(device), RESOURCE_DEFAULT, Map.of(), Map.of());
+    return new GpuOptions(DeviceFallback.defaultFor(device), RESOURCE_DEFAULT, Map.of(), Map.of(), null);
   }
 }

@@ -236,7 +236,7 @@ public final class SessionCache {
     }
     if (placement.device() == Device.TENSORRT) {
       ProviderOptions.addTensorrt(options, placement.ordinal(), spec.gpu().tensorrt(), spec.gpu().cuda(),
-          LocalModelCache.cacheDir(model.files() == null ? null : model.files().cacheDir()).resolve("tensorrt-engines"));
+          LocalModelCache.cacheDir(spec.gpu().cacheDir()).resolve("tensorrt-engines"));
     } else {
       ProviderOptions.addCuda(options, placement.ordinal(), spec.gpu().cuda());
     }

@@ -42,7 +42,7 @@ class SessionPlacementTest {
 
   private static SessionOptionsSpec spec(Device device, DeviceFallback fallback, String resource, int deviceId) {
     return new SessionOptionsSpec(1, device, deviceId, List.of(),
-        new GpuOptions(fallback, resource, Map.of("gpu_mem_limit", "1000000"), Map.of()));
+        new GpuOptions(fallback, resource, Map.of("gpu_mem_limit", "1000000"), Map.of(), null));
   }
 
   private static Map<String, ResourceInformation> gpus(String name, String... addresses) {
