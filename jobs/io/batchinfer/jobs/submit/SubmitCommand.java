@@ -1,7 +1,6 @@
 package io.batchinfer.jobs.submit;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,12 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
-import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -54,9 +48,7 @@ public final class SubmitCommand {
   static final String NUM_EXECUTORS_DEFAULT = "2";
   /** Heap of a submitting JVM that is not the driver (cluster mode). */
   static final String SUBMITTER_HEAP = "-Xmx512m";
-  private static final String RUNTIME_PROPERTIES = "/io/batchinfer/jobs/runtime.properties";
   private static final String MODULE_FLAG = "--add-opens=java.base/java.lang=ALL-UNNAMED";
-  private static final Pattern MEMORY = Pattern.compile("(\\d+)\\s*([kmgtp]?)b?", Pattern.CASE_INSENSITIVE);
 
   /** What the script does with the command. */
   public enum Action {
@@ -75,7 +67,7 @@ public final class SubmitCommand {
   public record Plan(Action action, List<String> command) {
     /** @return the command as one shell line, each argument quoted where the shell needs it */
     public String printable() {
-      return String.join(" ", command.stream().map(SubmitCommand::quote).toList());
+      return String.join(" ", command.stream().map(SubmitValues::quote).toList());
     }
   }
 
@@ -166,7 +158,7 @@ public final class SubmitCommand {
     String config = a.config;
     // A config given as a URI (hdfs://, s3a://, ...) is read by the job through Hadoop wherever the
     // driver runs: passed as is, not shipped with --files.
-    boolean remoteConfig = isRemote(config);
+    boolean remoteConfig = SubmitValues.isRemote(config);
     if (!remoteConfig && !Files.isRegularFile(Path.of(config))) {
       throw new SubmitException(INVALID, "config file not found: " + config);
     }
@@ -174,11 +166,11 @@ public final class SubmitCommand {
       throw new SubmitException(USAGE, "--properties-file not found: " + a.propertiesFile);
     }
     String jar = a.jar != null ? a.jar : root.resolve("target/batchinfer-cluster.jar").toString();
-    if (!isRemote(jar) && !jar.startsWith("local:") && !Files.isRegularFile(Path.of(jar.replaceFirst("^file:", "")))) {
+    if (!SubmitValues.isRemote(jar) && !jar.startsWith("local:") && !Files.isRegularFile(Path.of(jar.replaceFirst("^file:", "")))) {
       throw new SubmitException(USAGE, "application jar not found: " + jar);
     }
 
-    boolean sparkHome = notBlank(env.get("SPARK_HOME"));
+    boolean sparkHome = SubmitValues.notBlank(env.get("SPARK_HOME"));
     Path ownSparkHome = root.resolve("target/spark-home");
     Map<String, String> submitEnv = new LinkedHashMap<>(env);
     if (!sparkHome && kind == Kind.YARN) {
@@ -197,12 +189,12 @@ public final class SubmitCommand {
     SparkSettings user = SparkSettings.read(userConf, a.propertiesFile, submitEnv);
 
     Defaults d = new Defaults(user);
-    Map<String, String> runtimeEnv = runtimeEnvironment();
+    Map<String, String> runtimeEnv = SubmitValues.runtimeEnvironment();
     runtimeEnv.forEach((name, value) -> d.set("spark.executorEnv." + name, value));
     d.set("spark.driver.memory", env.getOrDefault("BATCHINFER_DRIVER_MEMORY", DRIVER_MEMORY_DEFAULT));
-    String executorCores = positive(env, "BATCHINFER_EXECUTOR_CORES", EXECUTOR_CORES_DEFAULT);
+    String executorCores = SubmitValues.positive(env, "BATCHINFER_EXECUTOR_CORES", EXECUTOR_CORES_DEFAULT);
     String executorMemory = env.getOrDefault("BATCHINFER_EXECUTOR_MEMORY", EXECUTOR_MEMORY_DEFAULT);
-    String numExecutors = env.get("BATCHINFER_NUM_EXECUTORS") == null ? null : positive(env, "BATCHINFER_NUM_EXECUTORS", null);
+    String numExecutors = env.get("BATCHINFER_NUM_EXECUTORS") == null ? null : SubmitValues.positive(env, "BATCHINFER_NUM_EXECUTORS", null);
     switch (kind) {
       case LOCAL -> {
         d.set("spark.driver.host", "127.0.0.1");
@@ -214,7 +206,7 @@ public final class SubmitCommand {
         if (numExecutors != null && !user.isSet("spark.cores.max")) {
           // N executors of the cores each one really gets (the user's spark.executor.cores if set).
           String cores = user.get("spark.executor.cores").orElse(executorCores);
-          int perExecutor = parsePositive(cores, "spark.executor.cores (" + user.source("spark.executor.cores") + ")");
+          int perExecutor = SubmitValues.parsePositive(cores, "spark.executor.cores (" + user.source("spark.executor.cores") + ")");
           d.set("spark.cores.max", Integer.toString(Integer.parseInt(numExecutors) * perExecutor));
         }
       }
@@ -253,7 +245,7 @@ public final class SubmitCommand {
         case K8S -> {
           runtimeEnv.forEach((name, value) -> d.set("spark.kubernetes.driverEnv." + name, value));
           configArg = remoteConfig ? config : Path.of(config).getFileName().toString();
-          requireUploadPath(user, remoteConfig ? null : config, isRemote(jar) || jar.startsWith("local:") ? null : jar);
+          requireUploadPath(user, remoteConfig ? null : config, SubmitValues.isRemote(jar) || jar.startsWith("local:") ? null : jar);
         }
         default -> throw new IllegalStateException("cluster mode on " + kind);
       }
@@ -268,7 +260,7 @@ public final class SubmitCommand {
     merged.forEach(kv -> args.addAll(List.of("--conf", kv)));
     if (!remoteConfig) {
       // --files beats spark.files in spark-submit: keep the user's files too.
-      String files = user.get("spark.files").filter(SubmitCommand::notBlank).map(f -> f + "," + config).orElse(config);
+      String files = user.get("spark.files").filter(SubmitValues::notBlank).map(f -> f + "," + config).orElse(config);
       args.addAll(List.of("--files", files));
     }
     args.add(jar);
@@ -294,13 +286,13 @@ public final class SubmitCommand {
         command.add(SUBMITTER_HEAP);
       } else {
         String memory = user.get("spark.driver.memory").orElse(d.values.get("spark.driver.memory"));
-        command.add("-Xmx" + heap(memory, user.source("spark.driver.memory")));
+        command.add("-Xmx" + SubmitValues.heap(memory, user.source("spark.driver.memory")));
         command.add("-Dlog4j2.configurationFile="
             + env.getOrDefault("BATCHINFER_LOG4J", root.resolve("conf/log4j2.properties").toString()));
       }
       StringBuilder cp = new StringBuilder(jars + "/*");
       for (String dir : List.of("HADOOP_CONF_DIR", "YARN_CONF_DIR")) {
-        if (notBlank(env.get(dir))) {
+        if (SubmitValues.notBlank(env.get(dir))) {
           cp.append(':').append(env.get(dir));
         }
       }
@@ -377,80 +369,13 @@ public final class SubmitCommand {
         + " file in the image).");
   }
 
-  /**
-   * @return the environment every JVM that loads ONNX Runtime or DJL needs ({@code runtime.env.*} in
-   *     {@code io/batchinfer/jobs/runtime.properties}, the file env.sh and the job read too)
-   */
-  static Map<String, String> runtimeEnvironment() throws IOException {
-    Properties p = new Properties();
-    try (InputStream in = SubmitCommand.class.getResourceAsStream(RUNTIME_PROPERTIES)) {
-      if (in == null) {
-        throw new IllegalStateException(RUNTIME_PROPERTIES + " is missing from the classpath");
-      }
-      p.load(in);
-    }
-    Map<String, String> env = new TreeMap<>();
-    for (String key : p.stringPropertyNames()) {
-      if (key.startsWith("runtime.env.")) {
-        env.put(key.substring("runtime.env.".length()), p.getProperty(key));
-      }
-    }
-    return env;
-  }
-
   private static String driverOpts(Map<String, String> env) throws SubmitException {
     String opts = env.get("BATCHINFER_DRIVER_OPTS");
-    if (!notBlank(opts)) {
+    if (!SubmitValues.notBlank(opts)) {
       throw new SubmitException(USAGE, "BATCHINFER_DRIVER_OPTS is not set (submit.sh sources submit-scripts/env.sh)");
     }
     return opts.trim().replaceAll("\\s+", " ");
   }
 
-  private static String positive(Map<String, String> env, String name, String fallback) throws SubmitException {
-    String v = env.getOrDefault(name, fallback);
-    parsePositive(v, name);
-    return v.trim();
-  }
 
-  private static int parsePositive(String value, String what) throws SubmitException {
-    try {
-      int n = Integer.parseInt(value.trim());
-      if (n > 0) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // below
-    }
-    throw new SubmitException(USAGE, what + " must be a positive whole number, not '" + value + "'");
-  }
-
-  /** @return a Spark memory string ({@code 2g}, {@code 512m}, {@code 1024} = MiB) as a JVM heap size */
-  static String heap(String memory, String source) throws SubmitException {
-    Matcher m = MEMORY.matcher(memory.trim());
-    if (!m.matches()) {
-      throw new SubmitException(USAGE, "spark.driver.memory" + (source == null ? "" : " (" + source + ")")
-          + " must be a size such as 2g or 512m, not '" + memory + "'");
-    }
-    String unit = m.group(2).isEmpty() ? "m" : m.group(2).toLowerCase(Locale.ROOT);
-    if (unit.equals("p")) {
-      return Long.parseLong(m.group(1)) * 1024 + "t";
-    }
-    return m.group(1) + unit;
-  }
-
-  private static boolean isRemote(String path) {
-    return path.matches("^[A-Za-z][A-Za-z0-9+.-]*://.*") && !path.startsWith("file:");
-  }
-
-  private static boolean notBlank(String s) {
-    return s != null && !s.isBlank();
-  }
-
-  /** POSIX shell quoting: as is when safe, else in single quotes. */
-  static String quote(String arg) {
-    if (!arg.isEmpty() && arg.matches("[A-Za-z0-9_@%+=:,./-]+")) {
-      return arg;
-    }
-    return "'" + arg.replace("'", "'\\''") + "'";
-  }
 }

@@ -239,10 +239,10 @@ class SubmitCommandTest {
 
   @Test
   void heapSizesFollowSparkMemoryStrings() throws Exception {
-    assertThat(SubmitCommand.heap("2g", null)).isEqualTo("2g");
-    assertThat(SubmitCommand.heap("1024", null)).isEqualTo("1024m");
-    assertThat(SubmitCommand.heap("512mb", null)).isEqualTo("512m");
-    assertThatThrownBy(() -> SubmitCommand.heap("lots", "--conf")).hasMessageContaining("spark.driver.memory (--conf)");
+    assertThat(SubmitValues.heap("2g", null)).isEqualTo("2g");
+    assertThat(SubmitValues.heap("1024", null)).isEqualTo("1024m");
+    assertThat(SubmitValues.heap("512mb", null)).isEqualTo("512m");
+    assertThatThrownBy(() -> SubmitValues.heap("lots", "--conf")).hasMessageContaining("spark.driver.memory (--conf)");
   }
 
   private SubmitCommand.Plan plan(String... args) throws Exception {
