@@ -74,8 +74,8 @@ public final class BatchInferenceJob implements Callable<Integer> {
   private final JobRun.Failure failure = new JobRun.Failure();
 
   /** Entry point for spark-submit. */
-  public static void main(String[] args) {
-    System.exit(run(System.out, System.err, args));
+  public static void main(String[] args) throws org.apache.spark.SparkUserAppException {
+    DriverExit.exit(run(System.out, System.err, args));
   }
 
   /** Runs the CLI and returns the exit code (used by {@link #main} and tests). */
@@ -105,6 +105,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
     }
     boolean existed = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
     SparkSession spark = JobSession.open(cfg);
+    ExecutorStartWatchdog watchdog = ExecutorStartWatchdog.start(spark.sparkContext(), cfg.job().executorStartTimeout());
     try {
       try {
         plan = JobPlanner.plan(cfg, spark);
@@ -129,6 +130,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
       }
       return ExitCodes.OK;
     } catch (RuntimeException e) {
+      watchdog.failIfFired(e);
       // A context stopped under us (master unreachable, application killed) surfaces as odd errors
       // from whatever ran next: say what happened instead.
       if (spark.sparkContext().isStopped() && !(e instanceof JobFailedException)) {
@@ -136,6 +138,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
       }
       throw e;
     } finally {
+      watchdog.close();
       if (!existed) {
         spark.stop();
       }

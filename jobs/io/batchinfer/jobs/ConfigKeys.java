@@ -10,6 +10,8 @@ final class ConfigKeys {
 
   static final String JOB_NAME = "job.name";
   static final String JOB_NAME_DEFAULT = "batchinfer";
+  /** Default: {@link ExecutorStartWatchdog#TIMEOUT_DEFAULT}. */
+  static final String EXECUTOR_START_TIMEOUT = "job.executor_start_timeout";
   static final String INPUT_PATH = "input.path";
   static final String INPUT_COLUMNS = "input.columns";
   static final String INPUT_FILTER = "input.filter";

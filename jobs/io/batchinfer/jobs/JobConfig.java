@@ -24,7 +24,7 @@ public record JobConfig(
     Report report) {
 
   public JobConfig {
-    job = job == null ? new Job(null) : job;
+    job = job == null ? new Job(null, null) : job;
     spark = spark == null ? Map.of() : spark;
     input = input == null ? new Input(null, null, null, null, null) : input;
     model = model == null ? new Model(null, null, null, null, null, null, null, null, null, null, null, null, null,
@@ -37,7 +37,7 @@ public record JobConfig(
   }
 
   /** {@code job:} */
-  public record Job(String name) {}
+  public record Job(String name, @JsonProperty("executor_start_timeout") String executorStartTimeout) {}
 
   /** {@code input:} the Parquet dataset to score. */
   public record Input(String path, List<String> columns, String filter,

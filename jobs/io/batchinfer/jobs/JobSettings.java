@@ -34,6 +34,7 @@ record JobSettings(String name, Device device, Batching batching, String modeNam
   /** @return the settings, with defaults standing in for bad values; problems go to {@code problems} */
   static JobSettings parse(JobConfig cfg, Problems problems) {
     String name = cfg.job().name() == null || cfg.job().name().isBlank() ? ConfigKeys.JOB_NAME_DEFAULT : cfg.job().name();
+    ExecutorStartWatchdog.timeout(cfg.job().executorStartTimeout(), problems);
 
     // Keys that need no data.
     require(problems, cfg.input().path(), ConfigKeys.INPUT_PATH, "the Parquet dataset to score");

@@ -127,6 +127,11 @@ public final class LocalStandaloneCluster implements AutoCloseable {
     return "spark://" + HOST + ":" + masterPort;
   }
 
+  /** @return the port of the master's web UI ({@code /json/}): what a driver needs as {@code spark.master.ui.port} */
+  public int masterWebUiPort() {
+    return masterWebUiPort;
+  }
+
   /** @return the {@code SPARK_HOME} of this cluster ({@code jars/}, {@code bin/spark-submit}) */
   public Path sparkHome() {
     return sparkHome;
@@ -306,18 +311,23 @@ public final class LocalStandaloneCluster implements AutoCloseable {
     }
     ProcessHandle self = ProcessHandle.current();
     long selfStart = self.info().startInstant().map(i -> i.toEpochMilli()).orElse(-1L);
-    // A spark-submit like Spark's own: the JVM flags its launcher adds, -Xmx from --driver-memory.
+    // A spark-submit like Spark's own: the JVM flags its launcher adds, -Xmx from --driver-memory
+    // or --conf spark.driver.memory (not from a properties file).
     String script = """
         #!/usr/bin/env bash
         # Written by LocalStandaloneCluster (test code): spark-submit for a Spark home that only has
         # jars/. Runs SparkSubmit with the module flags Spark's launcher adds and -Xmx from
-        # --driver-memory, under ProcessWatchdog so that it never outlives the test JVM.
+        # --driver-memory or --conf spark.driver.memory, under ProcessWatchdog so that it never
+        # outlives the test JVM.
         set -euo pipefail
         home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
         memory=1g
         previous=
         for arg in "$@"; do
           if [ "$previous" = "--driver-memory" ]; then memory="$arg"; fi
+          if [ "$previous" = "--conf" ]; then
+            case "$arg" in spark.driver.memory=*) memory="${arg#spark.driver.memory=}" ;; esac
+          fi
           previous="$arg"
         done
         exec "%s" %s -Xmx"$memory" -cp "$home/watchdog:$home/jars/*" \\
