@@ -100,22 +100,26 @@ public final class BatchInferenceJob implements Callable<Integer> {
     }
     boolean existed = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
     SparkSession spark = JobSession.open(cfg);
+    // From here on, every task is on the report's timeline: planning's passes, scoring, writing.
+    TaskTimeline timeline = new TaskTimeline();
+    spark.sparkContext().addSparkListener(timeline);
     try {
       try {
         plan = JobPlanner.plan(cfg, spark);
       } catch (ValidationException e) {
         throw e.withSource(config.toString());
       }
-      LOG.info("plan for job {}:\n{}", plan.name(), plan.describe());
       if (dryRun) {
+        // The plan is the dry run's output: stdout only, once (logging it too would print it twice in a terminal).
         out.println(plan.describe());
         out.println("dry run: configuration is valid; nothing was run.");
         return ExitCodes.OK;
       }
+      LOG.info("plan for job {}:\n{}", plan.name(), plan.describe());
       boolean terminal = System.console() != null;
       boolean showProgress = progress != null ? progress : terminal && spark.sparkContext().isLocal();
       RunResult result = JobRun.run(plan, spark,
-          new JobRun.Context(loaded.tree(), variables, showProgress, terminal, err), failure);
+          new JobRun.Context(loaded.tree(), variables, showProgress, terminal, err, timeline), failure);
       out.println(result.line());
       if (summaryJson != null) {
         ObjectNode summary = SummaryJson.of("ok", ExitCodes.OK, plan.name(), variables.runId());
@@ -131,6 +135,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
       }
       throw e;
     } finally {
+      spark.sparkContext().removeSparkListener(timeline);
       if (!existed) {
         spark.stop();
       }

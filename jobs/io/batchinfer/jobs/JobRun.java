@@ -27,8 +27,11 @@ final class JobRun {
    * @param progress print a progress line on {@code err}
    * @param terminal {@code err} is a terminal (progress rewrites one line)
    * @param err where progress and report warnings go
+   * @param timeline the task timeline, registered on the listener bus before planning (so it shows
+   *     the passes before scoring too), or null
    */
-  record Context(JsonNode config, Variables variables, boolean progress, boolean terminal, PrintStream err) {}
+  record Context(JsonNode config, Variables variables, boolean progress, boolean terminal, PrintStream err,
+      TaskTimeline timeline) {}
 
   /** The result of a run that failed, for the summary JSON; set before the exception propagates. */
   static final class Failure {
@@ -44,6 +47,7 @@ final class JobRun {
     TaskCounter tasks = new TaskCounter();
     report.tasks(tasks);
     sc.addSparkListener(tasks);
+    report.timeline(ctx.timeline());
     ProgressReporter progress = null;
     if (ctx.progress()) {
       progress = new ProgressReporter(ctx.err(), ctx.terminal(), PROGRESS_INTERVAL_MILLIS);
