@@ -62,7 +62,8 @@ public final class BatchInferenceJob implements Callable<Integer> {
       description = "Also write the run's summary as JSON to this local file, on success and on failure (for schedulers).")
   Path summaryJson;
 
-  @Option(names = "--verbose", description = "Print stack traces of failures.")
+  @Option(names = "--verbose", description = "Print stack traces of failures; in a terminal, also keep INFO logs on the"
+      + " console (by default they go to driver.log next to the run report).")
   boolean verbose;
 
   private PrintStream out = System.out;
@@ -70,6 +71,8 @@ public final class BatchInferenceJob implements Callable<Integer> {
   private Variables variables;
   private JobPlan plan;
   private final JobRun.Failure failure = new JobRun.Failure();
+  private DriverLogging logging;
+  private org.apache.hadoop.conf.Configuration hadoopConf;
 
   /** Entry point for spark-submit. */
   public static void main(String[] args) {
@@ -85,11 +88,19 @@ public final class BatchInferenceJob implements Callable<Integer> {
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> job.onFailure(e));
-    return cli.execute(args);
+    try {
+      return cli.execute(args);
+    } finally {
+      if (job.logging != null) {
+        job.logging.close();
+      }
+    }
   }
 
   @Override
   public Integer call() {
+    // In a terminal: warnings, progress and the summary on the console, INFO in driver.log (DriverLogging).
+    logging = DriverLogging.configure(err, DriverLogging.stderrIsTerminal(), verbose);
     variables = Variables.of(vars, System::getenv);
     ConfigLoader.Loaded loaded = ConfigLoader.load(config, overrides, variables);
     JobConfig cfg = loaded.config();
@@ -100,6 +111,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
     }
     boolean existed = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
     SparkSession spark = JobSession.open(cfg);
+    hadoopConf = spark.sparkContext().hadoopConfiguration();
     // From here on, every task is on the report's timeline: planning's passes, scoring, writing.
     TaskTimeline timeline = new TaskTimeline();
     spark.sparkContext().addSparkListener(timeline);
@@ -116,14 +128,18 @@ public final class BatchInferenceJob implements Callable<Integer> {
         return ExitCodes.OK;
       }
       LOG.info("plan for job {}:\n{}", plan.name(), plan.describe());
-      boolean terminal = System.console() != null;
-      boolean showProgress = progress != null ? progress : terminal && spark.sparkContext().isLocal();
+      StatusLine console = logging.status();
+      boolean showProgress = progress != null ? progress : console.terminal() && spark.sparkContext().isLocal();
       RunResult result = JobRun.run(plan, spark,
-          new JobRun.Context(loaded.tree(), variables, showProgress, terminal, err, timeline), failure);
-      out.println(result.line());
+          new JobRun.Context(loaded.tree(), variables, showProgress, console, timeline), failure);
+      String log = logging.publish(hadoopConf, result.reportLocation());
+      out.println(result.line() + (log == null ? "" : " log=" + log));
       if (summaryJson != null) {
         ObjectNode summary = SummaryJson.of("ok", ExitCodes.OK, plan.name(), variables.runId());
         result.addTo(summary);
+        if (log != null) {
+          summary.put("log", log);
+        }
         writeSummary(summary);
       }
       return ExitCodes.OK;
@@ -145,6 +161,12 @@ public final class BatchInferenceJob implements Callable<Integer> {
   /** Reports a failure, writes the summary JSON if asked, and returns the exit code. */
   private int onFailure(Exception e) {
     int code = report(e);
+    String log = null;
+    if (code == ExitCodes.FAILED && logging != null && logging.file() != null) {
+      log = logging.publish(hadoopConf == null ? new org.apache.hadoop.conf.Configuration() : hadoopConf,
+          failure.result == null ? null : failure.result.reportLocation());
+      err.println("batchinfer: driver log: " + log);
+    }
     if (summaryJson != null) {
       String job = plan != null ? plan.name() : null;
       ObjectNode summary = SummaryJson.of(code == ExitCodes.INVALID ? "invalid" : "failed", code, job,
@@ -154,6 +176,9 @@ public final class BatchInferenceJob implements Callable<Integer> {
       }
       Throwable cause = rootUserCause(e);
       summary.put("error", cause != null ? cause.getMessage() : e.getMessage() != null ? e.getMessage() : e.toString());
+      if (log != null) {
+        summary.put("log", log);
+      }
       writeSummary(summary);
     }
     return code;
