@@ -55,7 +55,7 @@ final class TimelineSvg {
       List<Task> tasks = lane.getValue();
       int[] row = new int[tasks.size()];
       int rows = pack(tasks, row);
-      double rowH = rows <= 16 ? 9 : Math.max(2, 144.0 / rows);
+      double rowH = rows <= 4 ? 14 : rows <= 16 ? 9 : Math.max(2, 144.0 / rows);
       int laneH = (int) Math.ceil(Math.max(1, rows) * rowH) + 6;
       String id = lane.getKey();
       String host = tasks.isEmpty() ? "" : tasks.get(0).host();
@@ -139,6 +139,11 @@ final class TimelineSvg {
     Kind kind = t.kindOf(task);
     String outcome = task.outcome() == Outcome.SUCCEEDED ? "" : " " + task.outcome().name().toLowerCase(Locale.ROOT);
     double w = Math.max(1, x2 - x1);
+    if (w >= 3) {
+      // A hairline gap, so back-to-back tasks on one core read as separate bars.
+      x1 += 0.5;
+      w -= 1;
+    }
     s.append("<rect class=\"task ").append(kind.id).append(outcome).append("\" data-executor=\"")
         .append(ReportWriter.esc(task.executorId())).append("\" data-stage=\"").append(task.stageId())
         .append("\" x=\"").append(fmt(x1)).append("\" y=\"").append(fmt(y)).append("\" width=\"").append(fmt(w))
