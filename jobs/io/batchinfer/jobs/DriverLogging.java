@@ -86,15 +86,23 @@ final class DriverLogging implements AutoCloseable {
     if (!terminal) {
       return new DriverLogging(status, null, () -> {});
     }
-    if (!(LogManager.getContext(false) instanceof LoggerContext ctx)) {
-      return new DriverLogging(status, null, () -> {}); // not log4j2 (a custom SLF4J binding): leave it alone
-    }
+    Path file = null;
     try {
-      Path file = Files.createTempFile("batchinfer-driver-", ".log");
+      if (!(LogManager.getContext(false) instanceof LoggerContext ctx)) {
+        return new DriverLogging(status, null, () -> {}); // not log4j2's core (another backend): leave it alone
+      }
+      file = Files.createTempFile("batchinfer-driver-", ".log");
       Runnable restore = quiet(ctx, status, file, verbose);
       return new DriverLogging(status, file, restore);
-    } catch (IOException e) {
-      err.println("batchinfer: warning: cannot create a local log file (" + e.getMessage() + "); logging to the console");
+    } catch (IOException | RuntimeException | LinkageError e) {
+      err.println("batchinfer: warning: cannot set up the driver log file (" + e + "); logging to the console as configured");
+      if (file != null) {
+        try {
+          Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+          // a temporary file
+        }
+      }
       return new DriverLogging(status, null, () -> {});
     }
   }
@@ -109,9 +117,17 @@ final class DriverLogging implements AutoCloseable {
     return file;
   }
 
-  /** @return where the log goes next to a report at {@code reportJson}: its folder's {@value #FILE_NAME} */
+  /**
+   * @return where the log goes next to a report at {@code reportJson}: {@value #FILE_NAME} beside
+   *     the default {@code report.json}; beside any other name {@code x.json}, {@code x.driver.log}
+   *     (so runs whose {@code report.path} shares a folder keep their own logs)
+   */
   static String locationBeside(String reportJson) {
-    return new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(reportJson).getParent(), FILE_NAME).toString();
+    org.apache.hadoop.fs.Path report = new org.apache.hadoop.fs.Path(reportJson);
+    String name = report.getName();
+    String base = name.endsWith(".json") ? name.substring(0, name.length() - ".json".length()) : name;
+    return new org.apache.hadoop.fs.Path(report.getParent(), "report".equals(base) ? FILE_NAME : base + "." + FILE_NAME)
+        .toString();
   }
 
   /**

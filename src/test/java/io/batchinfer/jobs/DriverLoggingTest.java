@@ -125,6 +125,8 @@ class DriverLoggingTest {
   void logIsCopiedBesideTheReport(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
     String report = tmp.resolve("out/_batchinfer/report.json").toString();
     assertThat(DriverLogging.locationBeside(report)).isEqualTo(tmp.resolve("out/_batchinfer/driver.log").toString());
+    assertThat(DriverLogging.locationBeside("s3a://lake/reports/2026-11-23/run-7.json"))
+        .isEqualTo("s3a://lake/reports/2026-11-23/run-7.driver.log");
     Path file;
     try (DriverLogging logging = DriverLogging.configure(stderr, true, false)) {
       file = logging.file();
