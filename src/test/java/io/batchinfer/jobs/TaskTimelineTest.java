@@ -14,8 +14,8 @@ import io.batchinfer.jobs.TaskTimeline.Outcome;
 import io.batchinfer.jobs.TaskTimeline.Snapshot;
 import io.batchinfer.jobs.TaskTimeline.Stage;
 import io.batchinfer.jobs.TaskTimeline.Task;
+import io.batchinfer.testing.ReportSvg;
 import io.batchinfer.testing.SparkTestBase;
-import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,15 +25,12 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.xml.parsers.DocumentBuilderFactory;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
-import org.w3c.dom.NodeList;
-import org.xml.sax.InputSource;
 
 /**
  * The task timeline of {@code report.html} and the stage durations of {@code report.json}, from a
@@ -217,37 +214,23 @@ class TaskTimelineTest extends SparkTestBase {
         outcome == Outcome.KILLED, outcome == Outcome.SUCCEEDED ? null : "reason " + id);
   }
 
-  /** @return the timeline's SVG element of an HTML report, parsed as XML */
   static Document timelineSvg(String html) throws Exception {
-    int start = html.indexOf("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"task-timeline\"");
-    assertThat(start).as("report.html has the task timeline").isNotNegative();
-    int end = html.indexOf("</svg>", start) + "</svg>".length();
-    return parse(html.substring(start, end));
+    return ReportSvg.timeline(html);
   }
 
   static Document parse(String xml) throws Exception {
-    DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-    f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-    return f.newDocumentBuilder().parse(new InputSource(new StringReader(xml)));
+    return ReportSvg.parse(xml);
   }
 
   static List<Element> byClass(Document doc, String tag, String cls) {
-    return byClass(doc.getDocumentElement(), tag, cls);
+    return ReportSvg.byClass(doc, tag, cls);
   }
 
   static List<Element> byClass(Element root, String tag, String cls) {
-    NodeList nodes = root.getElementsByTagName(tag);
-    List<Element> found = new ArrayList<>();
-    for (int i = 0; i < nodes.getLength(); i++) {
-      Element e = (Element) nodes.item(i);
-      if (hasClass(e, cls)) {
-        found.add(e);
-      }
-    }
-    return found;
+    return ReportSvg.byClass(root, tag, cls);
   }
 
   static boolean hasClass(Element e, String cls) {
-    return List.of(e.getAttribute("class").split(" ")).contains(cls);
+    return ReportSvg.hasClass(e, cls);
   }
 }
