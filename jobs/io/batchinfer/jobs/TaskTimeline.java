@@ -9,7 +9,6 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.TaskFailedReason;
 import org.apache.spark.executor.TaskMetrics;
@@ -333,12 +332,5 @@ final class TaskTimeline extends SparkListener {
       }
     }
     return line.length() > 400 ? line.substring(0, 400) + "..." : line;
-  }
-
-  @Override
-  public String toString() {
-    Snapshot s = snapshot();
-    return String.format(Locale.ROOT, "TaskTimeline[%d tasks, %d stages, %d lost]", s.tasks().size(), s.stages().size(),
-        s.lost().size());
   }
 }

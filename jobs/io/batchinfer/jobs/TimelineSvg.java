@@ -80,7 +80,7 @@ final class TimelineSvg {
           body.append("<g class=\"executor-lost\"><title>").append(ReportWriter.esc("executor " + id + " lost at "
               + seconds(l.time() - t.origin()) + " s: " + l.reason())).append("</title><line x1=\"").append(fmt(lx))
               .append("\" y1=\"").append(y - 2).append("\" x2=\"").append(fmt(lx)).append("\" y2=\"").append(y + laneH + 2)
-              .append("\" stroke=\"").append(FAILED).append("\" stroke-width=\"2\"/><text x=\"").append(fmt(lx + 3))
+              .append("\" stroke=\"").append(FAILED).append("\" stroke-width=\"2\"/><text x=\"").append(fmt(lx + 14))
               .append("\" y=\"").append(fmt(y + laneH / 2.0 + 4)).append("\" font-size=\"11\" fill=\"").append(FAILED)
               .append("\">lost</text></g>");
         }
