@@ -2,6 +2,7 @@ package io.batchinfer.jobs;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.batchinfer.udfs.InferenceRunException;
+import io.batchinfer.udfs.ModelFailureException;
 import io.batchinfer.udfs.RowRejectedException;
 import io.batchinfer.udfs.ValidationException;
 import io.batchinfer.udfs.session.SessionCache.SessionCreationException;
@@ -165,6 +166,11 @@ public final class BatchInferenceJob implements Callable<Integer> {
     if (code == ExitCodes.FAILED && logging != null && logging.file() != null) {
       log = logging.publish(hadoopConf == null ? new org.apache.hadoop.conf.Configuration() : hadoopConf,
           failure.result == null ? null : failure.result.reportLocation());
+    }
+    if (failure.result != null) {
+      // The run got as far as scoring: the summary line says failed, and why, as a successful one says ok.
+      out.println(failure.result.line() + (log == null ? "" : " log=" + log));
+    } else if (log != null) {
       err.println("batchinfer: driver log: " + log);
     }
     if (summaryJson != null) {
@@ -175,6 +181,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
         failure.result.addTo(summary);
       }
       Throwable cause = rootUserCause(e);
+      summary.put("reason", JobFailedException.reasonOf(e));
       summary.put("error", cause != null ? cause.getMessage() : e.getMessage() != null ? e.getMessage() : e.toString());
       if (log != null) {
         summary.put("log", log);
@@ -227,7 +234,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
   private static Throwable rootUserCause(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof RowRejectedException || t instanceof InferenceRunException
-          || t instanceof SessionCreationException) {
+          || t instanceof ModelFailureException || t instanceof SessionCreationException) {
         return t;
       }
     }
