@@ -36,7 +36,8 @@ import picocli.CommandLine.Option;
     versionProvider = BatchInferenceJob.Version.class,
     sortOptions = false,
     description = "Score a Parquet dataset with an ONNX model on Spark and write the predictions as Parquet.",
-    footer = {"", "Exit codes: 0 ok, 1 failed while running, 2 bad command line, 3 invalid config/input/model (nothing written)."})
+    footer = {"", "Exit codes: 0 ok, 1 failed while running, 2 bad command line, 3 invalid config/input/model (nothing written).",
+        "", "batchinfer doctor [--master URL] [--config FILE]: check the machines and the device first (doctor --help)."})
 public final class BatchInferenceJob implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(BatchInferenceJob.class);
 
@@ -82,6 +83,9 @@ public final class BatchInferenceJob implements Callable<Integer> {
 
   /** Runs the CLI and returns the exit code (used by {@link #main} and tests). */
   public static int run(PrintStream out, PrintStream err, String... args) {
+    if (args.length > 0 && "doctor".equals(args[0])) {
+      return DoctorCommand.run(out, err, java.util.Arrays.copyOfRange(args, 1, args.length));
+    }
     BatchInferenceJob job = new BatchInferenceJob();
     job.out = out;
     job.err = err;

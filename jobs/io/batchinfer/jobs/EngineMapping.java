@@ -46,6 +46,7 @@ final class EngineMapping {
             ? BatchInference.MAX_CONSECUTIVE_INFERENCE_ERRORS_DEFAULT : cfg.errors().maxConsecutiveInferenceErrors())
         .customOpLibraries(cfg.model().customOpLibraries() == null ? List.of() : cfg.model().customOpLibraries())
         .passthrough(cfg.passthrough());
+    DeviceConfig.apply(cfg.model(), settings.device(), builder, new Problems());
     if (cfg.model().lengthWindow() != null) {
       builder.lengthWindow(cfg.model().lengthWindow());
     }

@@ -27,7 +27,8 @@ public record JobConfig(
     job = job == null ? new Job(null) : job;
     spark = spark == null ? Map.of() : spark;
     input = input == null ? new Input(null, null, null, null, null) : input;
-    model = model == null ? new Model(null, null, null, null, null, null, null, null, null) : model;
+    model = model == null ? new Model(null, null, null, null, null, null, null, null, null, null, null, null, null,
+        null, null, null, null) : model;
     errors = errors == null ? new Errors(null, null, null, null, null) : errors;
     inputs = inputs == null ? new LinkedHashMap<>() : inputs;
     outputs = outputs == null ? new LinkedHashMap<>() : outputs;
@@ -52,7 +53,15 @@ public record JobConfig(
       String batching,
       @JsonProperty("length_window") Integer lengthWindow,
       @JsonProperty("allowed_roots") List<String> allowedRoots,
-      @JsonProperty("custom_op_libraries") List<String> customOpLibraries) {}
+      @JsonProperty("custom_op_libraries") List<String> customOpLibraries,
+      @JsonProperty("device_fallback") String deviceFallback,
+      @JsonProperty("device_id") Integer deviceId,
+      @JsonProperty("gpu_resource") String gpuResource,
+      Map<String, Object> cuda,
+      Map<String, Object> tensorrt,
+      String distribution,
+      @JsonProperty("distribution_threshold_mb") Integer distributionThresholdMb,
+      @JsonProperty("cache_dir") String cacheDir) {}
 
   /** {@code errors:} what happens to rows that cannot be scored. */
   public record Errors(

@@ -48,7 +48,8 @@ record JobSettings(String name, Device device, Batching batching, String modeNam
           + " {column: probs}}.");
     }
     Device device = parseEnum(problems, cfg.model().device(), ConfigKeys.DEVICE, ConfigKeys.DEVICE_DEFAULT,
-        Device::parse, List.of("cpu", "cuda", "auto"));
+        Device::parse, ConfigKeys.DEVICES);
+    DeviceConfig.check(cfg.model(), device, problems);
     Batching batching = parseEnum(problems, cfg.model().batching(), ConfigKeys.BATCHING, ConfigKeys.BATCHING_DEFAULT,
         Batching::parse, List.of("auto", "none"));
     String modeName = cfg.output().mode() == null ? ConfigKeys.OUTPUT_MODE_DEFAULT : cfg.output().mode().trim().toLowerCase(Locale.ROOT);

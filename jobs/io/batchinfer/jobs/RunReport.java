@@ -229,7 +229,11 @@ final class RunReport {
     ObjectNode model = root.putObject("model");
     model.put("path", plan.inference().model().uri());
     model.put("sha256", plan.inference().model().sha256());
-    model.put("bytes", plan.inference().model().bytes().length);
+    model.put("bytes", plan.inference().model().size());
+    model.put("distribution", plan.inference().model().distribution());
+    if (plan.inference().model().files() != null) {
+      model.put("external_data_files", plan.inference().model().files().externalFiles());
+    }
     ModelSignature sig = plan.inference().signature();
     signature(model.putArray("inputs"), sig.inputs());
     signature(model.putArray("outputs"), sig.outputs());
@@ -286,6 +290,11 @@ final class RunReport {
       e.put("id", id);
       ArrayNode providers = e.putArray("providers");
       ps.stream().map(PartitionStats::provider).distinct().sorted().forEach(providers::add);
+      ArrayNode ordinals = e.putArray("gpu_ordinals");
+      ps.stream().mapToInt(PartitionStats::gpuOrdinal).filter(o -> o >= 0).distinct().sorted().forEach(ordinals::add);
+      ArrayNode fallbacks = e.putArray("device_fallbacks");
+      ps.stream().map(PartitionStats::fallbackReason).filter(java.util.Objects::nonNull).distinct().sorted()
+          .forEach(fallbacks::add);
       e.put("sessions_created", ps.stream().filter(PartitionStats::sessionCreated).count());
       e.put("partitions", ps.size());
       e.put("rows_in", ps.stream().mapToLong(PartitionStats::rowsIn).sum());

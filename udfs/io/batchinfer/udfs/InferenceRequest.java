@@ -30,6 +30,8 @@ import java.util.Map;
  * @param customOpLibraries custom-op libraries to register ({@code model.custom_op_libraries})
  * @param maxConsecutiveInferenceErrors ONNX Runtime calls that may fail in a row in one task before
  *     its circuit breaker fails it ({@code errors.max_consecutive_inference_errors})
+ * @param deviceSettings GPU placement and provider options ({@code model.device_fallback}, ...)
+ * @param distributionSettings how the model reaches executors ({@code model.distribution}, ...)
  */
 public record InferenceRequest(
     ModelArtifact model,
@@ -47,12 +49,16 @@ public record InferenceRequest(
     ErrorPolicy errorPolicy,
     boolean allowNan,
     List<String> customOpLibraries,
-    int maxConsecutiveInferenceErrors) {
+    int maxConsecutiveInferenceErrors,
+    DeviceSettings deviceSettings,
+    DistributionSettings distributionSettings) {
 
   public InferenceRequest {
     inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
     outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
     passthrough = List.copyOf(passthrough);
     customOpLibraries = List.copyOf(customOpLibraries);
+    deviceSettings = deviceSettings == null ? DeviceSettings.defaults(device) : deviceSettings;
+    distributionSettings = distributionSettings == null ? DistributionSettings.DEFAULT : distributionSettings;
   }
 }
