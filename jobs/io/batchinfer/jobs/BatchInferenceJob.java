@@ -16,12 +16,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkUserAppException;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * The config-driven batch inference job: reads Parquet, scores it with an ONNX model on every
@@ -64,7 +66,8 @@ public final class BatchInferenceJob implements Callable<Integer> {
       description = "Also write the run's summary as JSON to this local file, on success and on failure (for schedulers).")
   Path summaryJson;
 
-  @Option(names = "--verbose", description = "Print stack traces of failures.")
+  @Option(names = "--verbose", description = "Print stack traces of failures; in a terminal, also keep INFO logs on the"
+      + " console (by default they go to driver.log next to the run report).")
   boolean verbose;
 
   private PrintStream out = System.out;
@@ -72,9 +75,11 @@ public final class BatchInferenceJob implements Callable<Integer> {
   private Variables variables;
   private JobPlan plan;
   private final JobRun.Failure failure = new JobRun.Failure();
+  private DriverLogging logging;
+  private Configuration hadoopConf;
 
   /** Entry point for spark-submit. */
-  public static void main(String[] args) throws org.apache.spark.SparkUserAppException {
+  public static void main(String[] args) throws SparkUserAppException {
     DriverExit.exit(run(System.out, System.err, args));
   }
 
@@ -90,11 +95,19 @@ public final class BatchInferenceJob implements Callable<Integer> {
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> job.onFailure(e));
-    return cli.execute(args);
+    try {
+      return cli.execute(args);
+    } finally {
+      if (job.logging != null) {
+        job.logging.close();
+      }
+    }
   }
 
   @Override
   public Integer call() {
+    // In a terminal: warnings, progress and the summary on the console, INFO in driver.log (DriverLogging).
+    logging = DriverLogging.configure(err, DriverLogging.stderrIsTerminal(), verbose);
     variables = Variables.of(vars, System::getenv);
     ConfigLoader.Loaded loaded = ConfigLoader.load(config, overrides, variables);
     JobConfig cfg = loaded.config();
@@ -106,26 +119,35 @@ public final class BatchInferenceJob implements Callable<Integer> {
     boolean existed = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
     SparkSession spark = JobSession.open(cfg);
     ExecutorStartWatchdog watchdog = ExecutorStartWatchdog.start(spark.sparkContext(), cfg.job().executorStartTimeout());
+    hadoopConf = spark.sparkContext().hadoopConfiguration();
+    // From here on, every task is on the report's timeline: planning's passes, scoring, writing.
+    TaskTimeline timeline = new TaskTimeline();
+    spark.sparkContext().addSparkListener(timeline);
     try {
       try {
         plan = JobPlanner.plan(cfg, spark);
       } catch (ValidationException e) {
         throw e.withSource(config.toString());
       }
-      LOG.info("plan for job {}:\n{}", plan.name(), plan.describe());
       if (dryRun) {
+        // The plan is the dry run's output: stdout only, once (logging it too would print it twice in a terminal).
         out.println(plan.describe());
         out.println("dry run: configuration is valid; nothing was run.");
         return ExitCodes.OK;
       }
-      boolean terminal = System.console() != null;
-      boolean showProgress = progress != null ? progress : terminal && spark.sparkContext().isLocal();
+      LOG.info("plan for job {}:\n{}", plan.name(), plan.describe());
+      StatusLine console = logging.status();
+      boolean showProgress = progress != null ? progress : console.terminal() && spark.sparkContext().isLocal();
       RunResult result = JobRun.run(plan, spark,
-          new JobRun.Context(loaded.tree(), variables, showProgress, terminal, err), failure);
-      out.println(result.line());
+          new JobRun.Context(loaded.tree(), variables, showProgress, console, timeline), failure);
+      String log = logging.publish(hadoopConf, result.reportLocation());
+      out.println(result.line() + (log == null ? "" : " log=" + log));
       if (summaryJson != null) {
         ObjectNode summary = SummaryJson.of("ok", ExitCodes.OK, plan.name(), variables.runId());
         result.addTo(summary);
+        if (log != null) {
+          summary.put("log", log);
+        }
         writeSummary(summary);
       }
       return ExitCodes.OK;
@@ -139,6 +161,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
       throw e;
     } finally {
       watchdog.close();
+      spark.sparkContext().removeSparkListener(timeline);
       if (!existed) {
         spark.stop();
       }
@@ -148,9 +171,16 @@ public final class BatchInferenceJob implements Callable<Integer> {
   /** Reports a failure, writes the summary JSON if asked, and returns the exit code. */
   private int onFailure(Exception e) {
     int code = report(e);
+    String log = null;
+    if (code == ExitCodes.FAILED && logging != null && logging.file() != null) {
+      log = logging.publish(hadoopConf == null ? new Configuration() : hadoopConf,
+          failure.result == null ? null : failure.result.reportLocation());
+    }
     if (failure.result != null) {
       // The run got as far as scoring: the summary line says failed, and why, as a successful one says ok.
-      out.println(failure.result.line());
+      out.println(failure.result.line() + (log == null ? "" : " log=" + log));
+    } else if (log != null) {
+      err.println("batchinfer: driver log: " + log);
     }
     if (summaryJson != null) {
       String job = plan != null ? plan.name() : null;
@@ -162,6 +192,9 @@ public final class BatchInferenceJob implements Callable<Integer> {
       Throwable cause = rootUserCause(e);
       summary.put("reason", JobFailedException.reasonOf(e));
       summary.put("error", cause != null ? cause.getMessage() : e.getMessage() != null ? e.getMessage() : e.toString());
+      if (log != null) {
+        summary.put("log", log);
+      }
       writeSummary(summary);
     }
     return code;

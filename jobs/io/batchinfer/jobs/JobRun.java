@@ -1,7 +1,6 @@
 package io.batchinfer.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.PrintStream;
 import java.util.Locale;
 import org.apache.spark.SparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -24,11 +23,12 @@ final class JobRun {
   /**
    * @param config the config tree after {@code --set} and variables (for the report; redacted there)
    * @param variables the run's variables
-   * @param progress print a progress line on {@code err}
-   * @param terminal {@code err} is a terminal (progress rewrites one line)
-   * @param err where progress and report warnings go
+   * @param progress print a progress line on stderr
+   * @param console stderr, where progress and report warnings go (progress rewrites one line on a terminal)
+   * @param timeline the task timeline, registered on the listener bus before planning (so it shows
+   *     the passes before scoring too), or null
    */
-  record Context(JsonNode config, Variables variables, boolean progress, boolean terminal, PrintStream err) {}
+  record Context(JsonNode config, Variables variables, boolean progress, StatusLine console, TaskTimeline timeline) {}
 
   /** The result of a run that failed, for the summary JSON; set before the exception propagates. */
   static final class Failure {
@@ -44,9 +44,10 @@ final class JobRun {
     TaskCounter tasks = new TaskCounter();
     report.tasks(tasks);
     sc.addSparkListener(tasks);
+    report.timeline(ctx.timeline());
     ProgressReporter progress = null;
     if (ctx.progress()) {
-      progress = new ProgressReporter(ctx.err(), ctx.terminal(), PROGRESS_INTERVAL_MILLIS);
+      progress = new ProgressReporter(ctx.console(), PROGRESS_INTERVAL_MILLIS);
       progress.totalRows(totalRows);
       sc.addSparkListener(progress);
     }
@@ -63,14 +64,14 @@ final class JobRun {
       double wall = (System.nanoTime() - start) / 1e9;
       drain(sc);
       report.succeeded(wall);
-      String location = write(spark, plan, report, ctx.err());
+      String location = write(spark, plan, report, ctx.console());
       return RunResult.of(plan, report, location);
     } catch (Throwable e) {
       // Throwable: Spark's failures are the checked SparkException, thrown undeclared from Scala.
       double wall = (System.nanoTime() - start) / 1e9;
       drain(sc);
       report.failed(e, wall);
-      String location = ReportWriter.mayWriteFailureReport(plan) ? write(spark, plan, report, ctx.err()) : null;
+      String location = ReportWriter.mayWriteFailureReport(plan) ? write(spark, plan, report, ctx.console()) : null;
       failure.result = RunResult.of(plan, report, location);
       throw e;
     } finally {
@@ -84,14 +85,14 @@ final class JobRun {
   }
 
   /** @return the JSON report's location, or null when it could not be written (a warning, not a failure) */
-  private static String write(SparkSession spark, JobPlan plan, RunReport report, PrintStream err) {
+  private static String write(SparkSession spark, JobPlan plan, RunReport report, StatusLine console) {
     String location = ReportWriter.jsonLocation(plan);
     try {
       ReportWriter.write(spark.sparkContext().hadoopConfiguration(), location, report);
       LOG.info("run report written to {} and {}", location, ReportWriter.htmlLocation(location));
       return location;
     } catch (Exception e) {
-      err.println("batchinfer: warning: cannot write the run report to " + location + ": " + e.getMessage());
+      console.println("batchinfer: warning: cannot write the run report to " + location + ": " + e.getMessage());
       LOG.warn("cannot write the run report to {}", location, e);
       return null;
     }

@@ -1,6 +1,5 @@
 package io.batchinfer.jobs;
 
-import java.io.PrintStream;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.spark.scheduler.AccumulableInfo;
@@ -22,8 +21,7 @@ import scala.collection.Iterator;
 final class ProgressReporter extends SparkListener {
   private static final String ROWS_IN = "batchinfer.rows_in";
 
-  private final PrintStream err;
-  private final boolean terminal;
+  private final StatusLine console;
   private final long intervalNanos;
   private final long start = System.nanoTime();
   private final AtomicLong rows = new AtomicLong();
@@ -32,17 +30,14 @@ final class ProgressReporter extends SparkListener {
   private volatile long totalRows = -1;
   private volatile String phase = "";
   private long lastPrint;
-  private int lastWidth;
   private String lastState = "";
 
   /**
-   * @param err where to print
-   * @param terminal rewrite one line in place ({@code \r}); otherwise print lines
+   * @param console the stderr line it rewrites (in place on a terminal; log lines keep off it)
    * @param intervalMillis least time between two lines
    */
-  ProgressReporter(PrintStream err, boolean terminal, long intervalMillis) {
-    this.err = err;
-    this.terminal = terminal;
+  ProgressReporter(StatusLine console, long intervalMillis) {
+    this.console = console;
     this.intervalNanos = intervalMillis * 1_000_000L;
     this.lastPrint = start;
   }
@@ -93,9 +88,7 @@ final class ProgressReporter extends SparkListener {
     if (!state().equals(lastState)) {
       print(line(System.nanoTime()));
     }
-    if (terminal) {
-      err.println();
-    }
+    console.end();
   }
 
   String line(long now) {
@@ -130,13 +123,6 @@ final class ProgressReporter extends SparkListener {
 
   private void print(String line) {
     lastState = state();
-    if (terminal) {
-      int pad = Math.max(0, lastWidth - line.length());
-      err.print("\r" + line + " ".repeat(pad));
-      lastWidth = line.length();
-      err.flush();
-    } else {
-      err.println(line);
-    }
+    console.show(line);
   }
 }

@@ -54,7 +54,8 @@ final class ReportWriter {
   static void write(Configuration conf, String jsonLocation, RunReport report) throws IOException {
     ObjectNode json = report.toJson();
     write(conf, jsonLocation, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json));
-    write(conf, htmlLocation(jsonLocation), html(json, report.partitions()).getBytes(StandardCharsets.UTF_8));
+    write(conf, htmlLocation(jsonLocation), html(json, report.partitions(), report.timeline())
+        .getBytes(StandardCharsets.UTF_8));
   }
 
   private static void write(Configuration conf, String location, byte[] bytes) throws IOException {
@@ -65,8 +66,16 @@ final class ReportWriter {
     }
   }
 
-  /** @return the HTML page: the report's figures in tables and a chart of rows/s per partition */
+  /** @return the HTML page without a task timeline */
   static String html(JsonNode r, List<PartitionStats> partitions) {
+    return html(r, partitions, null);
+  }
+
+  /**
+   * @return the HTML page: the report's figures in tables, a chart of rows/s per partition and,
+   *     when recorded, the task timeline ({@link TimelineSvg}) with the stage durations
+   */
+  static String html(JsonNode r, List<PartitionStats> partitions, TaskTimeline.Snapshot timeline) {
     StringBuilder h = new StringBuilder(16_384);
     String title = "batchinfer run report: " + r.path("job").asText();
     h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title))
@@ -123,6 +132,11 @@ final class ReportWriter {
     }
     h.append("</table>\n<h2>Throughput per partition</h2>\n");
     h.append(chart(partitions, p.path("rows_per_s").path("p50").asDouble()));
+    if (timeline != null) {
+      h.append("\n<h2>Task timeline</h2>\n");
+      h.append(TimelineSvg.render(timeline));
+      stages(h, r.path("timeline"));
+    }
     h.append("\n<h2>Executors</h2>\n<table><tr><th>executor</th><th>execution providers</th>"
         + "<th>sessions created</th><th>partitions</th><th>rows in</th><th>seconds</th></tr>");
     for (JsonNode e : r.path("executors")) {
@@ -199,6 +213,22 @@ final class ReportWriter {
         .append("\" font-size=\"12\" text-anchor=\"middle\">").append(n).append(n == 1 ? " partition" : " partitions").append(" in the order run")
         .append(bars == n ? "" : " (" + bars + " groups, averaged)").append("; rows/s, median dashed</text>");
     return s.append("</svg>").toString();
+  }
+
+  /** Appends the stage durations of the report's {@code timeline} object as a table. */
+  private static void stages(StringBuilder h, JsonNode timeline) {
+    h.append("\n<table><tr><th>stage</th><th>kind</th><th>name</th><th>start (s)</th><th>duration (s)</th>"
+        + "<th>tasks</th><th>failed / killed</th><th>status</th></tr>");
+    for (JsonNode s : timeline.path("stages")) {
+      h.append("<tr><td>").append(s.path("stage").asText()).append('.').append(s.path("attempt").asText())
+          .append("</td><td>").append(esc(s.path("kind").asText())).append("</td><td>").append(esc(s.path("name").asText()))
+          .append("</td><td>").append(s.path("start_s").asText()).append("</td><td>").append(s.path("duration_s").asText())
+          .append("</td><td>").append(s.path("tasks").asText()).append("</td><td>").append(s.path("tasks_failed").asText())
+          .append(" / ").append(s.path("tasks_killed").asText()).append("</td><td>")
+          .append(esc(s.path("status").asText() + (s.has("failure") ? ": " + s.path("failure").asText() : "")))
+          .append("</td></tr>");
+    }
+    h.append("</table>\n");
   }
 
   private static void row(StringBuilder h, String name, String value) {

@@ -43,6 +43,7 @@ final class RunReport {
   private String reason;
   private double wallSeconds;
   private TaskCounter tasks;
+  private TaskTimeline timeline;
   private ChunkedRunner.Result resume;
   private String appId;
   private String master;
@@ -67,6 +68,15 @@ final class RunReport {
 
   void tasks(TaskCounter counter) {
     this.tasks = counter;
+  }
+
+  void timeline(TaskTimeline recorder) {
+    this.timeline = recorder;
+  }
+
+  /** @return the run's task timeline so far, or null when none was recorded */
+  TaskTimeline.Snapshot timeline() {
+    return timeline == null ? null : timeline.snapshot();
   }
 
   void resume(ChunkedRunner.Result result) {
@@ -210,6 +220,10 @@ final class RunReport {
       spark.put("tasks_killed", tasks.killed());
       ArrayNode lost = spark.putArray("executors_removed");
       tasks.executorsRemoved().forEach(lost::add);
+    }
+
+    if (timeline != null) {
+      root.set("timeline", TaskTimeline.toJson(timeline.snapshot()));
     }
 
     ObjectNode model = root.putObject("model");

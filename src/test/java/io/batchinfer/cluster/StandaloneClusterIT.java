@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.batchinfer.cluster.ParquetFiles.IdRow;
 import io.batchinfer.testing.Projects;
+import io.batchinfer.testing.ReportSvg;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,6 +31,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
 
 /**
  * The job on a real standalone cluster ({@link LocalStandaloneCluster}: a master, two 1-core
@@ -231,6 +234,18 @@ class StandaloneClusterIT {
     assertThat(counts.keySet()).allMatch(id -> id >= 0 && id < total);
     assertThat(counts.values()).as("each id exactly once").allMatch(n -> n == 1);
     assertThat(summaryValue(summary(run.stdout()), "rows_out")).isEqualTo(total);
+
+    // The report's task timeline: a lane per executor, the lost one marked, its cut-short attempts failed.
+    Document svg = ReportSvg.timeline(Files.readString(output.resolve("_batchinfer/report.html")));
+    List<String> lanes = ReportSvg.byClass(svg, "g", "lane").stream().map(e -> e.getAttribute("data-executor")).toList();
+    assertThat(lanes).as("executors that ran tasks or were lost").hasSizeGreaterThanOrEqualTo(2).doesNotContain("driver");
+    List<Element> lost = ReportSvg.byClass(svg, "g", "executor-lost");
+    assertThat(lost).as("the killed executor is marked").isNotEmpty();
+    String lostId = ((Element) lost.get(0).getParentNode()).getAttribute("data-executor");
+    assertThat(ReportSvg.byClass(svg, "rect", "failed")).as("attempts lost with the executor")
+        .anyMatch(e -> e.getAttribute("data-executor").equals(lostId));
+    JsonNode timeline = JSON.readTree(output.resolve("_batchinfer/report.json").toFile()).path("timeline");
+    assertThat(timeline.path("executors").findValuesAsText("lost_reason")).isNotEmpty();
   }
 
   @Test

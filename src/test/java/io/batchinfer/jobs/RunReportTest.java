@@ -93,7 +93,8 @@ class RunReportTest extends SparkTestBase {
     String html = Files.readString(out.resolve("_batchinfer/report.html"));
     assertThat(html).contains("<svg", "rows/s").contains(r.path("model").path("sha256").asText())
         .doesNotContain("<script", "AKIA-not-a-real-secret", "https://");
-    assertThat(html.split("<rect ", -1)).hasSize(count + 1);
+    String throughputChart = html.substring(html.indexOf("<svg"), html.indexOf("</svg>"));
+    assertThat(throughputChart.split("<rect ", -1)).hasSize(count + 1);
 
     JsonNode s = JSON.readTree(summary.toFile());
     assertThat(s.path("status").asText()).isEqualTo("ok");
