@@ -3,6 +3,7 @@ package io.batchinfer.udfs;
 import io.batchinfer.udfs.codec.InputBinding;
 import io.batchinfer.udfs.codec.OutputBinding;
 import io.batchinfer.udfs.codec.TextBinding;
+import io.batchinfer.udfs.compat.SparkCompat;
 import io.batchinfer.udfs.model.ModelArtifact;
 import io.batchinfer.udfs.model.ModelSignature;
 import java.util.ArrayList;
@@ -73,7 +74,7 @@ public final class InferencePlan {
     InferenceMetrics metrics = InferenceMetrics.register(spark.sparkContext());
     JavaRDD<InternalRow> rows = input.queryExecution().toRdd().toJavaRDD();
     JavaRDD<InternalRow> scored = rows.mapPartitions(new InferenceFunction(broadcast, spec, metrics), true);
-    Dataset<Row> emitted = spark.internalCreateDataFrame(scored.rdd(), spec.emittedSchema(), false);
+    Dataset<Row> emitted = SparkCompat.internalCreateDataFrame(spark, scored.rdd(), spec.emittedSchema());
     if (spec.errorPolicy() != ErrorPolicy.DEAD_LETTER) {
       return new Scored(emitted, null, emitted, metrics);
     }
