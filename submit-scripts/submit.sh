@@ -14,16 +14,20 @@
 #   --master URL         local[*] (default, or $SPARK_MASTER), spark://HOST:PORT, yarn, k8s://URL
 #   --deploy-mode MODE   client (default: the driver runs here) or cluster (the driver runs on the cluster)
 #   --conf KEY=VALUE     any Spark setting (repeatable); wins over the defaults set here
-#   --jar PATH|URL       application jar (default target/batchinfer-cluster.jar, built if missing or stale)
+#   --jar PATH|URL       application jar (default target/batchinfer-cluster.jar, or
+#                        target/spark4/batchinfer-spark4-cluster.jar with BATCHINFER_SPARK=4; built if missing or stale)
 #   --print              print the command instead of running it
 # CONFIG is a local YAML file (shipped to the driver with --files) or a hdfs://, s3a://... URI that the
 # job reads through Hadoop wherever its driver runs.
 # Everything from CONFIG on goes to the job: --set KEY=VALUE, --var NAME=VALUE, --dry-run, --verbose.
 #
 # Environment:
-#   SPARK_HOME                  set: run $SPARK_HOME/bin/spark-submit (a Spark 3.5 / Scala 2.12 install).
+#   SPARK_HOME                  set: run $SPARK_HOME/bin/spark-submit (a Spark 3.5 / Scala 2.12 install,
+#                               or Spark 4.x / Scala 2.13 with BATCHINFER_SPARK=4).
 #                               unset: run Spark's SparkSubmit class on target/spark-home/jars, the Spark
 #                               jars `mvn package` assembles (no Spark installation needed).
+#   BATCHINFER_SPARK            3.5 (default) or 4: which build to submit (target/ or target/spark4/,
+#                               mvn -Pspark4) and which Java module flags cluster-mode drivers get
 #   BATCHINFER_EXECUTOR_CORES   cores per executor (default 2)
 #   BATCHINFER_EXECUTOR_MEMORY  heap per executor (default 2g)
 #   BATCHINFER_NUM_EXECUTORS    executors (default 2 on YARN and Kubernetes; standalone: unset = every free core)
@@ -122,11 +126,11 @@ if [ "$KIND" != local ]; then
 fi
 
 if [ -z "$APP_JAR" ]; then
-  APP_JAR="$ROOT/target/batchinfer-cluster.jar"
-  if [ "${BATCHINFER_SKIP_BUILD:-0}" != 1 ] && { [ ! -f "$APP_JAR" ] || [ ! -d "$ROOT/target/spark-home/jars" ] \
-      || [ -n "$(find "$ROOT/pom.xml" "$ROOT/udfs" "$ROOT/jobs" -newer "$APP_JAR" -print -quit)" ]; }; then
-    echo "batchinfer: building (mvn package -DskipTests) ..." >&2
-    (cd "$ROOT" && mvn -q -B -DskipTests package) >&2
+  APP_JAR="$ROOT/$BATCHINFER_BUILD_DIR/$BATCHINFER_CLUSTER_JAR"
+  if [ "${BATCHINFER_SKIP_BUILD:-0}" != 1 ] && { [ ! -f "$APP_JAR" ] || [ ! -d "$ROOT/$BATCHINFER_BUILD_DIR/spark-home/jars" ] \
+      || [ -n "$(find "$ROOT/pom.xml" "$ROOT/udfs" "$ROOT/jobs" "$ROOT/spark-compat" -newer "$APP_JAR" -print -quit)" ]; }; then
+    echo "batchinfer: building (mvn $BATCHINFER_MVN_PROFILE package -DskipTests) ..." >&2
+    (cd "$ROOT" && mvn -q -B $BATCHINFER_MVN_PROFILE -DskipTests package) >&2
   fi
 fi
 case "$APP_JAR" in
@@ -191,7 +195,8 @@ ARGS+=("$APP_JAR" --config "$CONFIG_ARG" "$@")
 if [ -n "${SPARK_HOME:-}" ]; then
   COMMAND=("$SPARK_HOME/bin/spark-submit" "${ARGS[@]}")
 else
-  [ -d "$ROOT/target/spark-home/jars" ] || { echo "submit.sh: set SPARK_HOME or run mvn package (target/spark-home/jars)" >&2; exit 2; }
+  SPARK_JARS="$ROOT/$BATCHINFER_BUILD_DIR/spark-home/jars"
+  [ -d "$SPARK_JARS" ] || { echo "submit.sh: set SPARK_HOME or run mvn $BATCHINFER_MVN_PROFILE package ($SPARK_JARS)" >&2; exit 2; }
   # SparkSubmit as a plain main. In client mode this JVM is the driver: it gets the module flags, the
   # heap and the project's log config here. A wildcard classpath keeps the command line short.
   # shellcheck disable=SC2206
@@ -199,7 +204,7 @@ else
   if [ "$DEPLOY_MODE" = client ]; then
     COMMAND+=(-Dlog4j2.configurationFile="${BATCHINFER_LOG4J:-$ROOT/conf/log4j2.properties}")
   fi
-  COMMAND+=(-cp "$ROOT/target/spark-home/jars/*" org.apache.spark.deploy.SparkSubmit "${ARGS[@]}")
+  COMMAND+=(-cp "$SPARK_JARS/*" org.apache.spark.deploy.SparkSubmit "${ARGS[@]}")
 fi
 
 if [ "$PRINT" = 1 ]; then

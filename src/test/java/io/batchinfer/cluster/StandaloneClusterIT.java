@@ -56,7 +56,7 @@ class StandaloneClusterIT {
   @Timeout(value = 150, unit = TimeUnit.SECONDS)
   static void startCluster() throws Exception {
     root = Projects.root();
-    clusterJar = root.resolve("target/batchinfer-cluster.jar");
+    clusterJar = Projects.clusterJar();
     assertThat(clusterJar).as("built by mvn package").exists();
     cluster = LocalStandaloneCluster.start(2, 1, "1g");
   }
