@@ -394,6 +394,7 @@ public final class LocalStandaloneCluster implements AutoCloseable {
     env.keySet().removeIf(k -> k.startsWith("SPARK_"));
     env.put("SPARK_HOME", sparkHome.toString());
     env.put("SPARK_SCALA_VERSION", Projects.scalaBinaryVersion());
+    env.put("BATCHINFER_SPARK", Projects.sparkLine()); // submit.sh uses the build under test
     env.put("SPARK_LOCAL_IP", HOST);
     return env;
   }

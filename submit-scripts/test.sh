@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The test suite on both supported Spark lines: the README's test command, and what CI runs (.ci/run).
+#
+#   submit-scripts/test.sh [Maven arguments for both runs, e.g. -Dtest.heap=1500m -o]
+#
+# 1. Spark 3.5.9 / Scala 2.12, the default build (target/): mvn verify, every unit and integration
+#    test, the real standalone cluster included.
+# 2. Spark 4.2.0 / Scala 2.13, mvn -Pspark4 (target/spark4/): every unit test not tagged slow, then
+#    two integration tests: the Spark 4 cluster jar's contents and natives (ClusterJarIT) and
+#    run-local.sh on the iris example (RunLocalScriptIT). Cluster, YARN and the other script ITs run
+#    on Spark 3.5 only, to keep both runs within CI's time budget.
+# Two Maven runs, because one Maven build resolves one dependency graph: the Spark line is a
+# profile, and each line builds into its own folder, so neither run recompiles the other.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mvn -B verify "$@"
+mvn -B -Pspark4 verify -DexcludedGroups=slow \
+  -Dit.test='ClusterJarIT,RunLocalScriptIT#defaultExampleRunsAndWritesEveryIrisRow' "$@"
