@@ -4,15 +4,13 @@
 #   submit-scripts/test.sh [Maven arguments for both runs, e.g. -Dtest.heap=1500m -o]
 #
 # 1. Spark 3.5.9 / Scala 2.12, the default build (target/): mvn verify, every unit and integration
-#    test, the real standalone cluster included.
-# 2. Spark 4.2.0 / Scala 2.13, mvn -Pspark4 (target/spark4/): every unit test not tagged slow, then
-#    two integration tests: the Spark 4 cluster jar's contents and natives (ClusterJarIT) and
-#    run-local.sh on the iris example (RunLocalScriptIT). Cluster, YARN and the other script ITs run
-#    on Spark 3.5 only, to keep both runs within CI's time budget.
+#    test, the real standalone cluster and the scripts included.
+# 2. Spark 4.2.0 / Scala 2.13, mvn -Pspark4 (target/spark4/), the fast set (-Pfast): every test not
+#    tagged slow; the package phase builds the Spark 4 cluster jar and Spark jars. The slow tests
+#    (clusters, scripts, extra JVMs) run on Spark 3.5 only, to keep both runs within CI's budget.
 # Two Maven runs, because one Maven build resolves one dependency graph: the Spark line is a
 # profile, and each line builds into its own folder, so neither run recompiles the other.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B verify "$@"
-mvn -B -Pspark4 verify -DexcludedGroups=slow \
-  -Dit.test='ClusterJarIT,RunLocalScriptIT#defaultExampleRunsAndWritesEveryIrisRow' "$@"
+mvn -B -Pspark4,fast verify "$@"

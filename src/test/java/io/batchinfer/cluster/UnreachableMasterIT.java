@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A standalone master that is not there: submit.sh must end within a bounded time (Spark gives up
  * after 3 registration attempts 20 s apart) with a clear message, exit 1, and nothing written.
  */
+@Tag("slow")
 class UnreachableMasterIT {
   @TempDir Path tmp;
 
@@ -29,6 +31,7 @@ class UnreachableMasterIT {
     ProcessBuilder pb = new ProcessBuilder(List.of("bash", "submit-scripts/submit.sh", "--master",
         "spark://127.0.0.1:" + port, "conf/examples/iris.yaml", "--set", "output.path=" + out))
         .directory(Projects.root().toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("BATCHINFER_SPARK", Projects.sparkLine()); // submit.sh uses the build under test
     long start = System.nanoTime();
     Process p = pb.start();
     boolean done = p.waitFor(4, TimeUnit.MINUTES);
