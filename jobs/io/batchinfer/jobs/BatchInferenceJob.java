@@ -2,6 +2,7 @@ package io.batchinfer.jobs;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.batchinfer.udfs.InferenceRunException;
+import io.batchinfer.udfs.ModelFailureException;
 import io.batchinfer.udfs.RowRejectedException;
 import io.batchinfer.udfs.ValidationException;
 import io.batchinfer.udfs.session.SessionCache.SessionCreationException;
@@ -140,6 +141,10 @@ public final class BatchInferenceJob implements Callable<Integer> {
   /** Reports a failure, writes the summary JSON if asked, and returns the exit code. */
   private int onFailure(Exception e) {
     int code = report(e);
+    if (failure.result != null) {
+      // The run got as far as scoring: the summary line says failed, and why, as a successful one says ok.
+      out.println(failure.result.line());
+    }
     if (summaryJson != null) {
       String job = plan != null ? plan.name() : null;
       ObjectNode summary = SummaryJson.of(code == ExitCodes.INVALID ? "invalid" : "failed", code, job,
@@ -148,6 +153,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
         failure.result.addTo(summary);
       }
       Throwable cause = rootUserCause(e);
+      summary.put("reason", JobFailedException.reasonOf(e));
       summary.put("error", cause != null ? cause.getMessage() : e.getMessage() != null ? e.getMessage() : e.toString());
       writeSummary(summary);
     }
@@ -197,7 +203,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
   private static Throwable rootUserCause(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof RowRejectedException || t instanceof InferenceRunException
-          || t instanceof SessionCreationException) {
+          || t instanceof ModelFailureException || t instanceof SessionCreationException) {
         return t;
       }
     }

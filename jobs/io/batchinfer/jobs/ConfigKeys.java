@@ -38,6 +38,13 @@ final class ConfigKeys {
   static final String DEAD_LETTER_PATH = "errors.dead_letter_path";
   static final String ALLOW_NAN = "errors.allow_nan";
   static final String MAX_REJECTED_FRACTION = "errors.max_rejected_fraction";
+  /**
+   * Under {@code skip} and {@code dead-letter}: a run that rejects more than a tenth of its rows
+   * fails before writing. A few bad rows (dirty data: typically well under 1%) pass; a broken
+   * upstream (a column turned null, a schema drift, a bad day of data) rejects far more and fails.
+   */
+  static final double MAX_REJECTED_FRACTION_DEFAULT = 0.1;
+  static final String MAX_CONSECUTIVE_INFERENCE_ERRORS = "errors.max_consecutive_inference_errors";
   static final String OUTPUT_PATH = "output.path";
   static final String OUTPUT_MODE = "output.mode";
   static final String OUTPUT_MODE_DEFAULT = "error";

@@ -41,6 +41,9 @@ final class EngineMapping {
         .batching(settings.batching())
         .errorPolicy(settings.policy())
         .allowNan(Boolean.TRUE.equals(cfg.errors().allowNan()))
+        .maxConsecutiveInferenceErrors(cfg.errors().maxConsecutiveInferenceErrors() == null
+            || cfg.errors().maxConsecutiveInferenceErrors() < 1
+            ? BatchInference.MAX_CONSECUTIVE_INFERENCE_ERRORS_DEFAULT : cfg.errors().maxConsecutiveInferenceErrors())
         .customOpLibraries(cfg.model().customOpLibraries() == null ? List.of() : cfg.model().customOpLibraries())
         .passthrough(cfg.passthrough());
     if (cfg.model().lengthWindow() != null) {

@@ -28,7 +28,7 @@ public record JobConfig(
     spark = spark == null ? Map.of() : spark;
     input = input == null ? new Input(null, null, null, null, null) : input;
     model = model == null ? new Model(null, null, null, null, null, null, null, null, null) : model;
-    errors = errors == null ? new Errors(null, null, null, null) : errors;
+    errors = errors == null ? new Errors(null, null, null, null, null) : errors;
     inputs = inputs == null ? new LinkedHashMap<>() : inputs;
     outputs = outputs == null ? new LinkedHashMap<>() : outputs;
     passthrough = passthrough == null ? List.of() : passthrough;
@@ -59,7 +59,8 @@ public record JobConfig(
       String policy,
       @JsonProperty("dead_letter_path") String deadLetterPath,
       @JsonProperty("allow_nan") Boolean allowNan,
-      @JsonProperty("max_rejected_fraction") Double maxRejectedFraction) {}
+      @JsonProperty("max_rejected_fraction") Double maxRejectedFraction,
+      @JsonProperty("max_consecutive_inference_errors") Integer maxConsecutiveInferenceErrors) {}
 
   /** {@code inputs.<onnx input name>:} which columns feed a model input. */
   public record InputSpec(List<String> columns, String column, String type, Text text) {}

@@ -37,6 +37,12 @@ public final class BatchInference {
   public static final int BATCH_SIZE_DEFAULT = 256;
   /** Default {@code model.length_window}: batches per length-aware window (text inputs only). */
   public static final int LENGTH_WINDOW_DEFAULT = 8;
+  /**
+   * Default {@code errors.max_consecutive_inference_errors}: ONNX Runtime calls that may fail in a
+   * row in one task. A few dozen bad rows in a row are still isolated one by one; a model that
+   * fails on everything costs each task at most this many calls more than its first failure.
+   */
+  public static final int MAX_CONSECUTIVE_INFERENCE_ERRORS_DEFAULT = 32;
 
   private BatchInference() {}
 
@@ -61,6 +67,7 @@ public final class BatchInference {
     private Batching batching = Batching.AUTO;
     private ErrorPolicy errorPolicy = ErrorPolicy.FAIL;
     private boolean allowNan;
+    private int maxConsecutiveInferenceErrors = MAX_CONSECUTIVE_INFERENCE_ERRORS_DEFAULT;
     private List<String> customOpLibraries = List.of();
 
     private Builder() {}
@@ -133,6 +140,17 @@ public final class BatchInference {
       return this;
     }
 
+    /**
+     * The circuit breaker's limit ({@code errors.max_consecutive_inference_errors}): when more than
+     * {@code calls} ONNX Runtime calls in a row fail in one task, the task fails with a {@link
+     * ModelFailureException} instead of trying every row alone. Independently of it, a task fails
+     * as soon as a failed batch's rows all fail alone the same way before any row was scored.
+     */
+    public Builder maxConsecutiveInferenceErrors(int calls) {
+      this.maxConsecutiveInferenceErrors = calls;
+      return this;
+    }
+
     /** Lets NaN and ±Infinity reach floating-point model inputs ({@code errors.allow_nan}); rejected by default. */
     public Builder allowNan(boolean allow) {
       this.allowNan = allow;
@@ -172,7 +190,8 @@ public final class BatchInference {
     /** @return an immutable snapshot of what has been set so far */
     public InferenceRequest request() {
       return new InferenceRequest(model, modelPath, modelSha256, inputs, outputs, text, passthrough, batchSize,
-          lengthWindow, threads, device, batching, errorPolicy, allowNan, customOpLibraries);
+          lengthWindow, threads, device, batching, errorPolicy, allowNan, customOpLibraries,
+          maxConsecutiveInferenceErrors);
     }
 
     /**

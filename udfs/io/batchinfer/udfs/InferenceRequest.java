@@ -28,6 +28,8 @@ import java.util.Map;
  * @param errorPolicy what happens to a row that cannot be scored ({@code errors.policy})
  * @param allowNan whether NaN/±Infinity may reach floating-point inputs ({@code errors.allow_nan})
  * @param customOpLibraries custom-op libraries to register ({@code model.custom_op_libraries})
+ * @param maxConsecutiveInferenceErrors ONNX Runtime calls that may fail in a row in one task before
+ *     its circuit breaker fails it ({@code errors.max_consecutive_inference_errors})
  */
 public record InferenceRequest(
     ModelArtifact model,
@@ -44,7 +46,8 @@ public record InferenceRequest(
     Batching batching,
     ErrorPolicy errorPolicy,
     boolean allowNan,
-    List<String> customOpLibraries) {
+    List<String> customOpLibraries,
+    int maxConsecutiveInferenceErrors) {
 
   public InferenceRequest {
     inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));

@@ -54,6 +54,11 @@ public final class InferencePlanner {
       problems.add("model.batch_size: must be a positive number of rows; found " + request.batchSize() + ". Try "
           + BatchInference.BATCH_SIZE_DEFAULT + ".");
     }
+    if (request.maxConsecutiveInferenceErrors() < 1) {
+      problems.add("errors.max_consecutive_inference_errors: must be at least 1; found "
+          + request.maxConsecutiveInferenceErrors() + ". Try " + BatchInference.MAX_CONSECUTIVE_INFERENCE_ERRORS_DEFAULT
+          + ".");
+    }
     if (request.lengthWindow() < 1) {
       problems.add("model.length_window: must be at least 1 (1 turns length-aware batching off); found "
           + request.lengthWindow() + ".");
@@ -140,7 +145,7 @@ public final class InferencePlanner {
     problems.throwIfAny("");
     InferenceSpec spec = new InferenceSpec(model.uri(), model.sha256(), session, batchSize, batched, inputBindings,
         outputBindings, passOrdinals, passTypes, new StructType(fields.toArray(new StructField[0])), textBindings,
-        request.lengthWindow(), request.errorPolicy(), schema);
+        request.lengthWindow(), request.errorPolicy(), schema, request.maxConsecutiveInferenceErrors());
     return new Planned(model, signature, spec, batchable);
   }
 

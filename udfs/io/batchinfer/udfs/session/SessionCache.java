@@ -3,6 +3,7 @@ package io.batchinfer.udfs.session;
 import io.batchinfer.udfs.Device;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import io.batchinfer.udfs.model.ModelArtifact;
@@ -107,6 +108,10 @@ public final class SessionCache {
       options.setIntraOpNumThreads(spec.intraOpThreads());
       options.setInterOpNumThreads(1);
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      // ONNX Runtime would print every failed run natively on stderr (one line per row when a batch
+      // is retried row by row). Each failure reaches the engine as an OrtException and is logged
+      // there once, with a count (see the scorer's RejectionLog), so the session logs only fatal errors.
+      options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
       for (String library : spec.customOpLibraries()) {
         // Only libraries the config names explicitly (model.custom_op_libraries) are ever loaded.
         options.registerCustomOpLibrary(library);
