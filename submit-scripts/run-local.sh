@@ -9,7 +9,8 @@
 # project's classpath (no Spark installation needed). Extra arguments after the config go to the
 # job (--set, --dry-run, --verbose). Environment: SPARK_MASTER (default local[*]),
 # BATCHINFER_DRIVER_MEMORY (default 2g), BATCHINFER_LOG4J (a log4j2 config; default conf/log4j2.properties),
-# BATCHINFER_REBUILD=1 to force a rebuild.
+# BATCHINFER_REBUILD=1 to force a rebuild, BATCHINFER_SPARK=4 to build and run on Spark 4.2
+# (mvn -Pspark4, target/spark4/) instead of Spark 3.5.9.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,12 +26,12 @@ batchinfer_build_if_needed "$ROOT"
 # A short -cp (a wildcard) keeps the command line small; ORT_DISABLE_TELEMETRY (env.sh) covers the rest.
 exec java ${BATCHINFER_DRIVER_OPTS} -Xmx"${BATCHINFER_DRIVER_MEMORY:-2g}" \
   -Dlog4j2.configurationFile="${BATCHINFER_LOG4J:-$ROOT/conf/log4j2.properties}" \
-  -cp "$ROOT/target/lib/*:$ROOT/target/batchinfer.jar" \
+  -cp "$ROOT/$BATCHINFER_BUILD_DIR/lib/*:$ROOT/$BATCHINFER_BUILD_DIR/batchinfer.jar" \
   org.apache.spark.deploy.SparkSubmit \
   --master "${SPARK_MASTER:-local[*]}" \
   --conf spark.ui.enabled=false \
   --conf spark.driver.host=127.0.0.1 \
   --conf spark.driver.bindAddress=127.0.0.1 \
   --class io.batchinfer.jobs.BatchInferenceJob \
-  "$ROOT/target/batchinfer.jar" \
+  "$ROOT/$BATCHINFER_BUILD_DIR/batchinfer.jar" \
   --config "$CONFIG" "$@"

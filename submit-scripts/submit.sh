@@ -15,16 +15,20 @@
 #   --deploy-mode MODE   client (default: the driver runs here) or cluster (the driver runs on the cluster)
 #   --conf KEY=VALUE     any Spark setting (repeatable); wins over the defaults set here
 #   --properties-file F  Spark properties file, instead of spark-defaults.conf (as spark-submit)
-#   --jar PATH|URL       application jar (default target/batchinfer-cluster.jar, built if missing or stale)
+#   --jar PATH|URL       application jar (default target/batchinfer-cluster.jar, or
+#                        target/spark4/batchinfer-spark4-cluster.jar with BATCHINFER_SPARK=4; built if missing or stale)
 #   --print-command      print the spark-submit command instead of running it (alias: --print)
 # CONFIG is a local YAML file (shipped to the driver with --files) or a hdfs://, s3a://... URI that the
 # job reads through Hadoop wherever its driver runs.
 # Everything from CONFIG on goes to the job: --set KEY=VALUE, --var NAME=VALUE, --dry-run, --verbose.
 #
 # Environment:
-#   SPARK_HOME                  set: run $SPARK_HOME/bin/spark-submit (a Spark 3.5 / Scala 2.12 install).
+#   SPARK_HOME                  set: run $SPARK_HOME/bin/spark-submit (a Spark 3.5 / Scala 2.12 install,
+#                               or Spark 4.x / Scala 2.13 with BATCHINFER_SPARK=4).
 #                               unset: run Spark's SparkSubmit class on target/spark-home/jars, the Spark
 #                               jars `mvn package` assembles (no Spark installation needed).
+#   BATCHINFER_SPARK            3.5 (default) or 4: which build to submit (target/ or target/spark4/,
+#                               mvn -Pspark4) and which Java module flags cluster-mode drivers get
 #   BATCHINFER_EXECUTOR_CORES   spark.executor.cores (default 2)
 #   BATCHINFER_EXECUTOR_MEMORY  spark.executor.memory (default 2g)
 #   BATCHINFER_NUM_EXECUTORS    spark.executor.instances (default 2 on YARN and Kubernetes); standalone:
@@ -80,13 +84,13 @@ CALLER_LOCAL_IP="${SPARK_LOCAL_IP-}"
 # shellcheck source=submit-scripts/env.sh
 source "$ROOT/submit-scripts/env.sh"
 
-LAUNCHER_JAR="$ROOT/target/batchinfer-cluster.jar"
-if [ "${BATCHINFER_SKIP_BUILD:-0}" != 1 ] && { [ ! -f "$LAUNCHER_JAR" ] || [ ! -d "$ROOT/target/spark-home/jars" ] \
-    || [ -n "$(find "$ROOT/pom.xml" "$ROOT/udfs" "$ROOT/jobs" -newer "$LAUNCHER_JAR" -print -quit)" ]; }; then
-  echo "batchinfer: building (mvn package -DskipTests) ..." >&2
-  (cd "$ROOT" && mvn -q -B -DskipTests package) >&2
+LAUNCHER_JAR="$ROOT/$BATCHINFER_BUILD_DIR/$BATCHINFER_CLUSTER_JAR"
+if [ "${BATCHINFER_SKIP_BUILD:-0}" != 1 ] && { [ ! -f "$LAUNCHER_JAR" ] || [ ! -d "$ROOT/$BATCHINFER_BUILD_DIR/spark-home/jars" ] \
+    || [ -n "$(find "$ROOT/pom.xml" "$ROOT/udfs" "$ROOT/jobs" "$ROOT/spark-compat" -newer "$LAUNCHER_JAR" -print -quit)" ]; }; then
+  echo "batchinfer: building (mvn $BATCHINFER_MVN_PROFILE package -DskipTests) ..." >&2
+  (cd "$ROOT" && mvn -q -B $BATCHINFER_MVN_PROFILE -DskipTests package) >&2
 fi
-[ -f "$LAUNCHER_JAR" ] || { echo "submit.sh: $LAUNCHER_JAR is missing: run mvn package" >&2; exit 2; }
+[ -f "$LAUNCHER_JAR" ] || { echo "submit.sh: $LAUNCHER_JAR is missing: run mvn $BATCHINFER_MVN_PROFILE package" >&2; exit 2; }
 
 # The command is built in Java (io.batchinfer.jobs.submit.SubmitCommand, unit-tested): which Spark
 # settings the user already set, and so which defaults to add. It prints NUL-separated fields: what

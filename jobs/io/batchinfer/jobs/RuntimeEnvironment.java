@@ -1,5 +1,6 @@
 package io.batchinfer.jobs;
 
+import io.batchinfer.udfs.compat.SparkCompat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -20,9 +21,12 @@ final class RuntimeEnvironment {
 
   private RuntimeEnvironment() {}
 
-  /** @return the Java 17 module flags Spark needs on a driver JVM, space-separated */
+  /**
+   * @return the Java 17 module flags this build's Spark line needs on a driver JVM, space-separated:
+   *     {@code spark.module.flags} (Spark 3.5) or {@code spark4.module.flags} (Spark 4)
+   */
   static String moduleFlags() {
-    return PROPERTIES.getProperty("spark.module.flags");
+    return PROPERTIES.getProperty("3.5".equals(SparkCompat.SPARK_LINE) ? "spark.module.flags" : "spark4.module.flags");
   }
 
   /** @return environment variables every JVM loading ONNX Runtime or DJL needs, by name */

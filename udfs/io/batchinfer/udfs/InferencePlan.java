@@ -3,6 +3,7 @@ package io.batchinfer.udfs;
 import io.batchinfer.udfs.codec.InputBinding;
 import io.batchinfer.udfs.codec.OutputBinding;
 import io.batchinfer.udfs.codec.TextBinding;
+import io.batchinfer.udfs.compat.SparkCompat;
 import io.batchinfer.udfs.exec.InferenceFunction;
 import io.batchinfer.udfs.exec.InferenceSpec;
 import io.batchinfer.udfs.exec.ScoringCounters;
@@ -77,7 +78,7 @@ public final class InferencePlan {
     InferenceMetrics metrics = new InferenceMetrics(counters);
     JavaRDD<InternalRow> rows = input.queryExecution().toRdd().toJavaRDD();
     JavaRDD<InternalRow> scored = rows.mapPartitions(new InferenceFunction(broadcast, spec, counters), true);
-    Dataset<Row> emitted = spark.internalCreateDataFrame(scored.rdd(), spec.emittedSchema(), false);
+    Dataset<Row> emitted = SparkCompat.internalCreateDataFrame(spark, scored.rdd(), spec.emittedSchema());
     if (spec.errorPolicy() != ErrorPolicy.DEAD_LETTER) {
       return new Scored(emitted, null, emitted, metrics);
     }

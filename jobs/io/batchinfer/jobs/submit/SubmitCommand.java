@@ -139,6 +139,7 @@ public final class SubmitCommand {
    * Builds the command for {@code args} (submit.sh's arguments) in environment {@code env}.
    *
    * @param root the project checkout: {@code target/batchinfer-cluster.jar}, {@code target/spark-home/jars}
+   *     (or the build folder {@code BATCHINFER_BUILD_DIR} names, e.g. {@code target/spark4})
    */
   static Plan plan(String[] argv, Map<String, String> env, Path root) throws SubmitException, IOException {
     Args a = parse(argv);
@@ -165,13 +166,15 @@ public final class SubmitCommand {
     if (a.propertiesFile != null && !Files.isRegularFile(a.propertiesFile)) {
       throw new SubmitException(USAGE, "--properties-file not found: " + a.propertiesFile);
     }
-    String jar = a.jar != null ? a.jar : root.resolve("target/batchinfer-cluster.jar").toString();
+    // The build to submit (env.sh: BATCHINFER_SPARK=3.5 -> target/, 4 -> target/spark4/).
+    Path build = root.resolve(env.getOrDefault("BATCHINFER_BUILD_DIR", "target"));
+    String jar = a.jar != null ? a.jar : build.resolve(env.getOrDefault("BATCHINFER_CLUSTER_JAR", "batchinfer-cluster.jar")).toString();
     if (!SubmitValues.isRemote(jar) && !jar.startsWith("local:") && !Files.isRegularFile(Path.of(jar.replaceFirst("^file:", "")))) {
       throw new SubmitException(USAGE, "application jar not found: " + jar);
     }
 
     boolean sparkHome = SubmitValues.notBlank(env.get("SPARK_HOME"));
-    Path ownSparkHome = root.resolve("target/spark-home");
+    Path ownSparkHome = build.resolve("spark-home");
     Map<String, String> submitEnv = new LinkedHashMap<>(env);
     if (!sparkHome && kind == Kind.YARN) {
       // Spark's YARN client ships $SPARK_HOME/jars to the containers unless spark.yarn.jars or

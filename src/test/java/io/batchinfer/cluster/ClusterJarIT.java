@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("slow")
 class ClusterJarIT {
   private static final Path ROOT = Projects.root();
-  private static final Path JAR = ROOT.resolve("target/batchinfer-cluster.jar");
+  private static final Path JAR = Projects.clusterJar();
 
   @Test
   void carriesTheProjectAndItsNonSparkDependenciesRelocatedWhereTheyClash() throws Exception {
@@ -66,7 +66,7 @@ class ClusterJarIT {
       Files.copy(in, smoke);
     }
     Path tokenizer = ROOT.resolve("models/all-minilm-l6-v2/all-minilm-l6-v2-tokenizer.json");
-    String classpath = tmp.resolve("smoke") + ":" + ROOT.resolve("target/spark-home/jars") + "/*:" + JAR;
+    String classpath = tmp.resolve("smoke") + ":" + Projects.buildDir().resolve("spark-home/jars") + "/*:" + JAR;
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", classpath, ClusterJarSmoke.class.getName(), Projects.irisModel().toString(), tokenizer.toString())
         .redirectErrorStream(true);

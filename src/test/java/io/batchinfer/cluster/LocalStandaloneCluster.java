@@ -104,7 +104,7 @@ public final class LocalStandaloneCluster implements AutoCloseable {
    */
   public static LocalStandaloneCluster start(int workers, int workerCores, String workerMemory,
       List<String> workerJvmOptions) throws IOException, InterruptedException {
-    Path jars = Projects.root().resolve("target/spark-home/jars");
+    Path jars = Projects.buildDir().resolve("spark-home/jars");
     if (!Files.isDirectory(jars)) {
       throw new IllegalStateException(jars + " is missing: run mvn package first");
     }
@@ -416,7 +416,8 @@ public final class LocalStandaloneCluster implements AutoCloseable {
     Map<String, String> env = new HashMap<>(System.getenv());
     env.keySet().removeIf(k -> k.startsWith("SPARK_"));
     env.put("SPARK_HOME", sparkHome.toString());
-    env.put("SPARK_SCALA_VERSION", "2.12");
+    env.put("SPARK_SCALA_VERSION", Projects.scalaBinaryVersion());
+    env.put("BATCHINFER_SPARK", Projects.sparkLine()); // submit.sh uses the build under test
     env.put("SPARK_LOCAL_IP", HOST);
     return env;
   }

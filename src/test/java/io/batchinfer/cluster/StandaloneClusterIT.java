@@ -61,7 +61,7 @@ class StandaloneClusterIT {
   @Timeout(value = 150, unit = TimeUnit.SECONDS)
   static void startCluster() throws Exception {
     root = Projects.root();
-    clusterJar = root.resolve("target/batchinfer-cluster.jar");
+    clusterJar = Projects.clusterJar();
     assertThat(clusterJar).as("built by mvn package").exists();
     cluster = LocalStandaloneCluster.start(2, 1, "1g");
   }
@@ -156,6 +156,8 @@ class StandaloneClusterIT {
         "--conf", "spark.sql.files.openCostInBytes=134217728",
         "--conf", "spark.eventLog.enabled=true",
         "--conf", "spark.eventLog.dir=" + events.toUri(),
+        // One plain JSON-lines file, as Spark 3.5 writes by default (Spark 4 rolls and compresses).
+        "--conf", "spark.eventLog.rolling.enabled=false", "--conf", "spark.eventLog.compress=false",
         clusterJar.toString(), "--config", "conf/examples/iris.yaml",
         "--set", "input.path=" + input, "--set", "passthrough=[id]", "--set", "model.batch_size=16",
         "--set", "output.path=" + output));
@@ -202,6 +204,8 @@ class StandaloneClusterIT {
         "--conf", "spark.sql.files.openCostInBytes=134217728",
         "--conf", "spark.eventLog.enabled=true",
         "--conf", "spark.eventLog.dir=" + events.toUri(),
+        // One plain JSON-lines file, as Spark 3.5 writes by default (Spark 4 rolls and compresses).
+        "--conf", "spark.eventLog.rolling.enabled=false", "--conf", "spark.eventLog.compress=false",
         "conf/examples/iris.yaml", "--set", "input.path=" + input, "--set", "passthrough=[id]",
         "--set", "model.batch_size=1", "--set", "output.path=" + output));
 

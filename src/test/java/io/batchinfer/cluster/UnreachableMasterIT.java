@@ -31,6 +31,7 @@ class UnreachableMasterIT {
     ProcessBuilder pb = new ProcessBuilder(List.of("bash", "submit-scripts/submit.sh", "--master",
         "spark://127.0.0.1:" + port, "conf/examples/iris.yaml", "--set", "output.path=" + out))
         .directory(Projects.root().toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("BATCHINFER_SPARK", Projects.sparkLine()); // submit.sh uses the build under test
     long start = System.nanoTime();
     Process p = pb.start();
     boolean done = p.waitFor(4, TimeUnit.MINUTES);

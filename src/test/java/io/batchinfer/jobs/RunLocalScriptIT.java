@@ -48,6 +48,7 @@ class RunLocalScriptIT {
     pb.environment().remove("ORT_DISABLE_TELEMETRY");
     pb.environment().remove("DJL_OFFLINE");
     pb.environment().remove("OPT_OUT_TRACKING");
+    pb.environment().put("BATCHINFER_SPARK", Projects.sparkLine()); // the build under test: target/ or target/spark4/
     Process p = pb.start();
     boolean done = p.waitFor(5, TimeUnit.MINUTES);
     if (!done) {

@@ -36,7 +36,7 @@ class ArchitectureTest {
   private static final String ROOT = "io.batchinfer.udfs";
   /** Packages a Java/Scala user never needs to name. */
   private static final Set<String> INTERNAL = Set.of(ROOT + ".plan", ROOT + ".exec", ROOT + ".codec",
-      ROOT + ".session", ROOT + ".text");
+      ROOT + ".session", ROOT + ".text", ROOT + ".compat");
   /** Public members of the root package allowed to name an internal type (see the class comment). */
   private static final Set<String> EXPOSURE_EXCEPTIONS = Set.of("io.batchinfer.udfs.InferencePlan.spec()");
 
@@ -62,6 +62,11 @@ class ArchitectureTest {
       .should().dependOnClassesThat(resideInAPackage(ROOT)
           .and(not(JavaClass.Predicates.ENUMS)).and(not(assignableTo(Throwable.class))))
       .because("from the API they need only option enums and exception types, never the builder or plan");
+
+  @ArchTest
+  static final ArchRule onlyTheSparkSeamNamesSparkClassic = noClasses().that().resideOutsideOfPackage(ROOT + ".compat..")
+      .should().dependOnClassesThat().resideInAPackage("org.apache.spark.sql.classic..")
+      .because("what differs between Spark 3.5 and Spark 4 stays in spark-compat (SparkCompat), one class per line");
 
   @ArchTest
   static final ArchRule subpackagesAreFreeOfCycles = slices().matching(ROOT + ".(*)..").should().beFreeOfCycles();

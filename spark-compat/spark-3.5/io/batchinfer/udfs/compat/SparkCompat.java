@@ -1,0 +1,29 @@
+package io.batchinfer.udfs.compat;
+
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The one place where batchinfer calls Spark APIs that differ between Spark 3.5 and Spark 4. This
+ * is the Spark 3.5 (Scala 2.12) version; {@code spark-compat/spark-4} holds the Spark 4 one with
+ * the same class name and methods, and the Maven profile picks the directory. Driver only;
+ * stateless.
+ */
+public final class SparkCompat {
+  private SparkCompat() {}
+
+  /** The Spark line this build targets, as shown in logs and reports ("3.5"). */
+  public static final String SPARK_LINE = "3.5";
+
+  /**
+   * A DataFrame over rows already in Spark's internal format, without converting them to external
+   * {@link Row}s: Spark 3.5's {@code SparkSession.internalCreateDataFrame}.
+   */
+  public static Dataset<Row> internalCreateDataFrame(SparkSession spark, RDD<InternalRow> rows, StructType schema) {
+    return spark.internalCreateDataFrame(rows, schema, false);
+  }
+}

@@ -1,0 +1,37 @@
+package io.batchinfer.udfs.compat;
+
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The one place where batchinfer calls Spark APIs that differ between Spark 3.5 and Spark 4. This
+ * is the Spark 4 (Scala 2.13) version, compiled by {@code mvn -Pspark4}; {@code
+ * spark-compat/spark-3.5} holds the default one with the same class name and methods. Driver only;
+ * stateless.
+ */
+public final class SparkCompat {
+  private SparkCompat() {}
+
+  /** The Spark line this build targets, as shown in logs and reports ("4"). */
+  public static final String SPARK_LINE = "4";
+
+  /**
+   * A DataFrame over rows already in Spark's internal format, without converting them to external
+   * {@link Row}s. In Spark 4 {@link SparkSession} is the API shared with Spark Connect; the
+   * in-process session is {@code org.apache.spark.sql.classic.SparkSession}, which keeps
+   * {@code internalCreateDataFrame}.
+   *
+   * @throws IllegalStateException for a Spark Connect session, which has no internal rows
+   */
+  public static Dataset<Row> internalCreateDataFrame(SparkSession spark, RDD<InternalRow> rows, StructType schema) {
+    if (!(spark instanceof org.apache.spark.sql.classic.SparkSession classic)) {
+      throw new IllegalStateException("batchinfer needs an in-process (classic) SparkSession, got "
+          + spark.getClass().getName() + " (Spark Connect is not supported)");
+    }
+    return classic.internalCreateDataFrame(rows, schema, false);
+  }
+}
