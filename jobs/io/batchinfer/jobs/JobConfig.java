@@ -27,7 +27,7 @@ public record JobConfig(
     job = job == null ? new Job(null) : job;
     spark = spark == null ? Map.of() : spark;
     input = input == null ? new Input(null, null, null, null, null) : input;
-    model = model == null ? new Model(null, null, null, null, null, null, null, null, null) : model;
+    model = model == null ? new Model(null, null, null, null, null, null, null, null, null, null) : model;
     errors = errors == null ? new Errors(null, null, null, null) : errors;
     inputs = inputs == null ? new LinkedHashMap<>() : inputs;
     outputs = outputs == null ? new LinkedHashMap<>() : outputs;
@@ -52,7 +52,18 @@ public record JobConfig(
       String batching,
       @JsonProperty("length_window") Integer lengthWindow,
       @JsonProperty("allowed_roots") List<String> allowedRoots,
-      @JsonProperty("custom_op_libraries") List<String> customOpLibraries) {}
+      @JsonProperty("custom_op_libraries") List<String> customOpLibraries,
+      @JsonProperty("onnxruntime") OnnxRuntime onnxruntime) {}
+
+  /** {@code model.onnxruntime:} ONNX Runtime threading, memory and graph settings (all optional). */
+  public record OnnxRuntime(
+      @JsonProperty("inter_op_threads") Integer interOpThreads,
+      Boolean spinning,
+      @JsonProperty("global_thread_pool") Boolean globalThreadPool,
+      @JsonProperty("memory_pattern") Boolean memoryPattern,
+      @JsonProperty("cpu_arena") Boolean cpuArena,
+      @JsonProperty("optimization_level") String optimizationLevel,
+      @JsonProperty("optimized_model_dir") String optimizedModelDir) {}
 
   /** {@code errors:} what happens to rows that cannot be scored. */
   public record Errors(

@@ -11,6 +11,7 @@ import io.batchinfer.udfs.TextInput;
 import io.batchinfer.udfs.codec.Pooling;
 import io.batchinfer.udfs.ValidationException;
 import io.batchinfer.udfs.session.Device;
+import io.batchinfer.udfs.session.OrtTuning;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
@@ -140,6 +141,7 @@ final class JobValidator {
     int batchSize = settings.batchSize();
     int threads = settings.threads();
     checkAllowedRoots(cfg, spark, problems);
+    OrtTuning tuning = OrtTuningConfig.tuning(cfg.model().onnxruntime(), problems);
 
     // Input data.
     Dataset<Row> input = null;
@@ -160,6 +162,7 @@ final class JobValidator {
           .errorPolicy(policy)
           .allowNan(Boolean.TRUE.equals(cfg.errors().allowNan()))
           .customOpLibraries(cfg.model().customOpLibraries() == null ? List.of() : cfg.model().customOpLibraries())
+          .onnxRuntime(tuning)
           .passthrough(cfg.passthrough());
       if (cfg.model().lengthWindow() != null) {
         builder.lengthWindow(cfg.model().lengthWindow());

@@ -3,6 +3,7 @@ package io.batchinfer.udfs;
 import io.batchinfer.udfs.model.ModelArtifact;
 import io.batchinfer.udfs.model.ModelLoader;
 import io.batchinfer.udfs.session.Device;
+import io.batchinfer.udfs.session.OrtTuning;
 import io.batchinfer.udfs.session.SessionOptionsSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,6 +64,7 @@ public final class BatchInference {
     ErrorPolicy errorPolicy = ErrorPolicy.FAIL;
     boolean allowNan;
     private List<String> customOpLibraries = List.of();
+    private OrtTuning tuning = OrtTuning.DEFAULT;
 
     private Builder() {}
 
@@ -158,6 +160,15 @@ public final class BatchInference {
       return this;
     }
 
+    /**
+     * ONNX Runtime threading, memory and graph settings ({@code model.onnxruntime.*}); {@link
+     * OrtTuning#DEFAULT} unless set.
+     */
+    public Builder onnxRuntime(OrtTuning settings) {
+      this.tuning = Objects.requireNonNull(settings, "settings");
+      return this;
+    }
+
     /** Where to run ({@code model.device}). */
     public Builder device(Device where) {
       this.device = Objects.requireNonNull(where, "device");
@@ -206,7 +217,7 @@ public final class BatchInference {
         throw new IllegalStateException("no model and no problem recorded");
       }
       SessionOptionsSpec session = problems.isEmpty()
-          ? new SessionOptionsSpec(threads, device, 0, customOpLibraries)
+          ? new SessionOptionsSpec(threads, device, 0, customOpLibraries, tuning)
           : SessionOptionsSpec.DEFAULT;
       return InferencePlanner.plan(artifact, problems, this, session, inputSchema,
           spark.sparkContext().hadoopConfiguration());

@@ -53,7 +53,7 @@ final class InferencePlanner {
     Batching batching = request.batching;
     ModelSignature signature;
     try {
-      signature = inspect(model);
+      signature = inspect(model, session);
     } catch (ValidationException e) {
       // Report settings problems found earlier (model.batch_size, ...) together with this one.
       problems.addAll(e);
@@ -183,10 +183,14 @@ final class InferencePlanner {
     return new InferencePlan(model, signature, spec, schema, batching, batchable);
   }
 
-  /** Opens a throwaway CPU session on the driver to read the signature. */
-  static ModelSignature inspect(ModelArtifact model) {
+  /**
+   * Opens a throwaway CPU session on the driver to read the signature. It goes through {@link
+   * OrtRuntime#environment(SessionOptionsSpec)} so that, when the driver is also the executor
+   * (local mode), a global thread pool asked for in {@code options} can still be created.
+   */
+  static ModelSignature inspect(ModelArtifact model, SessionOptionsSpec sessionOptions) {
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-        OrtSession session = OrtRuntime.environment().createSession(model.bytes(), options)) {
+        OrtSession session = OrtRuntime.environment(sessionOptions).createSession(model.bytes(), options)) {
       return ModelSignature.of(session);
     } catch (OrtException e) {
       throw new ValidationException("model.path: " + model.uri() + " is not a valid ONNX model that ONNX Runtime can"

@@ -100,22 +100,20 @@ public final class SessionCache {
 
   private static CachedSession create(ModelArtifact model, SessionOptionsSpec spec) {
     long start = System.nanoTime();
-    OrtEnvironment env = OrtRuntime.environment();
+    OrtEnvironment env = OrtRuntime.environment(spec);
     OrtSession.SessionOptions options = new OrtSession.SessionOptions();
     try {
-      options.setIntraOpNumThreads(spec.intraOpThreads());
-      options.setInterOpNumThreads(1);
-      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      SessionTuner.Prepared tuned = SessionTuner.apply(options, spec, model.sha256());
       for (String library : spec.customOpLibraries()) {
         // Only libraries the config names explicitly (model.custom_op_libraries) are ever loaded.
         options.registerCustomOpLibrary(library);
       }
       String provider = addProvider(options, spec);
-      OrtSession session = env.createSession(model.bytes(), options);
+      OrtSession session = tuned.create(env, model, options);
       long millis = (System.nanoTime() - start) / 1_000_000;
       CREATED.incrementAndGet();
-      LOG.info("created ONNX Runtime session for {} sha256={} in {} ms, provider={}, threads={}",
-          model.uri(), model.shortSha(), millis, provider, spec.intraOpThreads());
+      LOG.info("created ONNX Runtime session for {} sha256={} in {} ms, provider={}, threads={}, {}",
+          model.uri(), model.shortSha(), millis, provider, spec.intraOpThreads(), tuned.describe());
       return new CachedSession(session, options, provider, millis);
     } catch (OrtException | RuntimeException e) {
       options.close();

@@ -14,14 +14,22 @@ import java.util.Objects;
  * @param device where to run
  * @param cudaDeviceId the CUDA device ordinal when running on CUDA
  * @param customOpLibraries native custom-op libraries to register (none unless configured)
+ * @param tuning threading, memory and graph settings ({@code model.onnxruntime.*})
  */
-public record SessionOptionsSpec(int intraOpThreads, Device device, int cudaDeviceId, List<String> customOpLibraries)
+public record SessionOptionsSpec(int intraOpThreads, Device device, int cudaDeviceId, List<String> customOpLibraries,
+    OrtTuning tuning)
     implements Serializable {
-  /** Default: one intra-op thread, CPU, no custom ops. */
+  /** Default: one intra-op thread, CPU, no custom ops, default tuning. */
   public static final SessionOptionsSpec DEFAULT = new SessionOptionsSpec(1, Device.CPU, 0, List.of());
+
+  /** Options with the default {@link OrtTuning}. */
+  public SessionOptionsSpec(int intraOpThreads, Device device, int cudaDeviceId, List<String> customOpLibraries) {
+    this(intraOpThreads, device, cudaDeviceId, customOpLibraries, OrtTuning.DEFAULT);
+  }
 
   public SessionOptionsSpec {
     Objects.requireNonNull(device, "device");
+    tuning = tuning == null ? OrtTuning.DEFAULT : tuning;
     customOpLibraries = customOpLibraries == null ? List.of() : List.copyOf(customOpLibraries);
     if (intraOpThreads < 1) {
       throw new IllegalArgumentException("intraOpThreads must be >= 1, was " + intraOpThreads);
