@@ -196,7 +196,8 @@ public final class BatchInferenceJob implements Callable<Integer> {
   private static void write(JobPlan plan, Dataset<Row> rows, String path, List<String> partitionBy) {
     DataFrameWriter<Row> writer = rows.write()
         .mode(plan.mode())
-        .option("compression", plan.compression());
+        .option("compression", plan.compression())
+        .options(ParquetWriteOptions.plainFloatArrays(rows.schema()));
     if (plan.mode() == SaveMode.Overwrite) {
       // Explicit either way, so a session-wide spark.sql.sources.partitionOverwriteMode can't change what
       // output.mode means: overwrite replaces the path, overwrite-partitions only the partitions written.

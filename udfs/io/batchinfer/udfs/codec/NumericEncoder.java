@@ -23,10 +23,16 @@ import org.apache.spark.sql.types.DecimalType;
  * scan produces) going to a float32/float64 input are copied in bulk: one memory copy into a
  * reused scratch array, one finiteness pass, one bulk put into the direct buffer, instead of a
  * virtual call, a type switch and a checked put per element. Anything else (nulls, NaN, other
- * types, generic arrays) takes the element-by-element path, which names the bad element.
+ * types, generic arrays) takes the element-by-element path, which names the bad element. The
+ * system property {@value #ELEMENTWISE_PROPERTY}{@code =true} turns the bulk copy off (read when
+ * an encoder is created): only for measuring its effect (submit-scripts/benchmark.sh).
  * Not thread-safe.
  */
 final class NumericEncoder extends TensorEncoder {
+  /** Benchmark switch: {@code true} copies every array element by element. */
+  public static final String ELEMENTWISE_PROPERTY = "batchinfer.codec.elementwise";
+
+  private final boolean bulk = !Boolean.getBoolean(ELEMENTWISE_PROPERTY);
   private ByteBuffer buffer;
   private int rowStart;
   private float[] floats = new float[0];
@@ -69,7 +75,7 @@ final class NumericEncoder extends TensorEncoder {
 
   @Override
   protected boolean putLeafArray(ArrayData array, int n) {
-    if (!(array instanceof UnsafeArrayData) || n == 0) {
+    if (!bulk || !(array instanceof UnsafeArrayData) || n == 0) {
       return false;
     }
     SourceKind kind = binding.kinds()[0];
