@@ -52,6 +52,10 @@ public final class Benchmark implements Callable<Integer> {
       defaultValue = "1000")
   int fixedFiles;
 
+  @Option(names = "--extras-max-rows", description = "Run the variant modes (one setting changed) only on workloads of"
+      + " at most this many rows (default: ${DEFAULT-VALUE}).", defaultValue = "1000000")
+  long extrasMaxRows;
+
   @Option(names = "--repeats", description = "Counted rounds per workload, after one warm-up (default: ${DEFAULT-VALUE}).",
       defaultValue = "3")
   int repeats;
@@ -80,7 +84,7 @@ public final class Benchmark implements Callable<Integer> {
         .machine("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20)
         .machine("repeats", repeats)
         .machine("started", java.time.Instant.now().toString());
-    BenchData data = new BenchData(root, out, spark, threads, job);
+    BenchData data = new BenchData(root, out, spark, threads, job, extrasMaxRows);
     try {
       for (String w : workloads) {
         switch (w.trim()) {

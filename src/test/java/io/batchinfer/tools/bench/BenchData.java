@@ -28,13 +28,21 @@ public final class BenchData {
   public final SparkSession spark;
   public final int threads;
   public final boolean job;
+  /** Variant modes (A/B of one setting) run only on workloads of at most this many rows. */
+  public final long extrasMaxRows;
 
-  public BenchData(Path root, Path out, SparkSession spark, int threads, boolean job) {
+  public BenchData(Path root, Path out, SparkSession spark, int threads, boolean job, long extrasMaxRows) {
     this.root = root;
     this.out = out;
     this.spark = spark;
     this.threads = threads;
     this.job = job;
+    this.extrasMaxRows = extrasMaxRows;
+  }
+
+  /** @return whether variant modes run for a workload of {@code rows} rows */
+  public boolean extras(long rows) {
+    return rows <= extrasMaxRows;
   }
 
   /**

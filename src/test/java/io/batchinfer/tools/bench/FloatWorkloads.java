@@ -60,10 +60,12 @@ public final class FloatWorkloads {
         .add("raw", raw(d, model, data, features, 16, TABULAR_BATCH, rows))
         .add("io", () -> d.ioOnly(data, concat("id", features), null, rows, name))
         .add("engine", () -> engine(d, model, data, InputMapping.columns(features.toArray(new String[0])), List.of("id"),
-            TABULAR_BATCH, OrtTuning.DEFAULT, 1, name, null, rows))
-        .add("engine-plain-float-arrays", () -> engine(d, model, data,
-            InputMapping.columns(features.toArray(new String[0])), List.of("id"), TABULAR_BATCH, OrtTuning.DEFAULT, 1,
-            name + "-plain", PLAIN_FLOAT_ARRAYS, rows));
+            TABULAR_BATCH, OrtTuning.DEFAULT, 1, name, null, rows));
+    if (d.extras(rows)) {
+      t.add("engine-plain-float-arrays", () -> engine(d, model, data,
+          InputMapping.columns(features.toArray(new String[0])), List.of("id"), TABULAR_BATCH, OrtTuning.DEFAULT, 1,
+          name + "-plain", PLAIN_FLOAT_ARRAYS, rows));
+    }
     if (d.job) {
       t.addCold("job", () -> d.runJob(name, yaml, rows));
     }
@@ -77,8 +79,9 @@ public final class FloatWorkloads {
         .add("raw", raw(d, model, data, List.of("v"), 16, TABULAR_BATCH, rows))
         .add("io", () -> d.ioOnly(data, List.of("id", "v"), null, rows, aname))
         .add("engine", () -> engine(d, model, data, InputMapping.column("v"), List.of("id", "v"), TABULAR_BATCH,
-            OrtTuning.DEFAULT, 1, aname, null, rows))
-        .add("engine-elementwise-copy", () -> {
+            OrtTuning.DEFAULT, 1, aname, null, rows));
+    if (d.extras(rows)) {
+      a.add("engine-elementwise-copy", () -> {
           System.setProperty("batchinfer.codec.elementwise", "true");
           try {
             return engine(d, model, data, InputMapping.column("v"), List.of("id", "v"), TABULAR_BATCH, OrtTuning.DEFAULT,
@@ -91,6 +94,7 @@ public final class FloatWorkloads {
             TABULAR_BATCH, OrtTuning.DEFAULT, 1, aname + "-plain", PLAIN_FLOAT_ARRAYS, rows))
         .add("engine-no-dictionary", () -> engine(d, model, data, InputMapping.column("v"), List.of("id", "v"),
             TABULAR_BATCH, OrtTuning.DEFAULT, 1, aname + "-nodict", Map.of("parquet.enable.dictionary", "false"), rows));
+    }
     if (d.job) {
       a.addCold("job", () -> d.runJob(aname, ayaml, rows));
     }
