@@ -6,12 +6,12 @@ import io.batchinfer.udfs.BatchInference;
 import io.batchinfer.udfs.InferencePlan;
 import io.batchinfer.udfs.InputMapping;
 import io.batchinfer.udfs.OutputMapping;
-import io.batchinfer.udfs.Problems;
+import io.batchinfer.udfs.plan.Problems;
 import io.batchinfer.udfs.TextInput;
-import io.batchinfer.udfs.codec.Pooling;
+import io.batchinfer.udfs.Pooling;
 import io.batchinfer.udfs.ValidationException;
-import io.batchinfer.udfs.session.Device;
-import io.batchinfer.udfs.session.OrtTuning;
+import io.batchinfer.udfs.Device;
+import io.batchinfer.udfs.OnnxRuntimeOptions;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
@@ -141,7 +141,7 @@ final class JobValidator {
     int batchSize = settings.batchSize();
     int threads = settings.threads();
     checkAllowedRoots(cfg, spark, problems);
-    OrtTuning tuning = OrtTuningConfig.tuning(cfg.model().onnxruntime(), problems);
+    OnnxRuntimeOptions tuning = OrtTuningConfig.tuning(cfg.model().onnxruntime(), problems);
 
     // Input data.
     Dataset<Row> input = null;

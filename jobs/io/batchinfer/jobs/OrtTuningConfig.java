@@ -1,23 +1,23 @@
 package io.batchinfer.jobs;
 
-import io.batchinfer.udfs.Problems;
-import io.batchinfer.udfs.session.OptimizationLevel;
-import io.batchinfer.udfs.session.OrtTuning;
+import io.batchinfer.udfs.plan.Problems;
+import io.batchinfer.udfs.OptimizationLevel;
+import io.batchinfer.udfs.OnnxRuntimeOptions;
 import java.util.Arrays;
 
 /**
- * Turns {@code model.onnxruntime:} into the engine's {@link OrtTuning}, recording a problem for
+ * Turns {@code model.onnxruntime:} into the engine's {@link OnnxRuntimeOptions}, recording a problem for
  * each bad value (key path, expected vs found, a fix). Driver only; stateless.
  */
 final class OrtTuningConfig {
   private OrtTuningConfig() {}
 
-  /** @return the tuning to use; {@link OrtTuning#DEFAULT} where a value is missing or bad (and recorded) */
-  static OrtTuning tuning(JobConfig.OnnxRuntime cfg, Problems problems) {
+  /** @return the tuning to use; {@link OnnxRuntimeOptions#DEFAULT} where a value is missing or bad (and recorded) */
+  static OnnxRuntimeOptions tuning(JobConfig.OnnxRuntime cfg, Problems problems) {
     if (cfg == null) {
-      return OrtTuning.DEFAULT;
+      return OnnxRuntimeOptions.DEFAULT;
     }
-    OrtTuning d = OrtTuning.DEFAULT;
+    OnnxRuntimeOptions d = OnnxRuntimeOptions.DEFAULT;
     int inter = cfg.interOpThreads() == null ? d.interOpThreads() : cfg.interOpThreads();
     if (inter < 1) {
       problems.add(ConfigKeys.ORT_INTER_OP_THREADS + ": must be at least 1; found " + inter
@@ -33,7 +33,7 @@ final class OrtTuningConfig {
         level = d.optimizationLevel();
       }
     }
-    return new OrtTuning(inter,
+    return new OnnxRuntimeOptions(inter,
         cfg.spinning() == null ? d.spinning() : cfg.spinning(),
         cfg.globalThreadPool() == null ? d.globalThreadPool() : cfg.globalThreadPool(),
         cfg.memoryPattern() == null ? d.memoryPattern() : cfg.memoryPattern(),

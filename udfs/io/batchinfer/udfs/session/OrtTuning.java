@@ -1,11 +1,13 @@
 package io.batchinfer.udfs.session;
 
+import io.batchinfer.udfs.OptimizationLevel;
 import java.io.Serializable;
 import java.util.Objects;
 
 /**
  * ONNX Runtime threading, memory and graph settings of a session beyond the intra-op thread count
- * ({@code model.onnxruntime.*}). Part of the session cache key: tasks with different tuning get
+ * ({@code model.onnxruntime.*}), as the planner froze them from the caller's {@link
+ * io.batchinfer.udfs.OnnxRuntimeOptions}. Part of the session cache key: tasks with different tuning get
  * different sessions. Immutable and serializable (it travels in the spec to executors).
  *
  * @param interOpThreads threads that run independent graph branches in parallel ({@code

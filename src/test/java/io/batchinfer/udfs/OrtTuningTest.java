@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.within;
 import io.batchinfer.testing.Oracle;
 import io.batchinfer.testing.SparkTestBase;
 import io.batchinfer.testing.TestModels;
-import io.batchinfer.udfs.session.OptimizationLevel;
+import io.batchinfer.udfs.OptimizationLevel;
 import io.batchinfer.udfs.session.OrtRuntime;
-import io.batchinfer.udfs.session.OrtTuning;
+import io.batchinfer.udfs.OnnxRuntimeOptions;
 import io.batchinfer.udfs.session.SessionCache;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,23 +68,23 @@ class OrtTuningTest extends SparkTestBase {
 
   @Test
   void everyNonDefaultSettingGivesOnnxRuntimesResult() throws Exception {
-    OrtTuning tuning = new OrtTuning(2, true, false, false, false, OptimizationLevel.BASIC, null);
+    OnnxRuntimeOptions tuning = new OnnxRuntimeOptions(2, true, false, false, false, OptimizationLevel.BASIC, null);
     assertEqualsOracle(tuning, 2);
-    assertEqualsOracle(new OrtTuning(1, false, false, true, true, OptimizationLevel.DISABLE, null), 1);
+    assertEqualsOracle(new OnnxRuntimeOptions(1, false, false, true, true, OptimizationLevel.DISABLE, null), 1);
   }
 
   @Test
   void globalThreadPoolFallsBackToSessionThreadsWhenOnnxRuntimeAlreadyStarted() throws Exception {
     // Other tests in this JVM have started ONNX Runtime: the pool cannot be created any more.
     OrtRuntime.environment();
-    assertEqualsOracle(new OrtTuning(1, false, true, true, true, OptimizationLevel.ALL, null), 2);
+    assertEqualsOracle(new OnnxRuntimeOptions(1, false, true, true, true, OptimizationLevel.ALL, null), 2);
     assertThat(OrtRuntime.globalThreadPoolActive()).isFalse();
   }
 
   @Test
   void optimizedModelCacheWritesOnceAndIsReadBack() throws Exception {
     Path cache = dir.resolve("ort-cache");
-    OrtTuning tuning = new OrtTuning(1, false, false, true, true, OptimizationLevel.EXTENDED, cache.toString());
+    OnnxRuntimeOptions tuning = new OnnxRuntimeOptions(1, false, false, true, true, OptimizationLevel.EXTENDED, cache.toString());
     SessionCache.closeAll();
     assertEqualsOracle(tuning, 1);
     List<Path> files;
@@ -103,7 +103,7 @@ class OrtTuningTest extends SparkTestBase {
     assertThat(Files.getLastModifiedTime(files.get(0)).toMillis()).isEqualTo(modified);
   }
 
-  private static void assertEqualsOracle(OrtTuning tuning, int threads) throws Exception {
+  private static void assertEqualsOracle(OnnxRuntimeOptions tuning, int threads) throws Exception {
     List<Row> got = BatchInference.builder()
         .modelPath(model.toString(), null)
         .input("x", InputMapping.column("v"))

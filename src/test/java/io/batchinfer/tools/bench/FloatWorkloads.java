@@ -6,8 +6,8 @@ import io.batchinfer.testing.TestModels;
 import io.batchinfer.udfs.BatchInference;
 import io.batchinfer.udfs.InputMapping;
 import io.batchinfer.udfs.OutputMapping;
-import io.batchinfer.udfs.session.OptimizationLevel;
-import io.batchinfer.udfs.session.OrtTuning;
+import io.batchinfer.udfs.OptimizationLevel;
+import io.batchinfer.udfs.OnnxRuntimeOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -60,10 +60,10 @@ public final class FloatWorkloads {
         .add("raw", raw(d, model, data, features, 16, TABULAR_BATCH, rows))
         .add("io", () -> d.ioOnly(data, concat("id", features), null, rows, name))
         .add("engine", () -> engine(d, model, data, InputMapping.columns(features.toArray(new String[0])), List.of("id"),
-            TABULAR_BATCH, OrtTuning.DEFAULT, 1, name, null, rows));
+            TABULAR_BATCH, OnnxRuntimeOptions.DEFAULT, 1, name, null, rows));
     if (d.extras(rows)) {
       t.add("engine-plain-float-arrays", () -> engine(d, model, data,
-          InputMapping.columns(features.toArray(new String[0])), List.of("id"), TABULAR_BATCH, OrtTuning.DEFAULT, 1,
+          InputMapping.columns(features.toArray(new String[0])), List.of("id"), TABULAR_BATCH, OnnxRuntimeOptions.DEFAULT, 1,
           name + "-plain", PLAIN_FLOAT_ARRAYS, rows));
     }
     if (d.job) {
@@ -79,21 +79,21 @@ public final class FloatWorkloads {
         .add("raw", raw(d, model, data, List.of("v"), 16, TABULAR_BATCH, rows))
         .add("io", () -> d.ioOnly(data, List.of("id", "v"), null, rows, aname))
         .add("engine", () -> engine(d, model, data, InputMapping.column("v"), List.of("id", "v"), TABULAR_BATCH,
-            OrtTuning.DEFAULT, 1, aname, null, rows));
+            OnnxRuntimeOptions.DEFAULT, 1, aname, null, rows));
     if (d.extras(rows)) {
       a.add("engine-elementwise-copy", () -> {
           System.setProperty("batchinfer.codec.elementwise", "true");
           try {
-            return engine(d, model, data, InputMapping.column("v"), List.of("id", "v"), TABULAR_BATCH, OrtTuning.DEFAULT,
+            return engine(d, model, data, InputMapping.column("v"), List.of("id", "v"), TABULAR_BATCH, OnnxRuntimeOptions.DEFAULT,
                 1, aname + "-elementwise", null, rows);
           } finally {
             System.clearProperty("batchinfer.codec.elementwise");
           }
         })
         .add("engine-plain-float-arrays", () -> engine(d, model, data, InputMapping.column("v"), List.of("id", "v"),
-            TABULAR_BATCH, OrtTuning.DEFAULT, 1, aname + "-plain", PLAIN_FLOAT_ARRAYS, rows))
+            TABULAR_BATCH, OnnxRuntimeOptions.DEFAULT, 1, aname + "-plain", PLAIN_FLOAT_ARRAYS, rows))
         .add("engine-no-dictionary", () -> engine(d, model, data, InputMapping.column("v"), List.of("id", "v"),
-            TABULAR_BATCH, OrtTuning.DEFAULT, 1, aname + "-nodict", Map.of("parquet.enable.dictionary", "false"), rows));
+            TABULAR_BATCH, OnnxRuntimeOptions.DEFAULT, 1, aname + "-nodict", Map.of("parquet.enable.dictionary", "false"), rows));
     }
     if (d.job) {
       a.addCold("job", () -> d.runJob(aname, ayaml, rows));
@@ -109,14 +109,14 @@ public final class FloatWorkloads {
         functions.expr("transform(sequence(0, 255), i -> " + BenchData.floatExpr("id", "i") + ")").as("x"));
     String name = "wide-" + rows;
     String yaml = job(name, data, model, "column: x", List.of("id"), WIDE_BATCH, d.output(name + "-job"));
-    OrtTuning spin = new OrtTuning(1, true, false, true, true, OptimizationLevel.ALL, null);
+    OnnxRuntimeOptions spin = new OnnxRuntimeOptions(1, true, false, true, true, OptimizationLevel.ALL, null);
     Trial t = new Trial(name)
         .add("raw", raw(d, model, data, List.of("x"), 256, WIDE_BATCH, rows))
         .add("io", () -> d.ioOnly(data, List.of("id", "x"), null, rows, name))
         .add("engine", () -> engine(d, model, data, InputMapping.column("x"), List.of("id"), WIDE_BATCH,
-            OrtTuning.DEFAULT, 1, name, null, rows))
+            OnnxRuntimeOptions.DEFAULT, 1, name, null, rows))
         .add("engine-2threads-nospin", () -> engine(d, model, data, InputMapping.column("x"), List.of("id"),
-            WIDE_BATCH, OrtTuning.DEFAULT, 2, name + "-t2", null, rows))
+            WIDE_BATCH, OnnxRuntimeOptions.DEFAULT, 2, name + "-t2", null, rows))
         .add("engine-2threads-spin", () -> engine(d, model, data, InputMapping.column("x"), List.of("id"),
             WIDE_BATCH, spin, 2, name + "-t2s", null, rows));
     Map<String, String> notes = new LinkedHashMap<>();
@@ -155,7 +155,7 @@ public final class FloatWorkloads {
 
   /** Mode (3): the engine API in this JVM, scoring the Parquet input and writing Parquet. */
   static long engine(BenchData d, Path model, Path data, InputMapping input, List<String> passthrough, int batch,
-      OrtTuning tuning, int threads, String name, Map<String, String> writeOptions, long rows) {
+      OnnxRuntimeOptions tuning, int threads, String name, Map<String, String> writeOptions, long rows) {
     Dataset<Row> in = d.spark.read().parquet(data.toString());
     Dataset<Row> scored = BatchInference.builder()
         .modelPath(model.toString(), null)

@@ -104,7 +104,35 @@ public final class Report {
     }
     root.set("extra", json.valueToTree(extra));
     json.writeValue(dir.resolve("benchmark.json").toFile(), root);
+    Files.writeString(dir.resolve("benchmark.md"), markdown());
     chart(dir.resolve("benchmark.png"));
+  }
+
+  /** @return the tables as Markdown, as pasted into docs/PERFORMANCE.md */
+  String markdown() {
+    StringBuilder b = new StringBuilder();
+    b.append("Machine: ").append(machine).append("\n\n");
+    for (Workload w : workloads) {
+      b.append(String.format(Locale.ROOT, "**%s**: %s (%,d rows, batch %d)%n%n", w.name(), w.description(), w.rows(),
+          w.batchSize()));
+      b.append("| mode | rows/s (median) | / raw | / io | / combined limit |\n|---|---:|---:|---:|---:|\n");
+      for (String mode : w.samples().keySet()) {
+        double r = w.rate(mode);
+        b.append(String.format(Locale.ROOT, "| %s | %,.0f | %s | %s | %s |%n", mode, r, ratio(r / w.rate("raw")),
+            ratio(r / w.rate("io")), ratio(r / w.combined())));
+      }
+      if (!Double.isNaN(w.combined())) {
+        b.append(String.format(Locale.ROOT, "| *combined limit* | %,.0f | | | |%n", w.combined()));
+      }
+      b.append('\n');
+      w.notes().forEach((k, v) -> b.append("- ").append(k).append(": ").append(v).append('\n'));
+      b.append('\n');
+    }
+    return b.toString();
+  }
+
+  private static String ratio(double v) {
+    return Double.isNaN(v) ? "" : v >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.2f", v);
   }
 
   /** NaN (a limit not measured for this workload) becomes JSON null. */

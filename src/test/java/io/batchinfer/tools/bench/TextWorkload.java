@@ -5,7 +5,7 @@ import static io.batchinfer.tools.bench.BenchData.q;
 import io.batchinfer.udfs.BatchInference;
 import io.batchinfer.udfs.OutputMapping;
 import io.batchinfer.udfs.TextInput;
-import io.batchinfer.udfs.codec.Pooling;
+import io.batchinfer.udfs.Pooling;
 import io.batchinfer.udfs.text.TextTokenizer;
 import java.nio.file.Path;
 import java.util.Arrays;

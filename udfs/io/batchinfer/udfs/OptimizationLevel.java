@@ -1,4 +1,4 @@
-package io.batchinfer.udfs.session;
+package io.batchinfer.udfs;
 
 import ai.onnxruntime.OrtSession;
 import java.util.Locale;
@@ -27,7 +27,7 @@ public enum OptimizationLevel {
 
   /** @return the level for a config value, or {@code null} if unknown */
   public static OptimizationLevel parse(String value) {
-    return io.batchinfer.udfs.EnumValues.parse(OptimizationLevel.class, value);
+    return EnumValues.parse(OptimizationLevel.class, value);
   }
 
   @Override
