@@ -16,14 +16,22 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.batchinfer.udfs.plan.Problems;
 import io.batchinfer.udfs.ValidationException;
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.hadoop.conf.Configuration;
 
 /**
  * Parses a YAML job config, applies {@code --set key.path=value} overrides, and binds it to
@@ -75,16 +83,17 @@ public final class ConfigLoader {
    */
   private static String read(String location) {
     if (location.matches("^[A-Za-z][A-Za-z0-9+.-]+://.*") && !location.startsWith("file:")) {
+      // Hadoop's Path, qualified: the name clashes with java.nio.file.Path used below.
       org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(location);
-      try (java.io.InputStream in = p.getFileSystem(new org.apache.hadoop.conf.Configuration()).open(p)) {
-        return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      } catch (java.io.FileNotFoundException e) {
+      try (InputStream in = p.getFileSystem(new Configuration()).open(p)) {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      } catch (FileNotFoundException e) {
         throw new ValidationException("--config: file not found: " + location + ". Pass the path of a YAML job config.");
       } catch (IOException | RuntimeException e) {
         throw new ValidationException("--config: cannot read " + location + ": " + e.getMessage());
       }
     }
-    Path file = Path.of(location.startsWith("file:") ? java.net.URI.create(location).getPath() : location);
+    Path file = Path.of(location.startsWith("file:") ? URI.create(location).getPath() : location);
     try {
       return Files.readString(file);
     } catch (NoSuchFileException e) {
@@ -114,7 +123,7 @@ public final class ConfigLoader {
     }
     if (!root.isObject()) {
       throw new ValidationException("the config must be a YAML mapping of sections (job, input, model, inputs,"
-          + " outputs, output); found " + root.getNodeType().name().toLowerCase() + ".");
+          + " outputs, output); found " + root.getNodeType().name().toLowerCase(Locale.ROOT) + ".");
     }
     Problems problems = new Problems();
     for (String override : overrides == null ? List.<String>of() : overrides) {
@@ -219,7 +228,7 @@ public final class ConfigLoader {
       JsonNode arrayNode = parent.get(name);
       if (!(arrayNode instanceof ArrayNode)) {
         throw new ValidationException("--set " + path + ": '" + name + "' is not a list in the config; set the whole list,"
-            + " e.g. --set " + String.join(".", java.util.Arrays.copyOf(parts, p)) + (p > 0 ? "." : "") + name + "=[a,b].");
+            + " e.g. --set " + String.join(".", Arrays.copyOf(parts, p)) + (p > 0 ? "." : "") + name + "=[a,b].");
       }
       ArrayNode array = (ArrayNode) arrayNode;
       for (int i = 0; i < indices.size(); i++) {
@@ -276,7 +285,7 @@ public final class ConfigLoader {
       return "a text value";
     } else if (List.class.isAssignableFrom(type)) {
       return "a list";
-    } else if (java.util.Map.class.isAssignableFrom(type) || type.isRecord()) {
+    } else if (Map.class.isAssignableFrom(type) || type.isRecord()) {
       return "a mapping of keys";
     }
     return type.getSimpleName();

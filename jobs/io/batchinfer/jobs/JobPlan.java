@@ -3,6 +3,7 @@ package io.batchinfer.jobs;
 import io.batchinfer.udfs.ErrorPolicy;
 import io.batchinfer.udfs.InferencePlan;
 import java.util.List;
+import java.util.Locale;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -38,7 +39,7 @@ record JobPlan(
       case ErrorIfExists -> "error";
       case Overwrite -> options.dynamicOverwrite() ? "overwrite-partitions" : "overwrite";
       case Append -> "append";
-      default -> mode.name().toLowerCase();
+      default -> mode.name().toLowerCase(Locale.ROOT);
     };
   }
 
