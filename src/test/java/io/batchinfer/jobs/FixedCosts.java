@@ -107,8 +107,8 @@ public final class FixedCosts {
       notes.put(step, String.format(Locale.ROOT, "%.2f s = %.1f%% of the in-process job (%.2f s)", seconds,
           100 * seconds / (rows / job), rows / job));
     }
-    notes.put("note", "footer-check and count are the pre-scoring passes (count only with --progress); 'raw' and 'io'"
-        + " are absent here, so the ratio columns of this table are empty");
+    notes.put("note", "footer-check is the one pre-scoring pass; 'count' is what --progress used to add before the"
+        + " footer check's row counts replaced it; 'raw' and 'io' are absent here, so the ratio columns are empty");
     report.add(new Report.Workload(name, files + " Parquet files x " + ROWS_PER_FILE + " rows, 16 float columns,"
         + " MLP 16-32-3", rows, 1024, samples, notes));
   }
