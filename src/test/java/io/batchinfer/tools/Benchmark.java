@@ -32,8 +32,8 @@ public final class Benchmark implements Callable<Integer> {
       defaultValue = "target/benchmark")
   Path out;
 
-  @Option(names = "--workloads", split = ",", description = "Any of tabular, wide, text, fixed (default: ${DEFAULT-VALUE}).",
-      defaultValue = "tabular,wide,text,fixed")
+  @Option(names = "--workloads", split = ",", description = "Any of tabular, wide, text, fixed, encode (default: ${DEFAULT-VALUE}).",
+      defaultValue = "encode,tabular,wide,text,fixed")
   List<String> workloads;
 
   @Option(names = "--tabular-rows", split = ",", description = "Row counts for the tabular workloads (default: ${DEFAULT-VALUE}).",
@@ -96,8 +96,9 @@ public final class Benchmark implements Callable<Integer> {
           case "wide" -> FloatWorkloads.wide(data, wideRows, repeats, report);
           case "text" -> TextWorkload.run(data, textRows, repeats, report);
           case "fixed" -> io.batchinfer.jobs.FixedCosts.run(data, fixedFiles, repeats, report);
+          case "encode" -> io.batchinfer.tools.bench.EncodeWorkload.run(2_000_000, Math.max(repeats, 5), report);
           default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown workload '" + w
-              + "'; expected tabular, wide, text or fixed");
+              + "'; expected tabular, wide, text, fixed or encode");
         }
       }
     } finally {
