@@ -5,6 +5,8 @@
 #   submit-scripts/benchmark.sh                                # tabular 1M, wide 100k, text 8000, 1000 files
 #   submit-scripts/benchmark.sh --tabular-rows 1000000,4000000 # the table in docs/PERFORMANCE.md
 #   submit-scripts/benchmark.sh --workloads wide --repeats 5   # one workload; --help lists options
+#   submit-scripts/benchmark.sh sharing [tasks] [rows per task]   # one shared session vs one per task
+#     (src/test/java/io/batchinfer/tools/SessionSharingBenchmark.java; defaults 4 tasks, 20000 rows)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -18,6 +20,10 @@ mvn -q -B -o -DskipTests test-compile dependency:build-classpath -Dmdep.includeS
   -Dmdep.outputFile=target/benchmark-classpath.txt >&2
 # An @argfile keeps the command line short (ORT_DISABLE_TELEMETRY is set anyway).
 printf -- '-cp\n%s\n' "target/classes:target/test-classes:$(cat target/benchmark-classpath.txt)" > target/benchmark.args
+if [ "${1:-}" = "sharing" ]; then
+  shift
+  exec java ${BATCHINFER_DRIVER_OPTS} -Xmx2g @target/benchmark.args io.batchinfer.tools.SessionSharingBenchmark "$@"
+fi
 exec java ${BATCHINFER_DRIVER_OPTS} -Xmx"${BATCHINFER_BENCH_MEMORY:-4g}" \
   -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
   @target/benchmark.args io.batchinfer.tools.Benchmark --root "$ROOT" "$@"

@@ -28,6 +28,10 @@ import java.util.Map;
  * @param errorPolicy what happens to a row that cannot be scored ({@code errors.policy})
  * @param allowNan whether NaN/±Infinity may reach floating-point inputs ({@code errors.allow_nan})
  * @param customOpLibraries custom-op libraries to register ({@code model.custom_op_libraries})
+ * @param maxConsecutiveInferenceErrors ONNX Runtime calls that may fail in a row in one task before
+ *     its circuit breaker fails it ({@code errors.max_consecutive_inference_errors})
+ * @param deviceSettings GPU placement and provider options ({@code model.device_fallback}, ...)
+ * @param distributionSettings how the model reaches executors ({@code model.distribution}, ...)
  * @param onnxRuntime ONNX Runtime threading, memory and graph settings ({@code model.onnxruntime.*})
  */
 public record InferenceRequest(
@@ -46,6 +50,9 @@ public record InferenceRequest(
     ErrorPolicy errorPolicy,
     boolean allowNan,
     List<String> customOpLibraries,
+    int maxConsecutiveInferenceErrors,
+    DeviceSettings deviceSettings,
+    DistributionSettings distributionSettings,
     OnnxRuntimeOptions onnxRuntime) {
 
   public InferenceRequest {
@@ -54,5 +61,7 @@ public record InferenceRequest(
     outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
     passthrough = List.copyOf(passthrough);
     customOpLibraries = List.copyOf(customOpLibraries);
+    deviceSettings = deviceSettings == null ? DeviceSettings.defaults(device) : deviceSettings;
+    distributionSettings = distributionSettings == null ? DistributionSettings.DEFAULT : distributionSettings;
   }
 }

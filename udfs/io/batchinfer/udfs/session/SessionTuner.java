@@ -62,7 +62,7 @@ final class SessionTuner {
         + t.optimizationLevel();
     if (t.optimizedModelDir() == null) {
       options.setOptimizationLevel(t.optimizationLevel().ort());
-      return prepared((env, model, o) -> env.createSession(model.bytes(), o), describe);
+      return prepared((env, model, o) -> ModelSessions.open(env, model, o), describe);
     }
     Path dir = Path.of(t.optimizedModelDir());
     Path cached = dir.resolve(sha256 + "-" + t.optimizationLevel() + ".onnx");
@@ -77,10 +77,10 @@ final class SessionTuner {
       options.setOptimizedModelFilePath(tmp.toString());
     } catch (IOException e) {
       LOG.warn("model.onnxruntime.optimized_model_dir {} is not writable ({}); optimising in memory", dir, e.toString());
-      return prepared((env, model, o) -> env.createSession(model.bytes(), o), describe);
+      return prepared((env, model, o) -> ModelSessions.open(env, model, o), describe);
     }
     return prepared((env, model, o) -> {
-      OrtSession session = env.createSession(model.bytes(), o);
+      OrtSession session = ModelSessions.open(env, model, o);
       try {
         // Atomic: concurrent executors on one host either see no file or a complete one.
         Files.move(tmp, cached, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
