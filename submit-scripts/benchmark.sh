@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Prints throughput ratios measured in one run (see src/test/java/io/batchinfer/tools/Benchmark.java).
-#   submit-scripts/benchmark.sh [rows]      # default 400000 tabular rows
+# The benchmark behind docs/PERFORMANCE.md: raw ONNX Runtime, Parquet I/O alone, the engine API and
+# the job (as run-local.sh runs it) on the same data, alternating, in one invocation. Prints rows/s
+# and ratios; writes target/benchmark/benchmark.json and benchmark.png. Never part of the tests.
+#   submit-scripts/benchmark.sh                                # tabular 1M, wide 100k, text 8000, 1000 files
+#   submit-scripts/benchmark.sh --tabular-rows 1000000,4000000 # the table in docs/PERFORMANCE.md
+#   submit-scripts/benchmark.sh --workloads wide --repeats 5   # one workload; --help lists options
 #   submit-scripts/benchmark.sh sharing [tasks] [rows per task]   # one shared session vs one per task
 #     (src/test/java/io/batchinfer/tools/SessionSharingBenchmark.java; defaults 4 tasks, 20000 rows)
 set -euo pipefail
@@ -8,7 +12,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # shellcheck source=submit-scripts/env.sh
 source "$ROOT/submit-scripts/env.sh"
-mvn -q -B -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
+# The job mode runs submit-scripts/run-local.sh, which needs target/batchinfer.jar and target/lib.
+batchinfer_build_if_needed "$ROOT"
+mvn -q -B -o -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile=target/benchmark-classpath.txt >&2 \
+  || mvn -q -B -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile=target/benchmark-classpath.txt >&2
 # An @argfile keeps the command line short (ORT_DISABLE_TELEMETRY is set anyway).
 printf -- '-cp\n%s\n' "target/classes:target/test-classes:$(cat target/benchmark-classpath.txt)" > target/benchmark.args
@@ -16,5 +24,6 @@ if [ "${1:-}" = "sharing" ]; then
   shift
   exec java ${BATCHINFER_DRIVER_OPTS} -Xmx2g @target/benchmark.args io.batchinfer.tools.SessionSharingBenchmark "$@"
 fi
-exec java ${BATCHINFER_DRIVER_OPTS} -Xmx4g -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
-  @target/benchmark.args io.batchinfer.tools.Benchmark "$ROOT" "${1:-400000}"
+exec java ${BATCHINFER_DRIVER_OPTS} -Xmx"${BATCHINFER_BENCH_MEMORY:-4g}" \
+  -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
+  @target/benchmark.args io.batchinfer.tools.Benchmark --root "$ROOT" "$@"

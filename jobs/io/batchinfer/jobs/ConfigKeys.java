@@ -49,6 +49,8 @@ final class ConfigKeys {
   static final String IGNORE_CORRUPT_FILES = "input.ignore_corrupt_files";
   static final String ALLOWED_ROOTS = "model.allowed_roots";
   static final String CUSTOM_OP_LIBRARIES = "model.custom_op_libraries";
+  static final String ORT_INTER_OP_THREADS = "model.onnxruntime.inter_op_threads";
+  static final String ORT_OPTIMIZATION_LEVEL = "model.onnxruntime.optimization_level";
   static final String ERRORS_POLICY = "errors.policy";
   static final String ERRORS_POLICY_DEFAULT = "fail";
   static final String DEAD_LETTER_PATH = "errors.dead_letter_path";

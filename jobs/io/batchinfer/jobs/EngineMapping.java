@@ -3,6 +3,7 @@ package io.batchinfer.jobs;
 import io.batchinfer.udfs.BatchInference;
 import io.batchinfer.udfs.InferencePlan;
 import io.batchinfer.udfs.InputMapping;
+import io.batchinfer.udfs.OnnxRuntimeOptions;
 import io.batchinfer.udfs.OutputMapping;
 import io.batchinfer.udfs.plan.Problems;
 import io.batchinfer.udfs.TextInput;
@@ -29,6 +30,8 @@ final class EngineMapping {
    */
   static InferencePlan plan(JobConfig cfg, JobSettings settings, SparkSession spark, StructType inputSchema,
       Problems problems) {
+    // Checked whatever else is missing, so that bad model.onnxruntime values are reported with the rest.
+    OnnxRuntimeOptions onnxRuntime = OrtTuningConfig.tuning(cfg.model().onnxruntime(), problems);
     if (inputSchema == null || cfg.model().path() == null || (cfg.inputs().isEmpty() && cfg.text() == null)
         || cfg.outputs().isEmpty()) {
       return null;
@@ -45,6 +48,7 @@ final class EngineMapping {
             || cfg.errors().maxConsecutiveInferenceErrors() < 1
             ? BatchInference.MAX_CONSECUTIVE_INFERENCE_ERRORS_DEFAULT : cfg.errors().maxConsecutiveInferenceErrors())
         .customOpLibraries(cfg.model().customOpLibraries() == null ? List.of() : cfg.model().customOpLibraries())
+        .onnxRuntime(onnxRuntime)
         .passthrough(cfg.passthrough());
     DeviceConfig.apply(cfg.model(), settings.device(), builder, new Problems());
     if (cfg.model().lengthWindow() != null) {

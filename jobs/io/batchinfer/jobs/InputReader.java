@@ -25,7 +25,12 @@ interface InputReader {
    * @param skippedFiles unreadable files skipped because the config allows it ({@code
    *     input.ignore_corrupt_files}); listed in the plan, the summary line and the report
    */
-  record Input(Dataset<Row> rows, List<ParquetFooterCheck.Corrupt> skippedFiles) {}
+  record Input(Dataset<Row> rows, List<ParquetFooterCheck.Corrupt> skippedFiles, long fileRows) {
+    /** An input whose row count is not known without counting. */
+    Input(Dataset<Row> rows, List<ParquetFooterCheck.Corrupt> skippedFiles) {
+      this(rows, skippedFiles, -1);
+    }
+  }
 
   /**
    * @return the rows as the config describes them (columns, filter), lazily; null when they cannot

@@ -28,7 +28,7 @@ public record JobConfig(
     spark = spark == null ? Map.of() : spark;
     input = input == null ? new Input(null, null, null, null, null) : input;
     model = model == null ? new Model(null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, null, null, null) : model;
+        null, null, null, null, null) : model;
     errors = errors == null ? new Errors(null, null, null, null, null) : errors;
     inputs = inputs == null ? new LinkedHashMap<>() : inputs;
     outputs = outputs == null ? new LinkedHashMap<>() : outputs;
@@ -61,7 +61,18 @@ public record JobConfig(
       Map<String, Object> tensorrt,
       String distribution,
       @JsonProperty("distribution_threshold_mb") Integer distributionThresholdMb,
-      @JsonProperty("cache_dir") String cacheDir) {}
+      @JsonProperty("cache_dir") String cacheDir,
+      @JsonProperty("onnxruntime") OnnxRuntime onnxruntime) {}
+
+  /** {@code model.onnxruntime:} ONNX Runtime threading, memory and graph settings (all optional). */
+  public record OnnxRuntime(
+      @JsonProperty("inter_op_threads") Integer interOpThreads,
+      Boolean spinning,
+      @JsonProperty("global_thread_pool") Boolean globalThreadPool,
+      @JsonProperty("memory_pattern") Boolean memoryPattern,
+      @JsonProperty("cpu_arena") Boolean cpuArena,
+      @JsonProperty("optimization_level") String optimizationLevel,
+      @JsonProperty("optimized_model_dir") String optimizedModelDir) {}
 
   /** {@code errors:} what happens to rows that cannot be scored. */
   public record Errors(

@@ -10,7 +10,8 @@ import org.apache.spark.sql.SaveMode;
 
 /**
  * A validated job, ready to run: the (projected, filtered) input, the engine plan, and how to
- * write. Driver only; immutable.
+ * write. {@code inputFileRows} is the row count of the input files from their footers (before
+ * {@code input.filter}), or -1 when not known. Driver only; immutable.
  */
 record JobPlan(
     String name,
@@ -26,7 +27,8 @@ record JobPlan(
     Double maxRejectedFraction,
     List<ParquetFooterCheck.Corrupt> skippedFiles,
     RunOptions options,
-    Integer inputPartitions) {
+    Integer inputPartitions,
+    long inputFileRows) {
 
   /** @return the input to score: repartitioned to {@code input.partitions} when set, spreading work over all cores */
   Dataset<Row> scoringInput() {
@@ -63,6 +65,6 @@ record JobPlan(
    */
   JobPlan forChunk(Dataset<Row> chunkInput, String stagingPath) {
     return new JobPlan(name, inputPath, chunkInput, inference, stagingPath, SaveMode.Overwrite, partitionBy, compression,
-        errorPolicy, deadLetterPath, maxRejectedFraction, skippedFiles, options.forChunk(), inputPartitions);
+        errorPolicy, deadLetterPath, maxRejectedFraction, skippedFiles, options.forChunk(), inputPartitions, -1);
   }
 }

@@ -57,7 +57,7 @@ final class JobPlanner {
     return new JobPlan(settings.name(), cfg.input().path(), prepared.rows(), inference, cfg.output().path(),
         settings.mode(), partitionBy, settings.compression(), policy,
         policy == ErrorPolicy.DEAD_LETTER ? deadLetterPath : null, settings.maxRejected(), prepared.skippedFiles(),
-        options, cfg.input().partitions());
+        options, cfg.input().partitions(), prepared.fileRows());
   }
 
   private static void checkPartitionBy(List<String> partitionBy, InferencePlan inference, JobSettings settings,

@@ -38,7 +38,9 @@ final class JobRun {
   static RunResult run(JobPlan plan, SparkSession spark, Context ctx, Failure failure) {
     SparkContext sc = spark.sparkContext();
     // Parquet answers an unfiltered count from its footers; with a filter it would be a scan.
-    long totalRows = ctx.progress() && !plan.options().inputFiltered() ? plan.input().count() : -1;
+    // The footer check already summed the files' row counts; count only when it could not.
+    long totalRows = !ctx.progress() || plan.options().inputFiltered() ? -1
+        : plan.inputFileRows() >= 0 ? plan.inputFileRows() : plan.input().count();
     RunReport report = new RunReport(plan, ctx.config(), ctx.variables());
     report.spark(sc);
     TaskCounter tasks = new TaskCounter();

@@ -15,8 +15,9 @@ import org.apache.spark.util.SerializableConfiguration;
 /**
  * Finds input files that are not readable Parquet (truncated, corrupt footer, not Parquet at all)
  * before any inference runs, by opening every file's footer in a small parallel Spark job. A
- * footer read touches only the end of each file. Driver code; the check function is shipped to
- * executors.
+ * footer read touches only the end of each file. The footers' row counts come with it for free,
+ * so the progress line's total needs no separate count of the input. Driver code; the check
+ * function is shipped to executors.
  */
 final class ParquetFooterCheck {
   private ParquetFooterCheck() {}
@@ -24,22 +25,45 @@ final class ParquetFooterCheck {
   /** A file that failed the check and why. */
   record Corrupt(String file, String reason) implements Serializable {}
 
+  /** One file's outcome: its row count from the footer, or why it is not readable (then rows is 0). */
+  record Checked(String file, long rows, String reason) implements Serializable {}
+
+  /**
+   * What the check found.
+   *
+   * @param corrupt the unreadable files, in the order given
+   * @param rows the row count of all readable files, from their footers
+   */
+  record Footers(List<Corrupt> corrupt, long rows) {}
+
   /** @return the corrupt files among {@code files}, in the order given */
   static List<Corrupt> findCorrupt(SparkSession spark, String[] files) {
+    return check(spark, files).corrupt();
+  }
+
+  /** Opens every footer of {@code files} (one small Spark job); see {@link Footers}. */
+  static Footers check(SparkSession spark, String[] files) {
     if (files.length == 0) {
-      return List.of();
+      return new Footers(List.of(), 0);
     }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     SerializableConfiguration conf = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
     int slices = Math.max(1, Math.min(files.length, jsc.defaultParallelism() * 4));
-    return jsc.parallelize(Arrays.asList(files), slices)
-        .map(new CheckFooter(conf))
-        .filter(c -> c != null)
-        .collect();
+    List<Checked> all = jsc.parallelize(Arrays.asList(files), slices).map(new CheckFooter(conf)).collect();
+    long rows = 0;
+    List<Corrupt> corrupt = new java.util.ArrayList<>();
+    for (Checked c : all) {
+      if (c.reason() == null) {
+        rows += c.rows();
+      } else {
+        corrupt.add(new Corrupt(c.file(), c.reason()));
+      }
+    }
+    return new Footers(List.copyOf(corrupt), rows);
   }
 
   /** Shipped to executors: opens one file's footer. */
-  static final class CheckFooter implements Function<String, Corrupt> {
+  static final class CheckFooter implements Function<String, Checked> {
     private static final long serialVersionUID = 1L;
     private final SerializableConfiguration conf;
 
@@ -48,13 +72,16 @@ final class ParquetFooterCheck {
     }
 
     @Override
-    public Corrupt call(String file) {
+    public Checked call(String file) {
       try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(new Path(file), conf.value()))) {
-        reader.getFooter();
-        return null;
+        long rows = 0;
+        for (org.apache.parquet.hadoop.metadata.BlockMetaData block : reader.getFooter().getBlocks()) {
+          rows += block.getRowCount();
+        }
+        return new Checked(file, rows, null);
       } catch (IOException | RuntimeException e) {
         String reason = e.getMessage() == null ? e.toString() : e.getMessage();
-        return new Corrupt(file, reason.length() > 300 ? reason.substring(0, 300) + "..." : reason);
+        return new Checked(file, 0, reason.length() > 300 ? reason.substring(0, 300) + "..." : reason);
       }
     }
   }

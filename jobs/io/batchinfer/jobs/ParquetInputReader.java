@@ -58,7 +58,8 @@ final class ParquetInputReader implements InputReader {
 
   @Override
   public Input prepare(SparkSession spark, Dataset<Row> read, Problems problems) {
-    List<ParquetFooterCheck.Corrupt> corrupt = ParquetFooterCheck.findCorrupt(spark, read.inputFiles());
+    ParquetFooterCheck.Footers footers = ParquetFooterCheck.check(spark, read.inputFiles());
+    List<ParquetFooterCheck.Corrupt> corrupt = footers.corrupt();
     boolean ignore = Boolean.TRUE.equals(config.ignoreCorruptFiles());
     if (!corrupt.isEmpty() && !ignore) {
       StringBuilder files = new StringBuilder();
@@ -71,12 +72,12 @@ final class ParquetInputReader implements InputReader {
       return new Input(read, corrupt);
     }
     if (ignore) {
-      return new Input(read, corrupt);
+      return new Input(read, corrupt, footers.rows());
     }
     // Reading the schema tolerated corrupt footers; the run itself must not skip data silently:
     // read again, with the schema already known (no inference), without the option.
     Dataset<Row> strict = shape(readRaw(spark, false, fileSchema), problems);
-    return new Input(strict, corrupt);
+    return new Input(strict, corrupt, footers.rows());
   }
 
   /** Reads {@code input.path}; falls back to merging all readable footers when the one Spark picks is corrupt. */

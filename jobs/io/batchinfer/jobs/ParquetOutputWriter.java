@@ -107,7 +107,8 @@ final class ParquetOutputWriter implements OutputWriter {
   private void writeParquet(Dataset<Row> rows, String path, List<String> partitionBy) {
     DataFrameWriter<Row> writer = rows.write()
         .mode(plan.mode())
-        .option("compression", plan.compression());
+        .option("compression", plan.compression())
+        .options(ParquetWriteOptions.plainFloatArrays(rows.schema()));
     if (plan.mode() == SaveMode.Overwrite) {
       writer = writer.option("partitionOverwriteMode", plan.options().dynamicOverwrite() ? "dynamic" : "static");
     }

@@ -77,6 +77,7 @@ public final class BatchInference {
     private ModelDistribution distribution = ModelDistribution.AUTO;
     private long distributionThresholdMb = ModelDistribution.THRESHOLD_MB_DEFAULT;
     private String cacheDir;
+    private OnnxRuntimeOptions tuning = OnnxRuntimeOptions.DEFAULT;
 
     private Builder() {}
 
@@ -183,6 +184,15 @@ public final class BatchInference {
       return this;
     }
 
+    /**
+     * ONNX Runtime threading, memory and graph settings ({@code model.onnxruntime.*}); {@link
+     * OnnxRuntimeOptions#DEFAULT} unless set.
+     */
+    public Builder onnxRuntime(OnnxRuntimeOptions settings) {
+      this.tuning = Objects.requireNonNull(settings, "settings");
+      return this;
+    }
+
     /** Where to run ({@code model.device}). */
     public Builder device(Device where) {
       this.device = Objects.requireNonNull(where, "device");
@@ -251,7 +261,8 @@ public final class BatchInference {
           maxConsecutiveInferenceErrors,
           new DeviceSettings(deviceFallback == null ? DeviceFallback.defaultFor(device) : deviceFallback, deviceId,
               gpuResource, cudaOptions, tensorrtOptions),
-          new DistributionSettings(distribution, distributionThresholdMb, cacheDir));
+          new DistributionSettings(distribution, distributionThresholdMb, cacheDir),
+          tuning);
     }
 
     /**

@@ -32,6 +32,7 @@ import java.util.Map;
  *     its circuit breaker fails it ({@code errors.max_consecutive_inference_errors})
  * @param deviceSettings GPU placement and provider options ({@code model.device_fallback}, ...)
  * @param distributionSettings how the model reaches executors ({@code model.distribution}, ...)
+ * @param onnxRuntime ONNX Runtime threading, memory and graph settings ({@code model.onnxruntime.*})
  */
 public record InferenceRequest(
     ModelArtifact model,
@@ -51,9 +52,11 @@ public record InferenceRequest(
     List<String> customOpLibraries,
     int maxConsecutiveInferenceErrors,
     DeviceSettings deviceSettings,
-    DistributionSettings distributionSettings) {
+    DistributionSettings distributionSettings,
+    OnnxRuntimeOptions onnxRuntime) {
 
   public InferenceRequest {
+    onnxRuntime = onnxRuntime == null ? OnnxRuntimeOptions.DEFAULT : onnxRuntime;
     inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
     outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
     passthrough = List.copyOf(passthrough);

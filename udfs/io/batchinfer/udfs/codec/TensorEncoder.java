@@ -45,6 +45,15 @@ abstract class TensorEncoder implements InputEncoder {
   /** Appends one leaf value; returns why it cannot be cast (column unset), or null. */
   protected abstract RowProblem putLeaf(SpecializedGetters src, int ordinal, SourceKind kind, DecimalType decimalType);
 
+  /**
+   * Appends a whole leaf array at once when the subclass can do it exactly (no nulls, a source
+   * and target type it copies in bulk, every value valid). Returns false, having written nothing,
+   * when the element-by-element path must handle it (and name any bad element).
+   */
+  protected boolean putLeafArray(ArrayData array, int n) {
+    return false;
+  }
+
   /** Called before the first row of a batch, once {@link #dims} is known; starts writing at the beginning. */
   protected abstract void prepareBatch(long elementsPerRow);
 
@@ -115,6 +124,9 @@ abstract class TensorEncoder implements InputEncoder {
       return new RowProblem(code, path, "array has " + n + " elements at depth " + depth + "; expected " + expected);
     }
     boolean leaf = depth == dims.length - 1;
+    if (leaf && putLeafArray(array, n)) {
+      return null;
+    }
     for (int i = 0; i < n; i++) {
       if (array.isNullAt(i)) {
         return new RowProblem(RowProblem.NULL_VALUE, path + "[" + i + "]", leaf ? "null element" : "null array");

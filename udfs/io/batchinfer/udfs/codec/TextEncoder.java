@@ -10,19 +10,26 @@ import io.batchinfer.udfs.text.TokenizerCache;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import org.apache.spark.sql.catalyst.InternalRow;
 
 /**
- * Tokenizes a batch of texts once and builds every token input the binding feeds, padded to the
+ * Tokenizes each text once and builds every token input the binding feeds, padded to the
  * batch's longest row (or the model's fixed length). The attention mask of the last batch stays
- * available for pooling ({@link #attentionMask()}). Buffers are direct, native-order, allocated
+ * available for pooling ({@link #attentionMask()}). With length-aware batching, {@link
+ * #tokenCounts} encodes the whole window once (one native batch call) and each batch of that
+ * window is then cut from those tokens instead of tokenizing again. Buffers are direct, native-order, allocated
  * once per partition. Not thread-safe; the tokenizer is shared through {@link TokenizerCache}.
  */
 public final class TextEncoder implements InputEncoder {
   private final TextBinding binding;
   private final TextTokenizer tokenizer;
   private final String[] texts;
+  /** Window position of each appended row, or -1 when it is not in the encoded window. */
+  private final int[] positions;
+  private final Map<InternalRow, Integer> windowIndex = new IdentityHashMap<>();
+  private TextTokenizer.Rows windowRows;
   private final Map<TokenField, ByteBuffer> buffers = new HashMap<>();
   private int rows;
   private long[] lastMask;
@@ -33,6 +40,7 @@ public final class TextEncoder implements InputEncoder {
     this.binding = binding;
     this.tokenizer = TokenizerCache.get(binding.tokenizerSha256(), binding.maxLength(), binding::tokenizerJson);
     this.texts = new String[batchSize];
+    this.positions = new int[batchSize];
   }
 
   @Override
@@ -44,18 +52,43 @@ public final class TextEncoder implements InputEncoder {
     if (binding.rejectEmpty() && text.isBlank()) {
       return new RowProblem(RowProblem.EMPTY_TEXT, binding.column(), "empty text (the text input sets reject_empty)");
     }
+    Integer position = windowRows == null ? null : windowIndex.get(row);
+    positions[rows] = position == null ? -1 : position;
     texts[rows++] = text;
     return null;
   }
 
-  /** @return the token count of the text in {@code row} (for length-aware batching); 0 for null */
-  public int tokenCount(InternalRow row) {
-    return row.isNullAt(binding.ordinal()) ? 0 : tokenizer.tokenCount(row.getUTF8String(binding.ordinal()).toString());
+  /**
+   * Encodes the texts of a window of rows at once and writes each row's token count into {@code
+   * counts} (for length-aware batching; 0 for a null text). Until the next call, batches made of
+   * these rows reuse the tokens instead of tokenizing again. The rows must stay the same objects
+   * (they are found again by identity when appended).
+   */
+  public void tokenCounts(InternalRow[] window, int count, int[] counts) {
+    windowIndex.clear();
+    windowRows = null;
+    String[] all = new String[count];
+    int[] at = new int[count];
+    int n = 0;
+    for (int i = 0; i < count; i++) {
+      counts[i] = 0;
+      if (!window[i].isNullAt(binding.ordinal())) {
+        at[n] = i;
+        all[n++] = window[i].getUTF8String(binding.ordinal()).toString();
+      }
+    }
+    TextTokenizer.Rows encoded = tokenizer.encodeRows(all, n);
+    for (int j = 0; j < n; j++) {
+      counts[at[j]] = encoded.lengths()[j];
+      windowIndex.put(window[at[j]], j);
+    }
+    windowRows = encoded.rightPadded() ? encoded : null;
   }
 
   @Override
   public Map<String, OnnxTensor> tensors(int rowCount) throws OrtException {
-    TextTokenizer.Batch batch = tokenizer.encode(texts, rowCount);
+    TextTokenizer.Batch batch = fromWindow(rowCount) ? TextTokenizer.select(windowRows, positions, rowCount)
+        : tokenizer.encode(texts, rowCount);
     int seqLen = binding.fixedSeqLen() > 0 ? (int) binding.fixedSeqLen() : batch.seqLen();
     lastMask = pad(batch.attentionMask(), batch.seqLen(), seqLen, rowCount);
     lastSeqLen = seqLen;
@@ -85,6 +118,18 @@ public final class TextEncoder implements InputEncoder {
       out.values().forEach(OnnxTensor::close);
       throw e;
     }
+  }
+
+  private boolean fromWindow(int rowCount) {
+    if (windowRows == null || rowCount == 0) {
+      return false;
+    }
+    for (int i = 0; i < rowCount; i++) {
+      if (positions[i] < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private ByteBuffer buffer(TokenField field, long bytes) {

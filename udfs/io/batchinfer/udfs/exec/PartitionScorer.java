@@ -235,9 +235,7 @@ final class PartitionScorer implements Iterator<InternalRow> {
       Arrays.setAll(identity, i -> i);
       return identity;
     }
-    for (int i = 0; i < windowRows; i++) {
-      tokenCounts[i] = lengthKey.tokenCount(window[i]);
-    }
+    lengthKey.tokenCounts(window, windowRows, tokenCounts);
     return IntStream.range(0, windowRows).boxed()
         .sorted((a, b) -> Integer.compare(tokenCounts[a], tokenCounts[b]))
         .mapToInt(Integer::intValue).toArray();

@@ -15,9 +15,11 @@ import io.batchinfer.udfs.model.ModelArtifact;
 import io.batchinfer.udfs.model.ModelLoader;
 import io.batchinfer.udfs.model.ModelSignature;
 import io.batchinfer.udfs.model.TensorSpec;
+import io.batchinfer.udfs.OnnxRuntimeOptions;
 import io.batchinfer.udfs.session.GpuOptions;
 import io.batchinfer.udfs.session.ModelSessions;
 import io.batchinfer.udfs.session.OrtRuntime;
+import io.batchinfer.udfs.session.OrtTuning;
 import io.batchinfer.udfs.session.SessionOptionsSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -91,7 +93,7 @@ public final class InferencePlanner {
     }
     SessionOptionsSpec session = problems.isEmpty()
         ? new SessionOptionsSpec(request.threads(), request.device(), request.deviceSettings().deviceId(),
-            request.customOpLibraries(), gpu)
+            request.customOpLibraries(), gpu, tuning(request.onnxRuntime()))
         : SessionOptionsSpec.DEFAULT;
     return bind(artifact, problems, request, session, schema, hadoopConf);
   }
@@ -102,7 +104,7 @@ public final class InferencePlanner {
     Batching batching = request.batching();
     ModelSignature signature;
     try {
-      signature = inspect(model);
+      signature = inspect(model, session);
     } catch (ValidationException e) {
       // Report settings problems found earlier (model.batch_size, ...) together with this one.
       problems.addAll(e);
@@ -157,10 +159,20 @@ public final class InferencePlanner {
     return new Planned(model, signature, spec, batchable);
   }
 
-  /** Opens a throwaway CPU session on the driver to read the signature. */
-  static ModelSignature inspect(ModelArtifact model) {
+  /** Freezes the caller's ONNX Runtime options into the executor-side session settings. */
+  static OrtTuning tuning(OnnxRuntimeOptions o) {
+    return new OrtTuning(o.interOpThreads(), o.spinning(), o.globalThreadPool(), o.memoryPattern(), o.cpuArena(),
+        o.optimizationLevel(), o.optimizedModelDir());
+  }
+
+  /**
+   * Opens a throwaway CPU session on the driver to read the signature. It goes through {@link
+   * OrtRuntime#environment(SessionOptionsSpec)} so that, when the driver is also the executor
+   * (local mode), a global thread pool asked for in {@code sessionOptions} can still be created.
+   */
+  static ModelSignature inspect(ModelArtifact model, SessionOptionsSpec sessionOptions) {
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-        OrtSession session = ModelSessions.open(OrtRuntime.environment(), model, options)) {
+        OrtSession session = ModelSessions.open(OrtRuntime.environment(sessionOptions), model, options)) {
       return ModelSignature.of(session);
     } catch (OrtException e) {
       throw new ValidationException("model.path: " + model.uri() + " is not a valid ONNX model that ONNX Runtime can"

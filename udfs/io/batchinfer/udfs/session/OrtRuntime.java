@@ -1,9 +1,13 @@
 package io.batchinfer.udfs.session;
 
 import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Access to the process-wide {@link OrtEnvironment}, guarded against a known ONNX Runtime crash.
@@ -15,8 +19,17 @@ import java.nio.file.Path;
  * executors; this guard turns any remaining case (a hand-written launcher, say) into a clear
  * error instead of a dead JVM. Thread-safe; the environment is owned by ONNX Runtime and never
  * closed by batchinfer.
+ *
+ * <p>It also creates the environment with a JVM-wide thread pool when the first session of the
+ * JVM asks for one ({@code model.onnxruntime.global_thread_pool}): ONNX Runtime only accepts
+ * threading options when the environment is created, so a later request is logged and ignored.
  */
 public final class OrtRuntime {
+  private static final Logger LOG = LoggerFactory.getLogger(OrtRuntime.class);
+  /** Whether this class created the environment, and with a global thread pool. Guarded by the class lock. */
+  private static boolean created;
+  private static boolean globalPool;
+
   /** Environment variable that turns ONNX Runtime telemetry off. */
   public static final String TELEMETRY_ENV = "ORT_DISABLE_TELEMETRY";
   /** Command-line length (bytes) from which ONNX Runtime 1.29 crashes with telemetry on: measured 4009 crashes, 3959 works. */
@@ -31,7 +44,53 @@ public final class OrtRuntime {
    */
   public static OrtEnvironment environment() {
     checkTelemetryCrashGuard();
+    synchronized (OrtRuntime.class) {
+      created = true;
+    }
     return OrtEnvironment.getEnvironment();
+  }
+
+  /**
+   * Returns the shared environment; if {@code spec} asks for a global thread pool and nothing in
+   * this JVM has created the environment yet, creates it with one pool of {@code
+   * spec.intraOpThreads()} intra-op and {@code interOpThreads} inter-op threads (spinning as the
+   * spec says). Otherwise the same as {@link #environment()}; see {@link #globalThreadPoolActive()}.
+   */
+  public static OrtEnvironment environment(SessionOptionsSpec spec) {
+    checkTelemetryCrashGuard();
+    synchronized (OrtRuntime.class) {
+      if (!spec.tuning().globalThreadPool()) {
+        created = true;
+        return OrtEnvironment.getEnvironment();
+      }
+      if (created) {
+        if (!globalPool) {
+          LOG.warn("model.onnxruntime.global_thread_pool is set, but ONNX Runtime was already started in this JVM"
+              + " without one (it only accepts a global pool as its first call); sessions keep their own threads");
+        }
+        return OrtEnvironment.getEnvironment();
+      }
+      created = true;
+      try (OrtEnvironment.ThreadingOptions threading = new OrtEnvironment.ThreadingOptions()) {
+        threading.setGlobalIntraOpNumThreads(spec.intraOpThreads());
+        threading.setGlobalInterOpNumThreads(spec.tuning().interOpThreads());
+        threading.setGlobalSpinControl(spec.tuning().spinning());
+        OrtEnvironment env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING,
+            OrtEnvironment.DEFAULT_NAME, threading);
+        globalPool = true;
+        LOG.info("ONNX Runtime environment created with a global thread pool: intra_op={}, inter_op={}, spinning={}",
+            spec.intraOpThreads(), spec.tuning().interOpThreads(), spec.tuning().spinning());
+        return env;
+      } catch (OrtException | IllegalStateException e) {
+        LOG.warn("cannot create ONNX Runtime's global thread pool ({}); sessions keep their own threads", e.toString());
+        return OrtEnvironment.getEnvironment();
+      }
+    }
+  }
+
+  /** @return whether this JVM's environment has a global thread pool that sessions can share */
+  public static synchronized boolean globalThreadPoolActive() {
+    return globalPool;
   }
 
   static void checkTelemetryCrashGuard() {

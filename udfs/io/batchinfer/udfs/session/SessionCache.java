@@ -177,14 +177,12 @@ public final class SessionCache {
 
   private static CachedSession create(ModelArtifact model, SessionOptionsSpec spec, Placement placement) {
     long start = System.nanoTime();
-    OrtEnvironment env = OrtRuntime.environment();
+    OrtEnvironment env = OrtRuntime.environment(spec);
     OrtSession.SessionOptions options = new OrtSession.SessionOptions();
     String provider = placement.device() == Device.CPU ? "CPU"
         : placement.device() == Device.TENSORRT ? "TENSORRT" : "CUDA";
     try {
-      options.setIntraOpNumThreads(spec.intraOpThreads());
-      options.setInterOpNumThreads(1);
-      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      SessionTuner.Prepared tuned = SessionTuner.apply(options, spec, model.sha256());
       // ONNX Runtime would print every failed run natively on stderr (one line per row when a batch
       // is retried row by row). Each failure reaches the engine as an OrtException and is logged
       // there once, with a count (see the scorer's RejectionLog), so the session logs only fatal errors.
@@ -194,12 +192,12 @@ public final class SessionCache {
         options.registerCustomOpLibrary(library);
       }
       addProvider(options, spec, placement, model);
-      OrtSession session = ModelSessions.open(env, model, options);
+      OrtSession session = tuned.create(env, model, options);
       long millis = (System.nanoTime() - start) / 1_000_000;
       CREATED.incrementAndGet();
-      LOG.info("created ONNX Runtime session for {} sha256={} in {} ms, provider={}, ordinal={}, threads={}, model {}",
+      LOG.info("created ONNX Runtime session for {} sha256={} in {} ms, provider={}, ordinal={}, threads={}, model {}, {}",
           model.uri(), model.shortSha(), millis, provider, placement.ordinal(), spec.intraOpThreads(),
-          model.distribution());
+          model.distribution(), tuned.describe());
       return new CachedSession(session, options, provider, placement.ordinal(), null, millis);
     } catch (OrtException | RuntimeException e) {
       options.close();

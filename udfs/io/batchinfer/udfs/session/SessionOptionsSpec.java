@@ -17,14 +17,22 @@ import java.util.Objects;
  * @param cudaDeviceId the GPU ordinal when Spark assigned the task no GPU resource ({@code model.device_id})
  * @param customOpLibraries native custom-op libraries to register (none unless configured)
  * @param gpu fallback, GPU resource name and provider options
+ * @param tuning threading, memory and graph settings ({@code model.onnxruntime.*})
  */
 public record SessionOptionsSpec(int intraOpThreads, Device device, int cudaDeviceId, List<String> customOpLibraries,
-    GpuOptions gpu) implements Serializable {
-  /** Default: one intra-op thread, CPU, no custom ops. */
+    GpuOptions gpu, OrtTuning tuning) implements Serializable {
+  /** Default: one intra-op thread, CPU, no custom ops, default tuning. */
   public static final SessionOptionsSpec DEFAULT = new SessionOptionsSpec(1, Device.CPU, 0, List.of());
+
+  /** Options with the default {@link OrtTuning}. */
+  public SessionOptionsSpec(int intraOpThreads, Device device, int cudaDeviceId, List<String> customOpLibraries,
+      GpuOptions gpu) {
+    this(intraOpThreads, device, cudaDeviceId, customOpLibraries, gpu, OrtTuning.DEFAULT);
+  }
 
   public SessionOptionsSpec {
     Objects.requireNonNull(device, "device");
+    tuning = tuning == null ? OrtTuning.DEFAULT : tuning;
     customOpLibraries = customOpLibraries == null ? List.of() : List.copyOf(customOpLibraries);
     gpu = gpu == null ? GpuOptions.defaults(device) : gpu;
     if (intraOpThreads < 1) {
@@ -37,6 +45,6 @@ public record SessionOptionsSpec(int intraOpThreads, Device device, int cudaDevi
 
   /** Options with the default GPU settings for {@code device}. */
   public SessionOptionsSpec(int intraOpThreads, Device device, int cudaDeviceId, List<String> customOpLibraries) {
-    this(intraOpThreads, device, cudaDeviceId, customOpLibraries, null);
+    this(intraOpThreads, device, cudaDeviceId, customOpLibraries, null, OrtTuning.DEFAULT);
   }
 }

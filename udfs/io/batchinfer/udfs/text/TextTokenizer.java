@@ -241,6 +241,29 @@ public final class TextTokenizer implements AutoCloseable {
    * @throws IllegalStateException if this tokenizer is closed
    */
   public Batch encode(String[] texts, int count) {
+    return encodeRows(texts, count).batch();
+  }
+
+  /**
+   * Texts encoded once as one batch, with what is needed to cut batches out of them later
+   * without tokenizing again ({@link #select}): each row's token count and whether it was
+   * truncated. Used by length-aware batching, which needs every text's length to order a window
+   * and then the tokens of each batch.
+   *
+   * @param batch all texts, padded to the longest
+   * @param lengths tokens per row before padding (the attention mask's sum)
+   * @param truncated whether each row was cut to {@link #maxLength()}
+   * @param rightPadded whether every row is its tokens followed by padding (then any subset of
+   *     rows, cut to its own longest row, equals encoding that subset); false means {@link
+   *     #select} must not be used
+   */
+  public record Rows(Batch batch, int[] lengths, boolean[] truncated, boolean rightPadded) {}
+
+  /**
+   * Like {@link #encode}, keeping per-row lengths and truncation flags for {@link #select}.
+   * Thread-safe; same contract as {@link #encode}.
+   */
+  public Rows encodeRows(String[] texts, int count) {
     Objects.requireNonNull(texts, "texts");
     if (count < 0 || count > texts.length) {
       throw new IllegalArgumentException("count must be in [0, " + texts.length + "], found " + count);
@@ -252,7 +275,7 @@ public final class TextTokenizer implements AutoCloseable {
       }
     }
     if (count == 0) {
-      return new Batch(0, 0, NO_LONGS, NO_LONGS, NO_LONGS, 0);
+      return new Rows(new Batch(0, 0, NO_LONGS, NO_LONGS, NO_LONGS, 0), new int[0], new boolean[0], true);
     }
     // A copy, because DJL may rewrite its argument array in place (lower-casing option).
     String[] batch = Arrays.copyOf(texts, count);
@@ -272,6 +295,9 @@ public final class TextTokenizer implements AutoCloseable {
     long[] ids = new long[size];
     long[] mask = new long[size];
     long[] types = new long[size];
+    int[] lengths = new int[count];
+    boolean[] cut = new boolean[count];
+    boolean rightPadded = true;
     int truncated = 0;
     for (int r = 0; r < count; r++) {
       Encoding e = encodings[r];
@@ -280,13 +306,52 @@ public final class TextTokenizer implements AutoCloseable {
         throw new IllegalStateException("row " + r + " has " + rowIds.length + " tokens, row 0 has " + seqLen
             + ": the tokenizer did not pad the batch");
       }
+      long[] rowMask = e.getAttentionMask();
       System.arraycopy(rowIds, 0, ids, r * seqLen, seqLen);
-      System.arraycopy(e.getAttentionMask(), 0, mask, r * seqLen, seqLen);
+      System.arraycopy(rowMask, 0, mask, r * seqLen, seqLen);
       System.arraycopy(e.getTypeIds(), 0, types, r * seqLen, seqLen);
-      // DJL sets this when the native encoding has overflowing tokens, i.e. it was truncated.
-      if (e.exceedMaxLength()) {
-        truncated++;
+      int n = 0;
+      for (long m : rowMask) {
+        n += (int) m;
       }
+      lengths[r] = n;
+      // Right padding: the mask is n ones, then zeros.
+      rightPadded &= n == seqLen || (n > 0 && rowMask[n - 1] == 1 && rowMask[n] == 0);
+      // DJL sets this when the native encoding has overflowing tokens, i.e. it was truncated.
+      cut[r] = e.exceedMaxLength();
+      truncated += cut[r] ? 1 : 0;
+    }
+    return new Rows(new Batch(count, seqLen, ids, mask, types, truncated), lengths, cut, rightPadded);
+  }
+
+  /**
+   * Cuts a batch out of texts encoded earlier: rows {@code picks[0..count)} of {@code rows}, padded
+   * to the longest of them. Equal to {@link #encode} of those texts when {@link Rows#rightPadded()}
+   * (each row is then its tokens followed by padding, so its first {@code seqLen} positions are
+   * what encoding it with shorter companions gives). Stateless; the result's arrays are new.
+   *
+   * @throws IllegalArgumentException if {@code rows} is not right-padded
+   */
+  public static Batch select(Rows rows, int[] picks, int count) {
+    if (!rows.rightPadded()) {
+      throw new IllegalArgumentException("rows are not right-padded: encode the batch instead");
+    }
+    Batch from = rows.batch();
+    int seqLen = 0;
+    int truncated = 0;
+    for (int i = 0; i < count; i++) {
+      seqLen = Math.max(seqLen, rows.lengths()[picks[i]]);
+      truncated += rows.truncated()[picks[i]] ? 1 : 0;
+    }
+    int size = Math.multiplyExact(count, seqLen);
+    long[] ids = new long[size];
+    long[] mask = new long[size];
+    long[] types = new long[size];
+    for (int i = 0; i < count; i++) {
+      int src = picks[i] * from.seqLen();
+      System.arraycopy(from.inputIds(), src, ids, i * seqLen, seqLen);
+      System.arraycopy(from.attentionMask(), src, mask, i * seqLen, seqLen);
+      System.arraycopy(from.tokenTypeIds(), src, types, i * seqLen, seqLen);
     }
     return new Batch(count, seqLen, ids, mask, types, truncated);
   }

@@ -120,6 +120,39 @@ public final class TestModels {
   }
 
   /**
+   * A dense ReLU network ending in a softmax: {@code sizes[0]} inputs, hidden layers {@code
+   * sizes[1..n-2]}, {@code sizes[n-1]} class probabilities; weights drawn from {@code seed}
+   * (Gaussian scaled by 1/sqrt(fan-in)), biases 0.01. Input {@code in} and output {@code out} are
+   * {@code [batch, size]} float32. Used by the benchmark's compute-heavy workload.
+   */
+  public static byte[] mlp(String in, String out, int[] sizes, long seed) {
+    java.util.Random random = new java.util.Random(seed);
+    Graph g = new Graph("mlp").input(in, FLOAT, -1, sizes[0]).output(out, FLOAT, -1, sizes[sizes.length - 1]);
+    String x = in;
+    for (int l = 1; l < sizes.length; l++) {
+      int n = sizes[l - 1];
+      int k = sizes[l];
+      float[] w = new float[n * k];
+      double scale = 1 / Math.sqrt(n);
+      for (int i = 0; i < w.length; i++) {
+        w[i] = (float) (random.nextGaussian() * scale);
+      }
+      float[] b = new float[k];
+      java.util.Arrays.fill(b, 0.01f);
+      String y = "h" + l;
+      g.floatInitializer("W" + l, new long[] {n, k}, w).floatInitializer("B" + l, new long[] {k}, b)
+          .node("Gemm", List.of(x, "W" + l, "B" + l), List.of(y), null);
+      if (l < sizes.length - 1) {
+        g.node("Relu", List.of(y), List.of(y + "_relu"), null);
+        x = y + "_relu";
+      } else {
+        g.node("Softmax", List.of(y), List.of(out), null);
+      }
+    }
+    return g.bytes();
+  }
+
+  /**
    * Two inputs, two outputs: {@code sum = a + b} and {@code product = a * b}, all {@code [batch, n]}
    * float32.
    */

@@ -1,160 +1,112 @@
 package io.batchinfer.tools;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
-import io.batchinfer.udfs.BatchInference;
-import io.batchinfer.udfs.InferencePlan;
-import io.batchinfer.udfs.InputMapping;
-import io.batchinfer.udfs.OutputMapping;
-import io.batchinfer.udfs.TextInput;
-import io.batchinfer.udfs.Pooling;
-import io.batchinfer.udfs.text.TextTokenizer;
+import io.batchinfer.tools.bench.BenchData;
+import io.batchinfer.tools.bench.FloatWorkloads;
+import io.batchinfer.tools.bench.Report;
+import io.batchinfer.tools.bench.TextWorkload;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Random;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
- * Benchmarks that print ratios measured in one run (never assertions: machines here are shared
- * and noisy). Run with {@code submit-scripts/benchmark.sh}.
- *
- * <ol>
- *   <li>Tabular: the "Python script" baseline (one thread, one ONNX Runtime call per row over rows
- *       already in memory) against the engine on local[*] with batches, same model and rows.
- *   <li>Text: length-aware batching off and on, with the int8 MiniLM model on the sentences corpus:
- *       padded tokens fed to the model (exact, deterministic) and rows/s.
- * </ol>
+ * The benchmark behind {@code docs/PERFORMANCE.md}: for each workload, in one invocation and in
+ * alternating order after a warm-up, (1) raw ONNX Runtime on the rows pre-loaded as tensors, same
+ * batch size and threads, (2) Spark reading and writing the same columns with no inference, (3)
+ * the engine API in this JVM, (4) the job as a user runs it ({@code submit-scripts/run-local.sh},
+ * a fresh JVM). Prints rows/s and the ratios to raw, to I/O and to the combined limit
+ * 1/(1/raw + 1/io); writes {@code benchmark.json} and {@code benchmark.png}. Ratios, never
+ * assertions: shared machines are noisy. Run it with {@code submit-scripts/benchmark.sh}; it is
+ * never part of the test run.
  */
-public final class Benchmark {
-  private Benchmark() {}
+@Command(name = "benchmark.sh", mixinStandardHelpOptions = true,
+    description = "Measures batchinfer against raw ONNX Runtime and Parquet I/O (see docs/PERFORMANCE.md).")
+public final class Benchmark implements Callable<Integer> {
+  @Option(names = "--root", description = "Repository root (default: ${DEFAULT-VALUE}).", defaultValue = ".")
+  Path root;
 
-  public static void main(String[] args) throws Exception {
-    Path root = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
-    int rows = args.length > 1 ? Integer.parseInt(args[1]) : 400_000;
+  @Option(names = "--out", description = "Where data, outputs, JSON and PNG go (default: ${DEFAULT-VALUE}).",
+      defaultValue = "target/benchmark")
+  Path out;
+
+  @Option(names = "--workloads", split = ",", description = "Any of tabular, wide, text, fixed, encode (default: ${DEFAULT-VALUE}).",
+      defaultValue = "encode,tabular,wide,text,fixed")
+  List<String> workloads;
+
+  @Option(names = "--tabular-rows", split = ",", description = "Row counts for the tabular workloads (default: ${DEFAULT-VALUE}).",
+      defaultValue = "1000000")
+  List<Long> tabularRows;
+
+  @Option(names = "--wide-rows", description = "Rows for the wide MLP workload (default: ${DEFAULT-VALUE}).",
+      defaultValue = "100000")
+  long wideRows;
+
+  @Option(names = "--text-rows", description = "Sentences for the text workload, at most 8000 (default: ${DEFAULT-VALUE}).",
+      defaultValue = "8000")
+  int textRows;
+
+  @Option(names = "--fixed-files", description = "Small files for the fixed-cost workload (default: ${DEFAULT-VALUE}).",
+      defaultValue = "1000")
+  int fixedFiles;
+
+  @Option(names = "--extras-max-rows", description = "Run the variant modes (one setting changed) only on workloads of"
+      + " at most this many rows (default: ${DEFAULT-VALUE}).", defaultValue = "1000000")
+  long extrasMaxRows;
+
+  @Option(names = "--repeats", description = "Counted rounds per workload, after one warm-up (default: ${DEFAULT-VALUE}).",
+      defaultValue = "3")
+  int repeats;
+
+  @Option(names = "--no-job", negatable = true, description = "Also run the job in a fresh JVM per round (default: on).",
+      defaultValue = "true")
+  boolean job;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Benchmark()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    root = root.toAbsolutePath().normalize();
+    out = root.resolve(out).toAbsolutePath().normalize();
     SparkSession spark = SparkSession.builder().master("local[*]").appName("batchinfer-benchmark")
         .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    spark.sparkContext().setLogLevel("WARN");
+    int threads = spark.sparkContext().defaultParallelism();
+    Report report = new Report()
+        .machine("cores", Runtime.getRuntime().availableProcessors())
+        .machine("spark_master", "local[" + threads + "]")
+        .machine("java", System.getProperty("java.version"))
+        .machine("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20)
+        .machine("repeats", repeats)
+        .machine("started", java.time.Instant.now().toString());
+    BenchData data = new BenchData(root, out, spark, threads, job, extrasMaxRows);
     try {
-      tabular(spark, root, rows);
-      text(spark, root);
-    } finally {
-      spark.stop();
-    }
-  }
-
-  private static void tabular(SparkSession spark, Path root, int n) throws Exception {
-    Path model = root.resolve("models/iris/iris-logreg.onnx");
-    Random random = new Random(1);
-    List<Row> data = new ArrayList<>(n);
-    float[][] features = new float[n][];
-    for (int i = 0; i < n; i++) {
-      float[] f = {4 + 4 * random.nextFloat(), 2 + 2 * random.nextFloat(), 1 + 6 * random.nextFloat(), 2 * random.nextFloat()};
-      features[i] = f;
-      data.add(RowFactory.create((long) i, (double) f[0], (double) f[1], (double) f[2], (double) f[3]));
-    }
-    StructType schema = new StructType().add("id", DataTypes.LongType).add("a", DataTypes.DoubleType)
-        .add("b", DataTypes.DoubleType).add("c", DataTypes.DoubleType).add("d", DataTypes.DoubleType);
-    Dataset<Row> df = spark.createDataFrame(data, schema).repartition(spark.sparkContext().defaultParallelism()).cache();
-    df.count();
-
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    long start = System.nanoTime();
-    try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
-      o.setIntraOpNumThreads(1);
-      try (OrtSession session = env.createSession(model.toString(), o)) {
-        for (float[] f : features) {
-          try (OnnxTensor t = OnnxTensor.createTensor(env, new float[][] {f});
-              OrtSession.Result r = session.run(Map.of("input", t))) {
-            r.get(0).getValue();
+      for (String w : workloads) {
+        switch (w.trim()) {
+          case "tabular" -> {
+            for (long rows : tabularRows) {
+              FloatWorkloads.tabular(data, rows, repeats, report);
+            }
           }
+          case "wide" -> FloatWorkloads.wide(data, wideRows, repeats, report);
+          case "text" -> TextWorkload.run(data, textRows, repeats, report);
+          case "fixed" -> io.batchinfer.jobs.FixedCosts.run(data, fixedFiles, repeats, report);
+          case "encode" -> io.batchinfer.tools.bench.EncodeWorkload.run(2_000_000, Math.max(repeats, 5), report);
+          default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown workload '" + w
+              + "'; expected tabular, wide, text, fixed or encode");
         }
       }
+    } finally {
+      report.machine("finished", java.time.Instant.now().toString());
+      report.write(out);
+      spark.stop();
     }
-    double baseline = n / ((System.nanoTime() - start) / 1e9);
-
-    InferencePlan plan = BatchInference.builder().modelPath(model.toString(), null)
-        .input("input", InputMapping.columns("a", "b", "c", "d"))
-        .output("output", OutputMapping.toColumn("p").withArgmax("k"))
-        .passthrough(List.of("id")).batchSize(1024).plan(spark, df.schema());
-    plan.apply(df).scored().write().format("noop").mode("overwrite").save(); // warm-up: sessions, JIT
-    start = System.nanoTime();
-    plan.apply(df).scored().write().format("noop").mode("overwrite").save();
-    double engine = n / ((System.nanoTime() - start) / 1e9);
-    System.out.printf(Locale.ROOT, "tabular: %d rows, iris model: one-row loop %.0f rows/s, batchinfer local[%d]"
-        + " batch 1024 %.0f rows/s, ratio %.1fx%n", n, baseline, spark.sparkContext().defaultParallelism(), engine,
-        engine / baseline);
-    df.unpersist();
-  }
-
-  private static void text(SparkSession spark, Path root) throws Exception {
-    Path model = root.resolve("models/all-minilm-l6-v2-q/all-minilm-l6-v2-q.onnx");
-    Path tokenizer = root.resolve("models/all-minilm-l6-v2-q/all-minilm-l6-v2-q-tokenizer.json");
-    Dataset<Row> df = spark.read().parquet(root.resolve("data/sentences/sentences.parquet").toString())
-        .repartition(spark.sparkContext().defaultParallelism()).cache();
-    List<String> texts = df.select("text").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
-    int batch = 32;
-    int window = 8;
-    long plain;
-    long sorted;
-    long real = 0;
-    try (TextTokenizer t = TextTokenizer.fromFile(tokenizer, 128)) {
-      int[] counts = texts.stream().mapToInt(t::tokenCount).toArray();
-      for (int c : counts) {
-        real += c;
-      }
-      plain = padded(counts, batch, 1);
-      sorted = padded(counts, batch, window);
-    }
-    double[] rate = new double[2];
-    int[] windows = {1, window};
-    // Warm-up: create the session and tokenizer in every executor thread's JVM, warm the JIT.
-    BatchInference.builder().modelPath(model.toString(), null)
-        .text(TextInput.of("text", tokenizer.toString(), 128))
-        .output("last_hidden_state", OutputMapping.toColumn("e").withPooling(Pooling.MEAN))
-        .batchSize(batch).score(df.limit(256)).scored().write().format("noop").mode("overwrite").save();
-    for (int i = 0; i < 2; i++) {
-      InferencePlan plan = BatchInference.builder().modelPath(model.toString(), null)
-          .text(TextInput.of("text", tokenizer.toString(), 128))
-          .output("last_hidden_state", OutputMapping.toColumn("e").withPooling(Pooling.MEAN).withNormalize())
-          .passthrough(List.of("id")).batchSize(batch).lengthWindow(windows[i]).plan(spark, df.schema());
-      long start = System.nanoTime();
-      plan.apply(df).scored().write().format("noop").mode("overwrite").save();
-      rate[i] = texts.size() / ((System.nanoTime() - start) / 1e9);
-    }
-    System.out.printf(Locale.ROOT, "text: %d sentences, MiniLM int8, batch %d: tokens fed %d without / %d with"
-        + " length-aware windows of %d batches (real tokens %d; padding cut %.1fx); %.0f vs %.0f sentences/s, ratio"
-        + " %.2fx%n", texts.size(), batch, plain, sorted, window, real, (double) (plain - real) / Math.max(1, sorted - real),
-        rate[0], rate[1], rate[1] / rate[0]);
-    df.unpersist();
-  }
-
-  /** Tokens fed (rows x longest row per batch) when batching in input order or sorted within windows. */
-  private static long padded(int[] counts, int batch, int window) {
-    long total = 0;
-    int w = batch * window;
-    for (int start = 0; start < counts.length; start += w) {
-      List<Integer> part = new ArrayList<>();
-      for (int i = start; i < Math.min(start + w, counts.length); i++) {
-        part.add(counts[i]);
-      }
-      if (window > 1) {
-        part.sort(Comparator.naturalOrder());
-      }
-      for (int b = 0; b < part.size(); b += batch) {
-        List<Integer> sub = part.subList(b, Math.min(b + batch, part.size()));
-        total += (long) sub.size() * sub.stream().mapToInt(Integer::intValue).max().orElse(0);
-      }
-    }
-    return total;
+    System.out.println("wrote " + out.resolve("benchmark.json") + " and " + out.resolve("benchmark.png"));
+    return 0;
   }
 }

@@ -54,9 +54,11 @@ import java.util.regex.Pattern;
  * hash codes, so it can change from one JVM run to the next); the README's command pins it with
  * {@code -XX:hashCode=2}.
  *
- * <p>Usage: {@code SentencesGenerator <wordnet-dir> [repoRoot]}, where {@code wordnet-dir} is
+ * <p>Usage: {@code SentencesGenerator <wordnet-dir> [repoRoot [rows]]}, where {@code wordnet-dir} is
  * {@code usr/share/wordnet} of the unpacked package (or the unpacked package root). See
- * {@code data/sentences/README.md} for the full command.
+ * {@code data/sentences/README.md} for the full command. With {@code rows} other than {@value #ROWS}
+ * it writes {@code data/sentences/sentences-<rows>.parquet} (the benchmark's larger corpus: the
+ * same selection rule, so it contains the default file's sentences).
  */
 public final class SentencesGenerator {
 
@@ -104,15 +106,17 @@ public final class SentencesGenerator {
             wordnet = wordnet.resolve("usr/share/wordnet");
         }
         Path repoRoot = Path.of(args.length > 1 ? args[1] : ".").toAbsolutePath().normalize();
+        int count = args.length > 2 ? Integer.parseInt(args[2]) : ROWS;
+        String parquetPath = count == ROWS ? PARQUET_PATH : "data/sentences/sentences-" + count + ".parquet";
 
         for (String name : DATA_FILES) {
             Path file = wordnet.resolve(name);
             System.out.printf("read %s sha256=%s%n", file, sha256(Files.readAllBytes(file)));
         }
         List<String> candidates = extract(wordnet);
-        List<String> rows = select(candidates);
+        List<String> rows = select(candidates, count);
 
-        Path target = repoRoot.resolve(PARQUET_PATH);
+        Path target = repoRoot.resolve(parquetPath);
         NioOutputFile.publish(target, tmp -> {
             write(rows, tmp);
             verify(rows, tmp);
@@ -120,7 +124,7 @@ public final class SentencesGenerator {
         byte[] bytes = Files.readAllBytes(target);
         System.out.printf("%d candidate examples, kept %d%n", candidates.size(), rows.size());
         System.out.printf("wrote %s (%d rows, %d bytes, snappy) sha256=%s%n",
-                PARQUET_PATH, rows.size(), bytes.length, sha256(bytes));
+                parquetPath, rows.size(), bytes.length, sha256(bytes));
         System.out.printf("content sha256=%s%n", contentSha256(rows));
     }
 
@@ -150,8 +154,13 @@ public final class SentencesGenerator {
 
     /** The {@link #ROWS} candidates with the lowest SHA-256, in source order. */
     static List<String> select(List<String> candidates) {
-        if (candidates.size() < ROWS) {
-            throw new IllegalStateException("only " + candidates.size() + " candidate examples, need " + ROWS
+        return select(candidates, ROWS);
+    }
+
+    /** The {@code rows} candidates with the lowest SHA-256, in source order. */
+    static List<String> select(List<String> candidates, int rows) {
+        if (candidates.size() < rows) {
+            throw new IllegalStateException("only " + candidates.size() + " candidate examples, need " + rows
                     + ": is this the WordNet 3.0 dict directory?");
         }
         List<Sentence> all = new ArrayList<>(candidates.size());
@@ -160,7 +169,7 @@ public final class SentencesGenerator {
             all.add(new Sentence(i, text, sha256(text.getBytes(StandardCharsets.UTF_8))));
         }
         all.sort(Comparator.comparing(Sentence::sha256));
-        List<Sentence> kept = new ArrayList<>(all.subList(0, ROWS));
+        List<Sentence> kept = new ArrayList<>(all.subList(0, rows));
         kept.sort(Comparator.comparingInt(Sentence::sourceOrder));
         return kept.stream().map(Sentence::text).toList();
     }

@@ -130,6 +130,37 @@ class TextTokenizerTest {
   }
 
   @Test
+  void batchCutFromAnEncodedWindowEqualsEncodingThatBatch() throws IOException {
+    // Texts of many lengths, one truncated (30 + 2 special tokens > 16), so subsets have
+    // different longest rows and padding.
+    String[] window = new String[SENTENCES.length + 2];
+    System.arraycopy(SENTENCES, 0, window, 0, SENTENCES.length);
+    window[SENTENCES.length] = repeat("fox", 30);
+    window[SENTENCES.length + 1] = "a";
+    try (TextTokenizer t16 = TextTokenizer.fromFile(json, 16)) {
+      TextTokenizer.Rows rows = t16.encodeRows(window, window.length);
+      assertThat(rows.rightPadded()).isTrue();
+      java.util.Random random = new java.util.Random(3);
+      for (int trial = 0; trial < 50; trial++) {
+        int count = 1 + random.nextInt(window.length);
+        int[] picks = random.ints(count, 0, window.length).toArray();
+        String[] subset = new String[count];
+        for (int i = 0; i < count; i++) {
+          subset[i] = window[picks[i]];
+          assertThat(rows.lengths()[picks[i]]).isEqualTo(t16.tokenCount(subset[i]));
+        }
+        Batch expected = t16.encode(subset, count);
+        Batch cut = TextTokenizer.select(rows, picks, count);
+        assertThat(cut.seqLen()).as("trial %d", trial).isEqualTo(expected.seqLen());
+        assertThat(cut.inputIds()).as("trial %d ids", trial).isEqualTo(expected.inputIds());
+        assertThat(cut.attentionMask()).as("trial %d mask", trial).isEqualTo(expected.attentionMask());
+        assertThat(cut.tokenTypeIds()).as("trial %d types", trial).isEqualTo(expected.tokenTypeIds());
+        assertThat(cut.truncatedRows()).as("trial %d truncated", trial).isEqualTo(expected.truncatedRows());
+      }
+    }
+  }
+
+  @Test
   void attentionMaskIsOneOnTokensAndZeroOnPadding() {
     Batch batch = tokenizer.encode(SENTENCES, SENTENCES.length);
 
