@@ -1,5 +1,6 @@
 package io.batchinfer.jobs;
 
+import io.batchinfer.udfs.compat.SparkCompat;
 import org.apache.spark.SparkUserAppException;
 
 /**
@@ -19,7 +20,7 @@ final class DriverExit {
   static void exit(int code) throws SparkUserAppException {
     if (isYarnClusterDriver()) {
       if (code != ExitCodes.OK) {
-        throw new SparkUserAppException(code);
+        throw SparkCompat.userAppExit(code);
       }
       return;
     }

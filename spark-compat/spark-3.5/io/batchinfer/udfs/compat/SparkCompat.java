@@ -1,5 +1,6 @@
 package io.batchinfer.udfs.compat;
 
+import org.apache.spark.SparkUserAppException;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -25,5 +26,14 @@ public final class SparkCompat {
    */
   public static Dataset<Row> internalCreateDataFrame(SparkSession spark, RDD<InternalRow> rows, StructType schema) {
     return spark.internalCreateDataFrame(rows, schema, false);
+  }
+
+  /**
+   * The exception a YARN cluster-mode driver's {@code main} throws to end with {@code exitCode}
+   * (Spark's ApplicationMaster reports it as the application's exit status). Its constructor
+   * differs between Spark 3.5 ({@code (int)}) and Spark 4 ({@code (int, Throwable)}).
+   */
+  public static SparkUserAppException userAppExit(int exitCode) {
+    return new SparkUserAppException(exitCode);
   }
 }

@@ -1,5 +1,6 @@
 package io.batchinfer.udfs.compat;
 
+import org.apache.spark.SparkUserAppException;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -33,5 +34,14 @@ public final class SparkCompat {
           + spark.getClass().getName() + " (Spark Connect is not supported)");
     }
     return classic.internalCreateDataFrame(rows, schema, false);
+  }
+
+  /**
+   * The exception a YARN cluster-mode driver's {@code main} throws to end with {@code exitCode}
+   * (Spark's ApplicationMaster reports it as the application's exit status). Its constructor
+   * differs between Spark 3.5 ({@code (int)}) and Spark 4 ({@code (int, Throwable)}).
+   */
+  public static SparkUserAppException userAppExit(int exitCode) {
+    return new SparkUserAppException(exitCode, null);
   }
 }
