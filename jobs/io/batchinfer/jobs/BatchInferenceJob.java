@@ -205,7 +205,9 @@ public final class BatchInferenceJob implements Callable<Integer> {
     if (!partitionBy.isEmpty()) {
       writer = writer.partitionBy(partitionBy.toArray(new String[0]));
     }
-    writer.parquet(path);
+    try (ObjectStoreCommit.Scope commit = ObjectStoreCommit.open(rows.sparkSession(), path)) {
+      writer.options(commit.writeOptions()).parquet(path);
+    }
   }
 
   /** Fails the job, before anything is written, when more rows were rejected than allowed. */

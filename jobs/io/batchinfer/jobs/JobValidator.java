@@ -222,6 +222,10 @@ final class JobValidator {
       }
     }
     RunOptions options = RunOptions.validate(cfg, modeName, partitionBy, problems);
+    ObjectStoreCommit.validate(ConfigKeys.OUTPUT_PATH, cfg.output().path(), modeName, problems);
+    if (policy == ErrorPolicy.DEAD_LETTER) {
+      ObjectStoreCommit.validate(ConfigKeys.DEAD_LETTER_PATH, deadLetterPath, modeName, problems);
+    }
     if (cfg.output().path() != null && !cfg.output().path().isBlank() && mode == SaveMode.ErrorIfExists) {
       checkOutputAbsent(ConfigKeys.OUTPUT_PATH, cfg.output().path(), spark, problems);
       if (policy == ErrorPolicy.DEAD_LETTER && deadLetterPath != null && !deadLetterPath.isBlank()) {
