@@ -23,7 +23,6 @@ public final class MiniHdfs implements AutoCloseable {
   /** Starts a NameNode and one DataNode storing under {@code baseDir}. */
   public static MiniHdfs start(Path baseDir) throws IOException {
     Configuration conf = new Configuration();
-    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, baseDir.toAbsolutePath().toString());
     conf.set("dfs.namenode.http-address", "127.0.0.1:0");
     conf.set("dfs.namenode.https-address", "127.0.0.1:0");
     conf.set("dfs.datanode.address", "127.0.0.1:0");
