@@ -111,6 +111,47 @@ class S3ObjectStoreTest {
     assertThat(visibleFiles(conf, out)).allMatch(p -> p.endsWith(".parquet")).isNotEmpty();
   }
 
+  /**
+   * A job killed (JVM halted, no cleanup) after some write tasks committed and before the job
+   * committed leaves nothing a reader sees under the output; rerunning the same config writes
+   * each id exactly once.
+   */
+  @Test
+  void killedWriteLeavesNoVisibleOutputAndRerunWritesEachIdOnce() throws Exception {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    String out = "s3a://lake/scored/killed";
+    Path cfg = tmp.resolve("killed.yaml");
+    java.nio.file.Files.writeString(cfg, """
+        job: {name: s3-killed}
+        input: {path: "s3a://lake/input/events", filter: "NOT isnan(x2)", partitions: 6}
+        model: {path: "s3a://lake/models/linear.onnx", batch_size: 16}
+        inputs: {x: {columns: [x1, x2]}}
+        outputs: {y: {column: y}}
+        passthrough: [id, day, x1, x2]
+        output: {path: "%s", mode: overwrite}
+        report: {path: "%s_report/report.json"}
+        """.formatted(out, out));
+
+    ChildJvm.Result killed = ChildJvm.run(tmp, s3.hadoopConf(), HaltingJobMain.class.getName(), "2", out,
+        "--config", cfg.toString());
+
+    assertThat(killed.exitCode()).as(killed.log()).isEqualTo(137);
+    assertThat(killed.log()).contains("HaltingJobMain: halting after");
+    FileSystem fs = new org.apache.hadoop.fs.Path(out).getFileSystem(conf);
+    // Tasks had committed (their pending uploads are recorded under __magic), the job had not.
+    assertThat(fs.exists(new org.apache.hadoop.fs.Path(out + "/__magic"))).isTrue();
+    assertThat(visibleFiles(conf, out)).as("files a reader sees after the kill").isEmpty();
+    assertThat(fs.exists(new org.apache.hadoop.fs.Path(out + "/_SUCCESS"))).isFalse();
+
+    LakeData.Run rerun = LakeData.cli("--config", cfg.toString());
+
+    assertThat(rerun.exitCode()).as(rerun.err()).isZero();
+    long good = java.util.stream.LongStream.range(0, ROWS).filter(id -> !LakeData.bad(id)).count();
+    Map<Long, Row> scored = LakeData.checkScores(spark.read().parquet(out)); // fails on a duplicate id
+    assertThat(scored).hasSize((int) good);
+    assertThat(visibleFiles(conf, out)).allMatch(p -> p.endsWith(".parquet"));
+  }
+
   @Test
   void missingModelObjectIsAConfigError() throws Exception {
     LakeData.Run run = runWithModel("s3a://lake/models/absent.onnx");
