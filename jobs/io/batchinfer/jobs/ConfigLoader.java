@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.batchinfer.udfs.Problems;
+import io.batchinfer.udfs.plan.Problems;
 import io.batchinfer.udfs.ValidationException;
 import java.io.IOException;
 import java.nio.file.Files;

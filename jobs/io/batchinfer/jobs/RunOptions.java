@@ -6,11 +6,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.batchinfer.udfs.ErrorPolicy;
-import io.batchinfer.udfs.Problems;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import io.batchinfer.udfs.model.Sha256;
+import io.batchinfer.udfs.plan.Problems;
 import java.util.List;
 
 /**
@@ -90,10 +87,8 @@ record RunOptions(boolean dynamicOverwrite, boolean resume, int resumeChunkFiles
       output.remove("resume_chunk_files");
     }
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256")
-          .digest(CANONICAL.writeValueAsString(tree).getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest);
-    } catch (NoSuchAlgorithmException | com.fasterxml.jackson.core.JsonProcessingException e) {
+      return Sha256.hex(CANONICAL.writeValueAsString(tree));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("cannot fingerprint the config", e);
     }
   }

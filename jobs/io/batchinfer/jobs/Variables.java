@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import io.batchinfer.udfs.Problems;
+import io.batchinfer.udfs.plan.Problems;
 import io.batchinfer.udfs.ValidationException;
 import java.time.LocalDate;
 import java.time.ZoneOffset;

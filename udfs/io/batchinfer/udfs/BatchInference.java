@@ -1,9 +1,7 @@
 package io.batchinfer.udfs;
 
 import io.batchinfer.udfs.model.ModelArtifact;
-import io.batchinfer.udfs.model.ModelLoader;
-import io.batchinfer.udfs.session.Device;
-import io.batchinfer.udfs.session.SessionOptionsSpec;
+import io.batchinfer.udfs.plan.InferencePlanner;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +29,8 @@ import org.apache.spark.sql.types.StructType;
  * }</pre>
  *
  * Error messages use the job config's key paths ({@code inputs.input.columns[2]}, {@code
- * model.batch_size}), so the API and the job report problems identically. Driver only.
+ * model.batch_size}), so the API and the job report problems identically. Driver only; the
+ * builder is not thread-safe, the {@link InferenceRequest} it produces is immutable.
  */
 public final class BatchInference {
   /** Default {@code model.batch_size}. */
@@ -51,17 +50,17 @@ public final class BatchInference {
     private ModelArtifact model;
     private String modelPath;
     private String modelSha256;
-    final Map<String, InputMapping> inputs = new LinkedHashMap<>();
-    final Map<String, OutputMapping> outputs = new LinkedHashMap<>();
-    TextInput text;
-    List<String> passthrough = List.of();
-    int batchSize = BATCH_SIZE_DEFAULT;
-    int lengthWindow = LENGTH_WINDOW_DEFAULT;
+    private final Map<String, InputMapping> inputs = new LinkedHashMap<>();
+    private final Map<String, OutputMapping> outputs = new LinkedHashMap<>();
+    private TextInput text;
+    private List<String> passthrough = List.of();
+    private int batchSize = BATCH_SIZE_DEFAULT;
+    private int lengthWindow = LENGTH_WINDOW_DEFAULT;
     private int threads = 1;
     private Device device = Device.CPU;
-    Batching batching = Batching.AUTO;
-    ErrorPolicy errorPolicy = ErrorPolicy.FAIL;
-    boolean allowNan;
+    private Batching batching = Batching.AUTO;
+    private ErrorPolicy errorPolicy = ErrorPolicy.FAIL;
+    private boolean allowNan;
     private List<String> customOpLibraries = List.of();
 
     private Builder() {}
@@ -170,6 +169,12 @@ public final class BatchInference {
       return this;
     }
 
+    /** @return an immutable snapshot of what has been set so far */
+    public InferenceRequest request() {
+      return new InferenceRequest(model, modelPath, modelSha256, inputs, outputs, text, passthrough, batchSize,
+          lengthWindow, threads, device, batching, errorPolicy, allowNan, customOpLibraries);
+    }
+
     /**
      * Validates the request against the model's signature and {@code inputSchema}, reading the
      * model first if it was given by path.
@@ -177,39 +182,10 @@ public final class BatchInference {
      * @throws ValidationException listing every problem found
      */
     public InferencePlan plan(SparkSession spark, StructType inputSchema) {
-      Problems problems = new Problems();
-      if (batchSize < 1) {
-        problems.add("model.batch_size: must be a positive number of rows; found " + batchSize + ". Try "
-            + BATCH_SIZE_DEFAULT + ".");
-      }
-      if (lengthWindow < 1) {
-        problems.add("model.length_window: must be at least 1 (1 turns length-aware batching off); found "
-            + lengthWindow + ".");
-      }
-      if (threads < 1) {
-        problems.add("model.threads: must be at least 1; found " + threads + ".");
-      }
-      ModelArtifact artifact = model;
-      if (artifact == null) {
-        if (modelPath == null || modelPath.isBlank()) {
-          problems.add("model.path: missing; set it to the .onnx file to run (any Hadoop path: /x.onnx, hdfs://..., s3a://...).");
-        } else {
-          try {
-            artifact = ModelLoader.load(modelPath, modelSha256, spark.sparkContext().hadoopConfiguration(), "model.path");
-          } catch (ValidationException e) {
-            problems.addAll(e);
-          }
-        }
-      }
-      if (artifact == null) {
-        problems.throwIfAny("");
-        throw new IllegalStateException("no model and no problem recorded");
-      }
-      SessionOptionsSpec session = problems.isEmpty()
-          ? new SessionOptionsSpec(threads, device, 0, customOpLibraries)
-          : SessionOptionsSpec.DEFAULT;
-      return InferencePlanner.plan(artifact, problems, this, session, inputSchema,
-          spark.sparkContext().hadoopConfiguration());
+      InferenceRequest request = request();
+      InferencePlanner.Planned planned =
+          InferencePlanner.plan(request, inputSchema, spark.sparkContext().hadoopConfiguration());
+      return new InferencePlan(planned, inputSchema, request.batching());
     }
 
     /** Plans against {@code input}'s schema and applies the plan. */

@@ -11,7 +11,7 @@ public enum Batching {
 
   /** @return the mode for a config value, or null if unknown */
   public static Batching parse(String value) {
-    return io.batchinfer.udfs.EnumValues.parse(Batching.class, value);
+    return EnumValues.parse(Batching.class, value);
   }
 
   @Override

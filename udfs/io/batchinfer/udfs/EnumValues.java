@@ -3,7 +3,7 @@ package io.batchinfer.udfs;
 import java.util.Locale;
 
 /** Parses enum-valued config keys ({@code model.device}, {@code errors.policy}, ...). Stateless. */
-public final class EnumValues {
+final class EnumValues {
   private EnumValues() {}
 
   /**
@@ -12,7 +12,7 @@ public final class EnumValues {
    *
    * @return the constant, or null when {@code value} names none (callers report the allowed values)
    */
-  public static <E extends Enum<E>> E parse(Class<E> type, String value) {
+  static <E extends Enum<E>> E parse(Class<E> type, String value) {
     if (value == null) {
       return null;
     }

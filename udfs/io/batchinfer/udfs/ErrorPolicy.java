@@ -13,7 +13,7 @@ public enum ErrorPolicy {
 
   /** @return the policy for a config value ({@code fail}, {@code skip}, {@code dead-letter}), or null if unknown */
   public static ErrorPolicy parse(String value) {
-    return io.batchinfer.udfs.EnumValues.parse(ErrorPolicy.class, value);
+    return EnumValues.parse(ErrorPolicy.class, value);
   }
 
   @Override

@@ -3,8 +3,12 @@ package io.batchinfer.udfs;
 import io.batchinfer.udfs.codec.InputBinding;
 import io.batchinfer.udfs.codec.OutputBinding;
 import io.batchinfer.udfs.codec.TextBinding;
+import io.batchinfer.udfs.exec.InferenceFunction;
+import io.batchinfer.udfs.exec.InferenceSpec;
+import io.batchinfer.udfs.exec.ScoringCounters;
 import io.batchinfer.udfs.model.ModelArtifact;
 import io.batchinfer.udfs.model.ModelSignature;
+import io.batchinfer.udfs.plan.InferencePlanner;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -33,14 +37,13 @@ public final class InferencePlan {
   private final Batching batching;
   private final boolean batchable;
 
-  InferencePlan(ModelArtifact model, ModelSignature signature, InferenceSpec spec, StructType inputSchema,
-      Batching batching, boolean batchable) {
-    this.model = model;
-    this.signature = signature;
-    this.spec = spec;
+  InferencePlan(InferencePlanner.Planned planned, StructType inputSchema, Batching batching) {
+    this.model = planned.model();
+    this.signature = planned.signature();
+    this.spec = planned.spec();
     this.inputSchema = inputSchema;
     this.batching = batching;
-    this.batchable = batchable;
+    this.batchable = planned.batchable();
   }
 
   /**
@@ -70,20 +73,22 @@ public final class InferencePlan {
     SparkSession spark = input.sparkSession();
     Broadcast<ModelArtifact> broadcast =
         spark.sparkContext().broadcast(model, ClassTag$.MODULE$.apply(ModelArtifact.class));
-    InferenceMetrics metrics = InferenceMetrics.register(spark.sparkContext());
+    ScoringCounters counters = ScoringCounters.register(spark.sparkContext());
+    InferenceMetrics metrics = new InferenceMetrics(counters);
     JavaRDD<InternalRow> rows = input.queryExecution().toRdd().toJavaRDD();
-    JavaRDD<InternalRow> scored = rows.mapPartitions(new InferenceFunction(broadcast, spec, metrics), true);
+    JavaRDD<InternalRow> scored = rows.mapPartitions(new InferenceFunction(broadcast, spec, counters), true);
     Dataset<Row> emitted = spark.internalCreateDataFrame(scored.rdd(), spec.emittedSchema(), false);
     if (spec.errorPolicy() != ErrorPolicy.DEAD_LETTER) {
       return new Scored(emitted, null, emitted, metrics);
     }
-    Column isError = functions.col(InferenceSpec.ERROR_FIELDS[0]).isNotNull();
+    Column isError = functions.col(InferenceSpec.ERROR_FIELDS.get(0)).isNotNull();
     List<Column> good = new ArrayList<>();
-    for (int p = 0; p < spec.passthroughOrdinals().length; p++) {
-      good.add(functions.col(InferenceSpec.INPUT_PREFIX + spec.passthroughOrdinals()[p])
+    int[] pass = spec.passthroughOrdinals();
+    for (int p = 0; p < pass.length; p++) {
+      good.add(functions.col(InferenceSpec.INPUT_PREFIX + pass[p])
           .as(spec.outputSchema().fields()[p].name()));
     }
-    for (int i = spec.passthroughOrdinals().length; i < spec.outputSchema().size(); i++) {
+    for (int i = pass.length; i < spec.outputSchema().size(); i++) {
       good.add(functions.col(spec.outputSchema().fields()[i].name()));
     }
     List<Column> bad = new ArrayList<>();

@@ -8,7 +8,7 @@ package io.batchinfer.udfs;
 public final class InferenceRunException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  InferenceRunException(String message, Throwable cause) {
+  public InferenceRunException(String message, Throwable cause) {
     super(message, cause);
   }
 }

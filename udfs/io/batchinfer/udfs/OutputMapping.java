@@ -1,6 +1,6 @@
 package io.batchinfer.udfs;
 
-import io.batchinfer.udfs.codec.Pooling;
+import io.batchinfer.udfs.Pooling;
 import java.util.List;
 
 /**

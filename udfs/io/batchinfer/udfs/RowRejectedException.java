@@ -10,7 +10,7 @@ public final class RowRejectedException extends RuntimeException {
 
   private final String column;
 
-  RowRejectedException(String message, String column) {
+  public RowRejectedException(String message, String column) {
     super(message);
     this.column = column;
   }

@@ -4,6 +4,7 @@ import io.batchinfer.udfs.model.ElementType;
 import io.batchinfer.udfs.model.Shapes;
 import java.io.Serializable;
 import java.util.Arrays;
+import java.util.Objects;
 import org.apache.spark.sql.types.DecimalType;
 
 /**
@@ -35,6 +36,72 @@ public record InputBinding(
     boolean batchAxis,
     boolean allowNan)
     implements Serializable {
+
+  /** Copies the arrays: a binding never changes after planning. */
+  public InputBinding {
+    columns = columns.clone();
+    ordinals = ordinals.clone();
+    kinds = kinds.clone();
+    decimalTypes = decimalTypes.clone();
+    rowShape = rowShape.clone();
+  }
+
+  /** @return a copy of the column names */
+  @Override
+  public String[] columns() {
+    return columns.clone();
+  }
+
+  /** @return a copy of the column ordinals (encoders keep their own copy) */
+  @Override
+  public int[] ordinals() {
+    return ordinals.clone();
+  }
+
+  /** @return a copy of the source kinds */
+  @Override
+  public SourceKind[] kinds() {
+    return kinds.clone();
+  }
+
+  /** @return a copy of the decimal types */
+  @Override
+  public DecimalType[] decimalTypes() {
+    return decimalTypes.clone();
+  }
+
+  /** @return a copy of the per-row shape */
+  @Override
+  public long[] rowShape() {
+    return rowShape.clone();
+  }
+
+  /** Compares the arrays by content. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof InputBinding b
+        && onnxName.equals(b.onnxName)
+        && target == b.target
+        && layout == b.layout
+        && Arrays.equals(columns, b.columns)
+        && Arrays.equals(ordinals, b.ordinals)
+        && Arrays.equals(kinds, b.kinds)
+        && Arrays.equals(decimalTypes, b.decimalTypes)
+        && Arrays.equals(rowShape, b.rowShape)
+        && batchAxis == b.batchAxis
+        && allowNan == b.allowNan;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(onnxName, target, layout, Arrays.hashCode(columns), Arrays.hashCode(ordinals),
+        Arrays.hashCode(rowShape), batchAxis, allowNan);
+  }
+
+  @Override
+  public String toString() {
+    return "InputBinding[" + describe() + "]";
+  }
 
   /** @return a fresh encoder for rows of one partition; the caller owns and closes it */
   public InputEncoder newEncoder(int batchSize) {

@@ -1,10 +1,13 @@
 package io.batchinfer.udfs.codec;
 
+import io.batchinfer.udfs.Pooling;
 import io.batchinfer.udfs.model.ElementType;
 import io.batchinfer.udfs.model.Shapes;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -47,8 +50,46 @@ public record OutputBinding(
     implements Serializable {
 
   public OutputBinding {
+    rowShape = rowShape.clone();
     labels = labels == null ? null : List.copyOf(labels);
     pooling = pooling == null ? Pooling.NONE : pooling;
+  }
+
+  /** @return a copy of the per-row shape */
+  @Override
+  public long[] rowShape() {
+    return rowShape.clone();
+  }
+
+  /** Compares the shape by content. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof OutputBinding b
+        && onnxName.equals(b.onnxName)
+        && type == b.type
+        && Arrays.equals(rowShape, b.rowShape)
+        && batchAxis == b.batchAxis
+        && Objects.equals(column, b.column)
+        && softmax == b.softmax
+        && Objects.equals(argmax, b.argmax)
+        && Objects.equals(labels, b.labels)
+        && Objects.equals(labelColumn, b.labelColumn)
+        && topK == b.topK
+        && Objects.equals(topKIndices, b.topKIndices)
+        && Objects.equals(topKScores, b.topKScores)
+        && pooling == b.pooling
+        && normalize == b.normalize;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(onnxName, type, Arrays.hashCode(rowShape), batchAxis, column, softmax, argmax, labels,
+        labelColumn, topK, topKIndices, topKScores, pooling, normalize);
+  }
+
+  @Override
+  public String toString() {
+    return "OutputBinding[" + describe() + "]";
   }
 
   /** @return the per-row shape written to {@link #column}: pooling drops the token axis */

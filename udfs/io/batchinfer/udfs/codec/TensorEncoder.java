@@ -15,6 +15,12 @@ import org.apache.spark.sql.types.DecimalType;
 abstract class TensorEncoder implements InputEncoder {
   protected final InputBinding binding;
   protected final int batchSize;
+  /** The binding's arrays, copied once (its accessors copy on every call). */
+  private final String[] columns;
+  private final int[] ordinals;
+  private final SourceKind[] kinds;
+  private final DecimalType[] decimalTypes;
+  private final long[] rowShape;
   /** Per-row shape of the current batch: the binding's shape with free dimensions resolved. */
   protected final long[] dims;
   private final boolean hasFreeDims;
@@ -23,7 +29,12 @@ abstract class TensorEncoder implements InputEncoder {
   TensorEncoder(InputBinding binding, int batchSize) {
     this.binding = binding;
     this.batchSize = batchSize;
-    this.dims = binding.rowShape().clone();
+    this.columns = binding.columns();
+    this.ordinals = binding.ordinals();
+    this.kinds = binding.kinds();
+    this.decimalTypes = binding.decimalTypes();
+    this.rowShape = binding.rowShape();
+    this.dims = rowShape.clone();
     boolean free = false;
     for (long d : dims) {
       free |= d < 0;
@@ -65,21 +76,21 @@ abstract class TensorEncoder implements InputEncoder {
       if (rows == 0) {
         prepareBatch(Shapes.elementCount(dims));
       }
-      String[] columns = binding.columns();
+      String[] columns = this.columns;
       for (int c = 0; c < columns.length; c++) {
-        int ordinal = binding.ordinals()[c];
+        int ordinal = ordinals[c];
         if (row.isNullAt(ordinal)) {
           return new RowProblem(RowProblem.NULL_VALUE, columns[c], "null value");
         }
-        RowProblem error = putLeaf(row, ordinal, binding.kinds()[c], binding.decimalTypes()[c]);
+        RowProblem error = putLeaf(row, ordinal, kinds[c], decimalTypes[c]);
         if (error != null) {
           return error.at(columns[c]);
         }
       }
       return null;
     }
-    String column = binding.columns()[0];
-    int ordinal = binding.ordinals()[0];
+    String column = columns[0];
+    int ordinal = ordinals[0];
     if (row.isNullAt(ordinal)) {
       return new RowProblem(RowProblem.NULL_VALUE, column, "null value");
     }
@@ -96,11 +107,11 @@ abstract class TensorEncoder implements InputEncoder {
   private RowProblem writeArray(ArrayData array, int depth, String path) {
     int n = array.numElements();
     if (n != dims[depth]) {
-      String expected = binding.rowShape()[depth] >= 0
-          ? "model input '" + binding.onnxName() + "' expects " + dims[depth] + " (row shape " + Shapes.format(binding.rowShape()) + ")"
+      String expected = rowShape[depth] >= 0
+          ? "model input '" + binding.onnxName() + "' expects " + dims[depth] + " (row shape " + Shapes.format(rowShape) + ")"
           : dims[depth] + " like the first row of this batch (model input '" + binding.onnxName()
               + "' has a free dimension here, but one batch is one tensor, so its rows must agree)";
-      String code = binding.rowShape()[depth] >= 0 ? RowProblem.SHAPE_MISMATCH : RowProblem.BATCH_SHAPE;
+      String code = rowShape[depth] >= 0 ? RowProblem.SHAPE_MISMATCH : RowProblem.BATCH_SHAPE;
       return new RowProblem(code, path, "array has " + n + " elements at depth " + depth + "; expected " + expected);
     }
     boolean leaf = depth == dims.length - 1;
@@ -109,7 +120,7 @@ abstract class TensorEncoder implements InputEncoder {
         return new RowProblem(RowProblem.NULL_VALUE, path + "[" + i + "]", leaf ? "null element" : "null array");
       }
       if (leaf) {
-        RowProblem error = putLeaf(array, i, binding.kinds()[0], binding.decimalTypes()[0]);
+        RowProblem error = putLeaf(array, i, kinds[0], decimalTypes[0]);
         if (error != null) {
           return error.at(path + "[" + i + "]");
         }
@@ -124,7 +135,7 @@ abstract class TensorEncoder implements InputEncoder {
   }
 
   private void resolveFreeDims(ArrayData array) {
-    long[] declared = binding.rowShape();
+    long[] declared = rowShape;
     ArrayData level = array;
     for (int d = 0; d < dims.length; d++) {
       int n = level == null ? 0 : level.numElements();
@@ -137,7 +148,7 @@ abstract class TensorEncoder implements InputEncoder {
 
   private void resetDims() {
     if (hasFreeDims) {
-      System.arraycopy(binding.rowShape(), 0, dims, 0, dims.length);
+      System.arraycopy(rowShape, 0, dims, 0, dims.length);
     }
   }
 

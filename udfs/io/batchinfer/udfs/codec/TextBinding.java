@@ -3,7 +3,9 @@ package io.batchinfer.udfs.codec;
 import io.batchinfer.udfs.model.ElementType;
 import io.batchinfer.udfs.text.TokenField;
 import java.io.Serializable;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A validated text input: one string column tokenized once per batch into one or more model
@@ -32,8 +34,41 @@ public record TextBinding(
     boolean rejectEmpty)
     implements Serializable {
 
+  /** Copies the tokenizer bytes and targets: a binding never changes after planning. */
   public TextBinding {
+    tokenizerJson = tokenizerJson.clone();
     targets = List.copyOf(targets);
+  }
+
+  /** @return a copy of the tokenizer.json bytes (read once per executor JVM, on a tokenizer cache miss) */
+  @Override
+  public byte[] tokenizerJson() {
+    return tokenizerJson.clone();
+  }
+
+  /** Compares the tokenizer bytes by content. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof TextBinding b
+        && column.equals(b.column)
+        && ordinal == b.ordinal
+        && tokenizerUri.equals(b.tokenizerUri)
+        && tokenizerSha256.equals(b.tokenizerSha256)
+        && Arrays.equals(tokenizerJson, b.tokenizerJson)
+        && maxLength == b.maxLength
+        && targets.equals(b.targets)
+        && fixedSeqLen == b.fixedSeqLen
+        && rejectEmpty == b.rejectEmpty;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(column, ordinal, tokenizerUri, tokenizerSha256, maxLength, targets, fixedSeqLen, rejectEmpty);
+  }
+
+  @Override
+  public String toString() {
+    return "TextBinding[" + describe() + "]";
   }
 
   /**

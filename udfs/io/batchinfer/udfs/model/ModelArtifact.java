@@ -22,6 +22,17 @@ public record ModelArtifact(String uri, String sha256, byte[] bytes) implements 
     return sha256.substring(0, Math.min(12, sha256.length()));
   }
 
+  /** Compares by uri and sha256 (which identifies the bytes), never by array identity. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ModelArtifact m && uri.equals(m.uri) && sha256.equals(m.sha256);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(uri, sha256);
+  }
+
   @Override
   public String toString() {
     return "ModelArtifact[" + uri + ", sha256=" + sha256 + ", " + bytes.length + " bytes]";

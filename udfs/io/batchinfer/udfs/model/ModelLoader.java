@@ -5,9 +5,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -33,7 +30,7 @@ public final class ModelLoader {
    */
   public static ModelArtifact load(String path, String expectedSha256, Configuration hadoopConf, String key) {
     Loaded file = read(path, hadoopConf, key, "model", "an .onnx file");
-    String sha = sha256(file.bytes());
+    String sha = Sha256.hex(file.bytes());
     if (expectedSha256 != null && !expectedSha256.isBlank()
         && !sha.equals(expectedSha256.trim().toLowerCase(Locale.ROOT))) {
       throw new ValidationException("model.sha256: " + file.uri() + " has sha256 " + sha + " but the config pins "
@@ -90,15 +87,7 @@ public final class ModelLoader {
 
   /** Wraps bytes already in memory (e.g. a model built in a program) as an artifact. */
   public static ModelArtifact fromBytes(String name, byte[] bytes) {
-    return new ModelArtifact("memory:" + name, sha256(bytes), bytes);
+    return new ModelArtifact("memory:" + name, Sha256.hex(bytes), bytes);
   }
 
-  /** @return the lowercase hex sha256 of {@code bytes} */
-  public static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required by the Java platform", e);
-    }
-  }
 }

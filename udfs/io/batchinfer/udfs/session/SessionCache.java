@@ -1,5 +1,6 @@
 package io.batchinfer.udfs.session;
 
+import io.batchinfer.udfs.Device;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;

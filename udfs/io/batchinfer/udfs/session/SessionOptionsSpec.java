@@ -1,5 +1,6 @@
 package io.batchinfer.udfs.session;
 
+import io.batchinfer.udfs.Device;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Objects;

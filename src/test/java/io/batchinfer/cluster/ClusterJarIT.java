@@ -32,7 +32,7 @@ class ClusterJarIT {
       List<String> names = jar.stream().map(ZipEntry::getName).toList();
       assertThat(names).contains(
           "io/batchinfer/jobs/BatchInferenceJob.class",
-          "io/batchinfer/udfs/InferenceFunction.class",
+          "io/batchinfer/udfs/exec/InferenceFunction.class",
           // ONNX Runtime and DJL keep their packages: their JNI code binds to these names.
           "ai/onnxruntime/OrtSession.class",
           "ai/onnxruntime/native/linux-x64/libonnxruntime.so",

@@ -1,6 +1,7 @@
 package io.batchinfer.cluster;
 
 import io.batchinfer.udfs.model.ModelLoader;
+import io.batchinfer.udfs.model.Sha256;
 import io.batchinfer.udfs.session.SessionCache;
 import io.batchinfer.udfs.session.SessionOptionsSpec;
 import io.batchinfer.udfs.text.TextTokenizer;
@@ -21,7 +22,7 @@ public final class ClusterJarSmoke {
 
   public static void main(String[] args) throws Exception {
     byte[] model = Files.readAllBytes(Path.of(args[0]));
-    SessionCache.Lease lease = SessionCache.acquire(ModelLoader.sha256(model), SessionOptionsSpec.DEFAULT,
+    SessionCache.Lease lease = SessionCache.acquire(Sha256.hex(model), SessionOptionsSpec.DEFAULT,
         () -> ModelLoader.fromBytes(args[0], model));
     System.out.println("onnxruntime: session created=" + lease.created() + " provider=" + lease.cached().provider());
     try (TextTokenizer tokenizer = TextTokenizer.fromBytes(Files.readAllBytes(Path.of(args[1])), 32)) {

@@ -103,7 +103,7 @@ class JobValidationTest extends SparkTestBase {
 
   @Test
   void acceptsMatchingSha256() throws Exception {
-    String sha = io.batchinfer.udfs.model.ModelLoader.sha256(Files.readAllBytes(Projects.irisModel()));
+    String sha = io.batchinfer.udfs.model.Sha256.hex(Files.readAllBytes(Projects.irisModel()));
     JobTestSupport.Run run = runWith("model.sha256=" + sha, "output.mode=overwrite");
     assertThat(run.exitCode()).as(run.err()).isZero();
   }

@@ -56,7 +56,7 @@ class VariablesTest {
   @Test
   void doubleDollarEscapesAndLoneDollarsStay() {
     Variables v = vars("ds", "d");
-    io.batchinfer.udfs.Problems problems = new io.batchinfer.udfs.Problems();
+    io.batchinfer.udfs.plan.Problems problems = new io.batchinfer.udfs.plan.Problems();
     assertThat(v.resolve("$${ds} is ${ds}, $5 and $$", "k", problems)).isEqualTo("${ds} is d, $5 and $$");
     assertThat(problems.isEmpty()).isTrue();
   }

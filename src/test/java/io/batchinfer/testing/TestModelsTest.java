@@ -10,7 +10,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.batchinfer.udfs.model.ElementType;
-import io.batchinfer.udfs.model.ModelLoader;
+import io.batchinfer.udfs.model.Sha256;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -122,7 +122,7 @@ class TestModelsTest {
     byte[] model = TestModels.identity("x", "y", TestModels.FLOAT, -1, 2);
     Path file = TestModels.write(model, dir.resolve("nested/m.onnx"));
     assertThat(Files.readAllBytes(file)).isEqualTo(model);
-    assertThat(ModelLoader.sha256(Files.readAllBytes(file))).isEqualTo(ModelLoader.sha256(model));
+    assertThat(Sha256.hex(Files.readAllBytes(file))).isEqualTo(Sha256.hex(model));
   }
 
   @Test

@@ -8,7 +8,7 @@ import io.batchinfer.udfs.InferencePlan;
 import io.batchinfer.udfs.InputMapping;
 import io.batchinfer.udfs.OutputMapping;
 import io.batchinfer.udfs.TextInput;
-import io.batchinfer.udfs.codec.Pooling;
+import io.batchinfer.udfs.Pooling;
 import io.batchinfer.udfs.text.TextTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -11,7 +11,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import io.batchinfer.testing.Projects;
 import io.batchinfer.testing.SparkTestBase;
-import io.batchinfer.udfs.codec.Pooling;
+import io.batchinfer.udfs.Pooling;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
-package io.batchinfer.udfs;
+package io.batchinfer.udfs.exec;
 
+import io.batchinfer.udfs.PartitionStats;
 import io.batchinfer.udfs.session.SessionCache;
 import java.util.Iterator;
 import org.apache.spark.SparkEnv;
@@ -18,7 +19,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
 final class TimedPartition implements Iterator<InternalRow> {
   private final Iterator<InternalRow> rows;
   private final InferenceSpec spec;
-  private final InferenceMetrics metrics;
+  private final ScoringCounters metrics;
   private final long startNanos;
   private boolean recorded;
 
@@ -28,7 +29,7 @@ final class TimedPartition implements Iterator<InternalRow> {
    * @param metrics the task's copy of the metrics
    * @param startNanos {@link System#nanoTime()} before the scorer was built (session creation counts)
    */
-  TimedPartition(Iterator<InternalRow> rows, InferenceSpec spec, InferenceMetrics metrics, long startNanos) {
+  TimedPartition(Iterator<InternalRow> rows, InferenceSpec spec, ScoringCounters metrics, long startNanos) {
     this.rows = rows;
     this.spec = spec;
     this.metrics = metrics;

@@ -1,4 +1,4 @@
-package io.batchinfer.udfs;
+package io.batchinfer.udfs.exec;
 
 import io.batchinfer.udfs.model.ModelArtifact;
 import java.util.Iterator;
@@ -17,14 +17,14 @@ public final class InferenceFunction implements FlatMapFunction<Iterator<Interna
 
   private final Broadcast<ModelArtifact> model;
   private final InferenceSpec spec;
-  private final InferenceMetrics metrics;
+  private final ScoringCounters metrics;
 
   /**
    * @param model the broadcast model bytes (fetched on an executor only when its session cache misses)
    * @param spec the validated spec
    * @param metrics accumulators to update
    */
-  public InferenceFunction(Broadcast<ModelArtifact> model, InferenceSpec spec, InferenceMetrics metrics) {
+  public InferenceFunction(Broadcast<ModelArtifact> model, InferenceSpec spec, ScoringCounters metrics) {
     this.model = model;
     this.spec = spec;
     this.metrics = metrics;

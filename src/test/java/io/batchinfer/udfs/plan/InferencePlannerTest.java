@@ -1,10 +1,17 @@
-package io.batchinfer.udfs;
+package io.batchinfer.udfs.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.batchinfer.testing.SparkTestBase;
 import io.batchinfer.testing.TestModels;
+import io.batchinfer.udfs.BatchInference;
+import io.batchinfer.udfs.InferencePlan;
+import io.batchinfer.udfs.InferenceRequest;
+import io.batchinfer.udfs.InputMapping;
+import io.batchinfer.udfs.OutputMapping;
+import io.batchinfer.udfs.ValidationException;
+import io.batchinfer.udfs.exec.InferenceSpec;
 import io.batchinfer.udfs.model.ModelArtifact;
 import io.batchinfer.udfs.model.ModelLoader;
 import java.nio.charset.StandardCharsets;
@@ -55,6 +62,27 @@ class InferencePlannerTest extends SparkTestBase {
         .input("features", FOUR_COLUMNS)
         .output("probs", OutputMapping.toColumn("probabilities"))
         .passthrough(List.of("id"));
+  }
+
+  @Test
+  void freezesTheRequestAndTheSpecByValue() {
+    BatchInference.Builder builder = classifier();
+    InferenceRequest request = builder.request();
+    builder.passthrough(List.of("id", "name")); // later builder calls do not reach a taken request
+    assertThat(request.passthrough()).containsExactly("id");
+    assertThatThrownBy(() -> request.inputs().put("x", FOUR_COLUMNS)).isInstanceOf(UnsupportedOperationException.class);
+
+    InferenceSpec first = classifier().plan(spark, SCHEMA).spec();
+    InferenceSpec second = classifier().plan(spark, SCHEMA).spec();
+    // Two plannings of one request give equal specs: arrays inside compare by content.
+    assertThat(second).isEqualTo(first).hasSameHashCodeAs(first);
+    assertThat(second.inputs().get(0)).isEqualTo(first.inputs().get(0));
+    // And a caller cannot change a frozen spec through the arrays it hands out.
+    first.passthroughOrdinals()[0] = 5;
+    first.inputs().get(0).ordinals()[0] = 0;
+    assertThat(first.passthroughOrdinals()).containsExactly(0);
+    assertThat(first.inputs().get(0).ordinals()).containsExactly(1, 2, 3, 4);
+    assertThat(first).isEqualTo(second);
   }
 
   @Test

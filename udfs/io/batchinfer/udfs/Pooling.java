@@ -1,4 +1,4 @@
-package io.batchinfer.udfs.codec;
+package io.batchinfer.udfs;
 
 import java.util.Locale;
 
@@ -13,7 +13,7 @@ public enum Pooling {
 
   /** @return the pooling for a config value, or null if unknown */
   public static Pooling parse(String value) {
-    return io.batchinfer.udfs.EnumValues.parse(Pooling.class, value);
+    return EnumValues.parse(Pooling.class, value);
   }
 
   @Override

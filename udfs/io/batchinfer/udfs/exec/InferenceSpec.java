@@ -1,11 +1,14 @@
-package io.batchinfer.udfs;
+package io.batchinfer.udfs.exec;
 
+import io.batchinfer.udfs.ErrorPolicy;
 import io.batchinfer.udfs.codec.InputBinding;
 import io.batchinfer.udfs.codec.OutputBinding;
 import io.batchinfer.udfs.codec.TextBinding;
 import io.batchinfer.udfs.session.SessionOptionsSpec;
 import java.io.Serializable;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -13,7 +16,7 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Everything an executor needs to score a partition, validated and frozen on the driver by
- * {@link BatchInference}: the model's identity (not its bytes; those travel in the broadcast),
+ * the planner: the model's identity (not its bytes; those travel in the broadcast),
  * session options, batch size, and the input/output bindings. Immutable and serializable.
  *
  * @param modelUri where the model was read from (for messages)
@@ -50,14 +53,63 @@ public record InferenceSpec(
     implements Serializable {
 
   /** Prefix of input columns in the dead-letter layout (avoids clashes with output names). */
-  static final String INPUT_PREFIX = "__in_";
+  public static final String INPUT_PREFIX = "__in_";
   /** Error columns in the dead-letter layout, renamed to {@code _error_*} in the rejected output. */
-  static final String[] ERROR_FIELDS = {"__error_code", "__error_column", "__error_message"};
+  public static final List<String> ERROR_FIELDS = List.of("__error_code", "__error_column", "__error_message");
 
+  /** Copies the arrays and lists: the spec never changes after the planner hands it over. */
   public InferenceSpec {
     texts = List.copyOf(texts);
     inputs = List.copyOf(inputs);
     outputs = List.copyOf(outputs);
+    passthroughOrdinals = passthroughOrdinals.clone();
+    passthroughTypes = passthroughTypes.clone();
+  }
+
+  /** @return a copy of the passthrough ordinals (callers on a hot path keep their own copy) */
+  @Override
+  public int[] passthroughOrdinals() {
+    return passthroughOrdinals.clone();
+  }
+
+  /** @return a copy of the passthrough types */
+  @Override
+  public DataType[] passthroughTypes() {
+    return passthroughTypes.clone();
+  }
+
+  /** Compares the arrays by content. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof InferenceSpec s
+        && Objects.equals(modelUri, s.modelUri)
+        && Objects.equals(sha256, s.sha256)
+        && Objects.equals(session, s.session)
+        && batchSize == s.batchSize
+        && batched == s.batched
+        && inputs.equals(s.inputs)
+        && outputs.equals(s.outputs)
+        && Arrays.equals(passthroughOrdinals, s.passthroughOrdinals)
+        && Arrays.equals(passthroughTypes, s.passthroughTypes)
+        && Objects.equals(outputSchema, s.outputSchema)
+        && texts.equals(s.texts)
+        && lengthWindow == s.lengthWindow
+        && errorPolicy == s.errorPolicy
+        && Objects.equals(inputSchema, s.inputSchema);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(modelUri, sha256, session, batchSize, batched, inputs, outputs,
+        Arrays.hashCode(passthroughOrdinals), Arrays.hashCode(passthroughTypes), outputSchema, texts, lengthWindow,
+        errorPolicy, inputSchema);
+  }
+
+  @Override
+  public String toString() {
+    return "InferenceSpec[" + modelUri + ", sha256=" + shortSha() + ", batchSize=" + batchSize + ", batched=" + batched
+        + ", inputs=" + inputs.size() + ", texts=" + texts.size() + ", outputs=" + outputs.size() + ", passthrough="
+        + Arrays.toString(passthroughOrdinals) + ", errorPolicy=" + errorPolicy + "]";
   }
 
   /**

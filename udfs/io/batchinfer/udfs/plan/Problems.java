@@ -1,5 +1,6 @@
-package io.batchinfer.udfs;
+package io.batchinfer.udfs.plan;
 
+import io.batchinfer.udfs.ValidationException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.batchinfer.udfs.session;
+package io.batchinfer.udfs;
 
 import java.util.Locale;
 
@@ -13,7 +13,7 @@ public enum Device {
 
   /** @return the device for a config value, or {@code null} if unknown */
   public static Device parse(String value) {
-    return io.batchinfer.udfs.EnumValues.parse(Device.class, value);
+    return EnumValues.parse(Device.class, value);
   }
 
   @Override

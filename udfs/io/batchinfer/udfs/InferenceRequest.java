@@ -1,0 +1,55 @@
+package io.batchinfer.udfs;
+
+import io.batchinfer.udfs.model.ModelArtifact;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a caller asked for, as collected by {@link BatchInference.Builder}: the model (in memory,
+ * or a path and optional sha256 pin), the input/output mappings, passthrough columns and the
+ * session/batching/error settings. Not yet validated; the planner checks it against the model and
+ * the input schema. Immutable (maps keep the caller's order); driver only; holds no native
+ * resources.
+ *
+ * @param model a model already in memory, or null when {@code modelPath} is set
+ * @param modelPath a Hadoop path to read the model from ({@code model.path}), or null
+ * @param modelSha256 the expected sha256 of the model file ({@code model.sha256}), or null
+ * @param inputs model input name to mapping ({@code inputs.<name>}), in the caller's order
+ * @param outputs model output name to mapping ({@code outputs.<name>}), in the caller's order
+ * @param text the top-level {@code text} block, or null
+ * @param passthrough input columns copied to the output ({@code passthrough})
+ * @param batchSize rows per model run ({@code model.batch_size})
+ * @param lengthWindow batches per length-aware window ({@code model.length_window})
+ * @param threads ONNX Runtime intra-op threads ({@code model.threads})
+ * @param device where to run ({@code model.device})
+ * @param batching how rows are grouped into runs ({@code model.batching})
+ * @param errorPolicy what happens to a row that cannot be scored ({@code errors.policy})
+ * @param allowNan whether NaN/±Infinity may reach floating-point inputs ({@code errors.allow_nan})
+ * @param customOpLibraries custom-op libraries to register ({@code model.custom_op_libraries})
+ */
+public record InferenceRequest(
+    ModelArtifact model,
+    String modelPath,
+    String modelSha256,
+    Map<String, InputMapping> inputs,
+    Map<String, OutputMapping> outputs,
+    TextInput text,
+    List<String> passthrough,
+    int batchSize,
+    int lengthWindow,
+    int threads,
+    Device device,
+    Batching batching,
+    ErrorPolicy errorPolicy,
+    boolean allowNan,
+    List<String> customOpLibraries) {
+
+  public InferenceRequest {
+    inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
+    outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
+    passthrough = List.copyOf(passthrough);
+    customOpLibraries = List.copyOf(customOpLibraries);
+  }
+}

@@ -1,0 +1,163 @@
+package io.batchinfer.udfs.plan;
+
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.batchinfer.udfs.Batching;
+import io.batchinfer.udfs.BatchInference;
+import io.batchinfer.udfs.InferenceRequest;
+import io.batchinfer.udfs.ValidationException;
+import io.batchinfer.udfs.codec.InputBinding;
+import io.batchinfer.udfs.codec.OutputBinding;
+import io.batchinfer.udfs.codec.TextBinding;
+import io.batchinfer.udfs.exec.InferenceSpec;
+import io.batchinfer.udfs.model.ModelArtifact;
+import io.batchinfer.udfs.model.ModelLoader;
+import io.batchinfer.udfs.model.ModelSignature;
+import io.batchinfer.udfs.model.TensorSpec;
+import io.batchinfer.udfs.session.OrtRuntime;
+import io.batchinfer.udfs.session.SessionOptionsSpec;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Driver only: checks an {@link InferenceRequest} against the model signature and input schema,
+ * collecting every problem, and freezes the result into an {@link InferenceSpec}. Reads the model
+ * (and tokenizers) through Hadoop, checks settings and passthrough columns itself, and leaves
+ * inputs, texts and outputs to {@link InputBinder}, {@link TextBinder} and {@link OutputBinder}.
+ * Stateless.
+ */
+public final class InferencePlanner {
+  private InferencePlanner() {}
+
+  /**
+   * What planning produced: the model, its signature, the frozen spec, and whether the mapped
+   * inputs could be batched at all (for the plan's description).
+   */
+  public record Planned(ModelArtifact model, ModelSignature signature, InferenceSpec spec, boolean batchable) {}
+
+  /**
+   * Validates {@code request}, reading its model first when it was given by path.
+   *
+   * @throws ValidationException listing every problem found
+   */
+  public static Planned plan(InferenceRequest request, StructType schema, Configuration hadoopConf) {
+    Problems problems = new Problems();
+    if (request.batchSize() < 1) {
+      problems.add("model.batch_size: must be a positive number of rows; found " + request.batchSize() + ". Try "
+          + BatchInference.BATCH_SIZE_DEFAULT + ".");
+    }
+    if (request.lengthWindow() < 1) {
+      problems.add("model.length_window: must be at least 1 (1 turns length-aware batching off); found "
+          + request.lengthWindow() + ".");
+    }
+    if (request.threads() < 1) {
+      problems.add("model.threads: must be at least 1; found " + request.threads() + ".");
+    }
+    ModelArtifact artifact = request.model();
+    if (artifact == null) {
+      if (request.modelPath() == null || request.modelPath().isBlank()) {
+        problems.add("model.path: missing; set it to the .onnx file to run (any Hadoop path: /x.onnx, hdfs://..., s3a://...).");
+      } else {
+        try {
+          artifact = ModelLoader.load(request.modelPath(), request.modelSha256(), hadoopConf, "model.path");
+        } catch (ValidationException e) {
+          problems.addAll(e);
+        }
+      }
+    }
+    if (artifact == null) {
+      problems.throwIfAny("");
+      throw new IllegalStateException("no model and no problem recorded");
+    }
+    SessionOptionsSpec session = problems.isEmpty()
+        ? new SessionOptionsSpec(request.threads(), request.device(), 0, request.customOpLibraries())
+        : SessionOptionsSpec.DEFAULT;
+    return bind(artifact, problems, request, session, schema, hadoopConf);
+  }
+
+  private static Planned bind(ModelArtifact model, Problems problems, InferenceRequest request,
+      SessionOptionsSpec session, StructType schema, Configuration hadoopConf) {
+    int batchSize = Math.max(request.batchSize(), 1);
+    Batching batching = request.batching();
+    ModelSignature signature;
+    try {
+      signature = inspect(model);
+    } catch (ValidationException e) {
+      // Report settings problems found earlier (model.batch_size, ...) together with this one.
+      problems.addAll(e);
+      problems.throwIfAny("");
+      throw e;
+    }
+
+    InputBinder inputs = new InputBinder(signature, schema, request.allowNan(), problems);
+    inputs.checkSupported();
+    Map<String, TextBinder.TextRef> textTargets = TextBinder.targets(request, signature, problems);
+    inputs.checkMapped(request.inputs(), textTargets.keySet());
+    List<TextBinding> textBindings = new TextBinder(signature, schema, hadoopConf, problems).bind(textTargets);
+    List<InputBinding> inputBindings = inputs.bind(request.inputs());
+    boolean anyInput = !inputBindings.isEmpty() || !textBindings.isEmpty();
+    boolean allBatchAxis = anyInput && inputBindings.stream().allMatch(InputBinding::batchAxis);
+    boolean batchable = allBatchAxis && inputBindings.stream()
+        .allMatch(b -> signature.inputs().get(b.onnxName()).dim(0) < 0)
+        && textBindings.stream().flatMap(t -> t.targets().stream())
+            .allMatch(t -> signature.inputs().get(t.onnxName()).dim(0) < 0);
+    boolean batched = batching == Batching.AUTO && batchable;
+
+    // Passthrough
+    List<String> passthrough = request.passthrough();
+    List<String> available = Arrays.asList(schema.fieldNames());
+    List<StructField> fields = new ArrayList<>();
+    int[] passOrdinals = new int[passthrough.size()];
+    DataType[] passTypes = new DataType[passthrough.size()];
+    Set<String> taken = new HashSet<>();
+    for (int i = 0; i < passthrough.size(); i++) {
+      String c = passthrough.get(i);
+      if (!available.contains(c)) {
+        problems.add("passthrough[" + i + "]: column '" + c + "' not found in input; available: " + available + "."
+            + Problems.didYouMean(c, available));
+        continue;
+      }
+      if (!taken.add(c)) {
+        problems.add("passthrough[" + i + "]: column '" + c + "' is listed twice.");
+        continue;
+      }
+      StructField f = schema.apply(c);
+      passOrdinals[i] = schema.fieldIndex(c);
+      passTypes[i] = f.dataType();
+      fields.add(f);
+    }
+
+    List<OutputBinding> outputBindings = new OutputBinder(signature, problems)
+        .bind(request.outputs(), allBatchAxis || !anyInput, !textBindings.isEmpty(), taken, fields);
+    problems.throwIfAny("");
+    InferenceSpec spec = new InferenceSpec(model.uri(), model.sha256(), session, batchSize, batched, inputBindings,
+        outputBindings, passOrdinals, passTypes, new StructType(fields.toArray(new StructField[0])), textBindings,
+        request.lengthWindow(), request.errorPolicy(), schema);
+    return new Planned(model, signature, spec, batchable);
+  }
+
+  /** Opens a throwaway CPU session on the driver to read the signature. */
+  static ModelSignature inspect(ModelArtifact model) {
+    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        OrtSession session = OrtRuntime.environment().createSession(model.bytes(), options)) {
+      return ModelSignature.of(session);
+    } catch (OrtException e) {
+      throw new ValidationException("model.path: " + model.uri() + " is not a valid ONNX model that ONNX Runtime can"
+          + " load: " + e.getMessage().strip().replaceAll("\\.+$", "") + ". Check that the file is a complete .onnx"
+          + " export.");
+    }
+  }
+
+  /** @return the tensors as {@code [name [dims] type, ...]}, for messages */
+  static String describeAll(Map<String, TensorSpec> specs) {
+    return "[" + ModelSignature.describe(specs) + "]";
+  }
+}
