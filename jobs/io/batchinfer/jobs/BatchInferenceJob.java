@@ -129,7 +129,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
       out.println(outcome.line());
       if (summaryJson != null) {
         ObjectNode summary = SummaryJson.of("ok", ExitCodes.OK, plan.name(), variables.runId());
-        SummaryJson.addRun(summary, outcome.report(), outcome.reportLocation(), plan.outputPath());
+        SummaryJson.addRun(summary, outcome.report(), outcome.reportLocation(), plan.output());
         writeSummary(summary);
       }
       return ExitCodes.OK;
@@ -162,7 +162,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
     InferenceMetrics m = scored.metrics();
     onMetrics.accept(m);
     if (plan.errorPolicy() == ErrorPolicy.FAIL) {
-      write(plan, scored.scored(), plan.outputPath(), plan.partitionBy());
+      writeScored(plan, scored.scored());
     } else {
       // Score once into Spark's cache (spilling to disk), check the rejections, then write from the
       // cache: nothing is written when too many rows were rejected, and the model runs once.
@@ -170,8 +170,10 @@ public final class BatchInferenceJob implements Callable<Integer> {
       try {
         emitted.count();
         checkRejections(plan, m);
-        write(plan, scored.scored(), plan.outputPath(), plan.partitionBy());
-        if (plan.errorPolicy() == ErrorPolicy.DEAD_LETTER) {
+        writeScored(plan, scored.scored());
+        if (plan.errorPolicy() == ErrorPolicy.DEAD_LETTER && plan.deadLetterTable() != null) {
+          TableOutput.write(scored.rejected(), plan.deadLetterTable());
+        } else if (plan.errorPolicy() == ErrorPolicy.DEAD_LETTER) {
           // Partitioned like the output when the partition columns are input columns (always so
           // under overwrite-partitions, checked by JobValidator): a rerun of a day replaces only
           // that day's dead letters.
@@ -188,9 +190,21 @@ public final class BatchInferenceJob implements Callable<Integer> {
       throw new JobFailedException("row accounting mismatch: " + m.rowsIn() + " rows in, but " + m.rowsOut()
           + " written and " + m.rowsRejected() + " rejected. This is a bug in batchinfer; please report it.");
     }
+    TableOutput.Version version = plan.outputTable() == null ? null : TableOutput.version(spark, plan.outputTable().table());
     return new RunSummary(plan.name(), m.rowsIn(), m.rowsOut(), m.rowsRejected(), m.batches(), m.sessionsCreated(),
-        m.textsTruncated(), m.inferenceSeconds(), wall, plan.outputPath(), plan.deadLetterPath(),
-        spark.sparkContext().applicationId(), plan.skippedFiles().size());
+        m.textsTruncated(), m.inferenceSeconds(), wall,
+        plan.outputTable() == null ? plan.outputPath() : "table:" + plan.outputTable().table(),
+        plan.deadLetterTable() == null ? plan.deadLetterPath() : "table:" + plan.deadLetterTable().table(),
+        spark.sparkContext().applicationId(), plan.skippedFiles().size(), version);
+  }
+
+  /** Writes the scored rows to output.table or output.path. */
+  private static void writeScored(JobPlan plan, Dataset<Row> rows) {
+    if (plan.outputTable() != null) {
+      TableOutput.write(rows, plan.outputTable());
+    } else {
+      write(plan, rows, plan.outputPath(), plan.partitionBy());
+    }
   }
 
   private static void write(JobPlan plan, Dataset<Row> rows, String path, List<String> partitionBy) {
@@ -281,7 +295,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
       ObjectNode summary = SummaryJson.of(code == ExitCodes.INVALID ? "invalid" : "failed", code, job,
           variables == null ? null : variables.runId());
       if (failure.report != null && plan != null) {
-        SummaryJson.addRun(summary, failure.report, failure.reportLocation, plan.outputPath());
+        SummaryJson.addRun(summary, failure.report, failure.reportLocation, plan.output());
       }
       Throwable cause = rootUserCause(e);
       summary.put("error", cause != null ? cause.getMessage() : e.getMessage() != null ? e.getMessage() : e.toString());

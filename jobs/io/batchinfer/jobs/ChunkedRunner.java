@@ -180,7 +180,7 @@ final class ChunkedRunner {
     fs.delete(state, true);
     double wall = (System.nanoTime() - wallStart) / 1e9;
     RunSummary summary = new RunSummary(plan.name(), rowsIn, rowsOut, rejected, batches, sessions, truncated, inference,
-        wall, plan.outputPath(), plan.deadLetterPath(), appId, plan.skippedFiles().size());
+        wall, plan.outputPath(), plan.deadLetterPath(), appId, plan.skippedFiles().size(), null);
     return new Result(summary, chunks.size(), done.size(), skippedIn, skippedOut, skippedRejected,
         List.copyOf(discarded), key);
   }

@@ -79,6 +79,7 @@ final class JobRun {
         summary = result.summary();
       } else {
         summary = BatchInferenceJob.execute(plan, spark, report::add);
+        report.tableVersion(summary.tableVersion());
       }
       ok = true;
       drain(sc);

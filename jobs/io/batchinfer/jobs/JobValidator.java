@@ -54,9 +54,9 @@ final class JobValidator {
     String name = cfg.job().name() == null || cfg.job().name().isBlank() ? ConfigKeys.JOB_NAME_DEFAULT : cfg.job().name();
 
     // Keys that need no data.
-    require(problems, cfg.input().path(), ConfigKeys.INPUT_PATH, "the Parquet dataset to score");
+    TableInput.validate(cfg.input(), problems);
     require(problems, cfg.model().path(), ConfigKeys.MODEL_PATH, "the .onnx model file");
-    require(problems, cfg.output().path(), ConfigKeys.OUTPUT_PATH, "where to write the scored Parquet");
+    TableOutput.precheck(cfg, problems);
     if (cfg.inputs().isEmpty() && cfg.text() == null) {
       problems.add(ConfigKeys.INPUTS + ": missing; map each model input to columns, e.g. inputs: {features: {columns:"
           + " [a, b]}}.");
@@ -94,9 +94,16 @@ final class JobValidator {
     ErrorPolicy policy = parseEnum(problems, cfg.errors().policy(), ConfigKeys.ERRORS_POLICY,
         ConfigKeys.ERRORS_POLICY_DEFAULT, ErrorPolicy::parse, List.of("fail", "skip", "dead-letter"));
     String deadLetterPath = cfg.errors().deadLetterPath();
-    if (policy == ErrorPolicy.DEAD_LETTER && (deadLetterPath == null || deadLetterPath.isBlank())) {
+    String deadLetterTable = cfg.errors().deadLetterTable();
+    if (policy != ErrorPolicy.DEAD_LETTER && deadLetterTable != null && !deadLetterTable.isBlank()) {
+      problems.add(ConfigKeys.DEAD_LETTER_TABLE + ": set, but errors.policy is " + policy + "; set errors.policy:"
+          + " dead-letter to write rejected rows there, or remove the key.");
+    }
+    if (policy == ErrorPolicy.DEAD_LETTER && (deadLetterPath == null || deadLetterPath.isBlank())
+        && (deadLetterTable == null || deadLetterTable.isBlank())) {
       problems.add(ConfigKeys.DEAD_LETTER_PATH + ": missing; errors.policy is dead-letter, so set where the rejected"
-          + " rows go (Parquet), e.g. --set errors.dead_letter_path=/data/preds_rejected.");
+          + " rows go (Parquet), e.g. --set errors.dead_letter_path=/data/preds_rejected, or a table in"
+          + " errors.dead_letter_table.");
     }
     if (policy != ErrorPolicy.DEAD_LETTER && deadLetterPath != null && !deadLetterPath.isBlank()) {
       problems.add(ConfigKeys.DEAD_LETTER_PATH + ": set, but errors.policy is " + policy + "; set errors.policy:"
@@ -143,7 +150,9 @@ final class JobValidator {
 
     // Input data.
     Dataset<Row> input = null;
-    if (cfg.input().path() != null && !cfg.input().path().isBlank()) {
+    if (TableInput.handles(cfg.input())) {
+      input = project(cfg, TableInput.read(cfg.input(), spark, problems), problems);
+    } else if (cfg.input().path() != null && !cfg.input().path().isBlank()) {
       input = readInput(cfg, spark, problems);
     }
 
@@ -232,14 +241,32 @@ final class JobValidator {
         checkOutputAbsent(ConfigKeys.DEAD_LETTER_PATH, deadLetterPath, spark, problems);
       }
     }
+    TableOutput.Target outputTable = null;
+    TableOutput.Target deadLetterTable = null;
+    if (TableInput.set(cfg.output().table())) {
+      outputTable = new TableOutput.Target(ConfigKeys.OUTPUT_TABLE, cfg.output().table().trim(), modeName,
+          Boolean.TRUE.equals(cfg.output().create()), cfg.output().format(), partitionBy);
+      if (inference != null) {
+        TableOutput.validate(spark, outputTable, inference.outputSchema(), problems);
+      }
+    }
+    if (policy == ErrorPolicy.DEAD_LETTER && TableInput.set(cfg.errors().deadLetterTable())) {
+      List<String> inputCols = input == null ? List.of() : Arrays.asList(input.columns());
+      deadLetterTable = new TableOutput.Target(ConfigKeys.DEAD_LETTER_TABLE, cfg.errors().deadLetterTable().trim(),
+          modeName, Boolean.TRUE.equals(cfg.output().create()), cfg.output().format(),
+          inputCols.containsAll(partitionBy) ? partitionBy : List.of());
+      if (input != null) {
+        TableOutput.validate(spark, deadLetterTable, TableOutput.deadLetterSchema(input.schema()), problems);
+      }
+    }
     List<ParquetFooterCheck.Corrupt> skipped = List.of();
-    if (input != null && problems.isEmpty()) {
+    if (input != null && problems.isEmpty() && !TableInput.handles(cfg.input())) {
       skipped = checkInputFiles(cfg, spark, input, problems);
     }
     problems.throwIfAny("");
-    return new JobPlan(name, cfg.input().path(), input, inference, cfg.output().path(), mode, partitionBy, compression,
-        policy, policy == ErrorPolicy.DEAD_LETTER ? deadLetterPath : null, maxRejected, skipped, options,
-        cfg.input().partitions());
+    return new JobPlan(name, TableInput.describe(cfg.input()), input, inference, cfg.output().path(), mode, partitionBy,
+        compression, policy, policy == ErrorPolicy.DEAD_LETTER ? deadLetterPath : null, maxRejected, skipped, options,
+        cfg.input().partitions(), outputTable, deadLetterTable);
   }
 
   private static Dataset<Row> readInput(JobConfig cfg, SparkSession spark, Problems problems) {
@@ -267,6 +294,14 @@ final class JobValidator {
       } else {
         problems.add(ConfigKeys.INPUT_PATH + ": cannot read Parquet at " + path + ": " + msg);
       }
+      return null;
+    }
+    return project(cfg, df, problems);
+  }
+
+  /** Applies input.columns and input.filter to the input as read; null when {@code df} is null or a key is wrong. */
+  private static Dataset<Row> project(JobConfig cfg, Dataset<Row> df, Problems problems) {
+    if (df == null) {
       return null;
     }
     List<String> available = Arrays.asList(df.columns());

@@ -1,6 +1,6 @@
 package io.batchinfer.jobs;
 
-import io.batchinfer.udfs.Problems;
+import io.batchinfer.udfs.plan.Problems;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;

@@ -18,10 +18,11 @@ import java.util.Locale;
  * @param deadLetterPath where rejected rows went, or null
  * @param filesSkipped corrupt input files skipped (input.ignore_corrupt_files)
  * @param appId the Spark application id
+ * @param tableVersion the output table's snapshot (Iceberg) or version (Delta) after the commit, or null
  */
 public record RunSummary(String job, long rowsIn, long rowsOut, long rowsRejected, long batches, long sessionsCreated,
     long textsTruncated, double inferenceSeconds, double wallSeconds, String outputPath, String deadLetterPath,
-    String appId, int filesSkipped) {
+    String appId, int filesSkipped, TableOutput.Version tableVersion) {
 
   /** @return e.g. {@code batchinfer: job=iris status=ok rows_in=150 rows_out=150 ... output=...} */
   public String line() {
@@ -33,6 +34,7 @@ public record RunSummary(String job, long rowsIn, long rowsOut, long rowsRejecte
         job, rowsIn, rowsOut, rowsRejected, batches, sessionsCreated, textsTruncated, inferenceSeconds, wallSeconds,
         wallSeconds > 0 ? rowsIn / wallSeconds : 0.0, appId, outputPath,
         (deadLetterPath == null ? "" : " dead_letter=" + deadLetterPath)
-            + (filesSkipped == 0 ? "" : " corrupt_files_skipped=" + filesSkipped));
+            + (filesSkipped == 0 ? "" : " corrupt_files_skipped=" + filesSkipped)
+            + (tableVersion == null ? "" : " " + tableVersion.field()));
   }
 }
