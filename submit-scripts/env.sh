@@ -1,22 +1,25 @@
 # Shared environment for the submit scripts; sourced, not run.
+# Module flags and ONNX Runtime/DJL switches come from the one committed source the build and the
+# job read too: jobs/io/batchinfer/jobs/runtime.properties (plain key=value lines).
+BATCHINFER_RUNTIME_PROPERTIES="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/jobs/io/batchinfer/jobs/runtime.properties"
+batchinfer_runtime_property() {
+  sed -n "s/^$1=//p" "$BATCHINFER_RUNTIME_PROPERTIES"
+}
 # Every JVM that loads ONNX Runtime 1.29 needs ORT_DISABLE_TELEMETRY=1 (else it segfaults on long
 # command lines); DJL's tokenizer must never call home.
-export ORT_DISABLE_TELEMETRY=1
-export DJL_OFFLINE=true
-export OPT_OUT_TRACKING=true
+# BATCHINFER_RUNTIME_ENV_NAMES lists them, for scripts that pass them on (spark.executorEnv.*).
+BATCHINFER_RUNTIME_ENV_NAMES=""
+while IFS='=' read -r key value; do
+  export "${key#runtime.env.}=$value"
+  BATCHINFER_RUNTIME_ENV_NAMES="$BATCHINFER_RUNTIME_ENV_NAMES ${key#runtime.env.}"
+done < <(grep '^runtime\.env\.' "$BATCHINFER_RUNTIME_PROPERTIES")
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 
-# The module flags Spark 3.5 needs on Java 17 (org.apache.spark.launcher.JavaModuleOptions).
-BATCHINFER_DRIVER_OPTS="-XX:+IgnoreUnrecognizedVMOptions \
---add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED \
---add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED \
---add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED \
---add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED \
---add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED \
---add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED \
---add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED \
---add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false \
--Dai.djl.offline=true"
+# The module flags Spark 3.5 needs on Java 17, plus the driver's system properties (-Dai.djl.offline=true).
+BATCHINFER_DRIVER_OPTS="$(batchinfer_runtime_property spark.module.flags)"
+while IFS='=' read -r key value; do
+  BATCHINFER_DRIVER_OPTS="$BATCHINFER_DRIVER_OPTS -D${key#runtime.sysprop.}=$value"
+done < <(grep '^runtime\.sysprop\.' "$BATCHINFER_RUNTIME_PROPERTIES")
 export BATCHINFER_DRIVER_OPTS
 
 # Builds target/batchinfer.jar and target/lib/ (the runtime classpath, Spark included) unless they

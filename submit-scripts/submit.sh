@@ -140,10 +140,15 @@ DRIVER_MEMORY="${BATCHINFER_DRIVER_MEMORY:-2g}"
 CONFIG_NAME="$(basename "$CONFIG")"
 
 ARGS=(--master "$MASTER" --deploy-mode "$DEPLOY_MODE" --class io.batchinfer.jobs.BatchInferenceJob
-  --driver-memory "$DRIVER_MEMORY"
-  --conf spark.executorEnv.ORT_DISABLE_TELEMETRY=1
-  --conf spark.executorEnv.DJL_OFFLINE=true
-  --conf spark.executorEnv.OPT_OUT_TRACKING=true)
+  --driver-memory "$DRIVER_MEMORY")
+# The ORT/DJL switches (runtime.properties via env.sh), for executors and, below, cluster-mode drivers.
+batchinfer_env_confs() {
+  local name
+  for name in $BATCHINFER_RUNTIME_ENV_NAMES; do
+    ARGS+=(--conf "$1$name=${!name}")
+  done
+}
+batchinfer_env_confs spark.executorEnv.
 case "$KIND" in
   local)
     ARGS+=(--conf spark.driver.host=127.0.0.1 --conf spark.driver.bindAddress=127.0.0.1) ;;
@@ -167,14 +172,10 @@ if [ "$DEPLOY_MODE" = cluster ]; then
       ARGS+=(--conf spark.standalone.submit.waitAppCompletion=true)
       CONFIG_ARG="$(cd "$(dirname "$CONFIG")" && pwd)/$CONFIG_NAME" ;;
     yarn)
-      ARGS+=(--conf spark.yarn.appMasterEnv.ORT_DISABLE_TELEMETRY=1
-        --conf spark.yarn.appMasterEnv.DJL_OFFLINE=true
-        --conf spark.yarn.appMasterEnv.OPT_OUT_TRACKING=true)
+      batchinfer_env_confs spark.yarn.appMasterEnv.
       CONFIG_ARG="$CONFIG_NAME" ;;
     k8s)
-      ARGS+=(--conf spark.kubernetes.driverEnv.ORT_DISABLE_TELEMETRY=1
-        --conf spark.kubernetes.driverEnv.DJL_OFFLINE=true
-        --conf spark.kubernetes.driverEnv.OPT_OUT_TRACKING=true)
+      batchinfer_env_confs spark.kubernetes.driverEnv.
       CONFIG_ARG="$CONFIG_NAME" ;;
   esac
 else

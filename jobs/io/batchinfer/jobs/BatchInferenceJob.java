@@ -1,14 +1,13 @@
 package io.batchinfer.jobs;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.batchinfer.udfs.ErrorPolicy;
-import io.batchinfer.udfs.InferenceMetrics;
-import io.batchinfer.udfs.InferencePlan;
 import io.batchinfer.udfs.InferenceRunException;
 import io.batchinfer.udfs.RowRejectedException;
 import io.batchinfer.udfs.ValidationException;
+import io.batchinfer.udfs.session.SessionCache.SessionCreationException;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,14 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
-import org.apache.spark.SparkConf;
-import org.apache.spark.sql.DataFrameWriter;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -75,7 +67,6 @@ public final class BatchInferenceJob implements Callable<Integer> {
 
   private PrintStream out = System.out;
   private PrintStream err = System.err;
-  private RunSummary lastSummary;
   private Variables variables;
   private JobPlan plan;
   private final JobRun.Failure failure = new JobRun.Failure();
@@ -91,8 +82,8 @@ public final class BatchInferenceJob implements Callable<Integer> {
     job.out = out;
     job.err = err;
     CommandLine cli = new CommandLine(job);
-    cli.setOut(new java.io.PrintWriter(out, true));
-    cli.setErr(new java.io.PrintWriter(err, true));
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> job.onFailure(e));
     return cli.execute(args);
   }
@@ -103,15 +94,15 @@ public final class BatchInferenceJob implements Callable<Integer> {
     ConfigLoader.Loaded loaded = ConfigLoader.load(config, overrides, variables);
     JobConfig cfg = loaded.config();
     try {
-      JobValidator.precheck(cfg);
+      JobSettings.precheck(cfg);
     } catch (ValidationException e) {
       throw e.withSource(config.toString());
     }
     boolean existed = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
-    SparkSession spark = session(cfg);
+    SparkSession spark = JobSession.open(cfg);
     try {
       try {
-        plan = JobValidator.validate(cfg, spark);
+        plan = JobPlanner.plan(cfg, spark);
       } catch (ValidationException e) {
         throw e.withSource(config.toString());
       }
@@ -123,13 +114,12 @@ public final class BatchInferenceJob implements Callable<Integer> {
       }
       boolean terminal = System.console() != null;
       boolean showProgress = progress != null ? progress : terminal && spark.sparkContext().isLocal();
-      JobRun.Outcome outcome = JobRun.run(plan, spark,
+      RunResult result = JobRun.run(plan, spark,
           new JobRun.Context(loaded.tree(), variables, showProgress, terminal, err), failure);
-      lastSummary = outcome.summary();
-      out.println(outcome.line());
+      out.println(result.line());
       if (summaryJson != null) {
         ObjectNode summary = SummaryJson.of("ok", ExitCodes.OK, plan.name(), variables.runId());
-        SummaryJson.addRun(summary, outcome.report(), outcome.reportLocation(), plan.output());
+        result.addTo(summary);
         writeSummary(summary);
       }
       return ExitCodes.OK;
@@ -137,7 +127,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
       // A context stopped under us (master unreachable, application killed) surfaces as odd errors
       // from whatever ran next: say what happened instead.
       if (spark.sparkContext().isStopped() && !(e instanceof JobFailedException)) {
-        throw new JobFailedException(masterGone(spark.sparkContext().master()), e);
+        throw new JobFailedException(JobSession.masterGone(spark.sparkContext().master()), e);
       }
       throw e;
     } finally {
@@ -147,146 +137,6 @@ public final class BatchInferenceJob implements Callable<Integer> {
     }
   }
 
-  /** Scores and writes; returns the summary. */
-  static RunSummary execute(JobPlan plan, SparkSession spark) {
-    return execute(plan, spark, m -> { });
-  }
-
-  /** Scores and writes, handing the run's metrics to {@code onMetrics} before anything runs; returns the summary. */
-  static RunSummary execute(JobPlan plan, SparkSession spark, Consumer<InferenceMetrics> onMetrics) {
-    long start = System.nanoTime();
-    for (ParquetFooterCheck.Corrupt c : plan.skippedFiles()) {
-      LOG.warn("skipping corrupt input file {} ({}): input.ignore_corrupt_files is true", c.file(), c.reason());
-    }
-    InferencePlan.Scored scored = plan.inference().apply(plan.scoringInput());
-    InferenceMetrics m = scored.metrics();
-    onMetrics.accept(m);
-    if (plan.errorPolicy() == ErrorPolicy.FAIL) {
-      writeScored(plan, scored.scored());
-    } else {
-      // Score once into Spark's cache (spilling to disk), check the rejections, then write from the
-      // cache: nothing is written when too many rows were rejected, and the model runs once.
-      Dataset<Row> emitted = scored.emitted().persist(StorageLevel.MEMORY_AND_DISK());
-      try {
-        emitted.count();
-        checkRejections(plan, m);
-        writeScored(plan, scored.scored());
-        if (plan.errorPolicy() == ErrorPolicy.DEAD_LETTER && plan.deadLetterTable() != null) {
-          TableOutput.write(scored.rejected(), plan.deadLetterTable());
-        } else if (plan.errorPolicy() == ErrorPolicy.DEAD_LETTER) {
-          // Partitioned like the output when the partition columns are input columns (always so
-          // under overwrite-partitions, checked by JobValidator): a rerun of a day replaces only
-          // that day's dead letters.
-          List<String> inputCols = List.of(plan.input().columns());
-          write(plan, scored.rejected(), plan.deadLetterPath(),
-              inputCols.containsAll(plan.partitionBy()) ? plan.partitionBy() : List.of());
-        }
-      } finally {
-        emitted.unpersist(false);
-      }
-    }
-    double wall = (System.nanoTime() - start) / 1e9;
-    if (m.rowsIn() != m.rowsOut() + m.rowsRejected()) {
-      throw new JobFailedException("row accounting mismatch: " + m.rowsIn() + " rows in, but " + m.rowsOut()
-          + " written and " + m.rowsRejected() + " rejected. This is a bug in batchinfer; please report it.");
-    }
-    TableOutput.Version version = plan.outputTable() == null ? null : TableOutput.version(spark, plan.outputTable().table());
-    return new RunSummary(plan.name(), m.rowsIn(), m.rowsOut(), m.rowsRejected(), m.batches(), m.sessionsCreated(),
-        m.textsTruncated(), m.inferenceSeconds(), wall,
-        plan.outputTable() == null ? plan.outputPath() : "table:" + plan.outputTable().table(),
-        plan.deadLetterTable() == null ? plan.deadLetterPath() : "table:" + plan.deadLetterTable().table(),
-        spark.sparkContext().applicationId(), plan.skippedFiles().size(), version);
-  }
-
-  /** Writes the scored rows to output.table or output.path. */
-  private static void writeScored(JobPlan plan, Dataset<Row> rows) {
-    if (plan.outputTable() != null) {
-      TableOutput.write(rows, plan.outputTable());
-    } else {
-      write(plan, rows, plan.outputPath(), plan.partitionBy());
-    }
-  }
-
-  private static void write(JobPlan plan, Dataset<Row> rows, String path, List<String> partitionBy) {
-    DataFrameWriter<Row> writer = rows.write()
-        .mode(plan.mode())
-        .option("compression", plan.compression());
-    if (plan.mode() == SaveMode.Overwrite) {
-      // Explicit either way, so a session-wide spark.sql.sources.partitionOverwriteMode can't change what
-      // output.mode means: overwrite replaces the path, overwrite-partitions only the partitions written.
-      writer = writer.option("partitionOverwriteMode", plan.options().dynamicOverwrite() ? "dynamic" : "static");
-    }
-    if (!partitionBy.isEmpty()) {
-      writer = writer.partitionBy(partitionBy.toArray(new String[0]));
-    }
-    try (ObjectStoreCommit.Scope commit = ObjectStoreCommit.open(rows.sparkSession(), path)) {
-      writer.options(commit.writeOptions()).parquet(path);
-    }
-  }
-
-  /** Fails the job, before anything is written, when more rows were rejected than allowed. */
-  private static void checkRejections(JobPlan plan, InferenceMetrics m) {
-    Double max = plan.maxRejectedFraction();
-    if (max == null || m.rowsIn() == 0) {
-      return;
-    }
-    double fraction = (double) m.rowsRejected() / m.rowsIn();
-    if (fraction > max) {
-      throw new JobFailedException(String.format(java.util.Locale.ROOT,
-          "%d of %d rows (%.4f) were rejected, more than errors.max_rejected_fraction %s; nothing was written. The"
-              + " input is probably wrong (schema drift, a broken upstream job); rerun with errors.policy: dead-letter"
-              + " and no limit to inspect the rejected rows.", m.rowsRejected(), m.rowsIn(), fraction, max));
-    }
-  }
-
-  /** @return the summary of the last successful run in this instance (tests) */
-  RunSummary lastSummary() {
-    return lastSummary;
-  }
-
-  private static SparkSession session(JobConfig cfg) {
-    SparkConf conf = new SparkConf();
-    String jobName = cfg.job().name() == null ? ConfigKeys.JOB_NAME_DEFAULT : cfg.job().name();
-    // spark-submit always sets spark.app.name, to the main class unless --name is given: prefer job.name then.
-    if (!conf.contains("spark.app.name") || BatchInferenceJob.class.getName().equals(conf.get("spark.app.name"))) {
-      conf.set("spark.app.name", jobName);
-    }
-    if (!conf.contains("spark.master")) {
-      conf.setMaster("local[*]");
-    }
-    // Executors load ONNX Runtime with a long command line: without this, ORT 1.29 segfaults.
-    conf.setIfMissing("spark.executorEnv.ORT_DISABLE_TELEMETRY", "1");
-    conf.setIfMissing("spark.executorEnv.DJL_OFFLINE", "true");
-    conf.setIfMissing("spark.executorEnv.OPT_OUT_TRACKING", "true");
-    for (Map.Entry<String, Object> e : cfg.spark().entrySet()) {
-      conf.set(e.getKey(), String.valueOf(e.getValue()));
-    }
-    SparkSession spark;
-    try {
-      spark = SparkSession.builder().config(conf).getOrCreate();
-    } catch (IllegalStateException e) {
-      // A standalone scheduler waits for the master while the context starts; when Spark gives up
-      // it stops the context under construction.
-      if (String.valueOf(e.getMessage()).contains("stopped SparkContext")) {
-        throw new JobFailedException(masterGone(conf.get("spark.master")), e);
-      }
-      throw e;
-    }
-    for (Map.Entry<String, Object> e : cfg.spark().entrySet()) {
-      if (!spark.conf().isModifiable(e.getKey())) {
-        continue;
-      }
-      spark.conf().set(e.getKey(), String.valueOf(e.getValue()));
-    }
-    return spark;
-  }
-
-  private static String masterGone(String master) {
-    return "Spark stopped the application before the job finished: the master " + master + " is unreachable,"
-        + " rejected the application, or killed it (Spark gives up after 3 registration attempts 20 s apart)."
-        + " Check --master / spark.master and the cluster; the driver log has Spark's reason.";
-  }
-
   /** Reports a failure, writes the summary JSON if asked, and returns the exit code. */
   private int onFailure(Exception e) {
     int code = report(e);
@@ -294,8 +144,8 @@ public final class BatchInferenceJob implements Callable<Integer> {
       String job = plan != null ? plan.name() : null;
       ObjectNode summary = SummaryJson.of(code == ExitCodes.INVALID ? "invalid" : "failed", code, job,
           variables == null ? null : variables.runId());
-      if (failure.report != null && plan != null) {
-        SummaryJson.addRun(summary, failure.report, failure.reportLocation, plan.output());
+      if (failure.result != null) {
+        failure.result.addTo(summary);
       }
       Throwable cause = rootUserCause(e);
       summary.put("error", cause != null ? cause.getMessage() : e.getMessage() != null ? e.getMessage() : e.toString());
@@ -347,7 +197,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
   private static Throwable rootUserCause(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof RowRejectedException || t instanceof InferenceRunException
-          || t instanceof io.batchinfer.udfs.session.SessionCache.SessionCreationException) {
+          || t instanceof SessionCreationException) {
         return t;
       }
     }

@@ -1,6 +1,7 @@
 package io.batchinfer.jobs;
 
 import io.batchinfer.udfs.BatchInference;
+import io.batchinfer.udfs.TextInput;
 import java.util.List;
 
 /** Config key paths as users write them, next to their defaults. */
@@ -33,7 +34,7 @@ final class ConfigKeys {
   static final String LENGTH_WINDOW = "model.length_window";
   static final String INPUTS = "inputs";
   static final String TEXT = "text";
-  static final int MAX_LENGTH_DEFAULT = io.batchinfer.udfs.TextInput.MAX_LENGTH_DEFAULT;
+  static final int MAX_LENGTH_DEFAULT = TextInput.MAX_LENGTH_DEFAULT;
   static final String OUTPUTS = "outputs";
   static final String PASSTHROUGH = "passthrough";
   static final String IGNORE_CORRUPT_FILES = "input.ignore_corrupt_files";

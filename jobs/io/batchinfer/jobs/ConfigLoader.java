@@ -16,14 +16,22 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.batchinfer.udfs.plan.Problems;
 import io.batchinfer.udfs.ValidationException;
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.hadoop.conf.Configuration;
 
 /**
  * Parses a YAML job config, applies {@code --set key.path=value} overrides, and binds it to
@@ -75,18 +83,27 @@ public final class ConfigLoader {
    * Spark would use: the classpath, HADOOP_CONF_DIR, {@code spark.hadoop.*} from spark-submit
    * and the AWS credentials in the environment.
    */
+  private static Configuration hadoopConf() {
+    scala.Option<org.apache.spark.sql.SparkSession> active = org.apache.spark.sql.SparkSession.getActiveSession();
+    if (active.isDefined()) {
+      return active.get().sparkContext().hadoopConfiguration();
+    }
+    return org.apache.spark.deploy.SparkHadoopUtil.get().newConfiguration(new org.apache.spark.SparkConf());
+  }
+
   private static String read(String location) {
     if (location.matches("^[A-Za-z][A-Za-z0-9+.-]+://.*") && !location.startsWith("file:")) {
+      // Hadoop's Path, qualified: the name clashes with java.nio.file.Path used below.
       org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(location);
-      try (java.io.InputStream in = p.getFileSystem(hadoopConf()).open(p)) {
-        return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      } catch (java.io.FileNotFoundException e) {
+      try (InputStream in = p.getFileSystem(hadoopConf()).open(p)) {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      } catch (FileNotFoundException e) {
         throw new ValidationException("--config: file not found: " + location + ". Pass the path of a YAML job config.");
       } catch (IOException | RuntimeException e) {
         throw new ValidationException("--config: cannot read " + location + ": " + e.getMessage());
       }
     }
-    Path file = Path.of(location.startsWith("file:") ? java.net.URI.create(location).getPath() : location);
+    Path file = Path.of(location.startsWith("file:") ? URI.create(location).getPath() : location);
     try {
       return Files.readString(file);
     } catch (NoSuchFileException e) {
@@ -95,14 +112,6 @@ public final class ConfigLoader {
     } catch (IOException e) {
       throw new ValidationException("--config: cannot read " + file + ": " + e.getMessage());
     }
-  }
-
-  private static org.apache.hadoop.conf.Configuration hadoopConf() {
-    scala.Option<org.apache.spark.sql.SparkSession> active = org.apache.spark.sql.SparkSession.getActiveSession();
-    if (active.isDefined()) {
-      return active.get().sparkContext().hadoopConfiguration();
-    }
-    return org.apache.spark.deploy.SparkHadoopUtil.get().newConfiguration(new org.apache.spark.SparkConf());
   }
 
   /** Parses YAML text with overrides; used by {@link #load} and tests. */
@@ -124,7 +133,7 @@ public final class ConfigLoader {
     }
     if (!root.isObject()) {
       throw new ValidationException("the config must be a YAML mapping of sections (job, input, model, inputs,"
-          + " outputs, output); found " + root.getNodeType().name().toLowerCase() + ".");
+          + " outputs, output); found " + root.getNodeType().name().toLowerCase(Locale.ROOT) + ".");
     }
     Problems problems = new Problems();
     for (String override : overrides == null ? List.<String>of() : overrides) {
@@ -229,7 +238,7 @@ public final class ConfigLoader {
       JsonNode arrayNode = parent.get(name);
       if (!(arrayNode instanceof ArrayNode)) {
         throw new ValidationException("--set " + path + ": '" + name + "' is not a list in the config; set the whole list,"
-            + " e.g. --set " + String.join(".", java.util.Arrays.copyOf(parts, p)) + (p > 0 ? "." : "") + name + "=[a,b].");
+            + " e.g. --set " + String.join(".", Arrays.copyOf(parts, p)) + (p > 0 ? "." : "") + name + "=[a,b].");
       }
       ArrayNode array = (ArrayNode) arrayNode;
       for (int i = 0; i < indices.size(); i++) {
@@ -286,7 +295,7 @@ public final class ConfigLoader {
       return "a text value";
     } else if (List.class.isAssignableFrom(type)) {
       return "a list";
-    } else if (java.util.Map.class.isAssignableFrom(type) || type.isRecord()) {
+    } else if (Map.class.isAssignableFrom(type) || type.isRecord()) {
       return "a mapping of keys";
     }
     return type.getSimpleName();

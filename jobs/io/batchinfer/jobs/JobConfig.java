@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * The job config as bound from YAML (after {@code --set} overrides): the public contract documented
  * in {@code conf/README.md}. Keys may gain siblings but never change name or meaning. Unknown keys
- * are rejected when binding. Values are unvalidated here; {@link JobValidator} checks them.
+ * are rejected when binding. Values are unvalidated here; {@link JobPlanner} checks them.
  */
 public record JobConfig(
     Job job,

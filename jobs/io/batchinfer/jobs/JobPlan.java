@@ -3,6 +3,7 @@ package io.batchinfer.jobs;
 import io.batchinfer.udfs.ErrorPolicy;
 import io.batchinfer.udfs.InferencePlan;
 import java.util.List;
+import java.util.Locale;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -40,13 +41,13 @@ record JobPlan(
       case ErrorIfExists -> "error";
       case Overwrite -> options.dynamicOverwrite() ? "overwrite-partitions" : "overwrite";
       case Append -> "append";
-      default -> mode.name().toLowerCase();
+      default -> mode.name().toLowerCase(Locale.ROOT);
     };
   }
 
-  /** @return where the scored rows go: the output path, or {@code table <name>} */
+  /** @return where the scored rows go: the output path, or {@code table:<name>} */
   String output() {
-    return outputTable != null ? "table " + outputTable.table() : outputPath;
+    return outputTable != null ? "table:" + outputTable.table() : outputPath;
   }
 
   /** @return the plan as {@code --dry-run} prints it */

@@ -30,31 +30,12 @@ final class JobRun {
    */
   record Context(JsonNode config, Variables variables, boolean progress, boolean terminal, PrintStream err) {}
 
-  /**
-   * @param summary what the run did (under resume: the chunks scored now)
-   * @param report the run report
-   * @param reportLocation where report.json was written, or null if it could not be
-   */
-  record Outcome(RunSummary summary, RunReport report, String reportLocation) {
-    /** @return the summary line, with the resume figures and the report's location */
-    String line() {
-      StringBuilder sb = new StringBuilder(summary.line());
-      ChunkedRunner.Result r = report.resumeResult();
-      if (r != null) {
-        sb.append(String.format(Locale.ROOT, " chunks=%d chunks_skipped=%d", r.chunks(), r.chunksSkipped()));
-      }
-      sb.append(" report=").append(reportLocation == null ? "none" : reportLocation);
-      return sb.toString();
-    }
-  }
-
-  /** The report of a run that failed, for the summary JSON; set before the exception propagates. */
+  /** The result of a run that failed, for the summary JSON; set before the exception propagates. */
   static final class Failure {
-    RunReport report;
-    String reportLocation;
+    RunResult result;
   }
 
-  static Outcome run(JobPlan plan, SparkSession spark, Context ctx, Failure failure) {
+  static RunResult run(JobPlan plan, SparkSession spark, Context ctx, Failure failure) {
     SparkContext sc = spark.sparkContext();
     // Parquet answers an unfiltered count from its footers; with a filter it would be a scan.
     long totalRows = ctx.progress() && !plan.options().inputFiltered() ? plan.input().count() : -1;
@@ -72,28 +53,28 @@ final class JobRun {
     long start = System.nanoTime();
     boolean ok = false;
     try {
-      RunSummary summary;
       if (plan.options().resume()) {
-        ChunkedRunner.Result result = ChunkedRunner.run(plan, spark, report::add, progress);
-        report.resume(result);
-        summary = result.summary();
+        report.resume(ChunkedRunner.run(plan, spark, report::add, progress));
       } else {
-        summary = BatchInferenceJob.execute(plan, spark, report::add);
-        report.tableVersion(summary.tableVersion());
+        JobExecutor.execute(plan, report::add);
+      }
+      if (plan.outputTable() != null) {
+        report.tableVersion(TableOutput.version(spark, plan.outputTable().table()));
       }
       ok = true;
+      // Wall time of scoring and writing, the same figure for the summary line, the JSON and the report.
+      double wall = (System.nanoTime() - start) / 1e9;
       drain(sc);
-      report.succeeded((System.nanoTime() - start) / 1e9);
+      report.succeeded(wall);
       String location = write(spark, plan, report, ctx.err());
-      return new Outcome(summary, report, location);
+      return RunResult.of(plan, report, location);
     } catch (Throwable e) {
       // Throwable: Spark's failures are the checked SparkException, thrown undeclared from Scala.
+      double wall = (System.nanoTime() - start) / 1e9;
       drain(sc);
-      report.failed(e, (System.nanoTime() - start) / 1e9);
-      failure.report = report;
-      if (ReportWriter.mayWriteFailureReport(plan)) {
-        failure.reportLocation = write(spark, plan, report, ctx.err());
-      }
+      report.failed(e, wall);
+      String location = ReportWriter.mayWriteFailureReport(plan) ? write(spark, plan, report, ctx.err()) : null;
+      failure.result = RunResult.of(plan, report, location);
       throw e;
     } finally {
       sc.removeSparkListener(tasks);

@@ -7,6 +7,7 @@ import io.batchinfer.udfs.PartitionStats;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
@@ -121,7 +122,7 @@ final class ReportWriter {
     h.append("\n<h2>Executors</h2>\n<table><tr><th>executor</th><th>execution providers</th>"
         + "<th>sessions created</th><th>partitions</th><th>rows in</th><th>seconds</th></tr>");
     for (JsonNode e : r.path("executors")) {
-      List<String> providers = new java.util.ArrayList<>();
+      List<String> providers = new ArrayList<>();
       e.path("providers").forEach(x -> providers.add(x.asText()));
       h.append("<tr><td>").append(esc(e.path("id").asText())).append("</td><td>").append(esc(String.join(", ", providers)))
           .append("</td><td>").append(e.path("sessions_created").asText()).append("</td><td>")

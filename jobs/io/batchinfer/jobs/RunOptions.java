@@ -1,5 +1,6 @@
 package io.batchinfer.jobs;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -88,7 +89,7 @@ record RunOptions(boolean dynamicOverwrite, boolean resume, int resumeChunkFiles
     }
     try {
       return Sha256.hex(CANONICAL.writeValueAsString(tree));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot fingerprint the config", e);
     }
   }

@@ -63,6 +63,11 @@ final class RunReport {
     this.tableVersion = version;
   }
 
+  /** @return the output table's snapshot or version after the commit, or null */
+  TableOutput.Version tableVersion() {
+    return tableVersion;
+  }
+
   void spark(SparkContext sc) {
     appId = sc.applicationId();
     master = sc.master();
@@ -97,16 +102,30 @@ final class RunReport {
     return status;
   }
 
-  long rowsIn() {
-    return metrics.stream().mapToLong(InferenceMetrics::rowsIn).sum();
-  }
+  /**
+   * The engine's counters summed over the run's scoring passes (one per chunk under resume).
+   *
+   * @param rowsIn rows read by the engine
+   * @param rowsOut rows written
+   * @param rowsRejected rows rejected (skipped or dead-lettered)
+   * @param batches model runs
+   * @param sessionsCreated ONNX Runtime sessions created by the run's tasks
+   * @param textsTruncated texts cut to their tokenizer's max_length
+   * @param inferenceSeconds time inside ONNX Runtime, summed over tasks
+   */
+  record Totals(long rowsIn, long rowsOut, long rowsRejected, long batches, long sessionsCreated, long textsTruncated,
+      double inferenceSeconds) {}
 
-  long rowsOut() {
-    return metrics.stream().mapToLong(InferenceMetrics::rowsOut).sum();
-  }
-
-  long rowsRejected() {
-    return metrics.stream().mapToLong(InferenceMetrics::rowsRejected).sum();
+  /** @return the totals of every pass so far: the one place rows in/out/rejected are summed */
+  Totals totals() {
+    return new Totals(
+        metrics.stream().mapToLong(InferenceMetrics::rowsIn).sum(),
+        metrics.stream().mapToLong(InferenceMetrics::rowsOut).sum(),
+        metrics.stream().mapToLong(InferenceMetrics::rowsRejected).sum(),
+        metrics.stream().mapToLong(InferenceMetrics::batches).sum(),
+        metrics.stream().mapToLong(InferenceMetrics::sessionsCreated).sum(),
+        metrics.stream().mapToLong(InferenceMetrics::textsTruncated).sum(),
+        metrics.stream().mapToDouble(InferenceMetrics::inferenceSeconds).sum());
   }
 
   double wallSeconds() {
@@ -208,18 +227,18 @@ final class RunReport {
       output.put("dead_letter_table", plan.deadLetterTable().table());
     }
 
+    Totals totals = totals();
     ObjectNode rows = root.putObject("rows");
-    rows.put("in", rowsIn());
-    rows.put("out", rowsOut());
-    rows.put("rejected", rowsRejected());
-    root.put("batches", metrics.stream().mapToLong(InferenceMetrics::batches).sum());
-    root.put("sessions_created", metrics.stream().mapToLong(InferenceMetrics::sessionsCreated).sum());
-    root.put("texts_truncated", metrics.stream().mapToLong(InferenceMetrics::textsTruncated).sum());
-    double inference = metrics.stream().mapToDouble(InferenceMetrics::inferenceSeconds).sum();
+    rows.put("in", totals.rowsIn());
+    rows.put("out", totals.rowsOut());
+    rows.put("rejected", totals.rowsRejected());
+    root.put("batches", totals.batches());
+    root.put("sessions_created", totals.sessionsCreated());
+    root.put("texts_truncated", totals.textsTruncated());
     ObjectNode timing = root.putObject("timing");
     timing.put("wall_s", round(wallSeconds));
-    timing.put("inference_s", round(inference));
-    timing.put("rows_per_s", round(wallSeconds > 0 ? rowsIn() / wallSeconds : 0));
+    timing.put("inference_s", round(totals.inferenceSeconds()));
+    timing.put("rows_per_s", round(wallSeconds > 0 ? totals.rowsIn() / wallSeconds : 0));
 
     List<PartitionStats> parts = partitions();
     ObjectNode partitions = root.putObject("partitions");

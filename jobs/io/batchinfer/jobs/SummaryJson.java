@@ -13,7 +13,7 @@ import java.nio.file.StandardCopyOption;
  * to a local file, replaced atomically. Fields: {@code status} ({@code ok}, {@code failed},
  * {@code invalid}), {@code exit_code}, {@code job}, {@code run_id}, {@code app_id}, row counts,
  * timing, {@code output}, {@code report} and {@code report_html} (null when not written), resume
- * figures, and {@code error}. Stateless.
+ * figures, and {@code error}. The run's figures come from {@link RunResult#addTo}. Stateless.
  */
 final class SummaryJson {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -27,24 +27,6 @@ final class SummaryJson {
     node.put("job", job);
     node.put("run_id", runId);
     return node;
-  }
-
-  /** Adds the figures of a run report and where it was written. */
-  static void addRun(ObjectNode node, RunReport report, String reportLocation, String outputPath) {
-    node.put("app_id", report.appId());
-    node.put("rows_in", report.rowsIn());
-    node.put("rows_out", report.rowsOut());
-    node.put("rows_rejected", report.rowsRejected());
-    node.put("wall_s", RunReport.round(report.wallSeconds()));
-    node.put("rows_per_s", RunReport.round(report.wallSeconds() > 0 ? report.rowsIn() / report.wallSeconds() : 0));
-    node.put("output", outputPath);
-    node.put("report", reportLocation);
-    node.put("report_html", reportLocation == null ? null : ReportWriter.htmlLocation(reportLocation));
-    ChunkedRunner.Result r = report.resumeResult();
-    if (r != null) {
-      node.putObject("resume").put("chunks", r.chunks()).put("chunks_skipped", r.chunksSkipped())
-          .put("chunks_run", r.chunksRun()).put("skipped_rows_out", r.skippedRowsOut());
-    }
   }
 
   static void write(Path file, ObjectNode node) throws IOException {

@@ -17,12 +17,28 @@ import org.apache.spark.sql.SparkSession;
  * column selection and {@code input.filter} applied afterwards prune columns and push filters
  * down as for Parquet paths. Stateless.
  */
-final class TableInput {
+final class TableInput implements InputReader {
   static final String PARQUET = "parquet";
   /** Formats {@code input.format} accepts; delta needs Delta Lake on the classpath (run-local.sh has it). */
   static final List<String> FORMATS = List.of(PARQUET, "orc", "json", "csv", "delta", "iceberg");
 
-  private TableInput() {}
+  private final JobConfig.Input config;
+
+  TableInput(JobConfig.Input config) {
+    this.config = config;
+  }
+
+  @Override
+  public Dataset<Row> read(SparkSession spark, Problems problems) {
+    Dataset<Row> df = read(config, spark, problems);
+    return df == null ? null : ParquetInputReader.shape(config, df, problems);
+  }
+
+  /** Tables and queries have no files to check: the rows are read as planned. */
+  @Override
+  public Input prepare(SparkSession spark, Dataset<Row> read, Problems problems) {
+    return new Input(read, List.of());
+  }
 
   /** @return whether the input is read here rather than as a Parquet path */
   static boolean handles(JobConfig.Input in) {
@@ -63,7 +79,7 @@ final class TableInput {
     }
   }
 
-  /** @return the input, or null after adding a problem naming the key */
+  /** @return the input as read (before input.columns / input.filter), or null after adding a problem naming the key */
   static Dataset<Row> read(JobConfig.Input in, SparkSession spark, Problems problems) {
     if (set(in.table())) {
       try {

@@ -26,8 +26,62 @@ import org.apache.spark.sql.types.StructType;
  * create()}; {@code output.create} creates a missing table with the output schema and {@code
  * output.partition_by}. The schema check runs at config time, before any task. Stateless.
  */
-final class TableOutput {
-  private TableOutput() {}
+final class TableOutput implements OutputWriter {
+  private final JobPlan plan;
+  private final OutputWriter paths;
+
+  /**
+   * @param paths writes whichever of the two outputs is a path ({@code output.path} with {@code
+   *     errors.dead_letter_table}, or the reverse)
+   */
+  TableOutput(JobPlan plan, OutputWriter paths) {
+    this.plan = plan;
+    this.paths = paths;
+  }
+
+  @Override
+  public void writeScored(Dataset<Row> scored) {
+    if (plan.outputTable() != null) {
+      write(scored, plan.outputTable());
+    } else {
+      paths.writeScored(scored);
+    }
+  }
+
+  @Override
+  public void writeRejected(Dataset<Row> rejected) {
+    if (plan.deadLetterTable() != null) {
+      write(rejected, plan.deadLetterTable());
+    } else {
+      paths.writeRejected(rejected);
+    }
+  }
+
+  /** @return the output.table target, or null when the output is a path */
+  static Target outputTarget(JobConfig cfg, String modeName, List<String> partitionBy) {
+    if (!TableInput.set(cfg.output().table())) {
+      return null;
+    }
+    return new Target(ConfigKeys.OUTPUT_TABLE, cfg.output().table().trim(), modeName,
+        Boolean.TRUE.equals(cfg.output().create()), format(cfg), partitionBy);
+  }
+
+  /**
+   * @return the errors.dead_letter_table target, or null; partitioned like the output when the
+   *     partition columns are input columns, so a rerun of a day replaces that day's dead letters
+   */
+  static Target deadLetterTarget(JobConfig cfg, String modeName, List<String> partitionBy, String[] inputColumns) {
+    if (!TableInput.set(cfg.errors().deadLetterTable())) {
+      return null;
+    }
+    return new Target(ConfigKeys.DEAD_LETTER_TABLE, cfg.errors().deadLetterTable().trim(), modeName,
+        Boolean.TRUE.equals(cfg.output().create()), format(cfg),
+        List.of(inputColumns).containsAll(partitionBy) ? partitionBy : List.of());
+  }
+
+  private static String format(JobConfig cfg) {
+    return TableInput.set(cfg.output().format()) ? cfg.output().format().trim().toLowerCase(Locale.ROOT) : null;
+  }
 
   /**
    * One table to write.

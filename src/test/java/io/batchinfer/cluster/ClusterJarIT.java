@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 import java.util.zip.ZipEntry;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code target/batchinfer-cluster.jar}, the application jar for clusters: what it carries, what
  * it leaves to Spark, and that its natives work next to a Spark distribution's jars only.
  */
+@Tag("slow")
 class ClusterJarIT {
   private static final Path ROOT = Projects.root();
   private static final Path JAR = ROOT.resolve("target/batchinfer-cluster.jar");

@@ -26,6 +26,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The submit script runs with an environment that lacks the ONNX Runtime and DJL switches:
  * the script must set them for the driver.
  */
+@Tag("slow")
 class StandaloneClusterIT {
   private static final Duration JOB_TIMEOUT = Duration.ofSeconds(150);
   private static final Pattern SUMMARY = Pattern.compile("(?m)^batchinfer: job=.* status=ok .*$");

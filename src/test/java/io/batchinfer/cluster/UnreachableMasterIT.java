@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A standalone master that is not there: submit.sh must end within a bounded time (Spark gives up
  * after 3 registration attempts 20 s apart) with a clear message, exit 1, and nothing written.
  */
+@Tag("slow")
 class UnreachableMasterIT {
   @TempDir Path tmp;
 

@@ -19,6 +19,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * another type or an odd value) must each end in a clear validation error (exit 3, a message with
  * no stack trace) or a valid dry run (exit 0), never anything else.
  */
+@Tag("slow")
 class ConfigFuzzTest extends SparkTestBase {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final JsonNodeFactory F = JsonNodeFactory.instance;

@@ -3,6 +3,7 @@ package io.batchinfer.jobs;
 import static io.batchinfer.jobs.JobTestSupport.cli;
 import static io.batchinfer.jobs.JobTestSupport.writeConfig;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.batchinfer.testing.SparkTestBase;
 import io.batchinfer.testing.TestModels;
@@ -20,7 +21,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * five ways; every row must end as an output row or a rejection, never lost.
  */
 class ErrorPolicyTest extends SparkTestBase {
+  private static final String IGNORE_CORRUPT_FILES_CONF = "spark.sql.files.ignoreCorruptFiles";
   private static final StructType SCHEMA = new StructType()
       .add("id", DataTypes.LongType, false)
       .add("features", DataTypes.createArrayType(DataTypes.DoubleType, true), true)
@@ -36,13 +38,15 @@ class ErrorPolicyTest extends SparkTestBase {
   /** Bad row k (k = 0..9) is id 5 + 100k; its kind is k % 5. */
   private static final String[] CODES = {"null_value", "shape_mismatch", "nan_value", "nan_value", "null_value"};
 
+  /** Input and model, written once per class: every test only reads them. */
+  @TempDir static Path shared;
+  private static Path input;
+  private static Path model;
+  private static final Map<Long, Row> byId = new HashMap<>();
   @TempDir Path tmp;
-  private Path input;
-  private Path model;
-  private final Map<Long, Row> byId = new HashMap<>();
 
-  @BeforeEach
-  void data() {
+  @BeforeAll
+  static void data() {
     Random random = new Random(99);
     List<Row> rows = new ArrayList<>();
     for (long id = 0; id < 1000; id++) {
@@ -61,10 +65,10 @@ class ErrorPolicyTest extends SparkTestBase {
       rows.add(r);
       byId.put(id, r);
     }
-    input = tmp.resolve("input");
+    input = shared.resolve("input");
     spark.createDataFrame(rows, SCHEMA).repartition(4).write().parquet(input.toString());
     model = TestModels.write(TestModels.linear("features", "logits",
-        new float[][] {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {1, 1, 1}}, new float[] {0.5f, -0.5f, 0}), tmp.resolve("m.onnx"));
+        new float[][] {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {1, 1, 1}}, new float[] {0.5f, -0.5f, 0}), shared.resolve("m.onnx"));
   }
 
   private String config(String errors) {
@@ -182,6 +186,14 @@ class ErrorPolicyTest extends SparkTestBase {
 
   @Test
   void truncatedParquetFileIsNamedOrSkipped() throws IOException {
+    // This test damages a file: it works on its own copy of the shared input.
+    Path input = tmp.resolve("input");
+    Files.createDirectories(input);
+    try (Stream<Path> files = Files.list(ErrorPolicyTest.input)) {
+      for (Path f : files.toList()) {
+        Files.copy(f, input.resolve(f.getFileName()));
+      }
+    }
     Path victim;
     try (Stream<Path> files = Files.list(input)) {
       victim = files.filter(f -> f.toString().endsWith(".parquet")).sorted().findFirst().orElseThrow();
@@ -191,16 +203,22 @@ class ErrorPolicyTest extends SparkTestBase {
     Files.write(victim, Arrays.copyOf(bytes, bytes.length / 2));
     Files.deleteIfExists(victim.resolveSibling("." + victim.getFileName() + ".crc"));
 
-    JobTestSupport.Run run = run("errors: {policy: skip}");
+    String sessionSetting = spark.conf().get(IGNORE_CORRUPT_FILES_CONF);
+    String config = config("errors: {policy: skip}").replace(ErrorPolicyTest.input.toString(), input.toString());
+    JobTestSupport.Run run = cli("--config", writeConfig(tmp, config).toString());
     assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID);
     assertThat(run.err()).contains("input.path: 1 input file(s) are not readable Parquet")
         .contains(victim.getFileName().toString()).contains("input.ignore_corrupt_files: true");
 
-    String yaml = config("errors: {policy: skip}").replace("input: {path: \"" + input + "\"}",
+    String yaml = config.replace("input: {path: \"" + input + "\"}",
         "input: {path: \"" + input + "\", ignore_corrupt_files: true}");
     run = cli("--config", writeConfig(tmp, yaml).toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(run.out()).contains("corrupt_files_skipped=1").contains("rows_in=" + (1000 - victimRows));
+    // Skipping is a read option of the job's input, not a session-wide setting left behind.
+    assertThat(spark.conf().get(IGNORE_CORRUPT_FILES_CONF)).isEqualTo(sessionSetting);
+    assertThatThrownBy(() -> spark.read().parquet(input.toString()).count()).hasStackTraceContaining(
+        victim.getFileName().toString());
   }
 
   @Test
@@ -210,7 +228,7 @@ class ErrorPolicyTest extends SparkTestBase {
     JobTestSupport.Run run = cli("--config", writeConfig(tmp, yaml).toString());
     assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID);
     assertThat(run.err()).contains("model.path: file:" + model + " is outside model.allowed_roots");
-    yaml = config("errors: {policy: skip}").replace("batch_size: 32}", "batch_size: 32, allowed_roots: [\"" + tmp + "\"]}");
+    yaml = config("errors: {policy: skip}").replace("batch_size: 32}", "batch_size: 32, allowed_roots: [\"" + model.getParent() + "\"]}");
     assertThat(cli("--config", writeConfig(tmp, yaml).toString()).exitCode()).isZero();
   }
 

@@ -10,6 +10,7 @@ import io.batchinfer.testing.Projects;
 import io.batchinfer.testing.SparkTestBase;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,13 +20,19 @@ import org.junit.jupiter.api.io.TempDir;
  * what was expected and found, and the exit code is {@link ExitCodes#INVALID} with nothing written.
  */
 class JobValidationTest extends SparkTestBase {
+  /** The input, written once per class: every test only reads it. */
+  @TempDir static Path shared;
+  private static Path input;
   @TempDir Path tmp;
-  private Path input;
   private Path output;
 
+  @BeforeAll
+  static void data() {
+    input = writeIrisLike(spark, shared, 20, 1, 11);
+  }
+
   @BeforeEach
-  void data() {
-    input = writeIrisLike(spark, tmp, 20, 1, 11);
+  void output() {
     output = tmp.resolve("out");
   }
 

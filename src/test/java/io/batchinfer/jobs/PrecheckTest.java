@@ -38,14 +38,14 @@ class PrecheckTest {
 
   @Test
   void precheckPassesAValidConfigThrough() {
-    JobValidator.precheck(ConfigLoader.parse("""
+    JobSettings.precheck(ConfigLoader.parse("""
         input: {path: in}
         model: {path: m.onnx}
         inputs: {x: {column: a}}
         outputs: {y: {column: b}}
         output: {path: out}
         """, List.of()));
-    assertThatThrownBy(() -> JobValidator.precheck(ConfigLoader.parse("model: {threads: 0}", List.of())))
+    assertThatThrownBy(() -> JobSettings.precheck(ConfigLoader.parse("model: {threads: 0}", List.of())))
         .isInstanceOf(ValidationException.class).hasMessageContaining("model.threads: must be at least 1; found 0");
   }
 }

@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * argument, in a separate process whose environment lacks the ONNX Runtime and DJL switches (the
  * script must set them). Runs after {@code package} (failsafe), so the script finds the jar built.
  */
+@Tag("slow")
 class RunLocalScriptIT {
   @Test
   void defaultExampleRunsAndWritesEveryIrisRow() throws Exception {

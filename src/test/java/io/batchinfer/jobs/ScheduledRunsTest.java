@@ -131,7 +131,7 @@ class ScheduledRunsTest extends SparkTestBase {
     assertThat(rows).hasSize(16);
     if (resume) {
       assertThat(again.out()).contains("chunks=2 chunks_skipped=0");
-      assertThat(out.resolve(ChunkedRunner.RESUME_DIR)).isEmptyDirectory();
+      assertThat(out.resolve(ResumeState.RESUME_DIR)).isEmptyDirectory();
     }
   }
 
@@ -184,7 +184,7 @@ class ScheduledRunsTest extends SparkTestBase {
     assertThat(failed.exitCode()).as(failed.out()).isEqualTo(ExitCodes.FAILED);
     assertThat(failed.err()).contains("column 'sepal_length'");
     // Two chunks committed, nothing published: the output holds no data yet.
-    try (Stream<Path> markers = Files.walk(out.resolve(ChunkedRunner.RESUME_DIR))) {
+    try (Stream<Path> markers = Files.walk(out.resolve(ResumeState.RESUME_DIR))) {
       assertThat(markers.filter(p -> p.toString().endsWith(".done"))).hasSize(2);
     }
     try (Stream<Path> top = Files.list(out)) {
@@ -208,7 +208,7 @@ class ScheduledRunsTest extends SparkTestBase {
     assertThat(report.path("resume").path("chunks_run").asInt()).isEqualTo(1);
     assertThat(report.path("resume").path("skipped_rows_out").asLong()).isEqualTo(200);
     assertThat(json(tmp.resolve("s2.json")).path("resume").path("chunks_skipped").asInt()).isEqualTo(2);
-    assertThat(out.resolve(ChunkedRunner.RESUME_DIR)).isEmptyDirectory();
+    assertThat(out.resolve(ResumeState.RESUME_DIR)).isEmptyDirectory();
     assertThat(out.resolve("_SUCCESS")).exists();
 
     Path reference = tmp.resolve("reference");

@@ -3,27 +3,90 @@ package io.batchinfer.jobs;
 import static io.batchinfer.jobs.JobTestSupport.cli;
 import static io.batchinfer.jobs.JobTestSupport.writeConfig;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
 import io.batchinfer.testing.Projects;
 import io.batchinfer.testing.SparkTestBase;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The text example config as shipped, and the per-input {@code inputs.<name>.text} form. */
+/**
+ * The text example config as shipped, and the per-input {@code inputs.<name>.text} form. The
+ * oracle uses no batchinfer code: DJL's tokenizer called directly, ONNX Runtime on each sentence
+ * alone ({@code [1, L]}: the int8 model's results depend on the batch, so the job runs with
+ * batch_size 1 where values are compared), mean pooling and L2 normalization by hand.
+ */
 class TextEmbeddingsJobTest extends SparkTestBase {
+  private static final Path QUANTIZED_MODEL = Projects.root().resolve("models/all-minilm-l6-v2-q/all-minilm-l6-v2-q.onnx");
+  private static final Path QUANTIZED_TOKENIZER =
+      Projects.root().resolve("models/all-minilm-l6-v2-q/all-minilm-l6-v2-q-tokenizer.json");
+  private static OrtSession oracle;
+  private static HuggingFaceTokenizer truncating;
+  private static HuggingFaceTokenizer untruncated;
+
   @TempDir Path tmp;
 
+  @BeforeAll
+  static void oracle() throws Exception {
+    oracle = OrtEnvironment.getEnvironment().createSession(QUANTIZED_MODEL.toString(), new OrtSession.SessionOptions());
+    truncating = HuggingFaceTokenizer.newInstance(QUANTIZED_TOKENIZER,
+        Map.of("maxLength", "128", "modelMaxLength", "128", "truncation", "true", "padding", "false"));
+    untruncated = HuggingFaceTokenizer.newInstance(Projects.miniLmTokenizer(),
+        Map.of("truncation", "false", "padding", "false"));
+  }
+
+  @AfterAll
+  static void closeOracle() throws Exception {
+    oracle.close();
+    truncating.close();
+    untruncated.close();
+  }
+
+  /** @return the normalized mean of the token vectors of {@code text} run alone */
+  private static float[] expected(String text) throws Exception {
+    Encoding e = truncating.encode(text);
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OnnxTensor a = OnnxTensor.createTensor(env, new long[][] {e.getIds()});
+        OnnxTensor b = OnnxTensor.createTensor(env, new long[][] {e.getAttentionMask()});
+        OnnxTensor c = OnnxTensor.createTensor(env, new long[][] {e.getTypeIds()});
+        OrtSession.Result r = oracle.run(Map.of("input_ids", a, "attention_mask", b, "token_type_ids", c))) {
+      float[][] tokens = ((float[][][]) r.get("last_hidden_state").orElseThrow().getValue())[0];
+      double[] mean = new double[tokens[0].length];
+      for (float[] t : tokens) {
+        for (int h = 0; h < t.length; h++) {
+          mean[h] += t[h] / (double) tokens.length;
+        }
+      }
+      double norm = 0;
+      for (double v : mean) {
+        norm += v * v;
+      }
+      float[] out = new float[mean.length];
+      for (int h = 0; h < out.length; h++) {
+        out[h] = (float) (mean[h] / Math.sqrt(norm));
+      }
+      return out;
+    }
+  }
+
   @Test
-  void shippedExampleWritesNormalizedEmbeddings() {
+  void shippedExampleWritesTheOraclesEmbeddings() throws Exception {
     Path out = tmp.resolve("emb");
     JobTestSupport.Run run = cli("--config", Projects.root().resolve("conf/examples/text-embeddings.yaml").toString(),
         "--set", "input.path=" + Projects.sentences(), "--set", "input.filter=id % 30 = 0",
-        "--set", "model.path=" + Projects.root().resolve("models/all-minilm-l6-v2-q/all-minilm-l6-v2-q.onnx"),
-        "--set", "text.tokenizer=" + Projects.root().resolve("models/all-minilm-l6-v2-q/all-minilm-l6-v2-q-tokenizer.json"),
-        "--set", "output.path=" + out);
+        "--set", "model.path=" + QUANTIZED_MODEL, "--set", "text.tokenizer=" + QUANTIZED_TOKENIZER,
+        "--set", "model.batch_size=1", "--set", "output.path=" + out);
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(run.out()).contains("rows_in=100 rows_out=100").contains("texts_truncated=0");
     List<Row> rows = spark.read().parquet(out.toString()).collectAsList();
@@ -33,6 +96,11 @@ class TextEmbeddingsJobTest extends SparkTestBase {
       assertThat(e).hasSize(384);
       double norm = e.stream().mapToDouble(f -> f * f).sum();
       assertThat(norm).isBetween(0.9999, 1.0001);
+      float[] want = expected(r.getString(r.fieldIndex("text")));
+      for (int h = 0; h < want.length; h++) {
+        assertThat(e.get(h)).as("id %d dim %d", r.getLong(r.fieldIndex("id")), h)
+            .isCloseTo(want[h], offset(1e-5f));
+      }
     }
   }
 
@@ -54,10 +122,14 @@ class TextEmbeddingsJobTest extends SparkTestBase {
         """.formatted(Projects.sentences(), Projects.miniLm(), tokenizer, tokenizer, tokenizer, tmp.resolve("out"));
     JobTestSupport.Run run = cli("--config", writeConfig(tmp, yaml).toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
-    // Every corpus sentence has at least 6 words, so at max_length 8 (2 special tokens) most are cut;
-    // the exact count is checked against DJL in TextEmbeddingTest; here: counted and reported.
-    assertThat(run.out()).containsPattern("texts_truncated=[1-9][0-9]*");
-    long expected = spark.read().parquet(Projects.sentences().toString()).filter("id < 40").count();
+    // A text is cut when DJL, untruncated, gives it more than max_length 8 tokens (special tokens
+    // included); counted once per row, whichever of the three inputs is encoded first.
+    List<Row> input = spark.read().parquet(Projects.sentences().toString()).filter("id < 40").collectAsList();
+    long longer = input.stream().filter(r -> untruncated.encode(r.getString(r.fieldIndex("text"))).getIds().length > 8)
+        .count();
+    assertThat(longer).isPositive().isLessThanOrEqualTo(input.size());
+    assertThat(run.out()).contains("texts_truncated=" + longer + " ");
+    long expected = input.size();
     assertThat(spark.read().parquet(tmp.resolve("out").toString()).count()).isEqualTo(expected).isPositive();
   }
 

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * 6 KB command line and no ORT_DISABLE_TELEMETRY, {@link OrtRuntime#environment()} refuses with a
  * message naming the fix; with the variable set, the same JVM loads ONNX Runtime.
  */
+@Tag("slow")
 class OrtRuntimeGuardTest {
   /** Child JVM entry point: loads ONNX Runtime through the guard. */
   public static final class Child {

@@ -270,9 +270,33 @@ class TextTokenizerTest {
   }
 
   @Test
-  void setsDjlOfflineProperties() {
-    assertThat(System.getProperty(TextTokenizer.OFFLINE_PROPERTY)).isNotNull();
-    assertThat(System.getProperty(TextTokenizer.OPT_OUT_TRACKING_PROPERTY)).isNotNull();
+  void setsDjlOfflinePropertiesWhenUnsetAndKeepsExplicitOnes() {
+    // Surefire itself passes -Dai.djl.offline=true: clear both properties first, so this checks
+    // what ensureOffline() does and not what the build already set.
+    String offline = System.getProperty(TextTokenizer.OFFLINE_PROPERTY);
+    String tracking = System.getProperty(TextTokenizer.OPT_OUT_TRACKING_PROPERTY);
+    try {
+      System.clearProperty(TextTokenizer.OFFLINE_PROPERTY);
+      System.clearProperty(TextTokenizer.OPT_OUT_TRACKING_PROPERTY);
+      TextTokenizer.ensureOffline();
+      assertThat(System.getProperty(TextTokenizer.OFFLINE_PROPERTY)).isEqualTo("true");
+      assertThat(System.getProperty(TextTokenizer.OPT_OUT_TRACKING_PROPERTY)).isEqualTo("true");
+
+      System.setProperty(TextTokenizer.OFFLINE_PROPERTY, "false");
+      TextTokenizer.ensureOffline();
+      assertThat(System.getProperty(TextTokenizer.OFFLINE_PROPERTY)).isEqualTo("false");
+    } finally {
+      restore(TextTokenizer.OFFLINE_PROPERTY, offline);
+      restore(TextTokenizer.OPT_OUT_TRACKING_PROPERTY, tracking);
+    }
+  }
+
+  private static void restore(String key, String value) {
+    if (value == null) {
+      System.clearProperty(key);
+    } else {
+      System.setProperty(key, value);
+    }
   }
 
   @Test

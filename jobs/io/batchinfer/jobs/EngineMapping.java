@@ -1,0 +1,113 @@
+package io.batchinfer.jobs;
+
+import io.batchinfer.udfs.BatchInference;
+import io.batchinfer.udfs.InferencePlan;
+import io.batchinfer.udfs.InputMapping;
+import io.batchinfer.udfs.OutputMapping;
+import io.batchinfer.udfs.plan.Problems;
+import io.batchinfer.udfs.TextInput;
+import io.batchinfer.udfs.ValidationException;
+import io.batchinfer.udfs.Pooling;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Driver only: maps the config's {@code model}, {@code inputs}, {@code outputs}, {@code text},
+ * {@code passthrough} and {@code errors} keys to the engine's request ({@link
+ * BatchInference.Builder}) and lets the engine plan it against the input schema: the only place
+ * where {@code jobs/} talks to the engine's planning API. Stateless.
+ */
+final class EngineMapping {
+  private EngineMapping() {}
+
+  /**
+   * @return the engine's plan for {@code inputSchema}, or null when the config is incomplete (a
+   *     missing key already reported by {@link JobSettings}) or a problem was found (added to {@code
+   *     problems})
+   */
+  static InferencePlan plan(JobConfig cfg, JobSettings settings, SparkSession spark, StructType inputSchema,
+      Problems problems) {
+    if (inputSchema == null || cfg.model().path() == null || (cfg.inputs().isEmpty() && cfg.text() == null)
+        || cfg.outputs().isEmpty()) {
+      return null;
+    }
+    BatchInference.Builder builder = BatchInference.builder()
+        .modelPath(cfg.model().path(), cfg.model().sha256())
+        .batchSize(settings.batchSize())
+        .threads(settings.threads())
+        .device(settings.device())
+        .batching(settings.batching())
+        .errorPolicy(settings.policy())
+        .allowNan(Boolean.TRUE.equals(cfg.errors().allowNan()))
+        .customOpLibraries(cfg.model().customOpLibraries() == null ? List.of() : cfg.model().customOpLibraries())
+        .passthrough(cfg.passthrough());
+    if (cfg.model().lengthWindow() != null) {
+      builder.lengthWindow(cfg.model().lengthWindow());
+    }
+    if (cfg.text() != null) {
+      builder.text(toText(cfg.text()));
+    }
+    boolean mappingOk = true;
+    for (Map.Entry<String, JobConfig.InputSpec> e : cfg.inputs().entrySet()) {
+      JobConfig.InputSpec in = e.getValue();
+      if (in == null) {
+        problems.add(ConfigKeys.INPUTS + "." + e.getKey() + ": empty; set 'columns' or 'column'.");
+        mappingOk = false;
+        continue;
+      }
+      builder.input(e.getKey(), new InputMapping(in.columns(), in.column(), in.type(), toText(in.text())));
+    }
+    for (Map.Entry<String, JobConfig.OutputSpec> e : cfg.outputs().entrySet()) {
+      OutputMapping m = toMapping(ConfigKeys.OUTPUTS + "." + e.getKey(), e.getValue(), problems);
+      if (m == null) {
+        mappingOk = false;
+        continue;
+      }
+      builder.output(e.getKey(), m);
+    }
+    if (!mappingOk) {
+      return null;
+    }
+    try {
+      return builder.plan(spark, inputSchema);
+    } catch (ValidationException e) {
+      problems.addAll(e);
+      return null;
+    }
+  }
+
+  private static OutputMapping toMapping(String key, JobConfig.OutputSpec o, Problems problems) {
+    if (o == null) {
+      problems.add(key + ": empty; set 'column' (and optionally argmax, softmax, top_k, labels).");
+      return null;
+    }
+    Pooling pooling = null;
+    if (o.pooling() != null) {
+      pooling = Pooling.parse(o.pooling());
+      if (pooling == null) {
+        problems.add(key + ".pooling: unknown pooling '" + o.pooling() + "'; expected one of [mean, cls, none].");
+        return null;
+      }
+    }
+    OutputMapping m = new OutputMapping(o.column(), Boolean.TRUE.equals(o.softmax()), o.argmax(), null, o.labels(),
+        o.labelColumn(), pooling, Boolean.TRUE.equals(o.normalize()));
+    if (o.topK() != null) {
+      if (o.topK().k() == null) {
+        problems.add(key + ".top_k.k: missing; how many top classes to keep, e.g. 3.");
+        return null;
+      }
+      m = m.withTopK(o.topK().k(), o.topK().indices(), o.topK().scores());
+    }
+    return m;
+  }
+
+  private static TextInput toText(JobConfig.Text t) {
+    if (t == null) {
+      return null;
+    }
+    return new TextInput(t.column(), t.tokenizer(), t.maxLength() == null ? ConfigKeys.MAX_LENGTH_DEFAULT : t.maxLength(),
+        t.field(), Boolean.TRUE.equals(t.rejectEmpty()));
+  }
+}
