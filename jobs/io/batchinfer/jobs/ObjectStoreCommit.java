@@ -31,6 +31,21 @@ final class ObjectStoreCommit {
 
   private ObjectStoreCommit() {}
 
+  /**
+   * Rejects S3 credentials written into the config's {@code spark:} block: they belong in the
+   * environment, the AWS profile files, an instance role or core-site.xml, not in a YAML file
+   * that is versioned, copied and printed.
+   */
+  static void checkNoCredentials(JobConfig cfg, Problems problems) {
+    for (String key : cfg.spark().keySet()) {
+      String k = key.toLowerCase(Locale.ROOT);
+      if (k.matches("spark\\.hadoop\\.fs\\.s3a\\.(bucket\\.[^.]+\\.)?(access\\.key|secret\\.key|session\\.token)")) {
+        problems.add("spark." + key + ": S3 credentials must not be written in the config. Remove the key and export"
+            + " AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or use AWS_PROFILE, an instance role, or core-site.xml).");
+      }
+    }
+  }
+
   /** @return whether {@code path} is on S3 through the S3A connector */
   static boolean isS3a(String path) {
     return path != null && path.toLowerCase(Locale.ROOT).startsWith("s3a://");

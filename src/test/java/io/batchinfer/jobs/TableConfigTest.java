@@ -93,6 +93,15 @@ class TableConfigTest extends SparkTestBase {
   }
 
   @Test
+  void rejectsS3CredentialsInTheConfig() throws Exception {
+    JobTestSupport.Run r = run("path: \"$DATA\"", "path: \"" + tmp.resolve("o") + "\"",
+        "spark: {spark.hadoop.fs.s3a.secret.key: abc, spark.hadoop.fs.s3a.bucket.b1.access.key: def}");
+    assertThat(r.exitCode()).isEqualTo(ExitCodes.INVALID);
+    assertThat(r.err()).contains("spark.spark.hadoop.fs.s3a.secret.key: S3 credentials must not be written in the"
+        + " config").contains("spark.spark.hadoop.fs.s3a.bucket.b1.access.key:").doesNotContain("abc");
+  }
+
+  @Test
   void s3OutputRefusesOverwritePartitions() throws Exception {
     JobTestSupport.Run r = run("path: \"$DATA\"", "path: \"s3a://bucket/scores\", mode: overwrite-partitions,"
         + " partition_by: [day]", "");

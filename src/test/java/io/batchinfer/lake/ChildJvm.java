@@ -26,8 +26,9 @@ final class ChildJvm {
 
   /**
    * @param hadoop Hadoop settings, passed as {@code -Dspark.hadoop.*} (read by {@code new SparkConf()})
+   * @param env extra environment variables
    */
-  static Result run(Path workDir, Map<String, String> hadoop, String main, String... args)
+  static Result run(Path workDir, Map<String, String> hadoop, Map<String, String> env, String main, String... args)
       throws IOException, InterruptedException {
     Path argFile = Files.createTempFile(workDir, "child", ".args");
     Files.writeString(argFile, "-cp\n\"" + System.getProperty("java.class.path").replace("\\", "\\\\") + "\"\n");
@@ -47,6 +48,7 @@ final class ChildJvm {
     cmd.addAll(List.of(args));
     Path log = Files.createTempFile(workDir, "child", ".log");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().putAll(env);
     pb.environment().put("ORT_DISABLE_TELEMETRY", "1");
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
     Process p = pb.start();

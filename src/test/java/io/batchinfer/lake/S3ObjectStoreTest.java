@@ -132,7 +132,14 @@ class S3ObjectStoreTest {
         report: {path: "%s_report/report.json"}
         """.formatted(out, out));
 
-    ChildJvm.Result killed = ChildJvm.run(tmp, s3.hadoopConf(), HaltingJobMain.class.getName(), "2", out,
+    // The child gets its credentials the standard way, from AWS_* in its environment (S3A's
+    // default provider chain), not from any setting.
+    Map<String, String> hadoop = new java.util.HashMap<>(s3.hadoopConf());
+    hadoop.remove("fs.s3a.access.key");
+    hadoop.remove("fs.s3a.secret.key");
+    hadoop.remove("fs.s3a.aws.credentials.provider");
+    ChildJvm.Result killed = ChildJvm.run(tmp, hadoop, Map.of("AWS_ACCESS_KEY_ID", S3Server.ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY", S3Server.SECRET_KEY), HaltingJobMain.class.getName(), "2", out,
         "--config", cfg.toString());
 
     assertThat(killed.exitCode()).as(killed.log()).isEqualTo(137);
