@@ -35,6 +35,7 @@ final class JobPlanner {
     ErrorPolicy policy = settings.policy();
     String deadLetterPath = settings.deadLetterPath();
     checkAllowedRoots(cfg, spark, problems);
+    ObjectStoreCommit.warnAboutCredentials(cfg);
 
     InputReader reader = InputReader.forConfig(cfg.input());
     Dataset<Row> input = reader.read(spark, problems);

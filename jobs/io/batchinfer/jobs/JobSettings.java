@@ -38,7 +38,6 @@ record JobSettings(String name, Device device, Batching batching, String modeNam
     TableInput.validate(cfg.input(), problems);
     require(problems, cfg.model().path(), ConfigKeys.MODEL_PATH, "the .onnx model file");
     TableOutput.precheck(cfg, problems);
-    ObjectStoreCommit.checkNoCredentials(cfg, problems);
     if (cfg.inputs().isEmpty() && cfg.text() == null) {
       problems.add(ConfigKeys.INPUTS + ": missing; map each model input to columns, e.g. inputs: {features: {columns:"
           + " [a, b]}}.");

@@ -2,6 +2,7 @@ package io.batchinfer.jobs;
 
 import io.batchinfer.udfs.plan.Problems;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -19,6 +20,7 @@ import org.apache.spark.sql.SparkSession;
  * ({@code directory}, {@code partitioned}). Other file systems keep Spark's defaults. Stateless.
  */
 final class ObjectStoreCommit {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ObjectStoreCommit.class);
   static final String COMMIT_PROTOCOL_KEY = "spark.sql.sources.commitProtocolClass";
   static final String PARQUET_COMMITTER_KEY = "spark.sql.parquet.output.committer.class";
   static final String PATH_COMMIT_PROTOCOL = "org.apache.spark.internal.io.cloud.PathOutputCommitProtocol";
@@ -32,18 +34,26 @@ final class ObjectStoreCommit {
   private ObjectStoreCommit() {}
 
   /**
-   * Rejects S3 credentials written into the config's {@code spark:} block: they belong in the
-   * environment, the AWS profile files, an instance role or core-site.xml, not in a YAML file
-   * that is versioned, copied and printed.
+   * Warns (driver log, once per run) about S3 credentials written into the config's {@code spark:}
+   * block: they belong in the environment, the AWS profile files, an instance role or
+   * core-site.xml, not in a YAML file that is versioned and copied. Still accepted, since such
+   * configs ran before; the run report masks them.
+   *
+   * @return the offending keys as YAML paths
    */
-  static void checkNoCredentials(JobConfig cfg, Problems problems) {
+  static List<String> warnAboutCredentials(JobConfig cfg) {
+    List<String> keys = new java.util.ArrayList<>();
     for (String key : cfg.spark().keySet()) {
       String k = key.toLowerCase(Locale.ROOT);
       if (k.matches("spark\\.hadoop\\.fs\\.s3a\\.(bucket\\.[^.]+\\.)?(access\\.key|secret\\.key|session\\.token)")) {
-        problems.add("spark." + key + ": S3 credentials must not be written in the config. Remove the key and export"
-            + " AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or use AWS_PROFILE, an instance role, or core-site.xml).");
+        keys.add("spark." + key);
       }
     }
+    if (!keys.isEmpty()) {
+      LOG.warn("{}: S3 credentials are written in the config. Remove them and export AWS_ACCESS_KEY_ID /"
+          + " AWS_SECRET_ACCESS_KEY (or use AWS_PROFILE, an instance role, or core-site.xml).", keys);
+    }
+    return keys;
   }
 
   /** @return whether {@code path} is on S3 through the S3A connector */
