@@ -2,6 +2,7 @@ package io.batchinfer.jobs;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.batchinfer.udfs.InferenceRunException;
+import io.batchinfer.udfs.ModelFailureException;
 import io.batchinfer.udfs.RowRejectedException;
 import io.batchinfer.udfs.ValidationException;
 import io.batchinfer.udfs.session.SessionCache.SessionCreationException;
@@ -35,7 +36,8 @@ import picocli.CommandLine.Option;
     versionProvider = BatchInferenceJob.Version.class,
     sortOptions = false,
     description = "Score a Parquet dataset with an ONNX model on Spark and write the predictions as Parquet.",
-    footer = {"", "Exit codes: 0 ok, 1 failed while running, 2 bad command line, 3 invalid config/input/model (nothing written)."})
+    footer = {"", "Exit codes: 0 ok, 1 failed while running, 2 bad command line, 3 invalid config/input/model (nothing written).",
+        "", "batchinfer doctor [--master URL] [--config FILE]: check the machines and the device first (doctor --help)."})
 public final class BatchInferenceJob implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(BatchInferenceJob.class);
 
@@ -78,6 +80,9 @@ public final class BatchInferenceJob implements Callable<Integer> {
 
   /** Runs the CLI and returns the exit code (used by {@link #main} and tests). */
   public static int run(PrintStream out, PrintStream err, String... args) {
+    if (args.length > 0 && "doctor".equals(args[0])) {
+      return DoctorCommand.run(out, err, java.util.Arrays.copyOfRange(args, 1, args.length));
+    }
     BatchInferenceJob job = new BatchInferenceJob();
     job.out = out;
     job.err = err;
@@ -140,6 +145,10 @@ public final class BatchInferenceJob implements Callable<Integer> {
   /** Reports a failure, writes the summary JSON if asked, and returns the exit code. */
   private int onFailure(Exception e) {
     int code = report(e);
+    if (failure.result != null) {
+      // The run got as far as scoring: the summary line says failed, and why, as a successful one says ok.
+      out.println(failure.result.line());
+    }
     if (summaryJson != null) {
       String job = plan != null ? plan.name() : null;
       ObjectNode summary = SummaryJson.of(code == ExitCodes.INVALID ? "invalid" : "failed", code, job,
@@ -148,6 +157,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
         failure.result.addTo(summary);
       }
       Throwable cause = rootUserCause(e);
+      summary.put("reason", JobFailedException.reasonOf(e));
       summary.put("error", cause != null ? cause.getMessage() : e.getMessage() != null ? e.getMessage() : e.toString());
       writeSummary(summary);
     }
@@ -197,7 +207,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
   private static Throwable rootUserCause(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof RowRejectedException || t instanceof InferenceRunException
-          || t instanceof SessionCreationException) {
+          || t instanceof ModelFailureException || t instanceof SessionCreationException) {
         return t;
       }
     }

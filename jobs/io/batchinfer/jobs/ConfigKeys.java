@@ -29,6 +29,20 @@ final class ConfigKeys {
   static final int THREADS_DEFAULT = 1;
   static final String DEVICE = "model.device";
   static final String DEVICE_DEFAULT = "cpu";
+  static final List<String> DEVICES = List.of("cpu", "cuda", "tensorrt", "auto");
+  static final String DEVICE_FALLBACK = "model.device_fallback";
+  static final List<String> DEVICE_FALLBACKS = List.of("fail", "cpu");
+  static final String DEVICE_ID = "model.device_id";
+  static final String GPU_RESOURCE = "model.gpu_resource";
+  static final String GPU_RESOURCE_DEFAULT = io.batchinfer.udfs.DeviceSettings.GPU_RESOURCE_DEFAULT;
+  static final String CUDA = "model.cuda";
+  static final String TENSORRT = "model.tensorrt";
+  static final String DISTRIBUTION = "model.distribution";
+  static final String DISTRIBUTION_DEFAULT = "auto";
+  static final List<String> DISTRIBUTIONS = List.of("auto", "broadcast", "files");
+  static final String DISTRIBUTION_THRESHOLD_MB = "model.distribution_threshold_mb";
+  static final int DISTRIBUTION_THRESHOLD_MB_DEFAULT = io.batchinfer.udfs.ModelDistribution.THRESHOLD_MB_DEFAULT;
+  static final String CACHE_DIR = "model.cache_dir";
   static final String BATCHING = "model.batching";
   static final String BATCHING_DEFAULT = "auto";
   static final String LENGTH_WINDOW = "model.length_window";
@@ -45,6 +59,13 @@ final class ConfigKeys {
   static final String DEAD_LETTER_PATH = "errors.dead_letter_path";
   static final String ALLOW_NAN = "errors.allow_nan";
   static final String MAX_REJECTED_FRACTION = "errors.max_rejected_fraction";
+  /**
+   * Under {@code skip} and {@code dead-letter}: a run that rejects more than a tenth of its rows
+   * fails before writing. A few bad rows (dirty data: typically well under 1%) pass; a broken
+   * upstream (a column turned null, a schema drift, a bad day of data) rejects far more and fails.
+   */
+  static final double MAX_REJECTED_FRACTION_DEFAULT = 0.1;
+  static final String MAX_CONSECUTIVE_INFERENCE_ERRORS = "errors.max_consecutive_inference_errors";
   static final String OUTPUT_PATH = "output.path";
   static final String OUTPUT_MODE = "output.mode";
   static final String OUTPUT_MODE_DEFAULT = "error";

@@ -41,8 +41,12 @@ final class EngineMapping {
         .batching(settings.batching())
         .errorPolicy(settings.policy())
         .allowNan(Boolean.TRUE.equals(cfg.errors().allowNan()))
+        .maxConsecutiveInferenceErrors(cfg.errors().maxConsecutiveInferenceErrors() == null
+            || cfg.errors().maxConsecutiveInferenceErrors() < 1
+            ? BatchInference.MAX_CONSECUTIVE_INFERENCE_ERRORS_DEFAULT : cfg.errors().maxConsecutiveInferenceErrors())
         .customOpLibraries(cfg.model().customOpLibraries() == null ? List.of() : cfg.model().customOpLibraries())
         .passthrough(cfg.passthrough());
+    DeviceConfig.apply(cfg.model(), settings.device(), builder, new Problems());
     if (cfg.model().lengthWindow() != null) {
       builder.lengthWindow(cfg.model().lengthWindow());
     }

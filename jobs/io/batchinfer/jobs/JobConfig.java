@@ -27,8 +27,9 @@ public record JobConfig(
     job = job == null ? new Job(null) : job;
     spark = spark == null ? Map.of() : spark;
     input = input == null ? new Input(null, null, null, null, null, null, null, null) : input;
-    model = model == null ? new Model(null, null, null, null, null, null, null, null, null) : model;
-    errors = errors == null ? new Errors(null, null, null, null, null) : errors;
+    model = model == null ? new Model(null, null, null, null, null, null, null, null, null, null, null, null, null,
+        null, null, null, null) : model;
+    errors = errors == null ? new Errors(null, null, null, null, null, null) : errors;
     inputs = inputs == null ? new LinkedHashMap<>() : inputs;
     outputs = outputs == null ? new LinkedHashMap<>() : outputs;
     passthrough = passthrough == null ? List.of() : passthrough;
@@ -53,7 +54,15 @@ public record JobConfig(
       String batching,
       @JsonProperty("length_window") Integer lengthWindow,
       @JsonProperty("allowed_roots") List<String> allowedRoots,
-      @JsonProperty("custom_op_libraries") List<String> customOpLibraries) {}
+      @JsonProperty("custom_op_libraries") List<String> customOpLibraries,
+      @JsonProperty("device_fallback") String deviceFallback,
+      @JsonProperty("device_id") Integer deviceId,
+      @JsonProperty("gpu_resource") String gpuResource,
+      Map<String, Object> cuda,
+      Map<String, Object> tensorrt,
+      String distribution,
+      @JsonProperty("distribution_threshold_mb") Integer distributionThresholdMb,
+      @JsonProperty("cache_dir") String cacheDir) {}
 
   /** {@code errors:} what happens to rows that cannot be scored. */
   public record Errors(
@@ -61,6 +70,7 @@ public record JobConfig(
       @JsonProperty("dead_letter_path") String deadLetterPath,
       @JsonProperty("allow_nan") Boolean allowNan,
       @JsonProperty("max_rejected_fraction") Double maxRejectedFraction,
+      @JsonProperty("max_consecutive_inference_errors") Integer maxConsecutiveInferenceErrors,
       @JsonProperty("dead_letter_table") String deadLetterTable) {}
 
   /** {@code inputs.<onnx input name>:} which columns feed a model input. */

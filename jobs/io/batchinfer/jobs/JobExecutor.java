@@ -3,6 +3,8 @@ package io.batchinfer.jobs;
 import io.batchinfer.udfs.ErrorPolicy;
 import io.batchinfer.udfs.InferenceMetrics;
 import io.batchinfer.udfs.InferencePlan;
+import io.batchinfer.udfs.RejectionSummary;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 import org.apache.spark.sql.Dataset;
@@ -62,18 +64,40 @@ final class JobExecutor {
     return m;
   }
 
-  /** Fails the job, before anything is written, when more rows were rejected than allowed. */
-  private static void checkRejections(JobPlan plan, InferenceMetrics m) {
+  /**
+   * Fails the job, before anything is written, when every row was rejected (unless {@code
+   * errors.max_rejected_fraction} is 1) or more rows were rejected than allowed; logs why rows were
+   * rejected, one line per reason.
+   */
+  static void checkRejections(JobPlan plan, InferenceMetrics m) {
+    List<RejectionSummary> reasons = m.rejections();
+    for (RejectionSummary r : reasons) {
+      LOG.warn("rejected {}{}", r.describe(), r.count() > 1 ? String.format(Locale.ROOT,
+          "; … and %,d more rows rejected with the same error", r.count() - 1) : "");
+    }
     Double max = plan.maxRejectedFraction();
-    if (max == null || m.rowsIn() == 0) {
+    if (m.rowsIn() == 0) {
+      return;
+    }
+    String why = reasons.isEmpty() ? "" : " Why: " + String.join("; ", reasons.stream().limit(3)
+        .map(RejectionSummary::describe).toList())
+        + (reasons.size() > 3 ? "; and " + (reasons.size() - 3) + " more reasons" : "") + ".";
+    if (m.rowsOut() == 0 && m.rowsRejected() == m.rowsIn() && (max == null || max < 1)) {
+      throw new JobFailedException(JobFailedException.EMPTY_RUN, String.format(Locale.ROOT, "empty run: all %,d"
+          + " input rows were rejected and none was scored, so nothing was written.%s A run that turns input into no"
+          + " output is a failure, not a success: fix the input (or the mapping in inputs.*), or set"
+          + " errors.max_rejected_fraction: 1 if an empty result is acceptable.", m.rowsIn(), why));
+    }
+    if (max == null) {
       return;
     }
     double fraction = (double) m.rowsRejected() / m.rowsIn();
     if (fraction > max) {
-      throw new JobFailedException(String.format(Locale.ROOT,
-          "%d of %d rows (%.4f) were rejected, more than errors.max_rejected_fraction %s; nothing was written. The"
+      throw new JobFailedException(JobFailedException.TOO_MANY_REJECTED, String.format(Locale.ROOT,
+          "%d of %d rows (%.4f) were rejected, more than errors.max_rejected_fraction %s; nothing was written.%s The"
               + " input is probably wrong (schema drift, a broken upstream job); rerun with errors.policy: dead-letter"
-              + " and no limit to inspect the rejected rows.", m.rowsRejected(), m.rowsIn(), fraction, max));
+              + " and errors.max_rejected_fraction: 1 to inspect the rejected rows.", m.rowsRejected(), m.rowsIn(),
+          fraction, max, why));
     }
   }
 }

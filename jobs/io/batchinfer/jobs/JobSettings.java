@@ -1,5 +1,6 @@
 package io.batchinfer.jobs;
 
+import io.batchinfer.udfs.BatchInference;
 import io.batchinfer.udfs.Batching;
 import io.batchinfer.udfs.ErrorPolicy;
 import io.batchinfer.udfs.plan.Problems;
@@ -47,7 +48,8 @@ record JobSettings(String name, Device device, Batching batching, String modeNam
           + " {column: probs}}.");
     }
     Device device = parseEnum(problems, cfg.model().device(), ConfigKeys.DEVICE, ConfigKeys.DEVICE_DEFAULT,
-        Device::parse, List.of("cpu", "cuda", "auto"));
+        Device::parse, ConfigKeys.DEVICES);
+    DeviceConfig.check(cfg.model(), device, problems);
     Batching batching = parseEnum(problems, cfg.model().batching(), ConfigKeys.BATCHING, ConfigKeys.BATCHING_DEFAULT,
         Batching::parse, List.of("auto", "none"));
     String modeName = cfg.output().mode() == null ? ConfigKeys.OUTPUT_MODE_DEFAULT : cfg.output().mode().trim().toLowerCase(Locale.ROOT);
@@ -94,6 +96,15 @@ record JobSettings(String name, Device device, Batching batching, String modeNam
     if (maxRejected != null && (maxRejected < 0 || maxRejected > 1 || maxRejected.isNaN())) {
       problems.add(ConfigKeys.MAX_REJECTED_FRACTION + ": must be between 0 and 1 (e.g. 0.01 for 1%); found "
           + maxRejected + ".");
+    }
+    if (maxRejected == null && policy != null && policy != ErrorPolicy.FAIL) {
+      maxRejected = ConfigKeys.MAX_REJECTED_FRACTION_DEFAULT;
+    }
+    Integer maxConsecutive = cfg.errors().maxConsecutiveInferenceErrors();
+    if (maxConsecutive != null && maxConsecutive < 1) {
+      problems.add(ConfigKeys.MAX_CONSECUTIVE_INFERENCE_ERRORS + ": must be at least 1 (ONNX Runtime calls that may"
+          + " fail in a row in one task before it stops); found " + maxConsecutive + ". Try "
+          + BatchInference.MAX_CONSECUTIVE_INFERENCE_ERRORS_DEFAULT + ".");
     }
     int batchSize = cfg.model().batchSize() == null ? ConfigKeys.BATCH_SIZE_DEFAULT : cfg.model().batchSize();
     int threads = cfg.model().threads() == null ? ConfigKeys.THREADS_DEFAULT : cfg.model().threads();

@@ -101,7 +101,11 @@ final class ReportWriter {
     h.append("</table>\n<h2>Figures</h2>\n<table>");
     row(h, "rows in / out / rejected", r.path("rows").path("in").asText() + " / " + r.path("rows").path("out").asText()
         + " / " + r.path("rows").path("rejected").asText());
-    row(h, "batches", r.path("batches").asText());
+    row(h, "ONNX Runtime calls (batches) / failed / rows retried alone", r.path("batches").asText() + " / "
+        + r.path("batches_failed").asText() + " / " + r.path("rows_retried_alone").asText());
+    r.path("rows").path("rejections").forEach(x -> row(h, "rejected: " + x.path("code").asText()
+        + (x.path("column").asText().isEmpty() ? "" : " in " + x.path("column").asText()),
+        x.path("count").asText() + " (first: " + x.path("example").asText() + ")"));
     row(h, "sessions created", r.path("sessions_created").asText());
     row(h, "wall time (s)", r.path("timing").path("wall_s").asText());
     row(h, "time in ONNX Runtime (s, summed over tasks)", r.path("timing").path("inference_s").asText());

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.batchinfer.udfs.InferenceMetrics;
 import io.batchinfer.udfs.PartitionStats;
+import io.batchinfer.udfs.RejectionSummary;
 import io.batchinfer.udfs.model.ModelSignature;
 import io.batchinfer.udfs.model.TensorSpec;
 import java.time.Duration;
@@ -39,6 +40,7 @@ final class RunReport {
   private Instant finished;
   private String status = "running";
   private String error;
+  private String reason;
   private double wallSeconds;
   private TaskCounter tasks;
   private ChunkedRunner.Result resume;
@@ -88,6 +90,7 @@ final class RunReport {
 
   void failed(Throwable e, double wall) {
     String message = e.getMessage() == null ? e.toString() : e.getMessage();
+    reason = JobFailedException.reasonOf(e);
     finish("failed", message, wall);
   }
 
@@ -102,19 +105,36 @@ final class RunReport {
     return status;
   }
 
+  /** @return why the run failed ({@link JobFailedException#reasonOf}), or null unless it failed */
+  String reason() {
+    return reason;
+  }
+
   /**
    * The engine's counters summed over the run's scoring passes (one per chunk under resume).
    *
    * @param rowsIn rows read by the engine
    * @param rowsOut rows written
    * @param rowsRejected rows rejected (skipped or dead-lettered)
-   * @param batches model runs
+   * @param batches ONNX Runtime calls, every one: batches, rows retried alone, failed calls (failed task attempts included)
+ * @param batchesFailed ONNX Runtime calls that failed
+ * @param rowsRetriedAlone rows run alone because their batch failed in ONNX Runtime
    * @param sessionsCreated ONNX Runtime sessions created by the run's tasks
    * @param textsTruncated texts cut to their tokenizer's max_length
    * @param inferenceSeconds time inside ONNX Runtime, summed over tasks
+ * @param rejections why rows were rejected: one entry per code and column, most frequent first
    */
-  record Totals(long rowsIn, long rowsOut, long rowsRejected, long batches, long sessionsCreated, long textsTruncated,
-      double inferenceSeconds) {}
+  record Totals(long rowsIn, long rowsOut, long rowsRejected, long batches, long batchesFailed, long rowsRetriedAlone,
+      long sessionsCreated, long textsTruncated, double inferenceSeconds, List<RejectionSummary> rejections) {
+
+    /** Adds one object per rejection reason (code, column, count, first example) to {@code array}. */
+    void rejectionsTo(ArrayNode array) {
+      for (RejectionSummary r : rejections) {
+        array.addObject().put("code", r.code()).put("column", r.column()).put("count", r.count())
+            .put("example", r.example());
+      }
+    }
+  }
 
   /** @return the totals of every pass so far: the one place rows in/out/rejected are summed */
   Totals totals() {
@@ -123,9 +143,12 @@ final class RunReport {
         metrics.stream().mapToLong(InferenceMetrics::rowsOut).sum(),
         metrics.stream().mapToLong(InferenceMetrics::rowsRejected).sum(),
         metrics.stream().mapToLong(InferenceMetrics::batches).sum(),
+        metrics.stream().mapToLong(InferenceMetrics::batchesFailed).sum(),
+        metrics.stream().mapToLong(InferenceMetrics::rowsRetriedAlone).sum(),
         metrics.stream().mapToLong(InferenceMetrics::sessionsCreated).sum(),
         metrics.stream().mapToLong(InferenceMetrics::textsTruncated).sum(),
-        metrics.stream().mapToDouble(InferenceMetrics::inferenceSeconds).sum());
+        metrics.stream().mapToDouble(InferenceMetrics::inferenceSeconds).sum(),
+        RejectionSummary.merge(metrics.stream().flatMap(m -> m.rejections().stream()).toList()));
   }
 
   double wallSeconds() {
@@ -181,6 +204,9 @@ final class RunReport {
     root.put("report_version", 1);
     root.put("job", plan.name());
     root.put("status", status);
+    if (reason != null) {
+      root.put("reason", reason);
+    }
     if (error != null) {
       root.put("error", error);
     }
@@ -200,7 +226,11 @@ final class RunReport {
     ObjectNode model = root.putObject("model");
     model.put("path", plan.inference().model().uri());
     model.put("sha256", plan.inference().model().sha256());
-    model.put("bytes", plan.inference().model().bytes().length);
+    model.put("bytes", plan.inference().model().size());
+    model.put("distribution", plan.inference().model().distribution());
+    if (plan.inference().model().files() != null) {
+      model.put("external_data_files", plan.inference().model().files().externalFiles());
+    }
     ModelSignature sig = plan.inference().signature();
     signature(model.putArray("inputs"), sig.inputs());
     signature(model.putArray("outputs"), sig.outputs());
@@ -232,7 +262,10 @@ final class RunReport {
     rows.put("in", totals.rowsIn());
     rows.put("out", totals.rowsOut());
     rows.put("rejected", totals.rowsRejected());
+    totals.rejectionsTo(rows.putArray("rejections"));
     root.put("batches", totals.batches());
+    root.put("batches_failed", totals.batchesFailed());
+    root.put("rows_retried_alone", totals.rowsRetriedAlone());
     root.put("sessions_created", totals.sessionsCreated());
     root.put("texts_truncated", totals.textsTruncated());
     ObjectNode timing = root.putObject("timing");
@@ -264,6 +297,11 @@ final class RunReport {
       e.put("id", id);
       ArrayNode providers = e.putArray("providers");
       ps.stream().map(PartitionStats::provider).distinct().sorted().forEach(providers::add);
+      ArrayNode ordinals = e.putArray("gpu_ordinals");
+      ps.stream().mapToInt(PartitionStats::gpuOrdinal).filter(o -> o >= 0).distinct().sorted().forEach(ordinals::add);
+      ArrayNode fallbacks = e.putArray("device_fallbacks");
+      ps.stream().map(PartitionStats::fallbackReason).filter(java.util.Objects::nonNull).distinct().sorted()
+          .forEach(fallbacks::add);
       e.put("sessions_created", ps.stream().filter(PartitionStats::sessionCreated).count());
       e.put("partitions", ps.size());
       e.put("rows_in", ps.stream().mapToLong(PartitionStats::rowsIn).sum());

@@ -9,6 +9,8 @@ import java.util.Locale;
  * #addTo}) and, through the same report, {@code report.json}. Immutable.
  *
  * @param job the job name
+ * @param status {@code ok} or {@code failed}
+ * @param reason why it failed ({@link JobFailedException#reasonOf}), or null when ok
  * @param totals rows, batches, sessions and time in ONNX Runtime of the passes run now (under
  *     resume: the chunks scored by this run, not the skipped ones)
  * @param wallSeconds wall time of scoring and writing
@@ -20,14 +22,14 @@ import java.util.Locale;
  * @param reportLocation where report.json was written, or null if it was not
  * @param tableVersion the output table's snapshot (Iceberg) or version (Delta) after the commit, or null
  */
-record RunResult(String job, RunReport.Totals totals, double wallSeconds, String outputPath, String deadLetterPath,
-    String appId, int filesSkipped, ChunkedRunner.Result resume, String reportLocation,
-    TableOutput.Version tableVersion) {
+record RunResult(String job, String status, String reason, RunReport.Totals totals, double wallSeconds,
+    String outputPath, String deadLetterPath, String appId, int filesSkipped, ChunkedRunner.Result resume,
+    String reportLocation, TableOutput.Version tableVersion) {
 
   /** @return the result of the run {@code report} describes (after {@link RunReport#succeeded} or {@link RunReport#failed}) */
   static RunResult of(JobPlan plan, RunReport report, String reportLocation) {
-    return new RunResult(plan.name(), report.totals(), report.wallSeconds(), plan.output(),
-        plan.deadLetterTable() == null ? plan.deadLetterPath() : "table:" + plan.deadLetterTable().table(),
+    return new RunResult(plan.name(), report.status(), report.reason(), report.totals(), report.wallSeconds(),
+        plan.output(), plan.deadLetterTable() == null ? plan.deadLetterPath() : "table:" + plan.deadLetterTable().table(),
         report.appId(), plan.skippedFiles().size(), report.resumeResult(), reportLocation, report.tableVersion());
   }
 
@@ -54,11 +56,13 @@ record RunResult(String job, RunReport.Totals totals, double wallSeconds, String
    */
   String line() {
     String line = String.format(Locale.ROOT,
-        "batchinfer: job=%s status=ok rows_in=%d rows_out=%d rows_rejected=%d batches=%d sessions_created=%d"
+        "batchinfer: job=%s status=%s%s rows_in=%d rows_out=%d rows_rejected=%d batches=%d batches_failed=%d"
+            + " rows_retried_alone=%d sessions_created=%d"
             + " texts_truncated=%d"
             + " inference_s=%.3f"
             + " wall_s=%.3f rows_per_s=%.0f app_id=%s output=%s%s",
-        job, totals.rowsIn(), totals.rowsOut(), totals.rowsRejected(), totals.batches(), totals.sessionsCreated(),
+        job, status, reason == null ? "" : " reason=" + reason, totals.rowsIn(), totals.rowsOut(), totals.rowsRejected(),
+        totals.batches(), totals.batchesFailed(), totals.rowsRetriedAlone(), totals.sessionsCreated(),
         totals.textsTruncated(), totals.inferenceSeconds(), wallSeconds, rowsPerSecond(), appId, outputPath,
         (deadLetterPath == null ? "" : " dead_letter=" + deadLetterPath)
             + (filesSkipped == 0 ? "" : " corrupt_files_skipped=" + filesSkipped)
@@ -77,6 +81,10 @@ record RunResult(String job, RunReport.Totals totals, double wallSeconds, String
     node.put("rows_in", totals.rowsIn());
     node.put("rows_out", totals.rowsOut());
     node.put("rows_rejected", totals.rowsRejected());
+    node.put("batches", totals.batches());
+    node.put("batches_failed", totals.batchesFailed());
+    node.put("rows_retried_alone", totals.rowsRetriedAlone());
+    totals.rejectionsTo(node.putArray("rejections"));
     node.put("wall_s", RunReport.round(wallSeconds));
     node.put("rows_per_s", RunReport.round(rowsPerSecond()));
     node.put("output", outputPath);

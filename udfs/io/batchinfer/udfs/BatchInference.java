@@ -37,6 +37,12 @@ public final class BatchInference {
   public static final int BATCH_SIZE_DEFAULT = 256;
   /** Default {@code model.length_window}: batches per length-aware window (text inputs only). */
   public static final int LENGTH_WINDOW_DEFAULT = 8;
+  /**
+   * Default {@code errors.max_consecutive_inference_errors}: ONNX Runtime calls that may fail in a
+   * row in one task. A few dozen bad rows in a row are still isolated one by one; a model that
+   * fails on everything costs each task at most this many calls more than its first failure.
+   */
+  public static final int MAX_CONSECUTIVE_INFERENCE_ERRORS_DEFAULT = 32;
 
   private BatchInference() {}
 
@@ -61,7 +67,16 @@ public final class BatchInference {
     private Batching batching = Batching.AUTO;
     private ErrorPolicy errorPolicy = ErrorPolicy.FAIL;
     private boolean allowNan;
+    private int maxConsecutiveInferenceErrors = MAX_CONSECUTIVE_INFERENCE_ERRORS_DEFAULT;
     private List<String> customOpLibraries = List.of();
+    private DeviceFallback deviceFallback;
+    private int deviceId;
+    private String gpuResource = DeviceSettings.GPU_RESOURCE_DEFAULT;
+    private Map<String, Object> cudaOptions = Map.of();
+    private Map<String, Object> tensorrtOptions = Map.of();
+    private ModelDistribution distribution = ModelDistribution.AUTO;
+    private long distributionThresholdMb = ModelDistribution.THRESHOLD_MB_DEFAULT;
+    private String cacheDir;
 
     private Builder() {}
 
@@ -133,6 +148,17 @@ public final class BatchInference {
       return this;
     }
 
+    /**
+     * The circuit breaker's limit ({@code errors.max_consecutive_inference_errors}): when more than
+     * {@code calls} ONNX Runtime calls in a row fail in one task, the task fails with a {@link
+     * ModelFailureException} instead of trying every row alone. Independently of it, a task fails
+     * as soon as a failed batch's rows all fail alone the same way before any row was scored.
+     */
+    public Builder maxConsecutiveInferenceErrors(int calls) {
+      this.maxConsecutiveInferenceErrors = calls;
+      return this;
+    }
+
     /** Lets NaN and ±Infinity reach floating-point model inputs ({@code errors.allow_nan}); rejected by default. */
     public Builder allowNan(boolean allow) {
       this.allowNan = allow;
@@ -163,6 +189,55 @@ public final class BatchInference {
       return this;
     }
 
+    /**
+     * What a task does when its GPU cannot be used ({@code model.device_fallback}); default
+     * {@code cpu} for {@code auto}, {@code fail} for {@code cuda} and {@code tensorrt}.
+     */
+    public Builder deviceFallback(DeviceFallback fallback) {
+      this.deviceFallback = Objects.requireNonNull(fallback, "fallback");
+      return this;
+    }
+
+    /** The GPU ordinal for tasks Spark assigned no GPU resource ({@code model.device_id}, default 0). */
+    public Builder deviceId(int ordinal) {
+      this.deviceId = ordinal;
+      return this;
+    }
+
+    /** The Spark resource whose address is a task's GPU ordinal ({@code model.gpu_resource}, default {@code gpu}). */
+    public Builder gpuResource(String resourceName) {
+      this.gpuResource = Objects.requireNonNull(resourceName, "resourceName");
+      return this;
+    }
+
+    /** CUDA provider options by ONNX Runtime name ({@code model.cuda}); checked when planning. */
+    public Builder cudaOptions(Map<String, ?> options) {
+      this.cudaOptions = new LinkedHashMap<String, Object>(options);
+      return this;
+    }
+
+    /** TensorRT provider options by ONNX Runtime name ({@code model.tensorrt}); checked when planning. */
+    public Builder tensorrtOptions(Map<String, ?> options) {
+      this.tensorrtOptions = new LinkedHashMap<String, Object>(options);
+      return this;
+    }
+
+    /**
+     * How the model reaches executors ({@code model.distribution}) and the size above which
+     * {@code auto} copies files instead of broadcasting ({@code model.distribution_threshold_mb}).
+     */
+    public Builder distribution(ModelDistribution mode, long thresholdMb) {
+      this.distribution = Objects.requireNonNull(mode, "mode");
+      this.distributionThresholdMb = thresholdMb;
+      return this;
+    }
+
+    /** Node-local folder for models distributed as files ({@code model.cache_dir}); null for the default. */
+    public Builder cacheDir(String dir) {
+      this.cacheDir = dir;
+      return this;
+    }
+
     /** How to group rows into runs ({@code model.batching}). */
     public Builder batching(Batching mode) {
       this.batching = Objects.requireNonNull(mode, "batching");
@@ -172,7 +247,11 @@ public final class BatchInference {
     /** @return an immutable snapshot of what has been set so far */
     public InferenceRequest request() {
       return new InferenceRequest(model, modelPath, modelSha256, inputs, outputs, text, passthrough, batchSize,
-          lengthWindow, threads, device, batching, errorPolicy, allowNan, customOpLibraries);
+          lengthWindow, threads, device, batching, errorPolicy, allowNan, customOpLibraries,
+          maxConsecutiveInferenceErrors,
+          new DeviceSettings(deviceFallback == null ? DeviceFallback.defaultFor(device) : deviceFallback, deviceId,
+              gpuResource, cudaOptions, tensorrtOptions),
+          new DistributionSettings(distribution, distributionThresholdMb, cacheDir));
     }
 
     /**

@@ -6,14 +6,24 @@ import java.util.Locale;
 public enum Device {
   /** ONNX Runtime's CPU execution provider. */
   CPU,
-  /** CUDA; the task fails with a clear message when the executor has no CUDA provider. */
+  /**
+   * CUDA on the GPU Spark assigned to the task (or {@code model.device_id}); fails the task with a
+   * clear message when the executor cannot use it, unless {@code model.device_fallback} is {@code cpu}.
+   */
   CUDA,
-  /** CUDA when the executor's ONNX Runtime build offers it, CPU otherwise. */
+  /** TensorRT (with CUDA and CPU registered after it), on the GPU chosen as for {@link #CUDA}. */
+  TENSORRT,
+  /** CUDA when the executor can use it, CPU otherwise ({@code model.device_fallback} defaults to {@code cpu}). */
   AUTO;
 
   /** @return the device for a config value, or {@code null} if unknown */
   public static Device parse(String value) {
     return EnumValues.parse(Device.class, value);
+  }
+
+  /** @return true for the devices that need a GPU ordinal ({@code cuda}, {@code tensorrt}, {@code auto}) */
+  public boolean usesGpu() {
+    return this != CPU;
   }
 
   @Override

@@ -7,9 +7,11 @@ import java.util.Objects;
 /**
  * Job-level counters the engine updates from executors: rows in and out, model runs, time spent
  * in ONNX Runtime, and sessions created. A read-only view, created on the driver by {@link
- * InferencePlan#apply}; read it on the driver after an action. Counts from failed task attempts
- * are not merged by Spark, so they count each row once per successful attempt. Holds no native
- * resources.
+ * InferencePlan#apply}; read it on the driver after an action. Row counts (and time, sessions,
+ * truncations, rejections) come from successful task attempts only, so they count each row once.
+ * The model-run counters ({@link #batches()}, {@link #batchesFailed()}, {@link
+ * #rowsRetriedAlone()}) also include the runs of failed task attempts: they say how often ONNX
+ * Runtime was called, including by a task that a broken model made fail. Holds no native resources.
  */
 public final class InferenceMetrics {
   private final ScoringCounters counters;
@@ -33,9 +35,30 @@ public final class InferenceMetrics {
     return counters.rowsRejected();
   }
 
-  /** @return model runs */
+  /**
+   * @return every ONNX Runtime call: batches, rows retried alone after their batch failed, and
+   *     calls that failed; including calls made by failed task attempts
+   */
   public long batches() {
     return counters.batches();
+  }
+
+  /** @return ONNX Runtime calls that failed (part of {@link #batches()}), including failed task attempts */
+  public long batchesFailed() {
+    return counters.batchesFailed();
+  }
+
+  /** @return rows run alone because their batch failed in ONNX Runtime, including failed task attempts */
+  public long rowsRetriedAlone() {
+    return counters.rowsRetriedAlone();
+  }
+
+  /**
+   * @return why rows were rejected: one record per (code, column) with a count and the first
+   *     example, most frequent first; from successful task attempts. Driver only, after an action.
+   */
+  public List<RejectionSummary> rejections() {
+    return RejectionSummary.merge(counters.rejections());
   }
 
   /** @return total seconds inside {@code OrtSession.run}, summed over tasks */

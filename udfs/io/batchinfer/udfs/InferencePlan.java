@@ -126,7 +126,16 @@ public final class InferencePlan {
   public String describe() {
     StringBuilder sb = new StringBuilder();
     sb.append("model:    ").append(model.uri()).append('\n');
-    sb.append("          sha256 ").append(model.sha256()).append(", ").append(model.bytes().length).append(" bytes\n");
+    sb.append("          sha256 ").append(model.sha256()).append(", ").append(model.size()).append(" bytes\n");
+    sb.append("          distribution ").append(model.distribution());
+    if (model.files() != null) {
+      sb.append(" (graph + ").append(model.files().externalFiles()).append(" external-data file(s); each node copies"
+          + " them once into ").append(model.files().cacheDir() == null ? "<java.io.tmpdir>/"
+          + io.batchinfer.udfs.model.LocalModelCache.DEFAULT_DIR_NAME : model.files().cacheDir()).append(')');
+    } else {
+      sb.append(" (bytes broadcast once to every executor)");
+    }
+    sb.append('\n');
     sb.append("          inputs  ").append(ModelSignature.describe(signature.inputs())).append('\n');
     sb.append("          outputs ").append(ModelSignature.describe(signature.outputs()));
     if (!signature.unsupported().isEmpty()) {
@@ -134,7 +143,13 @@ public final class InferencePlan {
     }
     sb.append('\n');
     sb.append("session:  device ").append(spec.session().device()).append(", threads ")
-        .append(spec.session().intraOpThreads()).append('\n');
+        .append(spec.session().intraOpThreads());
+    if (spec.session().device().usesGpu()) {
+      sb.append(", GPU ordinal from Spark resource '").append(spec.session().gpu().resourceName())
+          .append("' (else model.device_id ").append(spec.session().cudaDeviceId()).append("), fallback ")
+          .append(spec.session().gpu().fallback());
+    }
+    sb.append('\n');
     sb.append("batching: ");
     if (spec.batched()) {
       sb.append("batches of ").append(spec.batchSize()).append(" rows (model inputs have a free batch dimension)");

@@ -28,6 +28,10 @@ import java.util.Map;
  * @param errorPolicy what happens to a row that cannot be scored ({@code errors.policy})
  * @param allowNan whether NaN/±Infinity may reach floating-point inputs ({@code errors.allow_nan})
  * @param customOpLibraries custom-op libraries to register ({@code model.custom_op_libraries})
+ * @param maxConsecutiveInferenceErrors ONNX Runtime calls that may fail in a row in one task before
+ *     its circuit breaker fails it ({@code errors.max_consecutive_inference_errors})
+ * @param deviceSettings GPU placement and provider options ({@code model.device_fallback}, ...)
+ * @param distributionSettings how the model reaches executors ({@code model.distribution}, ...)
  */
 public record InferenceRequest(
     ModelArtifact model,
@@ -44,12 +48,17 @@ public record InferenceRequest(
     Batching batching,
     ErrorPolicy errorPolicy,
     boolean allowNan,
-    List<String> customOpLibraries) {
+    List<String> customOpLibraries,
+    int maxConsecutiveInferenceErrors,
+    DeviceSettings deviceSettings,
+    DistributionSettings distributionSettings) {
 
   public InferenceRequest {
     inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
     outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
     passthrough = List.copyOf(passthrough);
     customOpLibraries = List.copyOf(customOpLibraries);
+    deviceSettings = deviceSettings == null ? DeviceSettings.defaults(device) : deviceSettings;
+    distributionSettings = distributionSettings == null ? DistributionSettings.DEFAULT : distributionSettings;
   }
 }

@@ -19,9 +19,12 @@ import java.io.Serializable;
  * @param nanos wall time from the start of the task's scoring to the end of its input; the writer
  *     pulls the iterator, so this includes reading the input and writing the output
  * @param inferenceNanos time inside {@code OrtSession.run}
+ * @param gpuOrdinal the GPU ordinal the task was placed on (also when it fell back to CPU), or -1 for CPU
+ * @param fallbackReason why a GPU placement ran on CPU ({@code model.device_fallback=cpu}), or null
  */
 public record PartitionStats(int stageId, int partition, int attempt, String executorId, String provider,
-    boolean sessionCreated, long rowsIn, long rowsOut, long nanos, long inferenceNanos) implements Serializable {
+    boolean sessionCreated, long rowsIn, long rowsOut, long nanos, long inferenceNanos, int gpuOrdinal,
+    String fallbackReason) implements Serializable {
 
   /** @return wall seconds */
   public double seconds() {

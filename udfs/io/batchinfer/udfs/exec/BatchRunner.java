@@ -117,14 +117,17 @@ final class BatchRunner {
       }
       long start = System.nanoTime();
       OrtSession.Result result;
+      // Every call counts, failed ones too (batches_failed says how many of them failed).
+      metrics.batches.add(1);
       try {
         result = session.run(feeds, requestedOutputs);
       } catch (OrtException e) {
-        throw new ModelRunFailure(where, e);
+        metrics.inferenceNanos.add(System.nanoTime() - start);
+        metrics.batchesFailed.add(1);
+        throw new ModelRunFailure(where, rows.length, e);
       }
       try (result) {
         metrics.inferenceNanos.add(System.nanoTime() - start);
-        metrics.batches.add(1);
         for (int i = 0; i < decoders.length; i++) {
           String name = spec.outputs().get(i).onnxName();
           Optional<OnnxValue> value = result.get(name);

@@ -34,6 +34,8 @@ import org.apache.spark.sql.types.StructType;
  *     into batches to cut padding, then emitted in input order; 1 turns this off
  * @param errorPolicy what to do with rows that cannot be scored
  * @param inputSchema the input's schema (dead-letter rows carry every input column)
+ * @param maxConsecutiveInferenceErrors ONNX Runtime calls that may fail in a row in one task before
+ *     its circuit breaker fails the task ({@code errors.max_consecutive_inference_errors})
  */
 public record InferenceSpec(
     String modelUri,
@@ -49,7 +51,8 @@ public record InferenceSpec(
     List<TextBinding> texts,
     int lengthWindow,
     ErrorPolicy errorPolicy,
-    StructType inputSchema)
+    StructType inputSchema,
+    int maxConsecutiveInferenceErrors)
     implements Serializable {
 
   /** Prefix of input columns in the dead-letter layout (avoids clashes with output names). */
@@ -95,14 +98,15 @@ public record InferenceSpec(
         && texts.equals(s.texts)
         && lengthWindow == s.lengthWindow
         && errorPolicy == s.errorPolicy
-        && Objects.equals(inputSchema, s.inputSchema);
+        && Objects.equals(inputSchema, s.inputSchema)
+        && maxConsecutiveInferenceErrors == s.maxConsecutiveInferenceErrors;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(modelUri, sha256, session, batchSize, batched, inputs, outputs,
         Arrays.hashCode(passthroughOrdinals), Arrays.hashCode(passthroughTypes), outputSchema, texts, lengthWindow,
-        errorPolicy, inputSchema);
+        errorPolicy, inputSchema, maxConsecutiveInferenceErrors);
   }
 
   @Override

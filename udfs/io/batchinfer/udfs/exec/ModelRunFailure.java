@@ -10,13 +10,21 @@ import ai.onnxruntime.OrtException;
  */
 final class ModelRunFailure extends Exception {
   private static final long serialVersionUID = 1L;
+  /** Rows in the call that failed. */
+  final int rows;
 
-  ModelRunFailure(String context, OrtException cause) {
+  ModelRunFailure(String context, int rows, OrtException cause) {
     super(context + ": " + cause.getMessage(), cause);
+    this.rows = rows;
   }
 
-  /** @return ONNX Runtime's message, without our context (for a rejected row's message) */
+  /** @return ONNX Runtime's exception */
+  OrtException ort() {
+    return (OrtException) getCause();
+  }
+
+  /** @return ONNX Runtime's message, without our context or the binding's error-code prefix (for a rejected row's message) */
   String ortMessage() {
-    return String.valueOf(getCause().getMessage());
+    return InferenceBreaker.ortReason(ort());
   }
 }

@@ -1,5 +1,6 @@
 package io.batchinfer.udfs.exec;
 
+import ai.onnxruntime.OrtException;
 import io.batchinfer.udfs.ErrorPolicy;
 import io.batchinfer.udfs.InferenceRunException;
 import io.batchinfer.udfs.codec.RowProblem;
@@ -34,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * {@code session.run} fails is retried row by row so that one bad row never costs its batch. Any
  * other failure (an output contradicting the model's metadata, a bug in our encoding or decoding)
  * fails the task under every policy, with its stack trace. Every input row ends as an output row
- * or a rejection, and the metrics count both.
+ * or a rejection, and the metrics count both. The {@link InferenceBreaker} fails the task instead
+ * of rejecting row after row when the model fails on every input, and {@link RejectionLog} keeps
+ * the log to one line per rejection reason and task.
  */
 final class PartitionScorer implements Iterator<InternalRow> {
   private static final Logger LOG = LoggerFactory.getLogger(PartitionScorer.class);
@@ -43,6 +46,8 @@ final class PartitionScorer implements Iterator<InternalRow> {
   private final ScoringCounters metrics;
   private final BatchRunner runner;
   private final RowRejections rejections;
+  private final InferenceBreaker breaker;
+  private final RejectionLog log;
   private final TextEncoder lengthKey;
   private final int partition;
   private final int batchSize;
@@ -59,6 +64,7 @@ final class PartitionScorer implements Iterator<InternalRow> {
   private int windowRows;
   private int emitted;
   private long consumed;
+  private boolean finished;
 
   PartitionScorer(Iterator<InternalRow> input, Broadcast<ModelArtifact> model, InferenceSpec spec,
       ScoringCounters metrics) {
@@ -79,6 +85,8 @@ final class PartitionScorer implements Iterator<InternalRow> {
     int firstOutput = policy == ErrorPolicy.DEAD_LETTER ? spec.inputSchema().size() : passthrough.length;
     this.runner = new BatchRunner(spec, metrics, lease.session(), batchSize, firstOutput);
     this.rejections = new RowRejections(spec, partition, width);
+    this.breaker = new InferenceBreaker(spec, partition);
+    this.log = new RejectionLog(partition);
     TextEncoder firstText = runner.firstText();
     int windowSize = batchSize;
     if (firstText != null && spec.lengthWindow() > 1 && batchSize > 1) {
@@ -130,6 +138,10 @@ final class PartitionScorer implements Iterator<InternalRow> {
       window[windowRows++] = input.next().copy();
     }
     if (windowRows == 0) {
+      if (!finished) {
+        finished = true;
+        log.finish(metrics.rejections);
+      }
       return false;
     }
     consumed += windowRows;
@@ -151,34 +163,67 @@ final class PartitionScorer implements Iterator<InternalRow> {
 
   /**
    * Scores a batch; if ONNX Runtime's {@code session.run} fails on it and the policy keeps going,
-   * retries its rows one at a time so only the rows that fail alone are rejected. Nothing else is
-   * caught here: our own failures end the task.
+   * retries its rows one at a time so only the rows that fail alone are rejected, unless the
+   * breaker trips. Nothing else is caught here: our own failures end the task.
    */
   private void scoreIsolating(int[] rows, long windowStart) {
     try {
       scoreBatch(rows, windowStart);
-    } catch (ModelRunFailure e) {
+    } catch (ModelRunFailure f) {
+      int first = rows[0];
       if (policy == ErrorPolicy.FAIL) {
-        throw new InferenceRunException(e.getMessage(), e.getCause());
+        OrtException alone = f.rows > 1 && !breaker.anyScored() ? tryAlone(first, windowStart) : null;
+        throw breaker.failFast(new InferenceRunException(f.getMessage(), f.getCause()), f.ort(), f.rows, alone,
+            ref(first, windowStart));
       }
       if (rows.length == 1) {
-        rejectRow(rows[0], windowStart,
-            new RowProblem(RowProblem.INFERENCE_ERROR, "", "model run failed: " + e.ortMessage()));
+        breaker.rowFailed(f.ort(), ref(first, windowStart));
+        rejectRow(first, windowStart, inferenceError(f));
         return;
       }
-      LOG.warn("partition {}: a batch of {} rows failed in ONNX Runtime ({}); retrying its rows one by one",
-          partition, rows.length, e.ortMessage());
+      breaker.batchFailed(f.rows, f.ort(), ref(first, windowStart));
+      log.batchFailed(f.rows, f.ortMessage());
+      OrtException last = f.ort();
       for (int r : rows) {
         if (!rejected[r]) {
-          scoreIsolating(new int[] {r}, windowStart);
+          metrics.rowsRetriedAlone.add(1);
+          try {
+            scoreBatch(new int[] {r}, windowStart);
+            last = null;
+          } catch (ModelRunFailure alone) {
+            last = alone.ort();
+            breaker.rowFailed(last, ref(r, windowStart));
+            rejectRow(r, windowStart, inferenceError(alone));
+          }
         }
       }
+      breaker.retried(last, ref(first, windowStart));
     }
+  }
+
+  /** Under fail: runs the first row of a failed batch alone once. @return its failure, or null if it scored */
+  private OrtException tryAlone(int r, long windowStart) {
+    metrics.rowsRetriedAlone.add(1);
+    try {
+      scoreBatch(new int[] {r}, windowStart);
+      return null;
+    } catch (ModelRunFailure alone) {
+      return alone.ort();
+    }
+  }
+
+  private static RowProblem inferenceError(ModelRunFailure f) {
+    return new RowProblem(RowProblem.INFERENCE_ERROR, "", "model run failed: " + f.ortMessage());
+  }
+
+  private InferenceBreaker.RowRef ref(int r, long windowStart) {
+    return rejections.ref(window[r], windowStart + r);
   }
 
   /** Applies the policy to one bad row: throw (fail), drop (skip) or keep as a dead-letter row. */
   private void rejectRow(int r, long windowStart, RowProblem problem) {
     Object[] deadLetter = rejections.reject(window[r], windowStart + r, problem);
+    log.rejected(problem, () -> ref(r, windowStart).where());
     rejected[r] = true;
     values[r] = deadLetter;
   }
@@ -233,6 +278,7 @@ final class PartitionScorer implements Iterator<InternalRow> {
   /** Encodes the appended {@code rows} (window positions), runs the session and decodes into their slots. */
   private void runBatch(int[] rows, long windowStart) throws ModelRunFailure {
     runner.run(rows, values, partition, windowStart);
+    breaker.scored(rows.length);
     if (LOG.isDebugEnabled()) {
       LOG.debug("partition {}: scored {} rows of window starting at row {}", partition, rows.length, windowStart);
     }

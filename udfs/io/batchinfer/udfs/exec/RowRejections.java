@@ -59,12 +59,28 @@ final class RowRejections {
   }
 
   private RowRejectedException failure(InternalRow row, long position, RowProblem problem) {
-    String id = "";
-    if (passthrough.length > 0) {
-      Object v = row.isNullAt(passthrough[0]) ? null : row.get(passthrough[0], passthroughTypes[0]);
-      id = " (" + spec.outputSchema().fields()[0].name() + "=" + v + ")";
+    return new RowRejectedException(ref(row, position).where() + ": column '" + problem.column() + "': "
+        + problem.message(), problem.column());
+  }
+
+  /**
+   * @param position the row's position in the partition
+   * @return the row named for messages (partition, position, first passthrough value), with an
+   *     {@code input.filter} expression selecting it when that value is a number or a string
+   */
+  InferenceBreaker.RowRef ref(InternalRow row, long position) {
+    String where = "partition " + partition + ", row " + position;
+    if (passthrough.length == 0) {
+      return new InferenceBreaker.RowRef(where, null);
     }
-    return new RowRejectedException("partition " + partition + ", row " + position + id + ": column '"
-        + problem.column() + "': " + problem.message(), problem.column());
+    Object v = row.isNullAt(passthrough[0]) ? null : row.get(passthrough[0], passthroughTypes[0]);
+    String column = spec.outputSchema().fields()[0].name();
+    String filter = null;
+    if (v instanceof Number) {
+      filter = column + " = " + v;
+    } else if (v instanceof UTF8String) {
+      filter = column + " = '" + v.toString().replace("'", "\\'") + "'";
+    }
+    return new InferenceBreaker.RowRef(where + " (" + column + "=" + v + ")", filter);
   }
 }

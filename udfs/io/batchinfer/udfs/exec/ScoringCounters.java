@@ -1,6 +1,7 @@
 package io.batchinfer.udfs.exec;
 
 import io.batchinfer.udfs.PartitionStats;
+import io.batchinfer.udfs.RejectionSummary;
 import java.io.Serializable;
 import java.util.List;
 import org.apache.spark.SparkContext;
@@ -22,19 +23,41 @@ public final class ScoringCounters implements Serializable {
   final LongAccumulator sessionsCreated;
   final LongAccumulator textsTruncated;
   final LongAccumulator rowsRejected;
+  /** ONNX Runtime calls that threw (any size); includes failed task attempts. */
+  final LongAccumulator batchesFailed;
+  /** Rows run alone because their batch failed; includes failed task attempts. */
+  final LongAccumulator rowsRetriedAlone;
+  /** One record per task and rejection reason ({@link RejectionLog}); unnamed, like {@link #partitions}. */
+  final CollectionAccumulator<RejectionSummary> rejections;
   /** One record per partition ({@link TimedPartition}); unnamed, so the Spark UI doesn't render the list per task. */
   final CollectionAccumulator<PartitionStats> partitions;
 
   private ScoringCounters(SparkContext sc) {
     rowsIn = sc.longAccumulator("batchinfer.rows_in");
     rowsOut = sc.longAccumulator("batchinfer.rows_out");
-    batches = sc.longAccumulator("batchinfer.batches");
+    batches = withFailedAttempts(sc, "batchinfer.batches");
     inferenceNanos = sc.longAccumulator("batchinfer.inference_nanos");
     sessionsCreated = sc.longAccumulator("batchinfer.sessions_created");
     textsTruncated = sc.longAccumulator("batchinfer.texts_truncated");
     rowsRejected = sc.longAccumulator("batchinfer.rows_rejected");
+    batchesFailed = withFailedAttempts(sc, "batchinfer.batches_failed");
+    rowsRetriedAlone = withFailedAttempts(sc, "batchinfer.rows_retried_alone");
     partitions = new CollectionAccumulator<>();
     sc.register(partitions);
+    rejections = new CollectionAccumulator<>();
+    sc.register(rejections);
+  }
+
+  /**
+   * A counter whose updates Spark merges from failed task attempts too (Spark's own task metrics
+   * work this way). {@code AccumulatorV2.register(sc, name, countFailedValues)} is {@code
+   * private[spark]} in Scala and so public from Java, like {@code SparkContext.longAccumulator}
+   * which calls it with {@code false}.
+   */
+  private static LongAccumulator withFailedAttempts(SparkContext sc, String name) {
+    LongAccumulator a = new LongAccumulator();
+    a.register(sc, scala.Option.apply(name), true);
+    return a;
   }
 
   /** Registers fresh accumulators with {@code sc}. Driver only. */
@@ -57,9 +80,24 @@ public final class ScoringCounters implements Serializable {
     return rowsRejected.value();
   }
 
-  /** @return model runs */
+  /** @return every ONNX Runtime call, failed task attempts included */
   public long batches() {
     return batches.value();
+  }
+
+  /** @return ONNX Runtime calls that failed, failed task attempts included */
+  public long batchesFailed() {
+    return batchesFailed.value();
+  }
+
+  /** @return rows run alone because their batch failed, failed task attempts included */
+  public long rowsRetriedAlone() {
+    return rowsRetriedAlone.value();
+  }
+
+  /** @return one record per task and rejection reason, from successful attempts (driver, after an action) */
+  public List<RejectionSummary> rejections() {
+    return List.copyOf(rejections.value());
   }
 
   /** @return nanoseconds inside {@code OrtSession.run}, summed over tasks */

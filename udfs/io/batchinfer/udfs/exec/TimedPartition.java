@@ -56,11 +56,16 @@ final class TimedPartition implements Iterator<InternalRow> {
     TaskContext task = TaskContext.get();
     SparkEnv env = SparkEnv.get();
     String provider;
+    int ordinal = -1;
+    String fallback = null;
     try {
       // The scorer acquired the session first, so this is a lookup that never creates or fetches the model.
-      provider = SessionCache.acquire(spec.sha256(), spec.session(), () -> {
+      SessionCache.CachedSession cached = SessionCache.acquire(spec.sha256(), spec.session(), () -> {
         throw new IllegalStateException("not cached");
-      }).cached().provider();
+      }).cached();
+      provider = cached.provider();
+      ordinal = cached.ordinal();
+      fallback = cached.fallbackReason();
     } catch (RuntimeException e) {
       provider = "unknown"; // the cache was cleared meanwhile (tests); never fail a task over a statistic
     }
@@ -74,6 +79,8 @@ final class TimedPartition implements Iterator<InternalRow> {
         metrics.rowsIn.value(),
         metrics.rowsOut.value(),
         nanos,
-        metrics.inferenceNanos.value()));
+        metrics.inferenceNanos.value(),
+        ordinal,
+        fallback));
   }
 }

@@ -5,8 +5,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
+import io.batchinfer.udfs.ModelDistribution;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.security.AccessControlException;
@@ -67,7 +72,7 @@ public final class ModelLoader {
       long len = fs.getFileStatus(p).getLen();
       if (len > MAX_BYTES) {
         throw new ValidationException(key + ": " + qualified + " is " + len + " bytes; files over 2 GB"
-            + " (e.g. external-data ONNX models) are not supported yet.");
+            + " go to executors as files: set model.distribution to files (or auto).");
       }
       try (InputStream in = fs.open(p)) {
         ByteArrayOutputStream out = new ByteArrayOutputStream((int) len);
@@ -85,9 +90,105 @@ public final class ModelLoader {
     return new Loaded(qualified, bytes);
   }
 
+  /**
+   * Plans how the model at {@code path} reaches executors and loads it accordingly: under {@code
+   * broadcast} its bytes (as {@link #load}); under {@code files} the list of its files with their
+   * sha256 (the graph's external-data references are read from the graph), copied once into the
+   * driver's cache so planning can open the model by path. {@code auto} picks {@code files} when
+   * the model has external data or is larger than {@code thresholdBytes}.
+   *
+   * @throws ValidationException when a file is missing or unreadable, the model has external data
+   *     but {@code broadcast} was asked for, or the sha256 differs from the pin
+   */
+  public static ModelArtifact load(String path, String expectedSha256, Configuration hadoopConf, String key,
+      ModelDistribution distribution, long thresholdBytes, String cacheDir) {
+    if (distribution == ModelDistribution.BROADCAST && !path.isBlank()) {
+      ModelArtifact artifact = load(path, expectedSha256, hadoopConf, key);
+      checkNoExternalData(artifact);
+      return artifact;
+    }
+    Path p = new Path(path);
+    List<ModelFiles.ModelFile> sources = new ArrayList<>();
+    Set<String> external;
+    try {
+      FileSystem fs = p.getFileSystem(hadoopConf);
+      Path graph = fs.makeQualified(p);
+      if (!fs.exists(graph)) {
+        throw new ValidationException(key + ": model file not found: " + graph + ". Check the path, or pass --set "
+            + key + "=<path to .onnx>.");
+      }
+      FileStatus status = fs.getFileStatus(graph);
+      if (status.isDirectory()) {
+        throw new ValidationException(key + ": " + graph + " is a directory; expected an .onnx file.");
+      }
+      try (InputStream in = new java.io.BufferedInputStream(fs.open(graph), 1 << 16)) {
+        external = ExternalData.locations(in, status.getLen());
+      } catch (ExternalData.UnsafeLocationException e) {
+        throw new ValidationException(key + ": " + graph + " is refused: " + e.getMessage() + ". External data must"
+            + " sit in the model's folder or below it.");
+      } catch (IOException e) {
+        // Not an ONNX model at all: ONNX Runtime says so, with its own reason, when planning opens it.
+        external = Set.of();
+      }
+      long total = status.getLen();
+      sources.add(new ModelFiles.ModelFile(graph.getName(), graph.toString(), status.getLen(), ""));
+      for (String name : external) {
+        Path f = new Path(graph.getParent(), name);
+        if (!fs.exists(f)) {
+          throw new ValidationException(key + ": " + graph + " stores weights in external data file '" + name
+              + "', which is missing: expected " + f + ". Copy it next to the model.");
+        }
+        long len = fs.getFileStatus(f).getLen();
+        total += len;
+        sources.add(new ModelFiles.ModelFile(name, f.toString(), len, ""));
+      }
+      if (distribution == ModelDistribution.AUTO && external.isEmpty() && total <= thresholdBytes) {
+        return load(path, expectedSha256, hadoopConf, key);
+      }
+    } catch (AccessControlException | FileNotFoundException e) {
+      throw new ValidationException(key + ": cannot read model " + path + ": " + e.getMessage());
+    } catch (IOException e) {
+      throw new ValidationException(key + ": cannot read model " + path + ": " + e);
+    }
+    LocalModelCache.Copy copy;
+    try {
+      copy = LocalModelCache.copyForPlanning(sources, cacheDir, hadoopConf);
+    } catch (IOException e) {
+      throw new ValidationException(key + ": cannot copy model " + path + " into the driver's model.cache_dir ("
+          + LocalModelCache.cacheDir(cacheDir) + "): " + e.getMessage());
+    }
+    ModelFiles files = new ModelFiles(copy.files(), cacheDir, new ModelFiles.HadoopConf(hadoopConf));
+    String sha = files.externalFiles() == 0 ? files.graph().sha256()
+        : Sha256.hex(files.manifest());
+    if (expectedSha256 != null && !expectedSha256.isBlank()
+        && !sha.equals(expectedSha256.trim().toLowerCase(Locale.ROOT))) {
+      LocalModelCache.discard(copy);
+      throw new ValidationException("model.sha256: " + files.graph().uri() + (files.externalFiles() == 0 ? ""
+          : " with its " + files.externalFiles() + " external-data file(s)") + " has sha256 " + sha
+          + " but the config pins " + expectedSha256.trim() + ". " + (files.externalFiles() == 0 ? ""
+          : "The pin covers the graph and every external-data file (sha256sum of each, in this order, piped"
+          + " into sha256sum):\n" + files.manifest().strip() + "\n")
+          + "The model changed: update model.sha256 if the new model is intended.");
+    }
+    LocalModelCache.publishDriverCopy(copy, sha, cacheDir);
+    return new ModelArtifact(files.graph().uri(), sha, new byte[0], files);
+  }
+
+  private static void checkNoExternalData(ModelArtifact artifact) {
+    Set<String> external;
+    try {
+      external = ExternalData.locations(new java.io.ByteArrayInputStream(artifact.bytes()), artifact.bytes().length);
+    } catch (IOException e) {
+      return; // not parseable: the signature check reports the model as invalid
+    }
+    if (!external.isEmpty()) {
+      throw new ValidationException("model.distribution: " + artifact.uri() + " keeps weights in external data files "
+          + external + ", which a broadcast cannot carry. Set model.distribution to files (or auto).");
+    }
+  }
+
   /** Wraps bytes already in memory (e.g. a model built in a program) as an artifact. */
   public static ModelArtifact fromBytes(String name, byte[] bytes) {
     return new ModelArtifact("memory:" + name, Sha256.hex(bytes), bytes);
   }
-
 }

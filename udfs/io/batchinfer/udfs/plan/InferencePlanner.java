@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.batchinfer.udfs.Batching;
 import io.batchinfer.udfs.BatchInference;
+import io.batchinfer.udfs.DistributionSettings;
 import io.batchinfer.udfs.InferenceRequest;
 import io.batchinfer.udfs.ValidationException;
 import io.batchinfer.udfs.codec.InputBinding;
@@ -14,6 +15,8 @@ import io.batchinfer.udfs.model.ModelArtifact;
 import io.batchinfer.udfs.model.ModelLoader;
 import io.batchinfer.udfs.model.ModelSignature;
 import io.batchinfer.udfs.model.TensorSpec;
+import io.batchinfer.udfs.session.GpuOptions;
+import io.batchinfer.udfs.session.ModelSessions;
 import io.batchinfer.udfs.session.OrtRuntime;
 import io.batchinfer.udfs.session.SessionOptionsSpec;
 import java.util.ArrayList;
@@ -54,6 +57,11 @@ public final class InferencePlanner {
       problems.add("model.batch_size: must be a positive number of rows; found " + request.batchSize() + ". Try "
           + BatchInference.BATCH_SIZE_DEFAULT + ".");
     }
+    if (request.maxConsecutiveInferenceErrors() < 1) {
+      problems.add("errors.max_consecutive_inference_errors: must be at least 1; found "
+          + request.maxConsecutiveInferenceErrors() + ". Try " + BatchInference.MAX_CONSECUTIVE_INFERENCE_ERRORS_DEFAULT
+          + ".");
+    }
     if (request.lengthWindow() < 1) {
       problems.add("model.length_window: must be at least 1 (1 turns length-aware batching off); found "
           + request.lengthWindow() + ".");
@@ -61,13 +69,17 @@ public final class InferencePlanner {
     if (request.threads() < 1) {
       problems.add("model.threads: must be at least 1; found " + request.threads() + ".");
     }
+    GpuOptions gpu = DeviceBinder.bind(request.device(), request.deviceSettings(), request.distributionSettings(),
+        problems);
+    DistributionSettings distribution = request.distributionSettings();
     ModelArtifact artifact = request.model();
     if (artifact == null) {
       if (request.modelPath() == null || request.modelPath().isBlank()) {
         problems.add("model.path: missing; set it to the .onnx file to run (any Hadoop path: /x.onnx, hdfs://..., s3a://...).");
       } else {
         try {
-          artifact = ModelLoader.load(request.modelPath(), request.modelSha256(), hadoopConf, "model.path");
+          artifact = ModelLoader.load(request.modelPath(), request.modelSha256(), hadoopConf, "model.path",
+              distribution.mode(), Math.max(0, distribution.thresholdMb()) * 1024L * 1024L, distribution.cacheDir());
         } catch (ValidationException e) {
           problems.addAll(e);
         }
@@ -78,7 +90,8 @@ public final class InferencePlanner {
       throw new IllegalStateException("no model and no problem recorded");
     }
     SessionOptionsSpec session = problems.isEmpty()
-        ? new SessionOptionsSpec(request.threads(), request.device(), 0, request.customOpLibraries())
+        ? new SessionOptionsSpec(request.threads(), request.device(), request.deviceSettings().deviceId(),
+            request.customOpLibraries(), gpu)
         : SessionOptionsSpec.DEFAULT;
     return bind(artifact, problems, request, session, schema, hadoopConf);
   }
@@ -140,14 +153,14 @@ public final class InferencePlanner {
     problems.throwIfAny("");
     InferenceSpec spec = new InferenceSpec(model.uri(), model.sha256(), session, batchSize, batched, inputBindings,
         outputBindings, passOrdinals, passTypes, new StructType(fields.toArray(new StructField[0])), textBindings,
-        request.lengthWindow(), request.errorPolicy(), schema);
+        request.lengthWindow(), request.errorPolicy(), schema, request.maxConsecutiveInferenceErrors());
     return new Planned(model, signature, spec, batchable);
   }
 
   /** Opens a throwaway CPU session on the driver to read the signature. */
   static ModelSignature inspect(ModelArtifact model) {
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-        OrtSession session = OrtRuntime.environment().createSession(model.bytes(), options)) {
+        OrtSession session = ModelSessions.open(OrtRuntime.environment(), model, options)) {
       return ModelSignature.of(session);
     } catch (OrtException e) {
       throw new ValidationException("model.path: " + model.uri() + " is not a valid ONNX model that ONNX Runtime can"

@@ -67,6 +67,7 @@ public final class LocalStandaloneCluster implements AutoCloseable {
   private final int masterPort;
   private final int masterWebUiPort;
   private final List<Path> workDirs = new ArrayList<>();
+  private final List<String> workerJvmOptions = new ArrayList<>();
   private final List<Process> workers = new ArrayList<>();
   private final List<Process> started = Collections.synchronizedList(new ArrayList<>());
   private final AtomicInteger launches = new AtomicInteger();
@@ -93,12 +94,23 @@ public final class LocalStandaloneCluster implements AutoCloseable {
    */
   public static LocalStandaloneCluster start(int workers, int workerCores, String workerMemory)
       throws IOException, InterruptedException {
+    return start(workers, workerCores, workerMemory, List.of());
+  }
+
+  /**
+   * As {@link #start(int, int, String)}, with extra JVM options for each worker, e.g. {@code
+   * -Dspark.worker.resource.gpu.amount=2} and a discovery script, so that workers advertise
+   * (fake) GPUs and executors get GPU addresses exactly as on a GPU cluster.
+   */
+  public static LocalStandaloneCluster start(int workers, int workerCores, String workerMemory,
+      List<String> workerJvmOptions) throws IOException, InterruptedException {
     Path jars = Projects.root().resolve("target/spark-home/jars");
     if (!Files.isDirectory(jars)) {
       throw new IllegalStateException(jars + " is missing: run mvn package first");
     }
     String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"));
     LocalStandaloneCluster cluster = new LocalStandaloneCluster(Projects.root().resolve("target/cluster/" + stamp));
+    cluster.workerJvmOptions.addAll(workerJvmOptions);
     Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
     try {
       cluster.assembleSparkHome(jars);
@@ -319,7 +331,7 @@ public final class LocalStandaloneCluster implements AutoCloseable {
 
   private void startDaemons(int workerCount, int workerCores, String workerMemory)
       throws IOException, InterruptedException {
-    master = launch("master", baseDir, daemonEnvironment(), daemonCommand("org.apache.spark.deploy.master.Master",
+    master = launch("master", baseDir, daemonEnvironment(), daemonCommand(List.of(), "org.apache.spark.deploy.master.Master",
         "--host", HOST, "--port", Integer.toString(masterPort), "--webui-port", Integer.toString(masterWebUiPort))).process();
     for (int i = 0; i < workerCount; i++) {
       Path workDir = baseDir.resolve("worker-" + i);
@@ -327,7 +339,7 @@ public final class LocalStandaloneCluster implements AutoCloseable {
       workDirs.add(workDir);
       Map<String, String> env = daemonEnvironment();
       env.put("SPARK_LOCAL_DIRS", Files.createDirectories(baseDir.resolve("local-" + i)).toString());
-      workers.add(launch("worker-" + i, workDir, env, daemonCommand("org.apache.spark.deploy.worker.Worker",
+      workers.add(launch("worker-" + i, workDir, env, daemonCommand(workerJvmOptions, "org.apache.spark.deploy.worker.Worker",
           "--host", HOST, "--port", Integer.toString(freePort()), "--webui-port", Integer.toString(freePort()),
           "--cores", Integer.toString(workerCores), "--memory", workerMemory, "--work-dir", workDir.toString(),
           masterUrl())).process());
@@ -366,9 +378,10 @@ public final class LocalStandaloneCluster implements AutoCloseable {
         + logDir);
   }
 
-  private List<String> daemonCommand(String mainClass, String... args) {
-    List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx384m", "-cp",
-        sparkHome.resolve("watchdog") + ":" + sparkHome.resolve("jars") + "/*"));
+  private List<String> daemonCommand(List<String> jvmOptions, String mainClass, String... args) {
+    List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx384m"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", sparkHome.resolve("watchdog") + ":" + sparkHome.resolve("jars") + "/*"));
     command.addAll(watchdogArgs());
     command.add(mainClass);
     command.addAll(List.of(args));

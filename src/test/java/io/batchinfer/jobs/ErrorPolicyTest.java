@@ -93,6 +93,8 @@ class ErrorPolicyTest extends SparkTestBase {
     assertThat(run.exitCode()).isEqualTo(ExitCodes.FAILED);
     assertThat(run.err()).containsPattern("partition \\d+, row \\d+ \\(id=\\d*5\\): column 'features")
         .doesNotContain("\tat ");
+    // The aborted write's empty folder is removed: a rerun with output.mode error must not refuse it.
+    assertThat(tmp.resolve("out")).doesNotExist();
   }
 
   @Test
@@ -139,6 +141,59 @@ class ErrorPolicyTest extends SparkTestBase {
         .contains("nothing was written");
     assertThat(tmp.resolve("out")).doesNotExist();
     assertThat(dead).doesNotExist();
+  }
+
+  @Test
+  void allNanInputUnderSkipIsAFailedEmptyRunUnlessExplicitlyAllowed() throws IOException {
+    List<Row> rows = new ArrayList<>();
+    for (long id = 0; id < 500; id++) {
+      rows.add(RowFactory.create(id, Arrays.asList(Double.NaN, 1.0, 2.0, 3.0), "nan " + id));
+    }
+    Path nan = tmp.resolve("nan");
+    spark.createDataFrame(rows, SCHEMA).repartition(2).write().parquet(nan.toString());
+    Path report = tmp.resolve("report/report.json");
+    Path summary = tmp.resolve("summary.json");
+    String yaml = config("errors: {policy: skip}\nreport: {path: \"" + report + "\"}")
+        .replace("input: {path: \"" + input + "\"}", "input: {path: \"" + nan + "\"}");
+    Path conf = writeConfig(tmp, yaml);
+    JobTestSupport.Run run = cli("--config", conf.toString(), "--summary-json", summary.toString());
+    assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.FAILED);
+    assertThat(run.err()).contains("batchinfer: job failed: empty run: all 500 input rows were rejected and none was"
+        + " scored, so nothing was written. Why: 500 rows nan_value in features[0] (first: partition ")
+        .contains("set errors.max_rejected_fraction: 1 if an empty result is acceptable");
+    assertThat(run.out()).contains("status=failed reason=empty_run rows_in=500 rows_out=0 rows_rejected=500 batches=0");
+    assertThat(tmp.resolve("out")).doesNotExist();
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    var s = json.readTree(summary.toFile());
+    assertThat(s.path("status").asText()).isEqualTo("failed");
+    assertThat(s.path("reason").asText()).isEqualTo("empty_run");
+    assertThat(s.path("rejections").get(0).path("code").asText()).isEqualTo("nan_value");
+    assertThat(s.path("rejections").get(0).path("count").asLong()).isEqualTo(500);
+    var r = json.readTree(report.toFile());
+    assertThat(r.path("status").asText()).isEqualTo("failed");
+    assertThat(r.path("reason").asText()).isEqualTo("empty_run");
+    assertThat(r.path("error").asText()).startsWith("empty run: all 500 input rows were rejected");
+    assertThat(r.path("rows").path("rejections").get(0).path("count").asLong()).isEqualTo(500);
+    assertThat(r.path("batches").asLong()).isZero();
+    assertThat(r.path("batches_failed").asLong()).isZero();
+
+    run = cli("--config", conf.toString(), "--set", "errors.max_rejected_fraction=1", "--set", "output.mode=overwrite");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).contains("status=ok rows_in=500 rows_out=0 rows_rejected=500");
+  }
+
+  @Test
+  void defaultRejectionBudgetUnderSkipIsATenthOfTheRows() throws IOException {
+    // 1% bad rows pass under the default (skipPolicyCountsAndDropsBadRows); here the filter keeps
+    // the 10 bad rows (id % 100 = 5) and 39 good ones (id < 40 but 5): 20% rejected, over 0.1.
+    String yaml = config("errors: {policy: skip}").replace("input: {path: \"" + input + "\"}",
+        "input: {path: \"" + input + "\", filter: \"id % 100 = 5 OR id < 40\"}");
+    JobTestSupport.Run run = cli("--config", writeConfig(tmp, yaml).toString());
+    assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.FAILED);
+    assertThat(run.err()).contains("10 of 49 rows (0.2041) were rejected, more than errors.max_rejected_fraction 0.1;"
+        + " nothing was written.");
+    assertThat(run.out()).contains("status=failed reason=too_many_rejected");
+    assertThat(tmp.resolve("out")).doesNotExist();
   }
 
   @Test

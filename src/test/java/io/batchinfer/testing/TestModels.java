@@ -171,6 +171,36 @@ public final class TestModels {
         .bytes();
   }
 
+  /** Rows of the tensor {@link #allocationHungry} asks for, per input row (times as many columns). */
+  public static final long HUNGRY_DIM = 10_000_000L;
+
+  /**
+   * A model that fails inside ONNX Runtime on every input, as a graph asking for more memory than
+   * any machine has: {@code out = ReduceSum(ConstantOfShape([batch, D, D]), axes [1, 2])} with
+   * {@code D =} {@value #HUNGRY_DIM}, input {@code [batch, n]} float32, output {@code [batch]}
+   * float32. One row needs 4 * 10^14 bytes (400 TB), more than a 47-bit address space, so the
+   * allocation fails whatever the kernel's overcommit setting; 256 rows still fit in a signed
+   * 64-bit size, so a batch fails the same way as one row. The shape depends on the input's
+   * batch dimension, so nothing can be folded when the session is created: it loads fine.
+   */
+  public static byte[] allocationHungry(String in, String out, int n) {
+    return new Graph("allocation-hungry")
+        .input(in, FLOAT, -1, n)
+        .output(out, FLOAT, -1)
+        .longInitializer("dims", new long[] {2}, HUNGRY_DIM, HUNGRY_DIM)
+        .longInitializer("axes", new long[] {2}, 1, 2)
+        .node("Shape", List.of(in), List.of("batch_dim"), intAttr("start", 0), intAttr("end", 1))
+        .node("Concat", List.of("batch_dim", "dims"), List.of("huge_shape"), intAttr("axis", 0))
+        .node("ConstantOfShape", List.of("huge_shape"), List.of("huge"))
+        .node("ReduceSum", List.of("huge", "axes"), List.of(out), intAttr("keepdims", 0))
+        .bytes();
+  }
+
+  private static OnnxMl.AttributeProto intAttr(String name, long value) {
+    return OnnxMl.AttributeProto.newBuilder().setName(name).setType(OnnxMl.AttributeProto.AttributeType.INT)
+        .setI(value).build();
+  }
+
   /** Writes {@code model} to {@code file} (creating parent folders) and returns {@code file}. */
   public static Path write(byte[] model, Path file) {
     try {
@@ -214,14 +244,28 @@ public final class TestModels {
       return this;
     }
 
-    Graph node(String op, List<String> inputs, List<String> outputs, OnnxMl.AttributeProto attribute) {
+    Graph longInitializer(String name, long[] dims, long... values) {
+      OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name).setDataType(INT64);
+      for (long d : dims) {
+        t.addDims(d);
+      }
+      for (long v : values) {
+        t.addInt64Data(v);
+      }
+      graph.addInitializer(t);
+      return this;
+    }
+
+    Graph node(String op, List<String> inputs, List<String> outputs, OnnxMl.AttributeProto... attributes) {
       OnnxMl.NodeProto.Builder n = OnnxMl.NodeProto.newBuilder()
           .setName(op.toLowerCase(java.util.Locale.ROOT) + "-" + nodes++)
           .setOpType(op)
           .addAllInput(inputs)
           .addAllOutput(outputs);
-      if (attribute != null) {
-        n.addAttribute(attribute);
+      for (OnnxMl.AttributeProto a : attributes == null ? new OnnxMl.AttributeProto[0] : attributes) {
+        if (a != null) {
+          n.addAttribute(a);
+        }
       }
       graph.addNode(n);
       return this;

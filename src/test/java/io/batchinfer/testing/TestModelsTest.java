@@ -1,6 +1,7 @@
 package io.batchinfer.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.onnxruntime.NodeInfo;
@@ -114,6 +115,21 @@ class TestModelsTest {
       assertTensor(s.getInputInfo(), "x", ElementType.FLOAT32, new long[] {3}, "");
       assertTensor(s.getOutputInfo(), "total", ElementType.FLOAT32, new long[] {});
       assertThat((Float) r.get(0).getValue()).isEqualTo(3.25f);
+    }
+  }
+
+  @Test
+  void allocationHungryLoadsButFailsInOrtOnOneRowAndOnABatch() throws OrtException {
+    try (OrtSession s = open(TestModels.allocationHungry("x", "y", 2))) {
+      assertTensor(s.getInputInfo(), "x", ElementType.FLOAT32, new long[] {-1, 2}, "batch", "");
+      assertTensor(s.getOutputInfo(), "y", ElementType.FLOAT32, new long[] {-1}, "batch");
+      for (int rows : new int[] {1, 256}) {
+        try (OnnxTensor x = OnnxTensor.createTensor(ENV, new float[rows][2])) {
+          // 4 * rows * 10^14 bytes: beyond any address space, so the same failure for 1 row and 256.
+          assertThatThrownBy(() -> s.run(Map.of("x", x)).close()).isInstanceOf(OrtException.class)
+              .hasMessageContaining("Failed to allocate memory for requested buffer of size " + 4 * rows * 100_000_000_000_000L);
+        }
+      }
     }
   }
 
