@@ -10,7 +10,8 @@
 # job (--set, --dry-run, --verbose). Environment: SPARK_MASTER (default local[*]),
 # BATCHINFER_DRIVER_MEMORY (default 2g), BATCHINFER_LOG4J (a log4j2 config; default conf/log4j2.properties),
 # BATCHINFER_REBUILD=1 to force a rebuild, BATCHINFER_SPARK=4 to build and run on Spark 4.2
-# (mvn -Pspark4, target/spark4/) instead of Spark 3.5.9.
+# (mvn -Pspark4, target/spark4/) instead of Spark 3.5.9, BATCHINFER_S3A_CREDENTIALS_PROVIDER (S3A
+# credential providers; default: environment, AWS profile files, instance role).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,6 +24,11 @@ CONFIG="${1:-conf/examples/iris.yaml}"
 source "$ROOT/submit-scripts/env.sh"
 batchinfer_build_if_needed "$ROOT"
 
+# S3 credentials only from the standard places: S3A's default chain (Hadoop config, environment,
+# instance role) plus the AWS profile files (~/.aws/credentials, AWS_PROFILE). Override with
+# BATCHINFER_S3A_CREDENTIALS_PROVIDER.
+S3A_DEFAULT_CHAIN="org.apache.hadoop.fs.s3a.TemporaryAWSCredentialsProvider,org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider,com.amazonaws.auth.EnvironmentVariableCredentialsProvider,com.amazonaws.auth.profile.ProfileCredentialsProvider,org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider"
+
 # A short -cp (a wildcard) keeps the command line small; ORT_DISABLE_TELEMETRY (env.sh) covers the rest.
 exec java ${BATCHINFER_DRIVER_OPTS} -Xmx"${BATCHINFER_DRIVER_MEMORY:-2g}" \
   -Dlog4j2.configurationFile="${BATCHINFER_LOG4J:-$ROOT/conf/log4j2.properties}" \
@@ -32,6 +38,7 @@ exec java ${BATCHINFER_DRIVER_OPTS} -Xmx"${BATCHINFER_DRIVER_MEMORY:-2g}" \
   --conf spark.ui.enabled=false \
   --conf spark.driver.host=127.0.0.1 \
   --conf spark.driver.bindAddress=127.0.0.1 \
+  --conf "spark.hadoop.fs.s3a.aws.credentials.provider=${BATCHINFER_S3A_CREDENTIALS_PROVIDER:-$S3A_DEFAULT_CHAIN}" \
   --class io.batchinfer.jobs.BatchInferenceJob \
   "$ROOT/$BATCHINFER_BUILD_DIR/batchinfer.jar" \
   --config "$CONFIG" "$@"

@@ -16,6 +16,13 @@ final class ConfigKeys {
   static final String INPUT_COLUMNS = "input.columns";
   static final String INPUT_FILTER = "input.filter";
   static final String INPUT_PARTITIONS = "input.partitions";
+  static final String INPUT_TABLE = "input.table";
+  static final String INPUT_SQL = "input.sql";
+  static final String INPUT_FORMAT = "input.format";
+  static final String OUTPUT_TABLE = "output.table";
+  static final String OUTPUT_CREATE = "output.create";
+  static final String OUTPUT_FORMAT = "output.format";
+  static final String DEAD_LETTER_TABLE = "errors.dead_letter_table";
   static final String MODEL_PATH = "model.path";
   static final String MODEL_SHA256 = "model.sha256";
   static final String BATCH_SIZE = "model.batch_size";

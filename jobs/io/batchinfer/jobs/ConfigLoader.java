@@ -78,14 +78,24 @@ public final class ConfigLoader {
   /**
    * Reads a config from a local path, or through Hadoop's FileSystem when it is a URI with a
    * non-file scheme ({@code hdfs://}, {@code s3a://}, ...), so a cluster-mode driver can read a
-   * config that is not on its local disk. Runs before Spark exists: Hadoop settings come from the
-   * classpath and HADOOP_CONF_DIR.
+   * config that is not on its local disk. Runs before the job's Spark session exists: Hadoop
+   * settings are those of a session already running in this JVM (tests, notebooks), else what
+   * Spark would use: the classpath, HADOOP_CONF_DIR, {@code spark.hadoop.*} from spark-submit
+   * and the AWS credentials in the environment.
    */
+  private static Configuration hadoopConf() {
+    scala.Option<org.apache.spark.sql.SparkSession> active = org.apache.spark.sql.SparkSession.getActiveSession();
+    if (active.isDefined()) {
+      return active.get().sparkContext().hadoopConfiguration();
+    }
+    return org.apache.spark.deploy.SparkHadoopUtil.get().newConfiguration(new org.apache.spark.SparkConf());
+  }
+
   private static String read(String location) {
     if (location.matches("^[A-Za-z][A-Za-z0-9+.-]+://.*") && !location.startsWith("file:")) {
       // Hadoop's Path, qualified: the name clashes with java.nio.file.Path used below.
       org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(location);
-      try (InputStream in = p.getFileSystem(new Configuration()).open(p)) {
+      try (InputStream in = p.getFileSystem(hadoopConf()).open(p)) {
         return new String(in.readAllBytes(), StandardCharsets.UTF_8);
       } catch (FileNotFoundException e) {
         throw new ValidationException("--config: file not found: " + location + ". Pass the path of a YAML job config.");

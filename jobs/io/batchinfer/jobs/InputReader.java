@@ -13,8 +13,8 @@ import org.apache.spark.sql.SparkSession;
  * whose schema the planner checks against the model; {@link #prepare}, called only when the whole
  * config is valid, checks the data itself (e.g. unreadable files) and returns what the run scores.
  *
- * <p>Parquet is the only source today ({@link ParquetInputReader}); tables, SQL and other file
- * formats plug in here, chosen from the config by {@link #forConfig}.
+ * <p>Parquet paths are read by {@link ParquetInputReader}; tables, SQL and other file formats by
+ * {@link TableInput}, chosen from the config by {@link #forConfig}.
  */
 interface InputReader {
 
@@ -45,8 +45,8 @@ interface InputReader {
    */
   Input prepare(SparkSession spark, Dataset<Row> read, Problems problems);
 
-  /** @return the reader for the {@code input:} block (Parquet today) */
+  /** @return the reader for the {@code input:} block: a table, query or non-Parquet path, else Parquet */
   static InputReader forConfig(JobConfig.Input input) {
-    return new ParquetInputReader(input);
+    return TableInput.handles(input) ? new TableInput(input) : new ParquetInputReader(input);
   }
 }

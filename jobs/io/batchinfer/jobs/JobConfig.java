@@ -26,22 +26,23 @@ public record JobConfig(
   public JobConfig {
     job = job == null ? new Job(null, null) : job;
     spark = spark == null ? Map.of() : spark;
-    input = input == null ? new Input(null, null, null, null, null) : input;
+    input = input == null ? new Input(null, null, null, null, null, null, null, null) : input;
     model = model == null ? new Model(null, null, null, null, null, null, null, null, null, null, null, null, null,
         null, null, null, null, null) : model;
-    errors = errors == null ? new Errors(null, null, null, null, null) : errors;
+    errors = errors == null ? new Errors(null, null, null, null, null, null) : errors;
     inputs = inputs == null ? new LinkedHashMap<>() : inputs;
     outputs = outputs == null ? new LinkedHashMap<>() : outputs;
     passthrough = passthrough == null ? List.of() : passthrough;
-    output = output == null ? new Output(null, null, null, null, null, null) : output;
+    output = output == null ? new Output(null, null, null, null, null, null, null, null, null) : output;
   }
 
   /** {@code job:} */
   public record Job(String name, @JsonProperty("executor_start_timeout") String executorStartTimeout) {}
 
-  /** {@code input:} the Parquet dataset to score. */
+  /** {@code input:} what to score: a path ({@code format}: parquet by default), a catalog table, or a query. */
   public record Input(String path, List<String> columns, String filter,
-      @JsonProperty("ignore_corrupt_files") Boolean ignoreCorruptFiles, Integer partitions) {}
+      @JsonProperty("ignore_corrupt_files") Boolean ignoreCorruptFiles, Integer partitions,
+      String table, String sql, String format) {}
 
   /** {@code model:} the ONNX model and how to run it. */
   public record Model(
@@ -80,7 +81,8 @@ public record JobConfig(
       @JsonProperty("dead_letter_path") String deadLetterPath,
       @JsonProperty("allow_nan") Boolean allowNan,
       @JsonProperty("max_rejected_fraction") Double maxRejectedFraction,
-      @JsonProperty("max_consecutive_inference_errors") Integer maxConsecutiveInferenceErrors) {}
+      @JsonProperty("max_consecutive_inference_errors") Integer maxConsecutiveInferenceErrors,
+      @JsonProperty("dead_letter_table") String deadLetterTable) {}
 
   /** {@code inputs.<onnx input name>:} which columns feed a model input. */
   public record InputSpec(List<String> columns, String column, String type, Text text) {}
@@ -110,14 +112,17 @@ public record JobConfig(
   /** {@code outputs.<name>.top_k:} */
   public record TopK(Integer k, String indices, String scores) {}
 
-  /** {@code output:} where and how to write the scored Parquet. */
+  /** {@code output:} where and how to write the scored rows: a Parquet path or a catalog table. */
   public record Output(
       String path,
       String mode,
       @JsonProperty("partition_by") List<String> partitionBy,
       String compression,
       Boolean resume,
-      @JsonProperty("resume_chunk_files") Integer resumeChunkFiles) {}
+      @JsonProperty("resume_chunk_files") Integer resumeChunkFiles,
+      String table,
+      Boolean create,
+      String format) {}
 
   /** {@code report:} where the run report goes. */
   public record Report(String path) {}

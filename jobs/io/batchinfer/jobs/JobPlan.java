@@ -28,7 +28,9 @@ record JobPlan(
     List<ParquetFooterCheck.Corrupt> skippedFiles,
     RunOptions options,
     Integer inputPartitions,
-    long inputFileRows) {
+    long inputFileRows,
+    TableOutput.Target outputTable,
+    TableOutput.Target deadLetterTable) {
 
   /** @return the input to score: repartitioned to {@code input.partitions} when set, spreading work over all cores */
   Dataset<Row> scoringInput() {
@@ -45,15 +47,21 @@ record JobPlan(
     };
   }
 
+  /** @return where the scored rows go: the output path, or {@code table:<name>} */
+  String output() {
+    return outputTable != null ? "table:" + outputTable.table() : outputPath;
+  }
+
   /** @return the plan as {@code --dry-run} prints it */
   String describe() {
     return "job:      " + name + "\n"
         + "input:    " + inputPath + " " + input.schema().simpleString() + "\n"
         + inference.describe() + "\n"
-        + "write:    " + outputPath + " (mode " + modeName() + ", compression " + compression
+        + "write:    " + output() + " (mode " + modeName() + (outputTable != null ? "" : ", compression " + compression)
         + (partitionBy.isEmpty() ? "" : ", partition_by " + partitionBy)
         + (options.resume() ? ", resumable in chunks of " + options.resumeChunkFiles() + " input files" : "") + ")\n"
         + "errors:   policy " + errorPolicy + (deadLetterPath == null ? "" : ", dead letters to " + deadLetterPath)
+        + (deadLetterTable == null ? "" : ", dead letters to table " + deadLetterTable.table())
         + (maxRejectedFraction == null ? "" : ", max_rejected_fraction " + maxRejectedFraction)
         + (skippedFiles.isEmpty() ? "" : "\nskipping " + skippedFiles.size() + " corrupt input file(s): "
             + skippedFiles.stream().map(ParquetFooterCheck.Corrupt::file).toList());
@@ -65,6 +73,7 @@ record JobPlan(
    */
   JobPlan forChunk(Dataset<Row> chunkInput, String stagingPath) {
     return new JobPlan(name, inputPath, chunkInput, inference, stagingPath, SaveMode.Overwrite, partitionBy, compression,
-        errorPolicy, deadLetterPath, maxRejectedFraction, skippedFiles, options.forChunk(), inputPartitions, -1);
+        errorPolicy, deadLetterPath, maxRejectedFraction, skippedFiles, options.forChunk(), inputPartitions, -1, null,
+        null);
   }
 }

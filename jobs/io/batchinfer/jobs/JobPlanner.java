@@ -35,6 +35,7 @@ final class JobPlanner {
     ErrorPolicy policy = settings.policy();
     String deadLetterPath = settings.deadLetterPath();
     checkAllowedRoots(cfg, spark, problems);
+    ObjectStoreCommit.warnAboutCredentials(cfg);
 
     InputReader reader = InputReader.forConfig(cfg.input());
     Dataset<Row> input = reader.read(spark, problems);
@@ -43,6 +44,19 @@ final class JobPlanner {
     List<String> partitionBy = cfg.output().partitionBy() == null ? List.of() : cfg.output().partitionBy();
     checkPartitionBy(partitionBy, inference, settings, input, problems);
     RunOptions options = RunOptions.validate(cfg, settings.modeName(), partitionBy, problems);
+    ObjectStoreCommit.validate(ConfigKeys.OUTPUT_PATH, cfg.output().path(), settings.modeName(), problems);
+    if (policy == ErrorPolicy.DEAD_LETTER) {
+      ObjectStoreCommit.validate(ConfigKeys.DEAD_LETTER_PATH, deadLetterPath, settings.modeName(), problems);
+    }
+    TableOutput.Target outputTable = TableOutput.outputTarget(cfg, settings.modeName(), partitionBy);
+    if (outputTable != null && inference != null) {
+      TableOutput.validate(spark, outputTable, inference.outputSchema(), problems);
+    }
+    TableOutput.Target deadLetterTable = policy == ErrorPolicy.DEAD_LETTER && input != null
+        ? TableOutput.deadLetterTarget(cfg, settings.modeName(), partitionBy, input.columns()) : null;
+    if (deadLetterTable != null) {
+      TableOutput.validate(spark, deadLetterTable, TableOutput.deadLetterSchema(input.schema()), problems);
+    }
     if (cfg.output().path() != null && !cfg.output().path().isBlank() && settings.mode() == SaveMode.ErrorIfExists) {
       ParquetOutputWriter.checkAbsent(ConfigKeys.OUTPUT_PATH, cfg.output().path(), spark, problems);
       if (policy == ErrorPolicy.DEAD_LETTER && deadLetterPath != null && !deadLetterPath.isBlank()) {
@@ -54,10 +68,10 @@ final class JobPlanner {
       prepared = reader.prepare(spark, input, problems);
     }
     problems.throwIfAny("");
-    return new JobPlan(settings.name(), cfg.input().path(), prepared.rows(), inference, cfg.output().path(),
-        settings.mode(), partitionBy, settings.compression(), policy,
+    return new JobPlan(settings.name(), TableInput.describe(cfg.input()), prepared.rows(), inference,
+        cfg.output().path(), settings.mode(), partitionBy, settings.compression(), policy,
         policy == ErrorPolicy.DEAD_LETTER ? deadLetterPath : null, settings.maxRejected(), prepared.skippedFiles(),
-        options, cfg.input().partitions(), prepared.fileRows());
+        options, cfg.input().partitions(), prepared.fileRows(), outputTable, deadLetterTable);
   }
 
   private static void checkPartitionBy(List<String> partitionBy, InferencePlan inference, JobSettings settings,

@@ -61,6 +61,9 @@ final class JobRun {
       } else {
         JobExecutor.execute(plan, report::add);
       }
+      if (plan.outputTable() != null) {
+        report.tableVersion(TableOutput.version(spark, plan.outputTable().table()));
+      }
       ok = true;
       // Wall time of scoring and writing, the same figure for the summary line, the JSON and the report.
       double wall = (System.nanoTime() - start) / 1e9;

@@ -37,9 +37,9 @@ record JobSettings(String name, Device device, Batching batching, String modeNam
     ExecutorStartWatchdog.timeout(cfg.job().executorStartTimeout(), problems);
 
     // Keys that need no data.
-    require(problems, cfg.input().path(), ConfigKeys.INPUT_PATH, "the Parquet dataset to score");
+    TableInput.validate(cfg.input(), problems);
     require(problems, cfg.model().path(), ConfigKeys.MODEL_PATH, "the .onnx model file");
-    require(problems, cfg.output().path(), ConfigKeys.OUTPUT_PATH, "where to write the scored Parquet");
+    TableOutput.precheck(cfg, problems);
     if (cfg.inputs().isEmpty() && cfg.text() == null) {
       problems.add(ConfigKeys.INPUTS + ": missing; map each model input to columns, e.g. inputs: {features: {columns:"
           + " [a, b]}}.");
@@ -78,9 +78,16 @@ record JobSettings(String name, Device device, Batching batching, String modeNam
     ErrorPolicy policy = parseEnum(problems, cfg.errors().policy(), ConfigKeys.ERRORS_POLICY,
         ConfigKeys.ERRORS_POLICY_DEFAULT, ErrorPolicy::parse, List.of("fail", "skip", "dead-letter"));
     String deadLetterPath = cfg.errors().deadLetterPath();
-    if (policy == ErrorPolicy.DEAD_LETTER && (deadLetterPath == null || deadLetterPath.isBlank())) {
+    String deadLetterTable = cfg.errors().deadLetterTable();
+    if (policy != ErrorPolicy.DEAD_LETTER && deadLetterTable != null && !deadLetterTable.isBlank()) {
+      problems.add(ConfigKeys.DEAD_LETTER_TABLE + ": set, but errors.policy is " + policy + "; set errors.policy:"
+          + " dead-letter to write rejected rows there, or remove the key.");
+    }
+    if (policy == ErrorPolicy.DEAD_LETTER && (deadLetterPath == null || deadLetterPath.isBlank())
+        && (deadLetterTable == null || deadLetterTable.isBlank())) {
       problems.add(ConfigKeys.DEAD_LETTER_PATH + ": missing; errors.policy is dead-letter, so set where the rejected"
-          + " rows go (Parquet), e.g. --set errors.dead_letter_path=/data/preds_rejected.");
+          + " rows go (Parquet), e.g. --set errors.dead_letter_path=/data/preds_rejected, or a table in"
+          + " errors.dead_letter_table.");
     }
     if (policy != ErrorPolicy.DEAD_LETTER && deadLetterPath != null && !deadLetterPath.isBlank()) {
       problems.add(ConfigKeys.DEAD_LETTER_PATH + ": set, but errors.policy is " + policy + "; set errors.policy:"

@@ -97,8 +97,15 @@ final class ParquetInputReader implements InputReader {
     }
   }
 
-  /** @return {@code df} with {@code input.columns} and {@code input.filter} applied, or null (problems recorded) */
   private Dataset<Row> shape(Dataset<Row> df, Problems problems) {
+    return shape(config, df, problems);
+  }
+
+  /**
+   * @return {@code df} with {@code input.columns} and {@code input.filter} applied, or null
+   *     (problems recorded); shared with {@link TableInput}
+   */
+  static Dataset<Row> shape(JobConfig.Input config, Dataset<Row> df, Problems problems) {
     List<String> available = Arrays.asList(df.columns());
     List<String> columns = config.columns();
     if (columns != null && !columns.isEmpty()) {

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * output.compression} to {@code output.path}, and dead letters to {@code errors.dead_letter_path}.
  * The partition overwrite mode is always set on the writer (static for {@code overwrite}, dynamic
  * for {@code overwrite-partitions}), so a session-wide {@code
- * spark.sql.sources.partitionOverwriteMode} can't change what the config says. Immutable.
+ * spark.sql.sources.partitionOverwriteMode} can't change what the config says. An {@code s3a://}
+ * path is committed by the S3A committers ({@link ObjectStoreCommit}). Immutable.
  */
 final class ParquetOutputWriter implements OutputWriter {
   private static final Logger LOG = LoggerFactory.getLogger(ParquetOutputWriter.class);
@@ -115,7 +116,9 @@ final class ParquetOutputWriter implements OutputWriter {
     if (!partitionBy.isEmpty()) {
       writer = writer.partitionBy(partitionBy.toArray(new String[0]));
     }
-    writer.parquet(path);
+    try (ObjectStoreCommit.Scope commit = ObjectStoreCommit.open(rows.sparkSession(), path)) {
+      writer.options(commit.writeOptions()).parquet(path);
+    }
   }
 
   /**

@@ -48,6 +48,7 @@ final class RunReport {
   private String appId;
   private String master;
   private String sparkVersion;
+  private TableOutput.Version tableVersion;
 
   RunReport(JobPlan plan, JsonNode config, Variables variables) {
     this.plan = plan;
@@ -58,6 +59,16 @@ final class RunReport {
   /** Collects the metrics of one scoring pass (one per chunk under resume). */
   void add(InferenceMetrics m) {
     metrics.add(m);
+  }
+
+  /** Records the output table's snapshot or version after the commit. */
+  void tableVersion(TableOutput.Version version) {
+    this.tableVersion = version;
+  }
+
+  /** @return the output table's snapshot or version after the commit, or null */
+  TableOutput.Version tableVersion() {
+    return tableVersion;
   }
 
   void spark(SparkContext sc) {
@@ -249,6 +260,16 @@ final class RunReport {
     plan.partitionBy().forEach(partitionBy::add);
     output.put("compression", plan.compression());
     output.put("dead_letter_path", plan.deadLetterPath());
+    if (plan.outputTable() != null) {
+      output.put("table", plan.outputTable().table());
+      if (tableVersion != null) {
+        output.put("table_format", tableVersion.format());
+        output.put("iceberg".equals(tableVersion.format()) ? "snapshot_id" : "version", tableVersion.id());
+      }
+    }
+    if (plan.deadLetterTable() != null) {
+      output.put("dead_letter_table", plan.deadLetterTable().table());
+    }
 
     Totals totals = totals();
     ObjectNode rows = root.putObject("rows");

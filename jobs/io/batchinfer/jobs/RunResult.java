@@ -20,14 +20,17 @@ import java.util.Locale;
  * @param filesSkipped corrupt input files skipped (input.ignore_corrupt_files)
  * @param resume what a resumable run did, or null
  * @param reportLocation where report.json was written, or null if it was not
+ * @param tableVersion the output table's snapshot (Iceberg) or version (Delta) after the commit, or null
  */
-record RunResult(String job, String status, String reason, RunReport.Totals totals, double wallSeconds, String outputPath, String deadLetterPath,
-    String appId, int filesSkipped, ChunkedRunner.Result resume, String reportLocation) {
+record RunResult(String job, String status, String reason, RunReport.Totals totals, double wallSeconds,
+    String outputPath, String deadLetterPath, String appId, int filesSkipped, ChunkedRunner.Result resume,
+    String reportLocation, TableOutput.Version tableVersion) {
 
   /** @return the result of the run {@code report} describes (after {@link RunReport#succeeded} or {@link RunReport#failed}) */
   static RunResult of(JobPlan plan, RunReport report, String reportLocation) {
-    return new RunResult(plan.name(), report.status(), report.reason(), report.totals(), report.wallSeconds(), plan.outputPath(), plan.deadLetterPath(),
-        report.appId(), plan.skippedFiles().size(), report.resumeResult(), reportLocation);
+    return new RunResult(plan.name(), report.status(), report.reason(), report.totals(), report.wallSeconds(),
+        plan.output(), plan.deadLetterTable() == null ? plan.deadLetterPath() : "table:" + plan.deadLetterTable().table(),
+        report.appId(), plan.skippedFiles().size(), report.resumeResult(), reportLocation, report.tableVersion());
   }
 
   long rowsIn() {
@@ -62,7 +65,8 @@ record RunResult(String job, String status, String reason, RunReport.Totals tota
         totals.batches(), totals.batchesFailed(), totals.rowsRetriedAlone(), totals.sessionsCreated(),
         totals.textsTruncated(), totals.inferenceSeconds(), wallSeconds, rowsPerSecond(), appId, outputPath,
         (deadLetterPath == null ? "" : " dead_letter=" + deadLetterPath)
-            + (filesSkipped == 0 ? "" : " corrupt_files_skipped=" + filesSkipped));
+            + (filesSkipped == 0 ? "" : " corrupt_files_skipped=" + filesSkipped)
+            + (tableVersion == null ? "" : " " + tableVersion.field()));
     StringBuilder sb = new StringBuilder(line);
     if (resume != null) {
       sb.append(String.format(Locale.ROOT, " chunks=%d chunks_skipped=%d", resume.chunks(), resume.chunksSkipped()));
@@ -84,6 +88,10 @@ record RunResult(String job, String status, String reason, RunReport.Totals tota
     node.put("wall_s", RunReport.round(wallSeconds));
     node.put("rows_per_s", RunReport.round(rowsPerSecond()));
     node.put("output", outputPath);
+    if (tableVersion != null) {
+      node.put("table_format", tableVersion.format());
+      node.put("iceberg".equals(tableVersion.format()) ? "snapshot_id" : "version", tableVersion.id());
+    }
     node.put("report", reportLocation);
     node.put("report_html", reportLocation == null ? null : ReportWriter.htmlLocation(reportLocation));
     if (resume != null) {

@@ -37,6 +37,25 @@ class RunLocalScriptIT {
     assertThat(parquetRows(Projects.root().resolve("target/example-output/sentence-embeddings"))).isEqualTo(3000);
   }
 
+  /** The table examples (README "Tables and object stores"): a new table, then a second day into it. */
+  @Test
+  void icebergExampleWritesOneSnapshotPerDay() throws Exception {
+    org.apache.commons.io.FileUtils.deleteDirectory(Projects.root().resolve("target/example-warehouse/iceberg").toFile());
+    assertThat(runScript("conf/examples/iceberg.yaml", "--var", "ds=2026-11-01"))
+        .contains("rows_in=150 rows_out=150").contains("output=table:lake.db.iris_scores snapshot=");
+    assertThat(runScript("conf/examples/iceberg.yaml", "--var", "ds=2026-11-02"))
+        .contains("rows_in=150 rows_out=150").contains("output=table:lake.db.iris_scores snapshot=");
+  }
+
+  @Test
+  void deltaExampleWritesOneVersionPerDay() throws Exception {
+    org.apache.commons.io.FileUtils.deleteDirectory(Projects.root().resolve("target/example-warehouse/delta").toFile());
+    assertThat(runScript("conf/examples/delta.yaml", "--var", "ds=2026-11-01")).contains("rows_in=150 rows_out=150")
+        .contains("version=0");
+    assertThat(runScript("conf/examples/delta.yaml", "--var", "ds=2026-11-02")).contains("rows_in=150 rows_out=150")
+        .contains("version=1");
+  }
+
   private static String runScript(String... args) throws Exception {
     Path root = Projects.root();
     List<String> cmd = new java.util.ArrayList<>(List.of("bash", "submit-scripts/run-local.sh"));
