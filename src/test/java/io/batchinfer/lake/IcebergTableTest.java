@@ -29,7 +29,7 @@ class IcebergTableTest {
   static SparkSession spark;
 
   @BeforeAll
-  static void start() {
+  static void start() throws Exception {
     spark = SparkSession.builder()
         .master("local[2]")
         .appName("batchinfer-iceberg-test")
