@@ -21,53 +21,80 @@ import org.apache.spark.SparkUserAppException;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
  * The config-driven batch inference job: reads Parquet, scores it with an ONNX model on every
- * executor, writes Parquet, prints a one-line summary. Launched by {@code spark-submit} (or
- * {@code submit-scripts/run-local.sh}); see {@code conf/README.md} for the config keys and
- * {@link ExitCodes} for exit codes. A session that already exists (tests, notebooks) is reused
- * and left running; one created here is stopped at the end.
+ * executor, writes Parquet, prints a one-line summary. Launched by {@code spark-submit} (or {@code
+ * submit-scripts/run-local.sh}); see {@code conf/README.md} for the config keys and {@link
+ * ExitCodes} for exit codes. A session that already exists (tests, notebooks) is reused and left
+ * running; one created here is stopped at the end.
  */
 @Command(
     name = "batchinfer",
     mixinStandardHelpOptions = true,
     versionProvider = BatchInferenceJob.Version.class,
     sortOptions = false,
-    description = "Score a Parquet dataset with an ONNX model on Spark and write the predictions as Parquet.",
-    footer = {"", "Exit codes: 0 ok, 1 failed while running, 2 bad command line, 3 invalid config/input/model (nothing written).",
-        "", "batchinfer doctor [--master URL] [--config FILE]: check the machines and the device first (doctor --help)."})
+    description =
+        "Score a Parquet dataset with an ONNX model on Spark and write the predictions as Parquet.",
+    footer = {
+      "",
+      "Exit codes: 0 ok, 1 failed while running, 2 bad command line, 3 invalid config/input/model (nothing written).",
+      "",
+      "batchinfer doctor [--master URL] [--config FILE]: check the machines and the device first (doctor --help)."
+    })
 public final class BatchInferenceJob implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(BatchInferenceJob.class);
 
-  @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
-      description = "YAML job config (see conf/README.md): a local path, or hdfs://, s3a://, ... through Hadoop.")
+  @Option(
+      names = {"-c", "--config"},
+      required = true,
+      paramLabel = "FILE",
+      description =
+          "YAML job config (see conf/README.md): a local path, or hdfs://, s3a://, ... through Hadoop.")
   String config;
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key, e.g. --set model.batch_size=64 (repeatable).")
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description = "Override a config key, e.g. --set model.batch_size=64 (repeatable).")
   List<String> overrides = new ArrayList<>();
 
-  @Option(names = "--var", paramLabel = "NAME=VALUE",
-      description = "Set a config variable referenced as ${NAME}, e.g. --var ds=2026-11-23 (repeatable). ${run_id} is"
-          + " generated unless set; ${env:NAME} reads the environment.")
+  @Option(
+      names = "--var",
+      paramLabel = "NAME=VALUE",
+      description =
+          "Set a config variable referenced as ${NAME}, e.g. --var ds=2026-11-23 (repeatable). ${run_id} is"
+              + " generated unless set; ${env:NAME} reads the environment.")
   Map<String, String> vars = new LinkedHashMap<>();
 
-  @Option(names = "--dry-run", description = "Validate config, input schema and model signature, print the plan, run nothing.")
+  @Option(
+      names = "--dry-run",
+      description =
+          "Validate config, input schema and model signature, print the plan, run nothing.")
   boolean dryRun;
 
-  @Option(names = "--progress", negatable = true,
-      description = "Print a progress line on stderr (default: on when running in a terminal in local mode).")
+  @Option(
+      names = "--progress",
+      negatable = true,
+      description =
+          "Print a progress line on stderr (default: on when running in a terminal in local mode).")
   Boolean progress;
 
-  @Option(names = "--summary-json", paramLabel = "FILE",
-      description = "Also write the run's summary as JSON to this local file, on success and on failure (for schedulers).")
+  @Option(
+      names = "--summary-json",
+      paramLabel = "FILE",
+      description =
+          "Also write the run's summary as JSON to this local file, on success and on failure (for schedulers).")
   Path summaryJson;
 
-  @Option(names = "--verbose", description = "Print stack traces of failures; in a terminal, also keep INFO logs on the"
-      + " console (by default they go to driver.log next to the run report).")
+  @Option(
+      names = "--verbose",
+      description =
+          "Print stack traces of failures; in a terminal, also keep INFO logs on the"
+              + " console (by default they go to driver.log next to the run report).")
   boolean verbose;
 
   private PrintStream out = System.out;
@@ -106,7 +133,8 @@ public final class BatchInferenceJob implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    // In a terminal: warnings, progress and the summary on the console, INFO in driver.log (DriverLogging).
+    // In a terminal: warnings, progress and the summary on the console, INFO in driver.log
+    // (DriverLogging).
     logging = DriverLogging.configure(err, DriverLogging.stderrIsTerminal(), verbose);
     variables = Variables.of(vars, System::getenv);
     ConfigLoader.Loaded loaded = ConfigLoader.load(config, overrides, variables);
@@ -116,9 +144,11 @@ public final class BatchInferenceJob implements Callable<Integer> {
     } catch (ValidationException e) {
       throw e.withSource(config.toString());
     }
-    boolean existed = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
+    boolean existed =
+        SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
     SparkSession spark = JobSession.open(cfg);
-    ExecutorStartWatchdog watchdog = ExecutorStartWatchdog.start(spark.sparkContext(), cfg.job().executorStartTimeout());
+    ExecutorStartWatchdog watchdog =
+        ExecutorStartWatchdog.start(spark.sparkContext(), cfg.job().executorStartTimeout());
     hadoopConf = spark.sparkContext().hadoopConfiguration();
     // From here on, every task is on the report's timeline: planning's passes, scoring, writing.
     TaskTimeline timeline = new TaskTimeline();
@@ -130,16 +160,22 @@ public final class BatchInferenceJob implements Callable<Integer> {
         throw e.withSource(config.toString());
       }
       if (dryRun) {
-        // The plan is the dry run's output: stdout only, once (logging it too would print it twice in a terminal).
+        // The plan is the dry run's output: stdout only, once (logging it too would print it twice
+        // in a terminal).
         out.println(plan.describe());
         out.println("dry run: configuration is valid; nothing was run.");
         return ExitCodes.OK;
       }
       LOG.info("plan for job {}:\n{}", plan.name(), plan.describe());
       StatusLine console = logging.status();
-      boolean showProgress = progress != null ? progress : console.terminal() && spark.sparkContext().isLocal();
-      RunResult result = JobRun.run(plan, spark,
-          new JobRun.Context(loaded.tree(), variables, showProgress, console, timeline), failure);
+      boolean showProgress =
+          progress != null ? progress : console.terminal() && spark.sparkContext().isLocal();
+      RunResult result =
+          JobRun.run(
+              plan,
+              spark,
+              new JobRun.Context(loaded.tree(), variables, showProgress, console, timeline),
+              failure);
       String log = logging.publish(hadoopConf, result.reportLocation());
       out.println(result.line() + (log == null ? "" : " log=" + log));
       if (summaryJson != null) {
@@ -173,25 +209,36 @@ public final class BatchInferenceJob implements Callable<Integer> {
     int code = report(e);
     String log = null;
     if (code == ExitCodes.FAILED && logging != null && logging.file() != null) {
-      log = logging.publish(hadoopConf == null ? new Configuration() : hadoopConf,
-          failure.result == null ? null : failure.result.reportLocation());
+      log =
+          logging.publish(
+              hadoopConf == null ? new Configuration() : hadoopConf,
+              failure.result == null ? null : failure.result.reportLocation());
     }
     if (failure.result != null) {
-      // The run got as far as scoring: the summary line says failed, and why, as a successful one says ok.
+      // The run got as far as scoring: the summary line says failed, and why, as a successful one
+      // says ok.
       out.println(failure.result.line() + (log == null ? "" : " log=" + log));
     } else if (log != null) {
       err.println("batchinfer: driver log: " + log);
     }
     if (summaryJson != null) {
       String job = plan != null ? plan.name() : null;
-      ObjectNode summary = SummaryJson.of(code == ExitCodes.INVALID ? "invalid" : "failed", code, job,
-          variables == null ? null : variables.runId());
+      ObjectNode summary =
+          SummaryJson.of(
+              code == ExitCodes.INVALID ? "invalid" : "failed",
+              code,
+              job,
+              variables == null ? null : variables.runId());
       if (failure.result != null) {
         failure.result.addTo(summary);
       }
       Throwable cause = rootUserCause(e);
       summary.put("reason", JobFailedException.reasonOf(e));
-      summary.put("error", cause != null ? cause.getMessage() : e.getMessage() != null ? e.getMessage() : e.toString());
+      summary.put(
+          "error",
+          cause != null
+              ? cause.getMessage()
+              : e.getMessage() != null ? e.getMessage() : e.toString());
       if (log != null) {
         summary.put("log", log);
       }
@@ -204,7 +251,11 @@ public final class BatchInferenceJob implements Callable<Integer> {
     try {
       SummaryJson.write(summaryJson, summary);
     } catch (IOException | RuntimeException e) {
-      err.println("batchinfer: warning: cannot write --summary-json " + summaryJson + ": " + e.getMessage());
+      err.println(
+          "batchinfer: warning: cannot write --summary-json "
+              + summaryJson
+              + ": "
+              + e.getMessage());
     }
   }
 
@@ -239,11 +290,15 @@ public final class BatchInferenceJob implements Callable<Integer> {
     return ExitCodes.FAILED;
   }
 
-  /** @return the engine's own executor-side exception inside a Spark failure, if any */
+  /**
+   * @return the engine's own executor-side exception inside a Spark failure, if any
+   */
   private static Throwable rootUserCause(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof RowRejectedException || t instanceof InferenceRunException
-          || t instanceof ModelFailureException || t instanceof SessionCreationException) {
+      if (t instanceof RowRejectedException
+          || t instanceof InferenceRunException
+          || t instanceof ModelFailureException
+          || t instanceof SessionCreationException) {
         return t;
       }
     }

@@ -8,9 +8,10 @@ import java.util.List;
 
 /**
  * Driver only, pure (no Spark, no file system): how a resumable run cuts its input into chunks.
- * Files are sorted by their canonical path and cut into groups of {@code output.resume_chunk_files};
- * a chunk's id hashes its files' paths, sizes and modification times, so a rerun over unchanged
- * files plans the same ids and a changed file changes its chunk's id. Immutable.
+ * Files are sorted by their canonical path and cut into groups of {@code
+ * output.resume_chunk_files}; a chunk's id hashes its files' paths, sizes and modification times,
+ * so a rerun over unchanged files plans the same ids and a changed file changes its chunk's id.
+ * Immutable.
  *
  * @param chunks the chunks, in input order
  */
@@ -27,7 +28,8 @@ record ChunkPlan(List<Chunk> chunks) {
   }
 
   /**
-   * @param files the input files, paths in {@link #canonical} form, in any order (duplicates kept once)
+   * @param files the input files, paths in {@link #canonical} form, in any order (duplicates kept
+   *     once)
    * @param filesPerChunk files per chunk, at least 1
    * @return the plan
    */
@@ -44,20 +46,23 @@ record ChunkPlan(List<Chunk> chunks) {
     }
     List<Chunk> chunks = new ArrayList<>();
     for (int start = 0, index = 0; start < sorted.size(); start += filesPerChunk, index++) {
-      List<InputFile> group = List.copyOf(sorted.subList(start, Math.min(start + filesPerChunk, sorted.size())));
+      List<InputFile> group =
+          List.copyOf(sorted.subList(start, Math.min(start + filesPerChunk, sorted.size())));
       chunks.add(new Chunk(index, chunkId(group), group));
     }
     return new ChunkPlan(chunks);
   }
 
-  /** @return the chunk ids, in order */
+  /**
+   * @return the chunk ids, in order
+   */
   List<String> ids() {
     return chunks.stream().map(Chunk::id).toList();
   }
 
   /**
-   * @return {@code file} as {@code scheme:[//authority]/path}, URL-encoded, so {@code
-   *     inputFiles()} ({@code file:///x}) and {@code _metadata.file_path} ({@code file:/x}) agree
+   * @return {@code file} as {@code scheme:[//authority]/path}, URL-encoded, so {@code inputFiles()}
+   *     ({@code file:///x}) and {@code _metadata.file_path} ({@code file:/x}) agree
    */
   static String canonical(String file) {
     URI u = URI.create(file);
@@ -65,14 +70,24 @@ record ChunkPlan(List<Chunk> chunks) {
       return file;
     }
     String authority = u.getRawAuthority();
-    return u.getScheme() + ":" + (authority == null || authority.isEmpty() ? "" : "//" + authority) + u.getRawPath();
+    return u.getScheme()
+        + ":"
+        + (authority == null || authority.isEmpty() ? "" : "//" + authority)
+        + u.getRawPath();
   }
 
-  /** @return the first 16 hex digits of the sha256 of the files' paths, sizes and modification times */
+  /**
+   * @return the first 16 hex digits of the sha256 of the files' paths, sizes and modification times
+   */
   static String chunkId(List<InputFile> files) {
     StringBuilder sb = new StringBuilder();
     for (InputFile f : files) {
-      sb.append(f.path()).append('\t').append(f.length()).append('\t').append(f.modified()).append('\n');
+      sb.append(f.path())
+          .append('\t')
+          .append(f.length())
+          .append('\t')
+          .append(f.modified())
+          .append('\n');
     }
     return Sha256.hex(sb.toString()).substring(0, 16);
   }

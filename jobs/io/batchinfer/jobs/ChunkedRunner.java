@@ -1,11 +1,11 @@
 package io.batchinfer.jobs;
 
-import io.batchinfer.udfs.model.Sha256;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.batchinfer.jobs.ChunkPlan.Chunk;
 import io.batchinfer.jobs.ChunkPlan.InputFile;
 import io.batchinfer.udfs.InferenceMetrics;
 import io.batchinfer.udfs.ValidationException;
+import io.batchinfer.udfs.model.Sha256;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
@@ -34,24 +34,24 @@ import org.slf4j.LoggerFactory;
  * <p>The input's files ({@code Dataset.inputFiles()}, sorted) are cut into chunks of {@code
  * output.resume_chunk_files}. A chunk's id is a hash of its files' paths, sizes and modification
  * times. Each chunk is the planned input restricted to its files (a filter on Spark's {@code
- * _metadata.file_path}, which prunes the other files at listing time, so a chunk reads only its
- * own files), scored and written by the normal write path into a staging directory, then
- * committed: one directory rename into {@code chunks/<id>/}, then a marker {@code
- * chunks/<id>.done} (the chunk's files and row counts), written only after the data is in place.
- * When every chunk is committed, the output is published: the old output (mode {@code
- * overwrite}) or the partitions the chunks wrote ({@code overwrite-partitions}) are deleted and
- * the chunk files are renamed into place. Until then readers see the previous output unchanged.
+ * _metadata.file_path}, which prunes the other files at listing time, so a chunk reads only its own
+ * files), scored and written by the normal write path into a staging directory, then committed: one
+ * directory rename into {@code chunks/<id>/}, then a marker {@code chunks/<id>.done} (the chunk's
+ * files and row counts), written only after the data is in place. When every chunk is committed,
+ * the output is published: the old output (mode {@code overwrite}) or the partitions the chunks
+ * wrote ({@code overwrite-partitions}) are deleted and the chunk files are renamed into place.
+ * Until then readers see the previous output unchanged.
  *
  * <p>State lives in {@code <output>/_batchinfer/resume/<run key>/}; the run key hashes the config
  * fingerprint ({@link RunOptions#fingerprint()}) and the model's sha256, so runs that would write
  * different rows never share state, and two days written into one output by {@code
  * overwrite-partitions} don't disturb each other. On a rerun: markers whose chunk is still planned
  * are skipped; markers of chunks no longer planned (the input's file list changed) are discarded
- * with their data; a chunk directory without a marker (a commit cut short) is deleted and the
- * chunk rerun; an interrupted publish is finished first. A completed run removes its state, so
- * the next run with the same config computes everything again. The chunk plan is {@link ChunkPlan} (pure), the
- * on-disk state and its protocol {@link ResumeState}; this class is the loop. Stateless; one call
- * per run.
+ * with their data; a chunk directory without a marker (a commit cut short) is deleted and the chunk
+ * rerun; an interrupted publish is finished first. A completed run removes its state, so the next
+ * run with the same config computes everything again. The chunk plan is {@link ChunkPlan} (pure),
+ * the on-disk state and its protocol {@link ResumeState}; this class is the loop. Stateless; one
+ * call per run.
  */
 final class ChunkedRunner {
   private static final Logger LOG = LoggerFactory.getLogger(ChunkedRunner.class);
@@ -69,35 +69,58 @@ final class ChunkedRunner {
    * @param discarded why committed chunks of an earlier run were thrown away (the input changed)
    * @param runKey the state folder's name
    */
-  record Result(int chunks, int chunksSkipped, long skippedRowsIn, long skippedRowsOut,
-      long skippedRowsRejected, List<String> discarded, String runKey) {
-    /** @return chunks scored by this run */
+  record Result(
+      int chunks,
+      int chunksSkipped,
+      long skippedRowsIn,
+      long skippedRowsOut,
+      long skippedRowsRejected,
+      List<String> discarded,
+      String runKey) {
+    /**
+     * @return chunks scored by this run
+     */
     int chunksRun() {
       return chunks - chunksSkipped;
     }
   }
 
-  static Result run(JobPlan plan, SparkSession spark, Consumer<InferenceMetrics> onMetrics, ProgressReporter progress) {
+  static Result run(
+      JobPlan plan,
+      SparkSession spark,
+      Consumer<InferenceMetrics> onMetrics,
+      ProgressReporter progress) {
     try {
       return runChunks(plan, spark, onMetrics, progress);
     } catch (IOException e) {
       LOG.error("resume: file system operation under {} failed", plan.outputPath(), e);
-      throw new JobFailedException("resume: a file system operation under " + plan.outputPath() + " failed: " + e
-          + ". Committed chunks are kept; rerun to continue.");
+      throw new JobFailedException(
+          "resume: a file system operation under "
+              + plan.outputPath()
+              + " failed: "
+              + e
+              + ". Committed chunks are kept; rerun to continue.");
     }
   }
 
-  private static Result runChunks(JobPlan plan, SparkSession spark, Consumer<InferenceMetrics> onMetrics,
-      ProgressReporter progress) throws IOException {
+  private static Result runChunks(
+      JobPlan plan,
+      SparkSession spark,
+      Consumer<InferenceMetrics> onMetrics,
+      ProgressReporter progress)
+      throws IOException {
     if (Arrays.asList(plan.input().columns()).contains("_metadata")) {
-      throw new ValidationException(ConfigKeys.OUTPUT_RESUME + ": the input has a column named _metadata, which hides"
-          + " Spark's file metadata that resume uses to split the input by file. Leave it out with input.columns, or"
-          + " turn resume off.");
+      throw new ValidationException(
+          ConfigKeys.OUTPUT_RESUME
+              + ": the input has a column named _metadata, which hides"
+              + " Spark's file metadata that resume uses to split the input by file. Leave it out with input.columns, or"
+              + " turn resume off.");
     }
     Path out = new Path(plan.outputPath());
     FileSystem fs = out.getFileSystem(spark.sparkContext().hadoopConfiguration());
     out = fs.makeQualified(out);
-    ChunkPlan chunks = ChunkPlan.of(inputFiles(fs, plan.input().inputFiles()), plan.options().resumeChunkFiles());
+    ChunkPlan chunks =
+        ChunkPlan.of(inputFiles(fs, plan.input().inputFiles()), plan.options().resumeChunkFiles());
     String key = runKey(plan);
     boolean dynamic = plan.options().dynamicOverwrite();
     ResumeState state = new ResumeState(fs, out, key);
@@ -112,7 +135,11 @@ final class ChunkedRunner {
         skippedIn += marker.path("rows_in").asLong();
         skippedOut += marker.path("rows_out").asLong();
         skippedRejected += marker.path("rows_rejected").asLong();
-        LOG.info("resume: chunk {}/{} ({}) already committed; skipping", chunk.index() + 1, total, chunk.id());
+        LOG.info(
+            "resume: chunk {}/{} ({}) already committed; skipping",
+            chunk.index() + 1,
+            total,
+            chunk.id());
         continue;
       }
       if (progress != null) {
@@ -122,18 +149,26 @@ final class ChunkedRunner {
       Dataset<Row> input = plan.input().filter(fileFilter(chunk));
       InferenceMetrics s = JobExecutor.execute(plan.forChunk(input, stage.toString()), onMetrics);
       state.commit(chunk, s.rowsIn(), s.rowsOut(), s.rowsRejected(), s.batches());
-      LOG.info("resume: committed chunk {}/{} ({}): {} rows in, {} out", chunk.index() + 1, total, chunk.id(),
-          s.rowsIn(), s.rowsOut());
+      LOG.info(
+          "resume: committed chunk {}/{} ({}): {} rows in, {} out",
+          chunk.index() + 1,
+          total,
+          chunk.id(),
+          s.rowsIn(),
+          s.rowsOut());
     }
     if (progress != null) {
       progress.phase("publishing");
     }
     state.publishAndRemove(chunks, dynamic);
-    return new Result(total, done.size(), skippedIn, skippedOut, skippedRejected, List.copyOf(discarded),
-        key);
+    return new Result(
+        total, done.size(), skippedIn, skippedOut, skippedRejected, List.copyOf(discarded), key);
   }
 
-  /** @return the input files, canonical, each stat'ed (one listing per folder, not one call per file) */
+  /**
+   * @return the input files, canonical, each stat'ed (one listing per folder, not one call per
+   *     file)
+   */
   static List<InputFile> inputFiles(FileSystem fs, String[] inputFiles) throws IOException {
     Set<String> canonical = new LinkedHashSet<>();
     for (String f : inputFiles) {
@@ -160,16 +195,27 @@ final class ChunkedRunner {
     return files;
   }
 
-  /** @return a filter keeping the rows read from {@code chunk}'s files (same canonical form as {@link ChunkPlan#canonical}) */
+  /**
+   * @return a filter keeping the rows read from {@code chunk}'s files (same canonical form as
+   *     {@link ChunkPlan#canonical})
+   */
   static Column fileFilter(Chunk chunk) {
-    Column path = functions.regexp_replace(functions.col("_metadata.file_path"), "^([A-Za-z][A-Za-z0-9+.-]*):///",
-        "$1:/");
+    Column path =
+        functions.regexp_replace(
+            functions.col("_metadata.file_path"), "^([A-Za-z][A-Za-z0-9+.-]*):///", "$1:/");
     return path.isin(chunk.files().stream().map(InputFile::path).toArray());
   }
 
-  /** @return the run key: hashes the config fingerprint, the model's sha256 and the output path */
+  /**
+   * @return the run key: hashes the config fingerprint, the model's sha256 and the output path
+   */
   private static String runKey(JobPlan plan) {
-    return Sha256.hex(plan.options().fingerprint() + "\nmodel " + plan.inference().model().sha256()
-        + "\noutput " + plan.outputPath()).substring(0, 16);
+    return Sha256.hex(
+            plan.options().fingerprint()
+                + "\nmodel "
+                + plan.inference().model().sha256()
+                + "\noutput "
+                + plan.outputPath())
+        .substring(0, 16);
   }
 }

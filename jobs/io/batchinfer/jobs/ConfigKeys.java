@@ -10,8 +10,10 @@ final class ConfigKeys {
 
   static final String JOB_NAME = "job.name";
   static final String JOB_NAME_DEFAULT = "batchinfer";
+
   /** Default: {@link ExecutorStartWatchdog#TIMEOUT_DEFAULT}. */
   static final String EXECUTOR_START_TIMEOUT = "job.executor_start_timeout";
+
   static final String INPUT_PATH = "input.path";
   static final String INPUT_COLUMNS = "input.columns";
   static final String INPUT_FILTER = "input.filter";
@@ -43,7 +45,8 @@ final class ConfigKeys {
   static final String DISTRIBUTION_DEFAULT = "auto";
   static final List<String> DISTRIBUTIONS = List.of("auto", "broadcast", "files");
   static final String DISTRIBUTION_THRESHOLD_MB = "model.distribution_threshold_mb";
-  static final int DISTRIBUTION_THRESHOLD_MB_DEFAULT = io.batchinfer.udfs.ModelDistribution.THRESHOLD_MB_DEFAULT;
+  static final int DISTRIBUTION_THRESHOLD_MB_DEFAULT =
+      io.batchinfer.udfs.ModelDistribution.THRESHOLD_MB_DEFAULT;
   static final String CACHE_DIR = "model.cache_dir";
   static final String BATCHING = "model.batching";
   static final String BATCHING_DEFAULT = "auto";
@@ -63,17 +66,20 @@ final class ConfigKeys {
   static final String DEAD_LETTER_PATH = "errors.dead_letter_path";
   static final String ALLOW_NAN = "errors.allow_nan";
   static final String MAX_REJECTED_FRACTION = "errors.max_rejected_fraction";
+
   /**
    * Under {@code skip} and {@code dead-letter}: a run that rejects more than a tenth of its rows
    * fails before writing. A few bad rows (dirty data: typically well under 1%) pass; a broken
    * upstream (a column turned null, a schema drift, a bad day of data) rejects far more and fails.
    */
   static final double MAX_REJECTED_FRACTION_DEFAULT = 0.1;
+
   static final String MAX_CONSECUTIVE_INFERENCE_ERRORS = "errors.max_consecutive_inference_errors";
   static final String OUTPUT_PATH = "output.path";
   static final String OUTPUT_MODE = "output.mode";
   static final String OUTPUT_MODE_DEFAULT = "error";
-  static final List<String> OUTPUT_MODES = List.of("error", "overwrite", "overwrite-partitions", "append");
+  static final List<String> OUTPUT_MODES =
+      List.of("error", "overwrite", "overwrite-partitions", "append");
   static final String OUTPUT_RESUME = "output.resume";
   static final String RESUME_CHUNK_FILES = "output.resume_chunk_files";
   static final int RESUME_CHUNK_FILES_DEFAULT = 64;
@@ -81,5 +87,6 @@ final class ConfigKeys {
   static final String PARTITION_BY = "output.partition_by";
   static final String COMPRESSION = "output.compression";
   static final String COMPRESSION_DEFAULT = "snappy";
-  static final List<String> COMPRESSIONS = List.of("none", "uncompressed", "snappy", "gzip", "lz4", "zstd");
+  static final List<String> COMPRESSIONS =
+      List.of("none", "uncompressed", "snappy", "gzip", "lz4", "zstd");
 }

@@ -14,8 +14,8 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.batchinfer.udfs.plan.Problems;
 import io.batchinfer.udfs.ValidationException;
+import io.batchinfer.udfs.plan.Problems;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,18 +34,19 @@ import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 
 /**
- * Parses a YAML job config, applies {@code --set key.path=value} overrides, and binds it to
- * {@link JobConfig}, turning every Jackson error into a message that names the key path. Driver
- * only; stateless.
+ * Parses a YAML job config, applies {@code --set key.path=value} overrides, and binds it to {@link
+ * JobConfig}, turning every Jackson error into a message that names the key path. Driver only;
+ * stateless.
  *
  * <p>Override values are parsed as YAML, so {@code --set model.batch_size=64} sets a number and
  * {@code --set passthrough=[id,ts]} a list. Under {@code spark}, the rest of the path is one key:
  * {@code --set spark.spark.executor.memory=4g}.
  */
 public final class ConfigLoader {
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+  private static final ObjectMapper YAML =
+      new ObjectMapper(new YAMLFactory())
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
   private static final Pattern SEGMENT = Pattern.compile("([^.\\[\\]]+)((?:\\[\\d+])*)");
   private static final Pattern INDEX = Pattern.compile("\\[(\\d+)]");
 
@@ -57,14 +58,16 @@ public final class ConfigLoader {
    */
   record Loaded(JobConfig config, JsonNode tree) {}
 
-  /** Loads {@code file} with {@code overrides} ({@code key.path=value}); no variable substitution. */
+  /**
+   * Loads {@code file} with {@code overrides} ({@code key.path=value}); no variable substitution.
+   */
   public static JobConfig load(Path file, List<String> overrides) {
     return load(file.toString(), overrides, null).config();
   }
 
   /**
-   * Loads {@code file}, applies {@code overrides}, then substitutes {@code variables} in the
-   * tree's text values ({@link Variables}); null variables leave {@code ${...}} as written.
+   * Loads {@code file}, applies {@code overrides}, then substitutes {@code variables} in the tree's
+   * text values ({@link Variables}); null variables leave {@code ${...}} as written.
    */
   static Loaded load(String file, List<String> overrides, Variables variables) {
     String text = read(file);
@@ -79,16 +82,18 @@ public final class ConfigLoader {
    * Reads a config from a local path, or through Hadoop's FileSystem when it is a URI with a
    * non-file scheme ({@code hdfs://}, {@code s3a://}, ...), so a cluster-mode driver can read a
    * config that is not on its local disk. Runs before the job's Spark session exists: Hadoop
-   * settings are those of a session already running in this JVM (tests, notebooks), else what
-   * Spark would use: the classpath, HADOOP_CONF_DIR, {@code spark.hadoop.*} from spark-submit
-   * and the AWS credentials in the environment.
+   * settings are those of a session already running in this JVM (tests, notebooks), else what Spark
+   * would use: the classpath, HADOOP_CONF_DIR, {@code spark.hadoop.*} from spark-submit and the AWS
+   * credentials in the environment.
    */
   private static Configuration hadoopConf() {
-    scala.Option<org.apache.spark.sql.SparkSession> active = org.apache.spark.sql.SparkSession.getActiveSession();
+    scala.Option<org.apache.spark.sql.SparkSession> active =
+        org.apache.spark.sql.SparkSession.getActiveSession();
     if (active.isDefined()) {
       return active.get().sparkContext().hadoopConfiguration();
     }
-    return org.apache.spark.deploy.SparkHadoopUtil.get().newConfiguration(new org.apache.spark.SparkConf());
+    return org.apache.spark.deploy.SparkHadoopUtil.get()
+        .newConfiguration(new org.apache.spark.SparkConf());
   }
 
   private static String read(String location) {
@@ -98,7 +103,8 @@ public final class ConfigLoader {
       try (InputStream in = p.getFileSystem(hadoopConf()).open(p)) {
         return new String(in.readAllBytes(), StandardCharsets.UTF_8);
       } catch (FileNotFoundException e) {
-        throw new ValidationException("--config: file not found: " + location + ". Pass the path of a YAML job config.");
+        throw new ValidationException(
+            "--config: file not found: " + location + ". Pass the path of a YAML job config.");
       } catch (IOException | RuntimeException e) {
         throw new ValidationException("--config: cannot read " + location + ": " + e.getMessage());
       }
@@ -107,8 +113,10 @@ public final class ConfigLoader {
     try {
       return Files.readString(file);
     } catch (NoSuchFileException e) {
-      throw new ValidationException("--config: file not found: " + file.toAbsolutePath()
-          + ". Pass the path of a YAML job config, e.g. conf/examples/iris.yaml.");
+      throw new ValidationException(
+          "--config: file not found: "
+              + file.toAbsolutePath()
+              + ". Pass the path of a YAML job config, e.g. conf/examples/iris.yaml.");
     } catch (IOException e) {
       throw new ValidationException("--config: cannot read " + file + ": " + e.getMessage());
     }
@@ -125,15 +133,24 @@ public final class ConfigLoader {
     try {
       root = YAML.readTree(yaml);
     } catch (JsonProcessingException e) {
-      throw new ValidationException("not valid YAML: " + e.getOriginalMessage() + " at line "
-          + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ".");
+      throw new ValidationException(
+          "not valid YAML: "
+              + e.getOriginalMessage()
+              + " at line "
+              + e.getLocation().getLineNr()
+              + ", column "
+              + e.getLocation().getColumnNr()
+              + ".");
     }
     if (root == null || root instanceof NullNode || root.isMissingNode()) {
       root = JsonNodeFactory.instance.objectNode();
     }
     if (!root.isObject()) {
-      throw new ValidationException("the config must be a YAML mapping of sections (job, input, model, inputs,"
-          + " outputs, output); found " + root.getNodeType().name().toLowerCase(Locale.ROOT) + ".");
+      throw new ValidationException(
+          "the config must be a YAML mapping of sections (job, input, model, inputs,"
+              + " outputs, output); found "
+              + root.getNodeType().name().toLowerCase(Locale.ROOT)
+              + ".");
     }
     Problems problems = new Problems();
     for (String override : overrides == null ? List.<String>of() : overrides) {
@@ -155,24 +172,40 @@ public final class ConfigLoader {
       List<String> known = new ArrayList<>();
       e.getKnownPropertyIds().forEach(k -> known.add(String.valueOf(k)));
       known.sort(null);
-      throw new ValidationException(path + ": unknown key '" + e.getPropertyName() + "'; known keys here: " + known
-          + "." + Problems.didYouMean(e.getPropertyName(), known));
+      throw new ValidationException(
+          path
+              + ": unknown key '"
+              + e.getPropertyName()
+              + "'; known keys here: "
+              + known
+              + "."
+              + Problems.didYouMean(e.getPropertyName(), known));
     } catch (MismatchedInputException e) {
       String what = e.getTargetType() == null ? "another type" : describe(e.getTargetType());
-      String found = e instanceof InvalidFormatException f ? "found '" + f.getValue() + "'"
-          : firstLine(e.getOriginalMessage());
+      String found =
+          e instanceof InvalidFormatException f
+              ? "found '" + f.getValue() + "'"
+              : firstLine(e.getOriginalMessage());
       throw new ValidationException(path(e) + ": expected " + what + "; " + found + ".");
     } catch (JsonProcessingException e) {
-      throw new ValidationException(path(e instanceof JsonMappingException m ? m : null) + ": "
-          + firstLine(e.getOriginalMessage()) + ".");
+      throw new ValidationException(
+          path(e instanceof JsonMappingException m ? m : null)
+              + ": "
+              + firstLine(e.getOriginalMessage())
+              + ".");
     }
   }
 
   /** Lists never hold empty entries ({@code [a, , b]} or a {@code ~}): name each one. */
   private static void findEmptyListEntries(JsonNode node, String path, Problems problems) {
     if (node instanceof ObjectNode o) {
-      o.fields().forEachRemaining(e -> findEmptyListEntries(e.getValue(),
-          path.isEmpty() ? e.getKey() : path + "." + e.getKey(), problems));
+      o.fields()
+          .forEachRemaining(
+              e ->
+                  findEmptyListEntries(
+                      e.getValue(),
+                      path.isEmpty() ? e.getKey() : path + "." + e.getKey(),
+                      problems));
     } else if (node instanceof ArrayNode a) {
       for (int i = 0; i < a.size(); i++) {
         if (a.get(i) == null || a.get(i).isNull()) {
@@ -187,7 +220,8 @@ public final class ConfigLoader {
   static void applyOverride(ObjectNode root, String override) {
     int eq = override.indexOf('=');
     if (eq <= 0) {
-      throw new ValidationException("--set " + override + ": expected key.path=value, e.g. --set model.batch_size=64.");
+      throw new ValidationException(
+          "--set " + override + ": expected key.path=value, e.g. --set model.batch_size=64.");
     }
     String path = override.substring(0, eq).trim();
     String raw = override.substring(eq + 1);
@@ -199,8 +233,14 @@ public final class ConfigLoader {
       try {
         value = YAML.readTree(trimmed);
       } catch (JsonProcessingException e) {
-        throw new ValidationException("--set " + path + ": value '" + raw + "' is not a valid YAML list or mapping: "
-            + e.getOriginalMessage() + ".");
+        throw new ValidationException(
+            "--set "
+                + path
+                + ": value '"
+                + raw
+                + "' is not a valid YAML list or mapping: "
+                + e.getOriginalMessage()
+                + ".");
       }
     }
     List<String> segments = new ArrayList<>();
@@ -217,7 +257,8 @@ public final class ConfigLoader {
     for (int p = 0; p < parts.length; p++) {
       Matcher m = SEGMENT.matcher(parts[p]);
       if (!m.matches()) {
-        throw new ValidationException("--set " + path + ": cannot parse key segment '" + parts[p] + "'.");
+        throw new ValidationException(
+            "--set " + path + ": cannot parse key segment '" + parts[p] + "'.");
       }
       String name = m.group(1);
       List<Integer> indices = new ArrayList<>();
@@ -237,15 +278,30 @@ public final class ConfigLoader {
       }
       JsonNode arrayNode = parent.get(name);
       if (!(arrayNode instanceof ArrayNode)) {
-        throw new ValidationException("--set " + path + ": '" + name + "' is not a list in the config; set the whole list,"
-            + " e.g. --set " + String.join(".", Arrays.copyOf(parts, p)) + (p > 0 ? "." : "") + name + "=[a,b].");
+        throw new ValidationException(
+            "--set "
+                + path
+                + ": '"
+                + name
+                + "' is not a list in the config; set the whole list,"
+                + " e.g. --set "
+                + String.join(".", Arrays.copyOf(parts, p))
+                + (p > 0 ? "." : "")
+                + name
+                + "=[a,b].");
       }
       ArrayNode array = (ArrayNode) arrayNode;
       for (int i = 0; i < indices.size(); i++) {
         int idx = indices.get(i);
         if (idx >= array.size()) {
-          throw new ValidationException("--set " + path + ": index " + idx + " is past the end of a list of "
-              + array.size() + " items.");
+          throw new ValidationException(
+              "--set "
+                  + path
+                  + ": index "
+                  + idx
+                  + " is past the end of a list of "
+                  + array.size()
+                  + " items.");
         }
         boolean lastIndex = i == indices.size() - 1;
         if (last && lastIndex) {
@@ -255,19 +311,23 @@ public final class ConfigLoader {
         JsonNode next = array.get(idx);
         if (lastIndex) {
           if (!(next instanceof ObjectNode o)) {
-            throw new ValidationException("--set " + path + ": item " + idx + " of '" + name + "' is not a mapping.");
+            throw new ValidationException(
+                "--set " + path + ": item " + idx + " of '" + name + "' is not a mapping.");
           }
           parent = o;
         } else if (next instanceof ArrayNode a) {
           array = a;
         } else {
-          throw new ValidationException("--set " + path + ": item " + idx + " of '" + name + "' is not a list.");
+          throw new ValidationException(
+              "--set " + path + ": item " + idx + " of '" + name + "' is not a list.");
         }
       }
     }
   }
 
-  /** @return the key path of a binding error, e.g. {@code inputs.features.columns[2]} */
+  /**
+   * @return the key path of a binding error, e.g. {@code inputs.features.columns[2]}
+   */
   static String path(JsonMappingException e) {
     if (e == null) {
       return "config";

@@ -1,10 +1,10 @@
 package io.batchinfer.jobs;
 
-import io.batchinfer.udfs.plan.Problems;
-import io.batchinfer.udfs.ValidationException;
 import io.batchinfer.udfs.Device;
 import io.batchinfer.udfs.DeviceFallback;
 import io.batchinfer.udfs.DeviceSettings;
+import io.batchinfer.udfs.ValidationException;
+import io.batchinfer.udfs.plan.Problems;
 import io.batchinfer.udfs.session.ProviderProbe;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -32,71 +32,107 @@ import picocli.CommandLine.Option;
 /**
  * {@code batchinfer doctor}: checks, before a long run, that the machines can run ONNX Runtime on
  * the device a job asks for. Prints for this JVM (and with {@code --master}, for every executor,
- * from one task each) the Java, Spark, ONNX Runtime and tokenizer versions, the providers
- * compiled into the ONNX Runtime build, which of them initialise on which GPU ordinal, the GPU
- * resources Spark assigned, visible GPUs, CUDA libraries and the environment switches. Exits 1
- * when the device of {@code --config} (default: only CPU is required) cannot work somewhere.
- * Driver only; the per-executor part ships {@link ProbeTask}.
+ * from one task each) the Java, Spark, ONNX Runtime and tokenizer versions, the providers compiled
+ * into the ONNX Runtime build, which of them initialise on which GPU ordinal, the GPU resources
+ * Spark assigned, visible GPUs, CUDA libraries and the environment switches. Exits 1 when the
+ * device of {@code --config} (default: only CPU is required) cannot work somewhere. Driver only;
+ * the per-executor part ships {@link ProbeTask}.
  */
 @Command(
     name = "batchinfer doctor",
     mixinStandardHelpOptions = true,
     sortOptions = false,
-    description = "Check that this machine (and with --master every executor) can run ONNX Runtime on the device a"
-        + " job asks for: versions, providers compiled in and which initialise, GPUs, CUDA libraries, switches.",
-    footer = {"", "Exit codes: 0 the device works everywhere checked, 1 it cannot work somewhere (or no executor"
-        + " answered in time), 2 bad command line, 3 invalid config."})
+    description =
+        "Check that this machine (and with --master every executor) can run ONNX Runtime on the device a"
+            + " job asks for: versions, providers compiled in and which initialise, GPUs, CUDA libraries, switches.",
+    footer = {
+      "",
+      "Exit codes: 0 the device works everywhere checked, 1 it cannot work somewhere (or no executor"
+          + " answered in time), 2 bad command line, 3 invalid config."
+    })
 final class DoctorCommand implements Callable<Integer> {
-  @Option(names = "--master", paramLabel = "URL",
-      description = "Also check every executor of this Spark master (spark://..., yarn, k8s://..., local[N]).")
+  @Option(
+      names = "--master",
+      paramLabel = "URL",
+      description =
+          "Also check every executor of this Spark master (spark://..., yarn, k8s://..., local[N]).")
   String master;
 
-  @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-      description = "Check the device this job config asks for (model.device, model.device_id, model.gpu_resource,"
-          + " model.device_fallback); its spark: settings (e.g. GPU resources) apply to --master.")
+  @Option(
+      names = {"-c", "--config"},
+      paramLabel = "FILE",
+      description =
+          "Check the device this job config asks for (model.device, model.device_id, model.gpu_resource,"
+              + " model.device_fallback); its spark: settings (e.g. GPU resources) apply to --master.")
   String config;
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key (repeatable).")
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description = "Override a config key (repeatable).")
   List<String> overrides = new ArrayList<>();
 
-  @Option(names = "--conf", paramLabel = "KEY=VALUE",
-      description = "A Spark setting for the --master check, e.g. --conf spark.executor.resource.gpu.amount=1 (repeatable).")
+  @Option(
+      names = "--conf",
+      paramLabel = "KEY=VALUE",
+      description =
+          "A Spark setting for the --master check, e.g. --conf spark.executor.resource.gpu.amount=1 (repeatable).")
   Map<String, String> sparkConf = new LinkedHashMap<>();
 
-  @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "180",
+  @Option(
+      names = "--timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "180",
       description = "Longest wait for the executors' answers (default ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
   private PrintStream out = System.out;
 
-  /** Runs the doctor with {@code args} (after the word {@code doctor}) and returns the exit code. */
+  /**
+   * Runs the doctor with {@code args} (after the word {@code doctor}) and returns the exit code.
+   */
   static int run(PrintStream out, PrintStream err, String... args) {
     DoctorCommand doctor = new DoctorCommand();
     doctor.out = out;
     CommandLine cli = new CommandLine(doctor);
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
-    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      if (e instanceof ValidationException v) {
-        err.println(v.getMessage());
-        return ExitCodes.INVALID;
-      }
-      e.printStackTrace(err);
-      return ExitCodes.FAILED;
-    });
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          if (e instanceof ValidationException v) {
+            err.println(v.getMessage());
+            return ExitCodes.INVALID;
+          }
+          e.printStackTrace(err);
+          return ExitCodes.FAILED;
+        });
     return cli.execute(args);
   }
 
   /** What to check, from {@code --config} or the defaults (CPU). */
-  record Target(Device device, DeviceFallback fallback, int deviceId, String resource, Map<String, Object> spark) {}
+  record Target(
+      Device device,
+      DeviceFallback fallback,
+      int deviceId,
+      String resource,
+      Map<String, Object> spark) {}
 
   @Override
   public Integer call() {
     Target target = target();
-    out.println("batchinfer doctor: checking model.device " + target.device()
-        + (target.device().usesGpu() ? " (model.device_fallback " + target.fallback() + ", GPU resource '"
-        + target.resource() + "', model.device_id " + target.deviceId() + ")" : "")
-        + (config == null ? " (no --config: only CPU is required)" : " from " + config));
+    out.println(
+        "batchinfer doctor: checking model.device "
+            + target.device()
+            + (target.device().usesGpu()
+                ? " (model.device_fallback "
+                    + target.fallback()
+                    + ", GPU resource '"
+                    + target.resource()
+                    + "', model.device_id "
+                    + target.deviceId()
+                    + ")"
+                : "")
+            + (config == null ? " (no --config: only CPU is required)" : " from " + config));
     List<NodeReport> nodes = new ArrayList<>();
     NodeReport local = NodeReport.collect(target.resource(), target.deviceId());
     out.println();
@@ -121,40 +157,72 @@ final class DoctorCommand implements Callable<Integer> {
     warnings.forEach(w -> out.println("warning: " + w));
     problems.forEach(p -> out.println("PROBLEM: " + p));
     if (problems.isEmpty()) {
-      out.println("doctor: ok: model.device " + target.device() + " can run on " + (master == null ? "this machine"
-          : nodes.size() + " executor(s)") + (warnings.isEmpty() ? "" : " (" + warnings.size() + " warning(s))") + ".");
+      out.println(
+          "doctor: ok: model.device "
+              + target.device()
+              + " can run on "
+              + (master == null ? "this machine" : nodes.size() + " executor(s)")
+              + (warnings.isEmpty() ? "" : " (" + warnings.size() + " warning(s))")
+              + ".");
       return ExitCodes.OK;
     }
-    out.println("doctor: " + problems.size() + " problem(s): model.device " + target.device() + " cannot work everywhere.");
+    out.println(
+        "doctor: "
+            + problems.size()
+            + " problem(s): model.device "
+            + target.device()
+            + " cannot work everywhere.");
     return ExitCodes.FAILED;
   }
 
   private Target target() {
     if (config == null) {
-      return new Target(Device.CPU, DeviceFallback.FAIL, 0, DeviceSettings.GPU_RESOURCE_DEFAULT, Map.of());
+      return new Target(
+          Device.CPU, DeviceFallback.FAIL, 0, DeviceSettings.GPU_RESOURCE_DEFAULT, Map.of());
     }
-    JobConfig cfg = ConfigLoader.load(config, overrides, Variables.of(Map.of(), System::getenv)).config();
+    JobConfig cfg =
+        ConfigLoader.load(config, overrides, Variables.of(Map.of(), System::getenv)).config();
     Problems problems = new Problems();
-    Device device = Device.parse(cfg.model().device() == null ? ConfigKeys.DEVICE_DEFAULT : cfg.model().device());
+    Device device =
+        Device.parse(
+            cfg.model().device() == null ? ConfigKeys.DEVICE_DEFAULT : cfg.model().device());
     if (device == null) {
-      problems.add(ConfigKeys.DEVICE + ": unknown value '" + cfg.model().device() + "'; expected one of "
-          + ConfigKeys.DEVICES + "." + Problems.didYouMean(cfg.model().device(), ConfigKeys.DEVICES));
+      problems.add(
+          ConfigKeys.DEVICE
+              + ": unknown value '"
+              + cfg.model().device()
+              + "'; expected one of "
+              + ConfigKeys.DEVICES
+              + "."
+              + Problems.didYouMean(cfg.model().device(), ConfigKeys.DEVICES));
       device = Device.CPU;
     }
     DeviceConfig.check(cfg.model(), device, problems);
     problems.throwIfAny(config);
-    DeviceFallback fallback = cfg.model().deviceFallback() == null ? DeviceFallback.defaultFor(device)
-        : DeviceFallback.parse(cfg.model().deviceFallback());
-    return new Target(device, fallback, cfg.model().deviceId() == null ? 0 : cfg.model().deviceId(),
-        cfg.model().gpuResource() == null ? DeviceSettings.GPU_RESOURCE_DEFAULT : cfg.model().gpuResource(), cfg.spark());
+    DeviceFallback fallback =
+        cfg.model().deviceFallback() == null
+            ? DeviceFallback.defaultFor(device)
+            : DeviceFallback.parse(cfg.model().deviceFallback());
+    return new Target(
+        device,
+        fallback,
+        cfg.model().deviceId() == null ? 0 : cfg.model().deviceId(),
+        cfg.model().gpuResource() == null
+            ? DeviceSettings.GPU_RESOURCE_DEFAULT
+            : cfg.model().gpuResource(),
+        cfg.spark());
   }
 
   /** Judges one node: can the target device run where its tasks would be placed? */
-  static void verdict(Target target, NodeReport node, List<String> problems, List<String> warnings) {
+  static void verdict(
+      Target target, NodeReport node, List<String> problems, List<String> warnings) {
     String where = "executor " + node.executorId() + " on " + node.host();
     ProviderProbe.Result cpu = node.probe("CPU", -1);
     if (cpu == null || !cpu.ok()) {
-      problems.add(where + ": ONNX Runtime cannot run even on CPU: " + (cpu == null ? "not probed" : cpu.detail()));
+      problems.add(
+          where
+              + ": ONNX Runtime cannot run even on CPU: "
+              + (cpu == null ? "not probed" : cpu.detail()));
       return;
     }
     if (!target.device().usesGpu()) {
@@ -166,8 +234,14 @@ final class DoctorCommand implements Callable<Integer> {
       try {
         ordinals.add(Integer.parseInt(a.trim()));
       } catch (NumberFormatException e) {
-        problems.add(where + ": Spark assigned the '" + target.resource() + "' address '" + a + "', which is not a GPU"
-            + " ordinal; make the discovery script print ordinals (0, 1, ...).");
+        problems.add(
+            where
+                + ": Spark assigned the '"
+                + target.resource()
+                + "' address '"
+                + a
+                + "', which is not a GPU"
+                + " ordinal; make the discovery script print ordinals (0, 1, ...).");
       }
     }
     if (ordinals.isEmpty()) {
@@ -178,12 +252,24 @@ final class DoctorCommand implements Callable<Integer> {
       if (r != null && r.ok()) {
         continue;
       }
-      String why = provider + ":" + ordinal + " does not initialise: " + (r == null ? "not probed" : r.detail());
+      String why =
+          provider
+              + ":"
+              + ordinal
+              + " does not initialise: "
+              + (r == null ? "not probed" : r.detail());
       if (target.device() == Device.AUTO || target.fallback() == DeviceFallback.CPU) {
-        warnings.add(where + ": model.device " + target.device() + " will run on CPU there (" + why + ")");
+        warnings.add(
+            where + ": model.device " + target.device() + " will run on CPU there (" + why + ")");
       } else {
-        problems.add(where + ": model.device " + target.device() + " cannot work (" + why + "). Set"
-            + " model.device_fallback=cpu to run on CPU there, or fix the node (CUDA/cuDNN libraries, the GPU jar).");
+        problems.add(
+            where
+                + ": model.device "
+                + target.device()
+                + " cannot work ("
+                + why
+                + "). Set"
+                + " model.device_fallback=cpu to run on CPU there, or fix the node (CUDA/cuDNN libraries, the GPU jar).");
       }
     }
   }
@@ -191,33 +277,45 @@ final class DoctorCommand implements Callable<Integer> {
   /** Starts a Spark application on {@code --master} and collects one report per executor. */
   private List<NodeReport> executors(Target target, List<String> problems) {
     SparkConf conf = new SparkConf().setMaster(master).setAppName("batchinfer-doctor");
-    RuntimeEnvironment.environment().forEach((k, v) -> conf.setIfMissing("spark.executorEnv." + k, v));
+    RuntimeEnvironment.environment()
+        .forEach((k, v) -> conf.setIfMissing("spark.executorEnv." + k, v));
     conf.setIfMissing("spark.scheduler.minRegisteredResourcesRatio", "1.0");
     conf.setIfMissing("spark.scheduler.maxRegisteredResourcesWaitingTime", "60s");
     target.spark().forEach((k, v) -> conf.set(k, String.valueOf(v)));
     sparkConf.forEach(conf::set);
-    // Started as a plain main (not through spark-submit), nothing ships this code to executors: ship our jar.
+    // Started as a plain main (not through spark-submit), nothing ships this code to executors:
+    // ship our jar.
     java.security.CodeSource source = DoctorCommand.class.getProtectionDomain().getCodeSource();
-    if (!conf.contains("spark.jars") && source != null && source.getLocation().getPath().endsWith(".jar")) {
+    if (!conf.contains("spark.jars")
+        && source != null
+        && source.getLocation().getPath().endsWith(".jar")) {
       conf.set("spark.jars", source.getLocation().toString());
     }
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
     ExecutorService waiter = Executors.newSingleThreadExecutor();
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      int expected = Math.max(1, spark.sparkContext().statusTracker().getExecutorInfos().length - 1);
+      int expected =
+          Math.max(1, spark.sparkContext().statusTracker().getExecutorInfos().length - 1);
       int partitions = Math.max(2, jsc.defaultParallelism() * 2);
       List<Integer> seeds = IntStream.range(0, partitions).boxed().toList();
       jsc.setJobGroup("batchinfer-doctor", "batchinfer doctor: one probe per executor", true);
-      Future<List<NodeReport>> answer = waiter.submit(() ->
-          jsc.parallelize(seeds, partitions).mapPartitions(new ProbeTask(target.resource(), target.deviceId())).collect());
+      Future<List<NodeReport>> answer =
+          waiter.submit(
+              () ->
+                  jsc.parallelize(seeds, partitions)
+                      .mapPartitions(new ProbeTask(target.resource(), target.deviceId()))
+                      .collect());
       List<NodeReport> all;
       try {
         all = answer.get(timeoutSeconds, TimeUnit.SECONDS);
       } catch (TimeoutException e) {
         jsc.cancelJobGroup("batchinfer-doctor");
-        problems.add("no answer from the executors within " + timeoutSeconds + " s (--timeout): are executors"
-            + " starting? The master may not have the cores, memory or GPUs the application asks for.");
+        problems.add(
+            "no answer from the executors within "
+                + timeoutSeconds
+                + " s (--timeout): are executors"
+                + " starting? The master may not have the cores, memory or GPUs the application asks for.");
         return List.of();
       } catch (ExecutionException e) {
         problems.add("the probe tasks failed: " + e.getCause());
@@ -232,8 +330,12 @@ final class DoctorCommand implements Callable<Integer> {
         byExecutor.merge(r.executorId(), r, DoctorCommand::merge);
       }
       if (byExecutor.size() < expected) {
-        problems.add(expected + " executor(s) registered but only " + byExecutor.size() + " ran a probe task: run the"
-            + " doctor again when the cluster is idle.");
+        problems.add(
+            expected
+                + " executor(s) registered but only "
+                + byExecutor.size()
+                + " ran a probe task: run the"
+                + " doctor again when the cluster is idle.");
       }
       return new ArrayList<>(byExecutor.values());
     } finally {
@@ -245,17 +347,29 @@ final class DoctorCommand implements Callable<Integer> {
   private static NodeReport merge(NodeReport a, NodeReport b) {
     Map<String, List<String>> resources = new java.util.TreeMap<>();
     for (NodeReport r : List.of(a, b)) {
-      r.gpuResources().forEach((k, v) -> resources.merge(k, v, (x, y) ->
-          new ArrayList<>(new java.util.TreeSet<>(concat(x, y)))));
+      r.gpuResources()
+          .forEach(
+              (k, v) ->
+                  resources.merge(
+                      k, v, (x, y) -> new ArrayList<>(new java.util.TreeSet<>(concat(x, y)))));
     }
     List<ProviderProbe.Result> probes = new ArrayList<>(a.probes());
     for (ProviderProbe.Result p : b.probes()) {
-      if (probes.stream().noneMatch(q -> q.provider().equals(p.provider()) && q.ordinal() == p.ordinal())) {
+      if (probes.stream()
+          .noneMatch(q -> q.provider().equals(p.provider()) && q.ordinal() == p.ordinal())) {
         probes.add(p);
       }
     }
-    return new NodeReport(a.host(), a.executorId(), a.versions(), a.compiledProviders(), resources, a.visibleGpus(),
-        a.cudaLibraries(), a.switches(), probes);
+    return new NodeReport(
+        a.host(),
+        a.executorId(),
+        a.versions(),
+        a.compiledProviders(),
+        resources,
+        a.visibleGpus(),
+        a.cudaLibraries(),
+        a.switches(),
+        probes);
   }
 
   private static List<String> concat(List<String> x, List<String> y) {
@@ -265,8 +379,8 @@ final class DoctorCommand implements Callable<Integer> {
   }
 
   /**
-   * Shipped to executors: reports this executor (providers probed once per JVM) and holds the
-   * task slot briefly, so that the job's tasks spread over every executor.
+   * Shipped to executors: reports this executor (providers probed once per JVM) and holds the task
+   * slot briefly, so that the job's tasks spread over every executor.
    */
   static final class ProbeTask implements FlatMapFunction<Iterator<Integer>, NodeReport> {
     private static final long serialVersionUID = 1L;

@@ -10,8 +10,8 @@ import org.apache.spark.SparkUserAppException;
  * runs inside Spark's ApplicationMaster, which reports the application's final status itself:
  * {@code System.exit(0)} there runs the AM's shutdown hook before it has reported success, so YARN
  * records the application as FAILED ("Shutdown hook called before final status was reported") and
- * runs it again. So there {@code main} returns normally for 0 and throws
- * {@link SparkUserAppException} for any other code, which the AM reports as the exit status.
+ * runs it again. So there {@code main} returns normally for 0 and throws {@link
+ * SparkUserAppException} for any other code, which the AM reports as the exit status.
  */
 final class DriverExit {
   private DriverExit() {}
@@ -27,7 +27,9 @@ final class DriverExit {
     System.exit(code);
   }
 
-  /** @return true inside Spark's ApplicationMaster, which sets these for the user class */
+  /**
+   * @return true inside Spark's ApplicationMaster, which sets these for the user class
+   */
   static boolean isYarnClusterDriver() {
     return "yarn".equals(System.getProperty("spark.master"))
         && "cluster".equals(System.getProperty("spark.submit.deployMode"));

@@ -30,30 +30,33 @@ import org.slf4j.LoggerFactory;
 /**
  * Driver only: where the driver's log goes while a person watches the job in a terminal.
  *
- * <p>When stderr is a terminal, the console keeps warnings and errors (and, with {@code
- * --verbose}, whatever the log4j2 config lets through, as before), while everything at INFO from
- * batchinfer and Spark goes to a log file: a local temporary file while the job runs, copied next
- * to the run report ({@code driver.log}) when the report is written. Console log lines go through
- * the {@link StatusLine}, so they never land on the progress line. When stderr is not a terminal
- * (a scheduler, CI, a cluster-mode driver) the log4j2 configuration is left exactly as it is: full
- * logs on stderr, where schedulers collect them.
+ * <p>When stderr is a terminal, the console keeps warnings and errors (and, with {@code --verbose},
+ * whatever the log4j2 config lets through, as before), while everything at INFO from batchinfer and
+ * Spark goes to a log file: a local temporary file while the job runs, copied next to the run
+ * report ({@code driver.log}) when the report is written. Console log lines go through the {@link
+ * StatusLine}, so they never land on the progress line. When stderr is not a terminal (a scheduler,
+ * CI, a cluster-mode driver) the log4j2 configuration is left exactly as it is: full logs on
+ * stderr, where schedulers collect them.
  *
- * <p>Works on log4j2's running configuration (the one {@code -Dlog4j2.configurationFile} chose,
- * or Spark's default): the root logger is lowered to INFO so Spark's INFO reaches the file, and
- * every console appender is wrapped by one that lets through only what the original configuration
- * did (and, unless verbose, only WARN and above). {@link #close} restores the configuration.
- * Not thread-safe: set up and closed by the job's thread.
+ * <p>Works on log4j2's running configuration (the one {@code -Dlog4j2.configurationFile} chose, or
+ * Spark's default): the root logger is lowered to INFO so Spark's INFO reaches the file, and every
+ * console appender is wrapped by one that lets through only what the original configuration did
+ * (and, unless verbose, only WARN and above). {@link #close} restores the configuration. Not
+ * thread-safe: set up and closed by the job's thread.
  */
 final class DriverLogging implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DriverLogging.class);
+
   /** Name of the log next to the run report. */
   static final String FILE_NAME = "driver.log";
+
   private static final String FILE_APPENDER = "batchinfer-driver-log";
   private static final String FILE_PATTERN = "%d{yyyy-MM-dd HH:mm:ss.SSS} %p [%t] %c{1}: %m%n%ex";
 
   private final StatusLine status;
   private final Path file;
   private final Runnable restore;
+
   /** The local file is the only copy (no report to put it beside, or the copy failed): keep it. */
   private boolean keep;
 
@@ -63,10 +66,13 @@ final class DriverLogging implements AutoCloseable {
     this.restore = restore;
   }
 
-  /** @return whether this JVM's stderr (file descriptor 2) is a terminal */
+  /**
+   * @return whether this JVM's stderr (file descriptor 2) is a terminal
+   */
   static boolean stderrIsTerminal() {
     try {
-      // Linux: fd 2 links to the terminal's device. Java has no isatty(2); System.console() needs stdin and stdout.
+      // Linux: fd 2 links to the terminal's device. Java has no isatty(2); System.console() needs
+      // stdin and stdout.
       String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
       return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
     } catch (IOException | UnsupportedOperationException | SecurityException e) {
@@ -89,13 +95,17 @@ final class DriverLogging implements AutoCloseable {
     Path file = null;
     try {
       if (!(LogManager.getContext(false) instanceof LoggerContext ctx)) {
-        return new DriverLogging(status, null, () -> {}); // not log4j2's core (another backend): leave it alone
+        return new DriverLogging(
+            status, null, () -> {}); // not log4j2's core (another backend): leave it alone
       }
       file = Files.createTempFile("batchinfer-driver-", ".log");
       Runnable restore = quiet(ctx, status, file, verbose);
       return new DriverLogging(status, file, restore);
     } catch (IOException | RuntimeException | LinkageError e) {
-      err.println("batchinfer: warning: cannot set up the driver log file (" + e + "); logging to the console as configured");
+      err.println(
+          "batchinfer: warning: cannot set up the driver log file ("
+              + e
+              + "); logging to the console as configured");
       if (file != null) {
         try {
           Files.deleteIfExists(file);
@@ -107,12 +117,16 @@ final class DriverLogging implements AutoCloseable {
     }
   }
 
-  /** @return the progress line's owner, shared with the console log */
+  /**
+   * @return the progress line's owner, shared with the console log
+   */
   StatusLine status() {
     return status;
   }
 
-  /** @return the local log file, or null when logs go to the console as configured */
+  /**
+   * @return the local log file, or null when logs go to the console as configured
+   */
   Path file() {
     return file;
   }
@@ -125,8 +139,10 @@ final class DriverLogging implements AutoCloseable {
   static String locationBeside(String reportJson) {
     org.apache.hadoop.fs.Path report = new org.apache.hadoop.fs.Path(reportJson);
     String name = report.getName();
-    String base = name.endsWith(".json") ? name.substring(0, name.length() - ".json".length()) : name;
-    return new org.apache.hadoop.fs.Path(report.getParent(), "report".equals(base) ? FILE_NAME : base + "." + FILE_NAME)
+    String base =
+        name.endsWith(".json") ? name.substring(0, name.length() - ".json".length()) : name;
+    return new org.apache.hadoop.fs.Path(
+            report.getParent(), "report".equals(base) ? FILE_NAME : base + "." + FILE_NAME)
         .toString();
   }
 
@@ -160,7 +176,10 @@ final class DriverLogging implements AutoCloseable {
     }
   }
 
-  /** Restores the log4j2 configuration; deletes the local file unless it is the only copy of the log. */
+  /**
+   * Restores the log4j2 configuration; deletes the local file unless it is the only copy of the
+   * log.
+   */
   @Override
   public void close() {
     restore.run();
@@ -173,7 +192,10 @@ final class DriverLogging implements AutoCloseable {
     }
   }
 
-  /** @return how to undo it: adds the file at INFO, wraps every console appender; see the class Javadoc */
+  /**
+   * @return how to undo it: adds the file at INFO, wraps every console appender; see the class
+   *     Javadoc
+   */
   private static Runnable quiet(LoggerContext ctx, StatusLine status, Path file, boolean verbose) {
     org.apache.logging.log4j.core.config.Configuration config = ctx.getConfiguration();
     Map<String, Level> configured = new HashMap<>();
@@ -181,9 +203,17 @@ final class DriverLogging implements AutoCloseable {
     LoggerConfig root = config.getRootLogger();
     configured.put(root.getName(), root.getLevel());
 
-    FileAppender fileAppender = FileAppender.newBuilder().setName(FILE_APPENDER).withFileName(file.toString())
-        .setLayout(PatternLayout.newBuilder().withPattern(FILE_PATTERN).withConfiguration(config).build())
-        .setConfiguration(config).build();
+    FileAppender fileAppender =
+        FileAppender.newBuilder()
+            .setName(FILE_APPENDER)
+            .withFileName(file.toString())
+            .setLayout(
+                PatternLayout.newBuilder()
+                    .withPattern(FILE_PATTERN)
+                    .withConfiguration(config)
+                    .build())
+            .setConfiguration(config)
+            .build();
     fileAppender.start();
     config.addAppender(fileAppender);
 
@@ -197,18 +227,24 @@ final class DriverLogging implements AutoCloseable {
         if (!(a.getValue() instanceof ConsoleAppender console)) {
           continue;
         }
-        AppenderRef ref = lc.getAppenderRefs().stream().filter(r -> r.getRef().equals(a.getKey())).findFirst().orElse(null);
+        AppenderRef ref =
+            lc.getAppenderRefs().stream()
+                .filter(r -> r.getRef().equals(a.getKey()))
+                .findFirst()
+                .orElse(null);
         Level refLevel = ref == null ? null : ref.getLevel();
         Filter refFilter = ref == null ? null : ref.getFilter();
-        Appender wrapper = new ConsoleLines(console, status, config, configured, verbose ? null : Level.WARN);
+        Appender wrapper =
+            new ConsoleLines(console, status, config, configured, verbose ? null : Level.WARN);
         wrapper.start();
         lc.removeAppender(a.getKey());
         lc.addAppender(wrapper, refLevel, refFilter);
-        undo.add(() -> {
-          lc.removeAppender(wrapper.getName());
-          lc.addAppender(console, refLevel, refFilter);
-          wrapper.stop();
-        });
+        undo.add(
+            () -> {
+              lc.removeAppender(wrapper.getName());
+              lc.addAppender(console, refLevel, refFilter);
+              wrapper.stop();
+            });
       }
       if (lc == root || !lc.isAdditive()) {
         lc.addAppender(fileAppender, null, null);
@@ -241,8 +277,12 @@ final class DriverLogging implements AutoCloseable {
     private final Map<String, Level> configured;
     private final Level floor;
 
-    ConsoleLines(Appender console, StatusLine status, org.apache.logging.log4j.core.config.Configuration config,
-        Map<String, Level> configured, Level floor) {
+    ConsoleLines(
+        Appender console,
+        StatusLine status,
+        org.apache.logging.log4j.core.config.Configuration config,
+        Map<String, Level> configured,
+        Level floor) {
       super(console.getName() + "-batchinfer", null, null, true, Property.EMPTY_ARRAY);
       this.console = console;
       this.status = status;

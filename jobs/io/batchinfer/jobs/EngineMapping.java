@@ -5,10 +5,10 @@ import io.batchinfer.udfs.InferencePlan;
 import io.batchinfer.udfs.InputMapping;
 import io.batchinfer.udfs.OnnxRuntimeOptions;
 import io.batchinfer.udfs.OutputMapping;
-import io.batchinfer.udfs.plan.Problems;
+import io.batchinfer.udfs.Pooling;
 import io.batchinfer.udfs.TextInput;
 import io.batchinfer.udfs.ValidationException;
-import io.batchinfer.udfs.Pooling;
+import io.batchinfer.udfs.plan.Problems;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
@@ -25,31 +25,44 @@ final class EngineMapping {
 
   /**
    * @return the engine's plan for {@code inputSchema}, or null when the config is incomplete (a
-   *     missing key already reported by {@link JobSettings}) or a problem was found (added to {@code
-   *     problems})
+   *     missing key already reported by {@link JobSettings}) or a problem was found (added to
+   *     {@code problems})
    */
-  static InferencePlan plan(JobConfig cfg, JobSettings settings, SparkSession spark, StructType inputSchema,
+  static InferencePlan plan(
+      JobConfig cfg,
+      JobSettings settings,
+      SparkSession spark,
+      StructType inputSchema,
       Problems problems) {
-    // Checked whatever else is missing, so that bad model.onnxruntime values are reported with the rest.
+    // Checked whatever else is missing, so that bad model.onnxruntime values are reported with the
+    // rest.
     OnnxRuntimeOptions onnxRuntime = OrtTuningConfig.tuning(cfg.model().onnxruntime(), problems);
-    if (inputSchema == null || cfg.model().path() == null || (cfg.inputs().isEmpty() && cfg.text() == null)
+    if (inputSchema == null
+        || cfg.model().path() == null
+        || (cfg.inputs().isEmpty() && cfg.text() == null)
         || cfg.outputs().isEmpty()) {
       return null;
     }
-    BatchInference.Builder builder = BatchInference.builder()
-        .modelPath(cfg.model().path(), cfg.model().sha256())
-        .batchSize(settings.batchSize())
-        .threads(settings.threads())
-        .device(settings.device())
-        .batching(settings.batching())
-        .errorPolicy(settings.policy())
-        .allowNan(Boolean.TRUE.equals(cfg.errors().allowNan()))
-        .maxConsecutiveInferenceErrors(cfg.errors().maxConsecutiveInferenceErrors() == null
-            || cfg.errors().maxConsecutiveInferenceErrors() < 1
-            ? BatchInference.MAX_CONSECUTIVE_INFERENCE_ERRORS_DEFAULT : cfg.errors().maxConsecutiveInferenceErrors())
-        .customOpLibraries(cfg.model().customOpLibraries() == null ? List.of() : cfg.model().customOpLibraries())
-        .onnxRuntime(onnxRuntime)
-        .passthrough(cfg.passthrough());
+    BatchInference.Builder builder =
+        BatchInference.builder()
+            .modelPath(cfg.model().path(), cfg.model().sha256())
+            .batchSize(settings.batchSize())
+            .threads(settings.threads())
+            .device(settings.device())
+            .batching(settings.batching())
+            .errorPolicy(settings.policy())
+            .allowNan(Boolean.TRUE.equals(cfg.errors().allowNan()))
+            .maxConsecutiveInferenceErrors(
+                cfg.errors().maxConsecutiveInferenceErrors() == null
+                        || cfg.errors().maxConsecutiveInferenceErrors() < 1
+                    ? BatchInference.MAX_CONSECUTIVE_INFERENCE_ERRORS_DEFAULT
+                    : cfg.errors().maxConsecutiveInferenceErrors())
+            .customOpLibraries(
+                cfg.model().customOpLibraries() == null
+                    ? List.of()
+                    : cfg.model().customOpLibraries())
+            .onnxRuntime(onnxRuntime)
+            .passthrough(cfg.passthrough());
     DeviceConfig.apply(cfg.model(), settings.device(), builder, new Problems());
     if (cfg.model().lengthWindow() != null) {
       builder.lengthWindow(cfg.model().lengthWindow());
@@ -65,7 +78,8 @@ final class EngineMapping {
         mappingOk = false;
         continue;
       }
-      builder.input(e.getKey(), new InputMapping(in.columns(), in.column(), in.type(), toText(in.text())));
+      builder.input(
+          e.getKey(), new InputMapping(in.columns(), in.column(), in.type(), toText(in.text())));
     }
     for (Map.Entry<String, JobConfig.OutputSpec> e : cfg.outputs().entrySet()) {
       OutputMapping m = toMapping(ConfigKeys.OUTPUTS + "." + e.getKey(), e.getValue(), problems);
@@ -95,12 +109,24 @@ final class EngineMapping {
     if (o.pooling() != null) {
       pooling = Pooling.parse(o.pooling());
       if (pooling == null) {
-        problems.add(key + ".pooling: unknown pooling '" + o.pooling() + "'; expected one of [mean, cls, none].");
+        problems.add(
+            key
+                + ".pooling: unknown pooling '"
+                + o.pooling()
+                + "'; expected one of [mean, cls, none].");
         return null;
       }
     }
-    OutputMapping m = new OutputMapping(o.column(), Boolean.TRUE.equals(o.softmax()), o.argmax(), null, o.labels(),
-        o.labelColumn(), pooling, Boolean.TRUE.equals(o.normalize()));
+    OutputMapping m =
+        new OutputMapping(
+            o.column(),
+            Boolean.TRUE.equals(o.softmax()),
+            o.argmax(),
+            null,
+            o.labels(),
+            o.labelColumn(),
+            pooling,
+            Boolean.TRUE.equals(o.normalize()));
     if (o.topK() != null) {
       if (o.topK().k() == null) {
         problems.add(key + ".top_k.k: missing; how many top classes to keep, e.g. 3.");
@@ -115,7 +141,11 @@ final class EngineMapping {
     if (t == null) {
       return null;
     }
-    return new TextInput(t.column(), t.tokenizer(), t.maxLength() == null ? ConfigKeys.MAX_LENGTH_DEFAULT : t.maxLength(),
-        t.field(), Boolean.TRUE.equals(t.rejectEmpty()));
+    return new TextInput(
+        t.column(),
+        t.tokenizer(),
+        t.maxLength() == null ? ConfigKeys.MAX_LENGTH_DEFAULT : t.maxLength(),
+        t.field(),
+        Boolean.TRUE.equals(t.rejectEmpty()));
   }
 }

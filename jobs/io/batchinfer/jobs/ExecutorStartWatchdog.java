@@ -23,13 +23,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Driver only. Ends an application whose executors never start, instead of letting Spark wait
- * for them forever ("Initial job has not accepted any resources", every 15 s): when no executor
- * has registered within {@code job.executor_start_timeout}, it records why, stops the
- * SparkContext (so whatever the driver waits for fails at once), and {@link #failIfFired} turns
- * the resulting error into a {@link JobFailedException} (exit 1) that says what each executor
- * asks for and, on a standalone cluster, what the largest free Worker offers (from the Master's
- * {@code /json/} endpoint on {@code spark.master.ui.port}, default 8080).
+ * Driver only. Ends an application whose executors never start, instead of letting Spark wait for
+ * them forever ("Initial job has not accepted any resources", every 15 s): when no executor has
+ * registered within {@code job.executor_start_timeout}, it records why, stops the SparkContext (so
+ * whatever the driver waits for fails at once), and {@link #failIfFired} turns the resulting error
+ * into a {@link JobFailedException} (exit 1) that says what each executor asks for and, on a
+ * standalone cluster, what the largest free Worker offers (from the Master's {@code /json/}
+ * endpoint on {@code spark.master.ui.port}, default 8080).
  *
  * <p>Inert in local mode and when the timeout is 0. Under dynamic allocation the clock only runs
  * while a Spark job is waiting (executors are requested on demand). Owns one daemon thread and a
@@ -47,7 +47,10 @@ final class ExecutorStartWatchdog implements AutoCloseable {
   private final Thread thread;
   private volatile String fired;
 
-  /** What each executor asks for: cores ({@code null}: standalone's default, all of a Worker's free cores), heap. */
+  /**
+   * What each executor asks for: cores ({@code null}: standalone's default, all of a Worker's free
+   * cores), heap.
+   */
   record Ask(Integer cores, long memoryMb, Integer coresMax) {}
 
   /** A Worker's free resources, from the Master's JSON. */
@@ -79,7 +82,8 @@ final class ExecutorStartWatchdog implements AutoCloseable {
 
   /**
    * Parses {@code job.executor_start_timeout}: {@code 90s}, {@code 2m}, {@code 120} (seconds),
-   * {@code 0} (off); null means {@link #TIMEOUT_DEFAULT}. A bad value is recorded in {@code problems}.
+   * {@code 0} (off); null means {@link #TIMEOUT_DEFAULT}. A bad value is recorded in {@code
+   * problems}.
    */
   static Duration timeout(String value, Problems problems) {
     if (value == null || value.isBlank()) {
@@ -87,8 +91,12 @@ final class ExecutorStartWatchdog implements AutoCloseable {
     }
     Matcher m = DURATION.matcher(value.trim().toLowerCase(Locale.ROOT));
     if (!m.matches()) {
-      problems.add(ConfigKeys.EXECUTOR_START_TIMEOUT + ": expected a duration such as 90s, 2m or 120 (seconds), or 0"
-          + " to wait forever; found '" + value + "'.");
+      problems.add(
+          ConfigKeys.EXECUTOR_START_TIMEOUT
+              + ": expected a duration such as 90s, 2m or 120 (seconds), or 0"
+              + " to wait forever; found '"
+              + value
+              + "'.");
       return TIMEOUT_DEFAULT;
     }
     long n = Long.parseLong(m.group(1));
@@ -125,7 +133,9 @@ final class ExecutorStartWatchdog implements AutoCloseable {
     long waitedNanos = 0;
     long last = System.nanoTime();
     try {
-      while (!sc.isStopped() && !listener.added && sc.statusTracker().getExecutorInfos().length <= 1) {
+      while (!sc.isStopped()
+          && !listener.added
+          && sc.statusTracker().getExecutorInfos().length <= 1) {
         TimeUnit.MILLISECONDS.sleep(POLL_MILLIS);
         long now = System.nanoTime();
         if (!dynamic || sc.statusTracker().getActiveJobIds().length > 0) {
@@ -148,13 +158,21 @@ final class ExecutorStartWatchdog implements AutoCloseable {
 
   private String message(Duration timeout) {
     String master = sc.master();
-    Ask ask = new Ask(sc.getConf().contains("spark.executor.cores") ? sc.getConf().getInt("spark.executor.cores", 1) : null,
-        sc.executorMemory(), sc.getConf().contains("spark.cores.max") ? sc.getConf().getInt("spark.cores.max", 0) : null);
+    Ask ask =
+        new Ask(
+            sc.getConf().contains("spark.executor.cores")
+                ? sc.getConf().getInt("spark.executor.cores", 1)
+                : null,
+            sc.executorMemory(),
+            sc.getConf().contains("spark.cores.max")
+                ? sc.getConf().getInt("spark.cores.max", 0)
+                : null);
     if (master.startsWith("spark://")) {
       String uiPort = sc.getConf().get("spark.master.ui.port", "8080");
       List<String> errors = new ArrayList<>();
       for (String hostPort : master.substring("spark://".length()).split(",")) {
-        String host = hostPort.contains(":") ? hostPort.substring(0, hostPort.lastIndexOf(':')) : hostPort;
+        String host =
+            hostPort.contains(":") ? hostPort.substring(0, hostPort.lastIndexOf(':')) : hostPort;
         String url = "http://" + host + ":" + uiPort + "/json/";
         try {
           return standaloneMessage(timeout, ask, aliveWorkers(url));
@@ -165,77 +183,127 @@ final class ExecutorStartWatchdog implements AutoCloseable {
           break;
         }
       }
-      return noExecutor(timeout, ask) + "; the Workers' free cores and memory could not be read from the Master ("
-          + String.join("; ", errors) + "; set spark.master.ui.port if its web UI is on another port). Compare the"
+      return noExecutor(timeout, ask)
+          + "; the Workers' free cores and memory could not be read from the Master ("
+          + String.join("; ", errors)
+          + "; set spark.master.ui.port if its web UI is on another port). Compare the"
           + " ask with the Workers' free cores and memory and lower spark.executor.cores (BATCHINFER_EXECUTOR_CORES) or"
           + " spark.executor.memory (BATCHINFER_EXECUTOR_MEMORY).";
     }
     if (master.equals("yarn")) {
-      return noExecutor(timeout, ask) + " (plus memory overhead); YARN allocated no container for it: the queue may be"
-          + " full, or no NodeManager has that much free. See application " + sc.applicationId() + " in the"
+      return noExecutor(timeout, ask)
+          + " (plus memory overhead); YARN allocated no container for it: the queue may be"
+          + " full, or no NodeManager has that much free. See application "
+          + sc.applicationId()
+          + " in the"
           + " ResourceManager's UI, then lower spark.executor.cores (BATCHINFER_EXECUTOR_CORES) or"
           + " spark.executor.memory (BATCHINFER_EXECUTOR_MEMORY), or use another queue (spark.yarn.queue).";
     }
-    return noExecutor(timeout, ask) + "; the cluster manager (" + master + ") started none. Check its free resources"
+    return noExecutor(timeout, ask)
+        + "; the cluster manager ("
+        + master
+        + ") started none. Check its free resources"
         + " (Kubernetes: pending executor pods), then lower spark.executor.cores (BATCHINFER_EXECUTOR_CORES) or"
-        + " spark.executor.memory (BATCHINFER_EXECUTOR_MEMORY). " + ConfigKeys.EXECUTOR_START_TIMEOUT + " sets how long"
+        + " spark.executor.memory (BATCHINFER_EXECUTOR_MEMORY). "
+        + ConfigKeys.EXECUTOR_START_TIMEOUT
+        + " sets how long"
         + " to wait.";
   }
 
-  /** The message for a standalone cluster, from what the executors ask and what the alive Workers offer. */
+  /**
+   * The message for a standalone cluster, from what the executors ask and what the alive Workers
+   * offer.
+   */
   static String standaloneMessage(Duration timeout, Ask ask, List<Offer> alive) {
     String head = noExecutor(timeout, ask);
     if (alive.isEmpty()) {
-      return head + "; the Master has no alive Worker. Start Workers (or check that they reach the Master).";
+      return head
+          + "; the Master has no alive Worker. Start Workers (or check that they reach the Master).";
     }
     int wantCores = ask.cores() == null ? 1 : ask.cores();
     if (ask.coresMax() != null && ask.coresMax() < wantCores) {
-      return head + "; spark.cores.max (" + ask.coresMax() + ") is below spark.executor.cores (" + wantCores
+      return head
+          + "; spark.cores.max ("
+          + ask.coresMax()
+          + ") is below spark.executor.cores ("
+          + wantCores
           + "): raise spark.cores.max or lower spark.executor.cores (BATCHINFER_EXECUTOR_CORES).";
     }
-    Offer largest = alive.stream()
-        .max(Comparator.comparingInt(Offer::freeCores).thenComparingLong(Offer::freeMemoryMb)).orElseThrow();
+    Offer largest =
+        alive.stream()
+            .max(Comparator.comparingInt(Offer::freeCores).thenComparingLong(Offer::freeMemoryMb))
+            .orElseThrow();
     int maxCores = largest.freeCores();
     long maxMemory = alive.stream().mapToLong(Offer::freeMemoryMb).max().orElse(0);
-    boolean fits = alive.stream().anyMatch(o -> o.freeCores() >= wantCores && o.freeMemoryMb() >= ask.memoryMb());
-    String offer = "the largest free Worker offers " + cores(largest.freeCores()) + " and " + memory(largest.freeMemoryMb());
+    boolean fits =
+        alive.stream()
+            .anyMatch(o -> o.freeCores() >= wantCores && o.freeMemoryMb() >= ask.memoryMb());
+    String offer =
+        "the largest free Worker offers "
+            + cores(largest.freeCores())
+            + " and "
+            + memory(largest.freeMemoryMb());
     if (fits) {
-      return head + "; " + offer + ", enough for one, so the executors probably fail as they start: see their stderr"
-          + " in the Workers' work dirs (" + "<work dir>/<app id>/<executor id>/stderr).";
+      return head
+          + "; "
+          + offer
+          + ", enough for one, so the executors probably fail as they start: see their stderr"
+          + " in the Workers' work dirs ("
+          + "<work dir>/<app id>/<executor id>/stderr).";
     }
     List<String> fixes = new ArrayList<>();
     if (wantCores > maxCores) {
-      fixes.add(maxCores == 0 ? "wait for other applications to free cores"
-          : "lower spark.executor.cores or BATCHINFER_EXECUTOR_CORES (to at most " + maxCores + ")");
+      fixes.add(
+          maxCores == 0
+              ? "wait for other applications to free cores"
+              : "lower spark.executor.cores or BATCHINFER_EXECUTOR_CORES (to at most "
+                  + maxCores
+                  + ")");
     }
     if (ask.memoryMb() > maxMemory) {
-      fixes.add("lower spark.executor.memory or BATCHINFER_EXECUTOR_MEMORY (to at most " + memory(maxMemory) + ")");
+      fixes.add(
+          "lower spark.executor.memory or BATCHINFER_EXECUTOR_MEMORY (to at most "
+              + memory(maxMemory)
+              + ")");
     }
     if (fixes.isEmpty()) {
-      fixes.add("no Worker has both the cores and the memory free: lower spark.executor.cores or"
-          + " spark.executor.memory (BATCHINFER_EXECUTOR_CORES, BATCHINFER_EXECUTOR_MEMORY)");
+      fixes.add(
+          "no Worker has both the cores and the memory free: lower spark.executor.cores or"
+              + " spark.executor.memory (BATCHINFER_EXECUTOR_CORES, BATCHINFER_EXECUTOR_MEMORY)");
     }
     return head + ", " + offer + "; " + String.join(" and ", fixes);
   }
 
   private static String noExecutor(Duration timeout, Ask ask) {
     String cores = ask.cores() == null ? "all free cores of a Worker" : cores(ask.cores());
-    return "no executor started in " + seconds(timeout) + " (" + ConfigKeys.EXECUTOR_START_TIMEOUT + "): each executor"
-        + " asks for " + cores + " and " + memory(ask.memoryMb());
+    return "no executor started in "
+        + seconds(timeout)
+        + " ("
+        + ConfigKeys.EXECUTOR_START_TIMEOUT
+        + "): each executor"
+        + " asks for "
+        + cores
+        + " and "
+        + memory(ask.memoryMb());
   }
 
   private static List<Offer> aliveWorkers(String url) throws IOException, InterruptedException {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
-    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
-        .GET().build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 200) {
       throw new IOException("HTTP " + response.statusCode());
     }
     List<Offer> alive = new ArrayList<>();
     for (JsonNode w : JSON.readTree(response.body()).path("workers")) {
       if ("ALIVE".equals(w.path("state").asText())) {
-        alive.add(new Offer(w.path("id").asText(), w.path("cores").asInt() - w.path("coresused").asInt(),
-            w.path("memory").asLong() - w.path("memoryused").asLong()));
+        alive.add(
+            new Offer(
+                w.path("id").asText(),
+                w.path("cores").asInt() - w.path("coresused").asInt(),
+                w.path("memory").asLong() - w.path("memoryused").asLong()));
       }
     }
     return alive;
@@ -249,7 +317,9 @@ final class ExecutorStartWatchdog implements AutoCloseable {
     return n + (n == 1 ? " core" : " cores");
   }
 
-  /** @return MiB as Spark writes sizes: {@code 2g}, {@code 640m} */
+  /**
+   * @return MiB as Spark writes sizes: {@code 2g}, {@code 640m}
+   */
   static String memory(long mb) {
     return mb > 0 && mb % 1024 == 0 ? (mb / 1024) + "g" : mb + "m";
   }

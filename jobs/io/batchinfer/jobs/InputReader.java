@@ -8,10 +8,10 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Driver only: the start of a row's path, the {@code input:} block turned into the rows to score.
- * Reading happens in two steps so that every problem is reported at once and nothing is scanned
- * for a config that is wrong anyway: {@link #read} returns the lazy, projected and filtered rows
- * whose schema the planner checks against the model; {@link #prepare}, called only when the whole
- * config is valid, checks the data itself (e.g. unreadable files) and returns what the run scores.
+ * Reading happens in two steps so that every problem is reported at once and nothing is scanned for
+ * a config that is wrong anyway: {@link #read} returns the lazy, projected and filtered rows whose
+ * schema the planner checks against the model; {@link #prepare}, called only when the whole config
+ * is valid, checks the data itself (e.g. unreadable files) and returns what the run scores.
  *
  * <p>Parquet paths are read by {@link ParquetInputReader}; tables, SQL and other file formats by
  * {@link TableInput}, chosen from the config by {@link #forConfig}.
@@ -45,7 +45,10 @@ interface InputReader {
    */
   Input prepare(SparkSession spark, Dataset<Row> read, Problems problems);
 
-  /** @return the reader for the {@code input:} block: a table, query or non-Parquet path, else Parquet */
+  /**
+   * @return the reader for the {@code input:} block: a table, query or non-Parquet path, else
+   *     Parquet
+   */
   static InputReader forConfig(JobConfig.Input input) {
     return TableInput.handles(input) ? new TableInput(input) : new ParquetInputReader(input);
   }

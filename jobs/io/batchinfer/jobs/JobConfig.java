@@ -27,22 +27,37 @@ public record JobConfig(
     job = job == null ? new Job(null, null) : job;
     spark = spark == null ? Map.of() : spark;
     input = input == null ? new Input(null, null, null, null, null, null, null, null) : input;
-    model = model == null ? new Model(null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, null, null, null, null) : model;
+    model =
+        model == null
+            ? new Model(
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null)
+            : model;
     errors = errors == null ? new Errors(null, null, null, null, null, null) : errors;
     inputs = inputs == null ? new LinkedHashMap<>() : inputs;
     outputs = outputs == null ? new LinkedHashMap<>() : outputs;
     passthrough = passthrough == null ? List.of() : passthrough;
-    output = output == null ? new Output(null, null, null, null, null, null, null, null, null) : output;
+    output =
+        output == null ? new Output(null, null, null, null, null, null, null, null, null) : output;
   }
 
   /** {@code job:} */
-  public record Job(String name, @JsonProperty("executor_start_timeout") String executorStartTimeout) {}
+  public record Job(
+      String name, @JsonProperty("executor_start_timeout") String executorStartTimeout) {}
 
-  /** {@code input:} what to score: a path ({@code format}: parquet by default), a catalog table, or a query. */
-  public record Input(String path, List<String> columns, String filter,
-      @JsonProperty("ignore_corrupt_files") Boolean ignoreCorruptFiles, Integer partitions,
-      String table, String sql, String format) {}
+  /**
+   * {@code input:} what to score: a path ({@code format}: parquet by default), a catalog table, or
+   * a query.
+   */
+  public record Input(
+      String path,
+      List<String> columns,
+      String filter,
+      @JsonProperty("ignore_corrupt_files") Boolean ignoreCorruptFiles,
+      Integer partitions,
+      String table,
+      String sql,
+      String format) {}
 
   /** {@code model:} the ONNX model and how to run it. */
   public record Model(
@@ -65,7 +80,9 @@ public record JobConfig(
       @JsonProperty("cache_dir") String cacheDir,
       @JsonProperty("onnxruntime") OnnxRuntime onnxruntime) {}
 
-  /** {@code model.onnxruntime:} ONNX Runtime threading, memory and graph settings (all optional). */
+  /**
+   * {@code model.onnxruntime:} ONNX Runtime threading, memory and graph settings (all optional).
+   */
   public record OnnxRuntime(
       @JsonProperty("inter_op_threads") Integer interOpThreads,
       Boolean spinning,

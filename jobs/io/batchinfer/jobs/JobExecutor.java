@@ -34,7 +34,10 @@ final class JobExecutor {
    */
   static InferenceMetrics execute(JobPlan plan, Consumer<InferenceMetrics> onMetrics) {
     for (ParquetFooterCheck.Corrupt c : plan.skippedFiles()) {
-      LOG.warn("skipping corrupt input file {} ({}): input.ignore_corrupt_files is true", c.file(), c.reason());
+      LOG.warn(
+          "skipping corrupt input file {} ({}): input.ignore_corrupt_files is true",
+          c.file(),
+          c.reason());
     }
     InferencePlan.Scored scored = plan.inference().apply(plan.scoringInput());
     InferenceMetrics m = scored.metrics();
@@ -58,8 +61,14 @@ final class JobExecutor {
       }
     }
     if (m.rowsIn() != m.rowsOut() + m.rowsRejected()) {
-      throw new JobFailedException("row accounting mismatch: " + m.rowsIn() + " rows in, but " + m.rowsOut()
-          + " written and " + m.rowsRejected() + " rejected. This is a bug in batchinfer; please report it.");
+      throw new JobFailedException(
+          "row accounting mismatch: "
+              + m.rowsIn()
+              + " rows in, but "
+              + m.rowsOut()
+              + " written and "
+              + m.rowsRejected()
+              + " rejected. This is a bug in batchinfer; please report it.");
     }
     return m;
   }
@@ -72,32 +81,55 @@ final class JobExecutor {
   static void checkRejections(JobPlan plan, InferenceMetrics m) {
     List<RejectionSummary> reasons = m.rejections();
     for (RejectionSummary r : reasons) {
-      LOG.warn("rejected {}{}", r.describe(), r.count() > 1 ? String.format(Locale.ROOT,
-          "; … and %,d more rows rejected with the same error", r.count() - 1) : "");
+      LOG.warn(
+          "rejected {}{}",
+          r.describe(),
+          r.count() > 1
+              ? String.format(
+                  Locale.ROOT, "; … and %,d more rows rejected with the same error", r.count() - 1)
+              : "");
     }
     Double max = plan.maxRejectedFraction();
     if (m.rowsIn() == 0) {
       return;
     }
-    String why = reasons.isEmpty() ? "" : " Why: " + String.join("; ", reasons.stream().limit(3)
-        .map(RejectionSummary::describe).toList())
-        + (reasons.size() > 3 ? "; and " + (reasons.size() - 3) + " more reasons" : "") + ".";
+    String why =
+        reasons.isEmpty()
+            ? ""
+            : " Why: "
+                + String.join(
+                    "; ", reasons.stream().limit(3).map(RejectionSummary::describe).toList())
+                + (reasons.size() > 3 ? "; and " + (reasons.size() - 3) + " more reasons" : "")
+                + ".";
     if (m.rowsOut() == 0 && m.rowsRejected() == m.rowsIn() && (max == null || max < 1)) {
-      throw new JobFailedException(JobFailedException.EMPTY_RUN, String.format(Locale.ROOT, "empty run: all %,d"
-          + " input rows were rejected and none was scored, so nothing was written.%s A run that turns input into no"
-          + " output is a failure, not a success: fix the input (or the mapping in inputs.*), or set"
-          + " errors.max_rejected_fraction: 1 if an empty result is acceptable.", m.rowsIn(), why));
+      throw new JobFailedException(
+          JobFailedException.EMPTY_RUN,
+          String.format(
+              Locale.ROOT,
+              "empty run: all %,d"
+                  + " input rows were rejected and none was scored, so nothing was written.%s A run that turns input into no"
+                  + " output is a failure, not a success: fix the input (or the mapping in inputs.*), or set"
+                  + " errors.max_rejected_fraction: 1 if an empty result is acceptable.",
+              m.rowsIn(),
+              why));
     }
     if (max == null) {
       return;
     }
     double fraction = (double) m.rowsRejected() / m.rowsIn();
     if (fraction > max) {
-      throw new JobFailedException(JobFailedException.TOO_MANY_REJECTED, String.format(Locale.ROOT,
-          "%d of %d rows (%.4f) were rejected, more than errors.max_rejected_fraction %s; nothing was written.%s The"
-              + " input is probably wrong (schema drift, a broken upstream job); rerun with errors.policy: dead-letter"
-              + " and errors.max_rejected_fraction: 1 to inspect the rejected rows.", m.rowsRejected(), m.rowsIn(),
-          fraction, max, why));
+      throw new JobFailedException(
+          JobFailedException.TOO_MANY_REJECTED,
+          String.format(
+              Locale.ROOT,
+              "%d of %d rows (%.4f) were rejected, more than errors.max_rejected_fraction %s; nothing was written.%s The"
+                  + " input is probably wrong (schema drift, a broken upstream job); rerun with errors.policy: dead-letter"
+                  + " and errors.max_rejected_fraction: 1 to inspect the rejected rows.",
+              m.rowsRejected(),
+              m.rowsIn(),
+              fraction,
+              max,
+              why));
     }
   }
 }

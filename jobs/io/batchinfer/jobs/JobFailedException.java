@@ -9,13 +9,15 @@ import io.batchinfer.udfs.session.SessionCache.SessionCreationException;
 /**
  * The job ran but its result is not acceptable (too many rejected rows, rows unaccounted for).
  * {@code main} prints the message without a stack trace and exits with {@link ExitCodes#FAILED}.
- * {@link #reasonOf} gives any failure the short reason the summary line, {@code --summary-json}
- * and the run report print.
+ * {@link #reasonOf} gives any failure the short reason the summary line, {@code --summary-json} and
+ * the run report print.
  */
 final class JobFailedException extends RuntimeException {
   private static final long serialVersionUID = 1L;
+
   /** Every input row was rejected (and {@code errors.max_rejected_fraction} is not 1). */
   static final String EMPTY_RUN = "empty_run";
+
   /** More rows were rejected than {@code errors.max_rejected_fraction} allows. */
   static final String TOO_MANY_REJECTED = "too_many_rejected";
 

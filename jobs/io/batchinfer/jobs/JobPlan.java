@@ -32,12 +32,17 @@ record JobPlan(
     TableOutput.Target outputTable,
     TableOutput.Target deadLetterTable) {
 
-  /** @return the input to score: repartitioned to {@code input.partitions} when set, spreading work over all cores */
+  /**
+   * @return the input to score: repartitioned to {@code input.partitions} when set, spreading work
+   *     over all cores
+   */
   Dataset<Row> scoringInput() {
     return inputPartitions == null ? input : input.repartition(inputPartitions);
   }
 
-  /** @return the output mode as written in config */
+  /**
+   * @return the output mode as written in config
+   */
   String modeName() {
     return switch (mode) {
       case ErrorIfExists -> "error";
@@ -47,24 +52,48 @@ record JobPlan(
     };
   }
 
-  /** @return where the scored rows go: the output path, or {@code table:<name>} */
+  /**
+   * @return where the scored rows go: the output path, or {@code table:<name>}
+   */
   String output() {
     return outputTable != null ? "table:" + outputTable.table() : outputPath;
   }
 
-  /** @return the plan as {@code --dry-run} prints it */
+  /**
+   * @return the plan as {@code --dry-run} prints it
+   */
   String describe() {
-    return "job:      " + name + "\n"
-        + "input:    " + inputPath + " " + input.schema().simpleString() + "\n"
-        + inference.describe() + "\n"
-        + "write:    " + output() + " (mode " + modeName() + (outputTable != null ? "" : ", compression " + compression)
+    return "job:      "
+        + name
+        + "\n"
+        + "input:    "
+        + inputPath
+        + " "
+        + input.schema().simpleString()
+        + "\n"
+        + inference.describe()
+        + "\n"
+        + "write:    "
+        + output()
+        + " (mode "
+        + modeName()
+        + (outputTable != null ? "" : ", compression " + compression)
         + (partitionBy.isEmpty() ? "" : ", partition_by " + partitionBy)
-        + (options.resume() ? ", resumable in chunks of " + options.resumeChunkFiles() + " input files" : "") + ")\n"
-        + "errors:   policy " + errorPolicy + (deadLetterPath == null ? "" : ", dead letters to " + deadLetterPath)
+        + (options.resume()
+            ? ", resumable in chunks of " + options.resumeChunkFiles() + " input files"
+            : "")
+        + ")\n"
+        + "errors:   policy "
+        + errorPolicy
+        + (deadLetterPath == null ? "" : ", dead letters to " + deadLetterPath)
         + (deadLetterTable == null ? "" : ", dead letters to table " + deadLetterTable.table())
         + (maxRejectedFraction == null ? "" : ", max_rejected_fraction " + maxRejectedFraction)
-        + (skippedFiles.isEmpty() ? "" : "\nskipping " + skippedFiles.size() + " corrupt input file(s): "
-            + skippedFiles.stream().map(ParquetFooterCheck.Corrupt::file).toList());
+        + (skippedFiles.isEmpty()
+            ? ""
+            : "\nskipping "
+                + skippedFiles.size()
+                + " corrupt input file(s): "
+                + skippedFiles.stream().map(ParquetFooterCheck.Corrupt::file).toList());
   }
 
   /**
@@ -72,8 +101,23 @@ record JobPlan(
    *     stagingPath}, replacing whatever is there, with no partition overwrite and no resume
    */
   JobPlan forChunk(Dataset<Row> chunkInput, String stagingPath) {
-    return new JobPlan(name, inputPath, chunkInput, inference, stagingPath, SaveMode.Overwrite, partitionBy, compression,
-        errorPolicy, deadLetterPath, maxRejectedFraction, skippedFiles, options.forChunk(), inputPartitions, -1, null,
+    return new JobPlan(
+        name,
+        inputPath,
+        chunkInput,
+        inference,
+        stagingPath,
+        SaveMode.Overwrite,
+        partitionBy,
+        compression,
+        errorPolicy,
+        deadLetterPath,
+        maxRejectedFraction,
+        skippedFiles,
+        options.forChunk(),
+        inputPartitions,
+        -1,
+        null,
         null);
   }
 }

@@ -1,7 +1,6 @@
 package io.batchinfer.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.Locale;
 import org.apache.spark.SparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -9,9 +8,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Driver only: one run of a validated {@link JobPlan} with what watches it: a {@link TaskCounter}
- * and an optional {@link ProgressReporter} on the listener bus, the {@link RunReport} (written
- * when the run ends, ok or failed, see {@link ReportWriter#mayWriteFailureReport}), and the
- * choice between a plain run and a resumable one ({@link ChunkedRunner}). Stateless.
+ * and an optional {@link ProgressReporter} on the listener bus, the {@link RunReport} (written when
+ * the run ends, ok or failed, see {@link ReportWriter#mayWriteFailureReport}), and the choice
+ * between a plain run and a resumable one ({@link ChunkedRunner}). Stateless.
  */
 final class JobRun {
   private static final Logger LOG = LoggerFactory.getLogger(JobRun.class);
@@ -21,14 +20,21 @@ final class JobRun {
   private JobRun() {}
 
   /**
-   * @param config the config tree after {@code --set} and variables (for the report; redacted there)
+   * @param config the config tree after {@code --set} and variables (for the report; redacted
+   *     there)
    * @param variables the run's variables
    * @param progress print a progress line on stderr
-   * @param console stderr, where progress and report warnings go (progress rewrites one line on a terminal)
+   * @param console stderr, where progress and report warnings go (progress rewrites one line on a
+   *     terminal)
    * @param timeline the task timeline, registered on the listener bus before planning (so it shows
    *     the passes before scoring too), or null
    */
-  record Context(JsonNode config, Variables variables, boolean progress, StatusLine console, TaskTimeline timeline) {}
+  record Context(
+      JsonNode config,
+      Variables variables,
+      boolean progress,
+      StatusLine console,
+      TaskTimeline timeline) {}
 
   /** The result of a run that failed, for the summary JSON; set before the exception propagates. */
   static final class Failure {
@@ -39,8 +45,10 @@ final class JobRun {
     SparkContext sc = spark.sparkContext();
     // Parquet answers an unfiltered count from its footers; with a filter it would be a scan.
     // The footer check already summed the files' row counts; count only when it could not.
-    long totalRows = !ctx.progress() || plan.options().inputFiltered() ? -1
-        : plan.inputFileRows() >= 0 ? plan.inputFileRows() : plan.input().count();
+    long totalRows =
+        !ctx.progress() || plan.options().inputFiltered()
+            ? -1
+            : plan.inputFileRows() >= 0 ? plan.inputFileRows() : plan.input().count();
     RunReport report = new RunReport(plan, ctx.config(), ctx.variables());
     report.spark(sc);
     TaskCounter tasks = new TaskCounter();
@@ -65,7 +73,8 @@ final class JobRun {
         report.tableVersion(TableOutput.version(spark, plan.outputTable().table()));
       }
       ok = true;
-      // Wall time of scoring and writing, the same figure for the summary line, the JSON and the report.
+      // Wall time of scoring and writing, the same figure for the summary line, the JSON and the
+      // report.
       double wall = (System.nanoTime() - start) / 1e9;
       drain(sc);
       report.succeeded(wall);
@@ -76,7 +85,10 @@ final class JobRun {
       double wall = (System.nanoTime() - start) / 1e9;
       drain(sc);
       report.failed(e, wall);
-      String location = ReportWriter.mayWriteFailureReport(plan) ? write(spark, plan, report, ctx.console()) : null;
+      String location =
+          ReportWriter.mayWriteFailureReport(plan)
+              ? write(spark, plan, report, ctx.console())
+              : null;
       failure.result = RunResult.of(plan, report, location);
       throw e;
     } finally {
@@ -89,15 +101,23 @@ final class JobRun {
     }
   }
 
-  /** @return the JSON report's location, or null when it could not be written (a warning, not a failure) */
-  private static String write(SparkSession spark, JobPlan plan, RunReport report, StatusLine console) {
+  /**
+   * @return the JSON report's location, or null when it could not be written (a warning, not a
+   *     failure)
+   */
+  private static String write(
+      SparkSession spark, JobPlan plan, RunReport report, StatusLine console) {
     String location = ReportWriter.jsonLocation(plan);
     try {
       ReportWriter.write(spark.sparkContext().hadoopConfiguration(), location, report);
       LOG.info("run report written to {} and {}", location, ReportWriter.htmlLocation(location));
       return location;
     } catch (Exception e) {
-      console.println("batchinfer: warning: cannot write the run report to " + location + ": " + e.getMessage());
+      console.println(
+          "batchinfer: warning: cannot write the run report to "
+              + location
+              + ": "
+              + e.getMessage());
       LOG.warn("cannot write the run report to {}", location, e);
       return null;
     }
@@ -105,8 +125,8 @@ final class JobRun {
 
   /**
    * Waits until the listener bus has delivered every event posted so far, so the task counts
-   * include the last tasks of the run. Spark's own tests do the same; the method is
-   * {@code private[spark]} in Scala and so callable from Java.
+   * include the last tasks of the run. Spark's own tests do the same; the method is {@code
+   * private[spark]} in Scala and so callable from Java.
    */
   private static void drain(SparkContext sc) {
     try {

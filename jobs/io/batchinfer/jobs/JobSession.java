@@ -8,8 +8,8 @@ import org.apache.spark.sql.SparkSession;
  * Driver only: the job's {@link SparkSession}: {@code spark-submit}'s settings, then the config's
  * {@code spark:} block, the job name as application name, {@code local[*]} when no master is set,
  * and the executor environment every JVM loading ONNX Runtime and DJL needs ({@link
- * RuntimeEnvironment}). Turns Spark giving up
- * on an unreachable master into a {@link JobFailedException} that says so. Stateless.
+ * RuntimeEnvironment}). Turns Spark giving up on an unreachable master into a {@link
+ * JobFailedException} that says so. Stateless.
  */
 final class JobSession {
   private JobSession() {}
@@ -17,8 +17,10 @@ final class JobSession {
   static SparkSession open(JobConfig cfg) {
     SparkConf conf = new SparkConf();
     String jobName = cfg.job().name() == null ? ConfigKeys.JOB_NAME_DEFAULT : cfg.job().name();
-    // spark-submit always sets spark.app.name, to the main class unless --name is given: prefer job.name then.
-    if (!conf.contains("spark.app.name") || BatchInferenceJob.class.getName().equals(conf.get("spark.app.name"))) {
+    // spark-submit always sets spark.app.name, to the main class unless --name is given: prefer
+    // job.name then.
+    if (!conf.contains("spark.app.name")
+        || BatchInferenceJob.class.getName().equals(conf.get("spark.app.name"))) {
       conf.set("spark.app.name", jobName);
     }
     if (!conf.contains("spark.master")) {
@@ -53,7 +55,9 @@ final class JobSession {
   }
 
   static String masterGone(String master) {
-    return "Spark stopped the application before the job finished: the master " + master + " is unreachable,"
+    return "Spark stopped the application before the job finished: the master "
+        + master
+        + " is unreachable,"
         + " rejected the application, or killed it (Spark gives up after 3 registration attempts 20 s apart)."
         + " Check --master / spark.master and the cluster; the driver log has Spark's reason.";
   }

@@ -11,20 +11,23 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Driver only: how file outputs on S3 ({@code s3a://}) are committed. Spark's default commit
- * renames task output at task and job commit, which S3 does as a copy of every byte, and a job
- * that dies during that copy leaves partial files. Instead, an {@code s3a://} output is committed
- * by Hadoop's S3A committers through Spark's {@code PathOutputCommitProtocol} (module
+ * renames task output at task and job commit, which S3 does as a copy of every byte, and a job that
+ * dies during that copy leaves partial files. Instead, an {@code s3a://} output is committed by
+ * Hadoop's S3A committers through Spark's {@code PathOutputCommitProtocol} (module
  * spark-hadoop-cloud): tasks upload their files as pending multipart uploads, and only job commit
  * completes them, so nothing is visible until the whole job commits and nothing is copied. The
  * committer is {@code magic} unless {@code spark.hadoop.fs.s3a.committer.name} chooses another
  * ({@code directory}, {@code partitioned}). Other file systems keep Spark's defaults. Stateless.
  */
 final class ObjectStoreCommit {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ObjectStoreCommit.class);
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(ObjectStoreCommit.class);
   static final String COMMIT_PROTOCOL_KEY = "spark.sql.sources.commitProtocolClass";
   static final String PARQUET_COMMITTER_KEY = "spark.sql.parquet.output.committer.class";
-  static final String PATH_COMMIT_PROTOCOL = "org.apache.spark.internal.io.cloud.PathOutputCommitProtocol";
-  static final String BINDING_PARQUET_COMMITTER = "org.apache.spark.internal.io.cloud.BindingParquetOutputCommitter";
+  static final String PATH_COMMIT_PROTOCOL =
+      "org.apache.spark.internal.io.cloud.PathOutputCommitProtocol";
+  static final String BINDING_PARQUET_COMMITTER =
+      "org.apache.spark.internal.io.cloud.BindingParquetOutputCommitter";
   static final String S3A_COMMITTER_FACTORY = "org.apache.hadoop.fs.s3a.commit.S3ACommitterFactory";
   static final String COMMITTER_NAME_KEY = "fs.s3a.committer.name";
   static final String COMMITTER_NAME_DEFAULT = "magic";
@@ -45,25 +48,30 @@ final class ObjectStoreCommit {
     List<String> keys = new java.util.ArrayList<>();
     for (String key : cfg.spark().keySet()) {
       String k = key.toLowerCase(Locale.ROOT);
-      if (k.matches("spark\\.hadoop\\.fs\\.s3a\\.(bucket\\.[^.]+\\.)?(access\\.key|secret\\.key|session\\.token)")) {
+      if (k.matches(
+          "spark\\.hadoop\\.fs\\.s3a\\.(bucket\\.[^.]+\\.)?(access\\.key|secret\\.key|session\\.token)")) {
         keys.add("spark." + key);
       }
     }
     if (!keys.isEmpty()) {
-      LOG.warn("{}: S3 credentials are written in the config. Remove them and export AWS_ACCESS_KEY_ID /"
-          + " AWS_SECRET_ACCESS_KEY (or use AWS_PROFILE, an instance role, or core-site.xml).", keys);
+      LOG.warn(
+          "{}: S3 credentials are written in the config. Remove them and export AWS_ACCESS_KEY_ID /"
+              + " AWS_SECRET_ACCESS_KEY (or use AWS_PROFILE, an instance role, or core-site.xml).",
+          keys);
     }
     return keys;
   }
 
-  /** @return whether {@code path} is on S3 through the S3A connector */
+  /**
+   * @return whether {@code path} is on S3 through the S3A connector
+   */
   static boolean isS3a(String path) {
     return path != null && path.toLowerCase(Locale.ROOT).startsWith("s3a://");
   }
 
   /**
-   * Config-time checks for an output path: the committer classes are on the classpath, and the
-   * mode is one the S3A committers can do.
+   * Config-time checks for an output path: the committer classes are on the classpath, and the mode
+   * is one the S3A committers can do.
    *
    * @param key the config key of the path, for messages
    */
@@ -75,15 +83,22 @@ final class ObjectStoreCommit {
       Class.forName(PATH_COMMIT_PROTOCOL, false, ObjectStoreCommit.class.getClassLoader());
       Class.forName(S3A_COMMITTER_FACTORY, false, ObjectStoreCommit.class.getClassLoader());
     } catch (ClassNotFoundException | LinkageError e) {
-      problems.add(key + ": " + path + " is on S3, and batchinfer commits S3 output with the S3A committers, but "
-          + e.getMessage() + " is not on the classpath. Add hadoop-aws (at Spark's Hadoop version) and Spark's"
-          + " spark-hadoop-cloud module to the driver and executors (run-local.sh has both).");
+      problems.add(
+          key
+              + ": "
+              + path
+              + " is on S3, and batchinfer commits S3 output with the S3A committers, but "
+              + e.getMessage()
+              + " is not on the classpath. Add hadoop-aws (at Spark's Hadoop version) and Spark's"
+              + " spark-hadoop-cloud module to the driver and executors (run-local.sh has both).");
       return;
     }
     if ("overwrite-partitions".equals(modeName)) {
-      problems.add(key + ": output.mode overwrite-partitions cannot be committed safely on S3 paths (the S3A"
-          + " committers do not replace single partitions through Spark). Write to a table instead (output.table on"
-          + " an Iceberg or Delta table does it atomically), or use output.mode overwrite with one path per day.");
+      problems.add(
+          key
+              + ": output.mode overwrite-partitions cannot be committed safely on S3 paths (the S3A"
+              + " committers do not replace single partitions through Spark). Write to a table instead (output.table on"
+              + " an Iceberg or Delta table does it atomically), or use output.mode overwrite with one path per day.");
     }
   }
 
@@ -124,12 +139,16 @@ final class ObjectStoreCommit {
       conf.set(key, value);
     }
 
-    /** @return Hadoop settings to pass as writer options (empty for non-S3 paths) */
+    /**
+     * @return Hadoop settings to pass as writer options (empty for non-S3 paths)
+     */
     Map<String, String> writeOptions() {
       return writeOptions;
     }
 
-    /** @return the S3A committer used, or null for a non-S3 path */
+    /**
+     * @return the S3A committer used, or null for a non-S3 path
+     */
     String committer() {
       return writeOptions.get(COMMITTER_NAME_KEY);
     }

@@ -14,10 +14,10 @@ import org.apache.spark.util.SerializableConfiguration;
 
 /**
  * Finds input files that are not readable Parquet (truncated, corrupt footer, not Parquet at all)
- * before any inference runs, by opening every file's footer in a small parallel Spark job. A
- * footer read touches only the end of each file. The footers' row counts come with it for free,
- * so the progress line's total needs no separate count of the input. Driver code; the check
- * function is shipped to executors.
+ * before any inference runs, by opening every file's footer in a small parallel Spark job. A footer
+ * read touches only the end of each file. The footers' row counts come with it for free, so the
+ * progress line's total needs no separate count of the input. Driver code; the check function is
+ * shipped to executors.
  */
 final class ParquetFooterCheck {
   private ParquetFooterCheck() {}
@@ -25,7 +25,9 @@ final class ParquetFooterCheck {
   /** A file that failed the check and why. */
   record Corrupt(String file, String reason) implements Serializable {}
 
-  /** One file's outcome: its row count from the footer, or why it is not readable (then rows is 0). */
+  /**
+   * One file's outcome: its row count from the footer, or why it is not readable (then rows is 0).
+   */
   record Checked(String file, long rows, String reason) implements Serializable {}
 
   /**
@@ -36,7 +38,9 @@ final class ParquetFooterCheck {
    */
   record Footers(List<Corrupt> corrupt, long rows) {}
 
-  /** @return the corrupt files among {@code files}, in the order given */
+  /**
+   * @return the corrupt files among {@code files}, in the order given
+   */
   static List<Corrupt> findCorrupt(SparkSession spark, String[] files) {
     return check(spark, files).corrupt();
   }
@@ -47,9 +51,11 @@ final class ParquetFooterCheck {
       return new Footers(List.of(), 0);
     }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    SerializableConfiguration conf = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
+    SerializableConfiguration conf =
+        new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
     int slices = Math.max(1, Math.min(files.length, jsc.defaultParallelism() * 4));
-    List<Checked> all = jsc.parallelize(Arrays.asList(files), slices).map(new CheckFooter(conf)).collect();
+    List<Checked> all =
+        jsc.parallelize(Arrays.asList(files), slices).map(new CheckFooter(conf)).collect();
     long rows = 0;
     List<Corrupt> corrupt = new java.util.ArrayList<>();
     for (Checked c : all) {
@@ -73,15 +79,18 @@ final class ParquetFooterCheck {
 
     @Override
     public Checked call(String file) {
-      try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(new Path(file), conf.value()))) {
+      try (ParquetFileReader reader =
+          ParquetFileReader.open(HadoopInputFile.fromPath(new Path(file), conf.value()))) {
         long rows = 0;
-        for (org.apache.parquet.hadoop.metadata.BlockMetaData block : reader.getFooter().getBlocks()) {
+        for (org.apache.parquet.hadoop.metadata.BlockMetaData block :
+            reader.getFooter().getBlocks()) {
           rows += block.getRowCount();
         }
         return new Checked(file, rows, null);
       } catch (IOException | RuntimeException e) {
         String reason = e.getMessage() == null ? e.toString() : e.getMessage();
-        return new Checked(file, 0, reason.length() > 300 ? reason.substring(0, 300) + "..." : reason);
+        return new Checked(
+            file, 0, reason.length() > 300 ? reason.substring(0, 300) + "..." : reason);
       }
     }
   }

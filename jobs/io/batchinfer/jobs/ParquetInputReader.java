@@ -19,11 +19,18 @@ import org.apache.spark.sql.types.StructType;
  * Driver only; one instance per job run (it keeps the file schema between the two steps).
  */
 final class ParquetInputReader implements InputReader {
-  /** Spark's file-source read option (FileSourceOptions); per read, unlike spark.sql.files.ignoreCorruptFiles. */
+  /**
+   * Spark's file-source read option (FileSourceOptions); per read, unlike
+   * spark.sql.files.ignoreCorruptFiles.
+   */
   static final String IGNORE_CORRUPT_OPTION = "ignoreCorruptFiles";
 
   private final JobConfig.Input config;
-  /** The file schema found by {@link #read}, reused by {@link #prepare} so the schema is inferred once. */
+
+  /**
+   * The file schema found by {@link #read}, reused by {@link #prepare} so the schema is inferred
+   * once.
+   */
   private StructType fileSchema;
 
   ParquetInputReader(JobConfig.Input config) {
@@ -42,12 +49,21 @@ final class ParquetInputReader implements InputReader {
       df = readRaw(spark, true, null);
       fileSchema = df.schema();
     } catch (Exception e) {
-      String msg = e instanceof AnalysisException a ? a.getSimpleMessage() : String.valueOf(e.getMessage());
+      String msg =
+          e instanceof AnalysisException a ? a.getSimpleMessage() : String.valueOf(e.getMessage());
       if (msg.contains("PATH_NOT_FOUND") || msg.contains("does not exist")) {
-        problems.add(ConfigKeys.INPUT_PATH + ": no data at " + path + " (path does not exist). Point it at a Parquet"
-            + " file or directory.");
+        problems.add(
+            ConfigKeys.INPUT_PATH
+                + ": no data at "
+                + path
+                + " (path does not exist). Point it at a Parquet"
+                + " file or directory.");
       } else if (msg.contains("UNABLE_TO_INFER_SCHEMA") || msg.contains("Unable to infer schema")) {
-        problems.add(ConfigKeys.INPUT_PATH + ": " + path + " holds no Parquet files (cannot infer a schema).");
+        problems.add(
+            ConfigKeys.INPUT_PATH
+                + ": "
+                + path
+                + " holds no Parquet files (cannot infer a schema).");
       } else {
         problems.add(ConfigKeys.INPUT_PATH + ": cannot read Parquet at " + path + ": " + msg);
       }
@@ -66,9 +82,17 @@ final class ParquetInputReader implements InputReader {
       for (ParquetFooterCheck.Corrupt c : corrupt.subList(0, Math.min(10, corrupt.size()))) {
         files.append("\n    ").append(c.file()).append(": ").append(c.reason());
       }
-      problems.add(ConfigKeys.INPUT_PATH + ": " + corrupt.size() + " input file(s) are not readable Parquet (truncated"
-          + " or corrupt):" + files + (corrupt.size() > 10 ? "\n    ..." : "") + "\n  Remove or repair them, or set "
-          + ConfigKeys.IGNORE_CORRUPT_FILES + ": true to skip them (they are listed in the plan and the report).");
+      problems.add(
+          ConfigKeys.INPUT_PATH
+              + ": "
+              + corrupt.size()
+              + " input file(s) are not readable Parquet (truncated"
+              + " or corrupt):"
+              + files
+              + (corrupt.size() > 10 ? "\n    ..." : "")
+              + "\n  Remove or repair them, or set "
+              + ConfigKeys.IGNORE_CORRUPT_FILES
+              + ": true to skip them (they are listed in the plan and the report).");
       return new Input(read, corrupt);
     }
     if (ignore) {
@@ -80,16 +104,21 @@ final class ParquetInputReader implements InputReader {
     return new Input(strict, corrupt, footers.rows());
   }
 
-  /** Reads {@code input.path}; falls back to merging all readable footers when the one Spark picks is corrupt. */
+  /**
+   * Reads {@code input.path}; falls back to merging all readable footers when the one Spark picks
+   * is corrupt.
+   */
   private Dataset<Row> readRaw(SparkSession spark, boolean ignoreCorrupt, StructType schema) {
-    DataFrameReader reader = spark.read().option(IGNORE_CORRUPT_OPTION, Boolean.toString(ignoreCorrupt));
+    DataFrameReader reader =
+        spark.read().option(IGNORE_CORRUPT_OPTION, Boolean.toString(ignoreCorrupt));
     if (schema != null) {
       return reader.schema(schema).parquet(config.path());
     }
     try {
       return reader.parquet(config.path());
     } catch (Exception e) {
-      if (!(e instanceof AnalysisException a && a.getSimpleMessage().contains("UNABLE_TO_INFER_SCHEMA"))) {
+      if (!(e instanceof AnalysisException a
+          && a.getSimpleMessage().contains("UNABLE_TO_INFER_SCHEMA"))) {
         throw e;
       }
       // Spark infers the schema from one footer; if that file is corrupt, merge all readable ones.
@@ -112,15 +141,26 @@ final class ParquetInputReader implements InputReader {
       boolean ok = true;
       for (int i = 0; i < columns.size(); i++) {
         if (!available.contains(columns.get(i))) {
-          problems.add(ConfigKeys.INPUT_COLUMNS + "[" + i + "]: column '" + columns.get(i) + "' not found in input;"
-              + " available: " + available + "." + Problems.didYouMean(columns.get(i), available));
+          problems.add(
+              ConfigKeys.INPUT_COLUMNS
+                  + "["
+                  + i
+                  + "]: column '"
+                  + columns.get(i)
+                  + "' not found in input;"
+                  + " available: "
+                  + available
+                  + "."
+                  + Problems.didYouMean(columns.get(i), available));
           ok = false;
         }
       }
       if (!ok) {
         return null;
       }
-      df = df.selectExpr(columns.stream().map(c -> "`" + c.replace("`", "``") + "`").toArray(String[]::new));
+      df =
+          df.selectExpr(
+              columns.stream().map(c -> "`" + c.replace("`", "``") + "`").toArray(String[]::new));
     }
     String filter = config.filter();
     if (filter != null && !filter.isBlank()) {
@@ -128,8 +168,13 @@ final class ParquetInputReader implements InputReader {
         df = df.filter(filter);
       } catch (Exception e) {
         String msg = e instanceof AnalysisException a ? a.getSimpleMessage() : e.getMessage();
-        problems.add(ConfigKeys.INPUT_FILTER + ": not a valid SQL condition on the input: "
-            + firstLine(msg) + ". Columns available: " + Arrays.asList(df.columns()) + ".");
+        problems.add(
+            ConfigKeys.INPUT_FILTER
+                + ": not a valid SQL condition on the input: "
+                + firstLine(msg)
+                + ". Columns available: "
+                + Arrays.asList(df.columns())
+                + ".");
         return null;
       }
     }

@@ -43,7 +43,10 @@ final class ParquetOutputWriter implements OutputWriter {
     // overwrite-partitions, checked by JobPlanner): a rerun of a day replaces only that day's dead
     // letters.
     List<String> inputCols = List.of(plan.input().columns());
-    write(rejected, plan.deadLetterPath(), inputCols.containsAll(plan.partitionBy()) ? plan.partitionBy() : List.of());
+    write(
+        rejected,
+        plan.deadLetterPath(),
+        inputCols.containsAll(plan.partitionBy()) ? plan.partitionBy() : List.of());
   }
 
   /**
@@ -59,12 +62,14 @@ final class ParquetOutputWriter implements OutputWriter {
       fs = out.getFileSystem(rows.sparkSession().sparkContext().hadoopConfiguration());
       existed = fs.exists(out);
     } catch (IOException e) {
-      throw new JobFailedException("cannot check " + path + " before writing: " + e.getMessage(), e);
+      throw new JobFailedException(
+          "cannot check " + path + " before writing: " + e.getMessage(), e);
     }
     try {
       writeParquet(rows, path, partitionBy);
     } catch (Exception e) {
-      // Exception, not RuntimeException: Spark throws its checked SparkException undeclared from Scala.
+      // Exception, not RuntimeException: Spark throws its checked SparkException undeclared from
+      // Scala.
       if (!existed) {
         removeIfNoData(rows.sparkSession(), fs, out);
       }
@@ -79,8 +84,9 @@ final class ParquetOutputWriter implements OutputWriter {
     // Spark aborts the job as soon as one task fails and kills the others asynchronously: a task
     // still running could recreate the folder after the cleanup. Wait (bounded) until none runs.
     long deadline = System.currentTimeMillis() + KILLED_TASKS_WAIT_MILLIS;
-    while (System.currentTimeMillis() < deadline && Arrays.stream(spark.sparkContext().statusTracker()
-        .getExecutorInfos()).anyMatch(x -> x.numRunningTasks() > 0)) {
+    while (System.currentTimeMillis() < deadline
+        && Arrays.stream(spark.sparkContext().statusTracker().getExecutorInfos())
+            .anyMatch(x -> x.numRunningTasks() > 0)) {
       try {
         Thread.sleep(100);
       } catch (InterruptedException ie) {
@@ -99,19 +105,24 @@ final class ParquetOutputWriter implements OutputWriter {
         }
       }
       fs.delete(out, true);
-      LOG.info("removed {}: the failed write left it empty, and a rerun with output.mode error would refuse it", out);
+      LOG.info(
+          "removed {}: the failed write left it empty, and a rerun with output.mode error would refuse it",
+          out);
     } catch (IOException | RuntimeException e) {
       LOG.debug("could not remove the empty output folder {}: {}", out, e.toString());
     }
   }
 
   private void writeParquet(Dataset<Row> rows, String path, List<String> partitionBy) {
-    DataFrameWriter<Row> writer = rows.write()
-        .mode(plan.mode())
-        .option("compression", plan.compression())
-        .options(ParquetWriteOptions.plainFloatArrays(rows.schema()));
+    DataFrameWriter<Row> writer =
+        rows.write()
+            .mode(plan.mode())
+            .option("compression", plan.compression())
+            .options(ParquetWriteOptions.plainFloatArrays(rows.schema()));
     if (plan.mode() == SaveMode.Overwrite) {
-      writer = writer.option("partitionOverwriteMode", plan.options().dynamicOverwrite() ? "dynamic" : "static");
+      writer =
+          writer.option(
+              "partitionOverwriteMode", plan.options().dynamicOverwrite() ? "dynamic" : "static");
     }
     if (!partitionBy.isEmpty()) {
       writer = writer.partitionBy(partitionBy.toArray(new String[0]));
@@ -131,8 +142,12 @@ final class ParquetOutputWriter implements OutputWriter {
       Path p = new Path(path);
       FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
       if (fs.exists(p)) {
-        problems.add(key + ": " + fs.makeQualified(p) + " exists and output.mode is 'error'. Pass"
-            + " --set output.mode=overwrite (or append), or choose another path.");
+        problems.add(
+            key
+                + ": "
+                + fs.makeQualified(p)
+                + " exists and output.mode is 'error'. Pass"
+                + " --set output.mode=overwrite (or append), or choose another path.");
       }
     } catch (IOException | IllegalArgumentException e) {
       problems.add(key + ": cannot check " + path + ": " + e.getMessage());

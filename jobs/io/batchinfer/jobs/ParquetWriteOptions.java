@@ -10,12 +10,11 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Parquet writer options for the scored output. Float and double arrays (probabilities,
- * embeddings, feature vectors) are written without dictionary encoding: their values almost
- * never repeat, so parquet-mr builds a dictionary per page only to throw it away when it grows
- * too large, and that was the largest single cost of writing tabular output (measured in
- * docs/PERFORMANCE.md). Column types do not change; only the encoding inside the file does.
- * Driver only; stateless.
+ * Parquet writer options for the scored output. Float and double arrays (probabilities, embeddings,
+ * feature vectors) are written without dictionary encoding: their values almost never repeat, so
+ * parquet-mr builds a dictionary per page only to throw it away when it grows too large, and that
+ * was the largest single cost of writing tabular output (measured in docs/PERFORMANCE.md). Column
+ * types do not change; only the encoding inside the file does. Driver only; stateless.
  */
 public final class ParquetWriteOptions {
   private ParquetWriteOptions() {}

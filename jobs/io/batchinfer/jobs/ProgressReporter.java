@@ -11,10 +11,12 @@ import scala.collection.Iterator;
 /**
  * Driver only: a console progress line on stderr, driven by Spark's listener bus. Each finished
  * task adds its update of the engine's {@code batchinfer.rows_in} accumulator (named, so task
- * events carry it) and counts against the tasks of the stages submitted so far. Prints at most
- * once per interval: in place ({@code \r}) on a terminal, else one line each time.
+ * events carry it) and counts against the tasks of the stages submitted so far. Prints at most once
+ * per interval: in place ({@code \r}) on a terminal, else one line each time.
  *
- * <pre>batchinfer: chunk 2/5 | 120,000 of 400,000 rows (30%) | 41,210 rows/s | tasks 12/40 | ETA 0:07</pre>
+ * <pre>
+ * batchinfer: chunk 2/5 | 120,000 of 400,000 rows (30%) | 41,210 rows/s | tasks 12/40 | ETA 0:07
+ * </pre>
  *
  * The ETA extrapolates the rows when the total is known, else the tasks. Thread-safe.
  */
@@ -66,7 +68,9 @@ final class ProgressReporter extends SparkListener {
     Iterator<AccumulableInfo> it = taskEnd.taskInfo().accumulables().iterator();
     while (it.hasNext()) {
       AccumulableInfo a = it.next();
-      if (a.name().isDefined() && ROWS_IN.equals(a.name().get()) && a.update().isDefined()
+      if (a.name().isDefined()
+          && ROWS_IN.equals(a.name().get())
+          && a.update().isDefined()
           && a.update().get() instanceof Long n) {
         rows.addAndGet(n);
       }
@@ -103,11 +107,17 @@ final class ProgressReporter extends SparkListener {
     }
     sb.append(String.format(Locale.ROOT, "%,d", done));
     if (total >= 0) {
-      sb.append(String.format(Locale.ROOT, " of %,d rows (%d%%)", total, total == 0 ? 100 : Math.min(100, done * 100 / total)));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              " of %,d rows (%d%%)",
+              total,
+              total == 0 ? 100 : Math.min(100, done * 100 / total)));
     } else {
       sb.append(" rows");
     }
-    sb.append(String.format(Locale.ROOT, " | %,.0f rows/s | tasks %d/%d", done / elapsed, tDone, tTotal));
+    sb.append(
+        String.format(Locale.ROOT, " | %,.0f rows/s | tasks %d/%d", done / elapsed, tDone, tTotal));
     double fraction = total > 0 ? (double) done / total : tTotal > 0 ? (double) tDone / tTotal : 0;
     if (fraction > 0 && fraction < 1) {
       long eta = Math.round(elapsed / fraction - elapsed);
@@ -116,7 +126,9 @@ final class ProgressReporter extends SparkListener {
     return sb.toString();
   }
 
-  /** @return what a line shows apart from the clock: rows, tasks and phase */
+  /**
+   * @return what a line shows apart from the clock: rows, tasks and phase
+   */
   private String state() {
     return phase + "|" + rows.get() + "|" + tasksDone.get() + "|" + tasksTotal.get();
   }

@@ -24,21 +24,30 @@ import org.apache.spark.sql.SaveMode;
 final class ReportWriter {
   /** Under the output path, unless {@code report.path} is set. */
   static final String DEFAULT_LOCATION = "_batchinfer/report.json";
+
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** Most bars in the chart; more partitions are averaged in consecutive groups. */
   static final int MAX_BARS = 400;
 
   private ReportWriter() {}
 
-  /** @return where the JSON report of {@code plan} goes */
+  /**
+   * @return where the JSON report of {@code plan} goes
+   */
   static String jsonLocation(JobPlan plan) {
     String configured = plan.options().reportPath();
-    return configured != null ? configured : new Path(plan.outputPath(), DEFAULT_LOCATION).toString();
+    return configured != null
+        ? configured
+        : new Path(plan.outputPath(), DEFAULT_LOCATION).toString();
   }
 
-  /** @return the HTML report next to {@code json}: {@code x.json} becomes {@code x.html} */
+  /**
+   * @return the HTML report next to {@code json}: {@code x.json} becomes {@code x.html}
+   */
   static String htmlLocation(String json) {
-    return (json.endsWith(".json") ? json.substring(0, json.length() - ".json".length()) : json) + ".html";
+    return (json.endsWith(".json") ? json.substring(0, json.length() - ".json".length()) : json)
+        + ".html";
   }
 
   /**
@@ -54,8 +63,10 @@ final class ReportWriter {
   static void write(Configuration conf, String jsonLocation, RunReport report) throws IOException {
     ObjectNode json = report.toJson();
     write(conf, jsonLocation, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json));
-    write(conf, htmlLocation(jsonLocation), html(json, report.partitions(), report.timeline())
-        .getBytes(StandardCharsets.UTF_8));
+    write(
+        conf,
+        htmlLocation(jsonLocation),
+        html(json, report.partitions(), report.timeline()).getBytes(StandardCharsets.UTF_8));
   }
 
   private static void write(Configuration conf, String location, byte[] bytes) throws IOException {
@@ -66,7 +77,9 @@ final class ReportWriter {
     }
   }
 
-  /** @return the HTML page without a task timeline */
+  /**
+   * @return the HTML page without a task timeline
+   */
   static String html(JsonNode r, List<PartitionStats> partitions) {
     return html(r, partitions, null);
   }
@@ -78,14 +91,20 @@ final class ReportWriter {
   static String html(JsonNode r, List<PartitionStats> partitions, TaskTimeline.Snapshot timeline) {
     StringBuilder h = new StringBuilder(16_384);
     String title = "batchinfer run report: " + r.path("job").asText();
-    h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title))
-        .append("</title>\n<style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}"
-            + "table{border-collapse:collapse;margin:0 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;"
-            + "text-align:left}th{background:#f3f3f3}.ok{color:#1a7f37}.failed{color:#cf222e}"
-            + "pre{background:#f6f8fa;padding:1em;overflow:auto}</style></head><body>\n");
+    h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
+        .append(esc(title))
+        .append(
+            "</title>\n<style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}"
+                + "table{border-collapse:collapse;margin:0 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;"
+                + "text-align:left}th{background:#f3f3f3}.ok{color:#1a7f37}.failed{color:#cf222e}"
+                + "pre{background:#f6f8fa;padding:1em;overflow:auto}</style></head><body>\n");
     h.append("<h1>").append(esc(title)).append("</h1>\n");
     String status = r.path("status").asText();
-    h.append("<p>Status: <b class=\"").append(esc(status)).append("\">").append(esc(status)).append("</b>");
+    h.append("<p>Status: <b class=\"")
+        .append(esc(status))
+        .append("\">")
+        .append(esc(status))
+        .append("</b>");
     if (r.has("error")) {
       h.append(" &mdash; ").append(esc(r.path("error").asText()));
     }
@@ -93,42 +112,118 @@ final class ReportWriter {
     row(h, "run id", r.path("run_id").asText());
     row(h, "started", r.path("started_at").asText());
     row(h, "finished", r.path("finished_at").asText());
-    row(h, "Spark application", r.path("spark").path("app_id").asText() + " (" + r.path("spark").path("master").asText()
-        + ", Spark " + r.path("spark").path("version").asText() + ")");
-    row(h, "tasks succeeded / retried / killed", r.path("spark").path("tasks_succeeded").asText() + " / "
-        + r.path("spark").path("task_retries").asText() + " / " + r.path("spark").path("tasks_killed").asText());
+    row(
+        h,
+        "Spark application",
+        r.path("spark").path("app_id").asText()
+            + " ("
+            + r.path("spark").path("master").asText()
+            + ", Spark "
+            + r.path("spark").path("version").asText()
+            + ")");
+    row(
+        h,
+        "tasks succeeded / retried / killed",
+        r.path("spark").path("tasks_succeeded").asText()
+            + " / "
+            + r.path("spark").path("task_retries").asText()
+            + " / "
+            + r.path("spark").path("tasks_killed").asText());
     row(h, "model", r.path("model").path("path").asText());
     row(h, "model sha256", r.path("model").path("sha256").asText());
     StringBuilder sig = new StringBuilder();
-    r.path("model").path("inputs").forEach(t -> sig.append("in  ").append(t.path("name").asText()).append(' ')
-        .append(t.path("tensor").asText()).append('\n'));
-    r.path("model").path("outputs").forEach(t -> sig.append("out ").append(t.path("name").asText()).append(' ')
-        .append(t.path("tensor").asText()).append('\n'));
+    r.path("model")
+        .path("inputs")
+        .forEach(
+            t ->
+                sig.append("in  ")
+                    .append(t.path("name").asText())
+                    .append(' ')
+                    .append(t.path("tensor").asText())
+                    .append('\n'));
+    r.path("model")
+        .path("outputs")
+        .forEach(
+            t ->
+                sig.append("out ")
+                    .append(t.path("name").asText())
+                    .append(' ')
+                    .append(t.path("tensor").asText())
+                    .append('\n'));
     row(h, "signature", sig.toString().trim());
     row(h, "input", r.path("input").path("path").asText());
-    row(h, "output", r.path("output").path("path").asText() + " (mode " + r.path("output").path("mode").asText() + ")");
+    row(
+        h,
+        "output",
+        r.path("output").path("path").asText()
+            + " (mode "
+            + r.path("output").path("mode").asText()
+            + ")");
     h.append("</table>\n<h2>Figures</h2>\n<table>");
-    row(h, "rows in / out / rejected", r.path("rows").path("in").asText() + " / " + r.path("rows").path("out").asText()
-        + " / " + r.path("rows").path("rejected").asText());
-    row(h, "ONNX Runtime calls (batches) / failed / rows retried alone", r.path("batches").asText() + " / "
-        + r.path("batches_failed").asText() + " / " + r.path("rows_retried_alone").asText());
-    r.path("rows").path("rejections").forEach(x -> row(h, "rejected: " + x.path("code").asText()
-        + (x.path("column").asText().isEmpty() ? "" : " in " + x.path("column").asText()),
-        x.path("count").asText() + " (first: " + x.path("example").asText() + ")"));
+    row(
+        h,
+        "rows in / out / rejected",
+        r.path("rows").path("in").asText()
+            + " / "
+            + r.path("rows").path("out").asText()
+            + " / "
+            + r.path("rows").path("rejected").asText());
+    row(
+        h,
+        "ONNX Runtime calls (batches) / failed / rows retried alone",
+        r.path("batches").asText()
+            + " / "
+            + r.path("batches_failed").asText()
+            + " / "
+            + r.path("rows_retried_alone").asText());
+    r.path("rows")
+        .path("rejections")
+        .forEach(
+            x ->
+                row(
+                    h,
+                    "rejected: "
+                        + x.path("code").asText()
+                        + (x.path("column").asText().isEmpty()
+                            ? ""
+                            : " in " + x.path("column").asText()),
+                    x.path("count").asText() + " (first: " + x.path("example").asText() + ")"));
     row(h, "sessions created", r.path("sessions_created").asText());
     row(h, "wall time (s)", r.path("timing").path("wall_s").asText());
-    row(h, "time in ONNX Runtime (s, summed over tasks)", r.path("timing").path("inference_s").asText());
+    row(
+        h,
+        "time in ONNX Runtime (s, summed over tasks)",
+        r.path("timing").path("inference_s").asText());
     row(h, "rows/s", num(r.path("timing").path("rows_per_s").asDouble()));
     JsonNode p = r.path("partitions");
     row(h, "partitions", p.path("count").asText());
-    row(h, "partition seconds p50 / p95 / max", p.path("seconds").path("p50").asText() + " / "
-        + p.path("seconds").path("p95").asText() + " / " + p.path("seconds").path("max").asText());
-    row(h, "partition rows/s p50 / p95 / min", num(p.path("rows_per_s").path("p50").asDouble()) + " / "
-        + num(p.path("rows_per_s").path("p95").asDouble()) + " / " + num(p.path("rows_per_s").path("min").asDouble()));
+    row(
+        h,
+        "partition seconds p50 / p95 / max",
+        p.path("seconds").path("p50").asText()
+            + " / "
+            + p.path("seconds").path("p95").asText()
+            + " / "
+            + p.path("seconds").path("max").asText());
+    row(
+        h,
+        "partition rows/s p50 / p95 / min",
+        num(p.path("rows_per_s").path("p50").asDouble())
+            + " / "
+            + num(p.path("rows_per_s").path("p95").asDouble())
+            + " / "
+            + num(p.path("rows_per_s").path("min").asDouble()));
     JsonNode resume = r.path("resume");
     if (resume.path("enabled").asBoolean() && resume.has("chunks")) {
-      row(h, "chunks (skipped / run)", resume.path("chunks").asText() + " (" + resume.path("chunks_skipped").asText()
-          + " / " + resume.path("chunks_run").asText() + ")");
+      row(
+          h,
+          "chunks (skipped / run)",
+          resume.path("chunks").asText()
+              + " ("
+              + resume.path("chunks_skipped").asText()
+              + " / "
+              + resume.path("chunks_run").asText()
+              + ")");
     }
     h.append("</table>\n<h2>Throughput per partition</h2>\n");
     h.append(chart(partitions, p.path("rows_per_s").path("p50").asDouble()));
@@ -137,17 +232,28 @@ final class ReportWriter {
       h.append(TimelineSvg.render(timeline));
       stages(h, r.path("timeline"));
     }
-    h.append("\n<h2>Executors</h2>\n<table><tr><th>executor</th><th>execution providers</th>"
-        + "<th>sessions created</th><th>partitions</th><th>rows in</th><th>seconds</th></tr>");
+    h.append(
+        "\n<h2>Executors</h2>\n<table><tr><th>executor</th><th>execution providers</th>"
+            + "<th>sessions created</th><th>partitions</th><th>rows in</th><th>seconds</th></tr>");
     for (JsonNode e : r.path("executors")) {
       List<String> providers = new ArrayList<>();
       e.path("providers").forEach(x -> providers.add(x.asText()));
-      h.append("<tr><td>").append(esc(e.path("id").asText())).append("</td><td>").append(esc(String.join(", ", providers)))
-          .append("</td><td>").append(e.path("sessions_created").asText()).append("</td><td>")
-          .append(e.path("partitions").asText()).append("</td><td>").append(e.path("rows_in").asText())
-          .append("</td><td>").append(e.path("seconds").asText()).append("</td></tr>");
+      h.append("<tr><td>")
+          .append(esc(e.path("id").asText()))
+          .append("</td><td>")
+          .append(esc(String.join(", ", providers)))
+          .append("</td><td>")
+          .append(e.path("sessions_created").asText())
+          .append("</td><td>")
+          .append(e.path("partitions").asText())
+          .append("</td><td>")
+          .append(e.path("rows_in").asText())
+          .append("</td><td>")
+          .append(e.path("seconds").asText())
+          .append("</td></tr>");
     }
-    h.append("</table>\n<h2>Config</h2>\n<p>After <code>--set</code> and variables; secrets masked.</p><pre>");
+    h.append(
+        "</table>\n<h2>Config</h2>\n<p>After <code>--set</code> and variables; secrets masked.</p><pre>");
     try {
       h.append(esc(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r.path("config"))));
     } catch (IOException e) {
@@ -157,16 +263,27 @@ final class ReportWriter {
     return h.toString();
   }
 
-  /** @return an inline SVG bar chart of rows/s per partition, in the order run, with the median dashed */
+  /**
+   * @return an inline SVG bar chart of rows/s per partition, in the order run, with the median
+   *     dashed
+   */
   static String chart(List<PartitionStats> partitions, double median) {
     int n = partitions.size();
     int width = 900, height = 260, left = 70, bottom = 30, top = 10, right = 10;
     StringBuilder s = new StringBuilder();
-    s.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(width).append("\" height=\"").append(height)
-        .append("\" viewBox=\"0 0 ").append(width).append(' ').append(height)
+    s.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"")
+        .append(width)
+        .append("\" height=\"")
+        .append(height)
+        .append("\" viewBox=\"0 0 ")
+        .append(width)
+        .append(' ')
+        .append(height)
         .append("\" role=\"img\" aria-label=\"rows per second per partition\">");
     if (n == 0) {
-      s.append("<text x=\"").append(left).append("\" y=\"40\">no partitions were scored</text></svg>");
+      s.append("<text x=\"")
+          .append(left)
+          .append("\" y=\"40\">no partitions were scored</text></svg>");
       return s.toString();
     }
     int bars = Math.min(n, MAX_BARS);
@@ -186,54 +303,118 @@ final class ReportWriter {
     max = max <= 0 ? 1 : max * 1.05;
     double plotW = width - left - right, plotH = height - top - bottom;
     double barW = plotW / bars;
-    s.append("<line x1=\"").append(left).append("\" y1=\"").append(top).append("\" x2=\"").append(left)
-        .append("\" y2=\"").append(top + plotH).append("\" stroke=\"#888\"/>");
-    s.append("<line x1=\"").append(left).append("\" y1=\"").append(fmt(top + plotH)).append("\" x2=\"")
-        .append(width - right).append("\" y2=\"").append(fmt(top + plotH)).append("\" stroke=\"#888\"/>");
+    s.append("<line x1=\"")
+        .append(left)
+        .append("\" y1=\"")
+        .append(top)
+        .append("\" x2=\"")
+        .append(left)
+        .append("\" y2=\"")
+        .append(top + plotH)
+        .append("\" stroke=\"#888\"/>");
+    s.append("<line x1=\"")
+        .append(left)
+        .append("\" y1=\"")
+        .append(fmt(top + plotH))
+        .append("\" x2=\"")
+        .append(width - right)
+        .append("\" y2=\"")
+        .append(fmt(top + plotH))
+        .append("\" stroke=\"#888\"/>");
     for (int t = 0; t <= 4; t++) {
       double v = max * t / 4;
       double y = top + plotH - plotH * t / 4;
-      s.append("<text x=\"").append(left - 6).append("\" y=\"").append(fmt(y + 4))
-          .append("\" font-size=\"11\" text-anchor=\"end\">").append(num(v)).append("</text>");
+      s.append("<text x=\"")
+          .append(left - 6)
+          .append("\" y=\"")
+          .append(fmt(y + 4))
+          .append("\" font-size=\"11\" text-anchor=\"end\">")
+          .append(num(v))
+          .append("</text>");
     }
     for (int b = 0; b < bars; b++) {
       double h = plotH * values[b] / max;
-      s.append("<rect x=\"").append(fmt(left + b * barW + barW * 0.1)).append("\" y=\"").append(fmt(top + plotH - h))
-          .append("\" width=\"").append(fmt(Math.max(0.5, barW * 0.8))).append("\" height=\"").append(fmt(h))
-          .append("\" fill=\"#4c78a8\"><title>").append(bars == n ? "partition " + b : "partitions group " + b)
-          .append(": ").append(num(values[b])).append(" rows/s</title></rect>");
+      s.append("<rect x=\"")
+          .append(fmt(left + b * barW + barW * 0.1))
+          .append("\" y=\"")
+          .append(fmt(top + plotH - h))
+          .append("\" width=\"")
+          .append(fmt(Math.max(0.5, barW * 0.8)))
+          .append("\" height=\"")
+          .append(fmt(h))
+          .append("\" fill=\"#4c78a8\"><title>")
+          .append(bars == n ? "partition " + b : "partitions group " + b)
+          .append(": ")
+          .append(num(values[b]))
+          .append(" rows/s</title></rect>");
     }
     if (median > 0) {
       double y = top + plotH - plotH * median / max;
-      s.append("<line x1=\"").append(left).append("\" y1=\"").append(fmt(y)).append("\" x2=\"").append(width - right)
-          .append("\" y2=\"").append(fmt(y)).append("\" stroke=\"#e45756\" stroke-dasharray=\"5,4\"><title>median ")
-          .append(num(median)).append(" rows/s</title></line>");
+      s.append("<line x1=\"")
+          .append(left)
+          .append("\" y1=\"")
+          .append(fmt(y))
+          .append("\" x2=\"")
+          .append(width - right)
+          .append("\" y2=\"")
+          .append(fmt(y))
+          .append("\" stroke=\"#e45756\" stroke-dasharray=\"5,4\"><title>median ")
+          .append(num(median))
+          .append(" rows/s</title></line>");
     }
-    s.append("<text x=\"").append(fmt(left + plotW / 2)).append("\" y=\"").append(height - 8)
-        .append("\" font-size=\"12\" text-anchor=\"middle\">").append(n).append(n == 1 ? " partition" : " partitions").append(" in the order run")
-        .append(bars == n ? "" : " (" + bars + " groups, averaged)").append("; rows/s, median dashed</text>");
+    s.append("<text x=\"")
+        .append(fmt(left + plotW / 2))
+        .append("\" y=\"")
+        .append(height - 8)
+        .append("\" font-size=\"12\" text-anchor=\"middle\">")
+        .append(n)
+        .append(n == 1 ? " partition" : " partitions")
+        .append(" in the order run")
+        .append(bars == n ? "" : " (" + bars + " groups, averaged)")
+        .append("; rows/s, median dashed</text>");
     return s.append("</svg>").toString();
   }
 
   /** Appends the stage durations of the report's {@code timeline} object as a table. */
   private static void stages(StringBuilder h, JsonNode timeline) {
-    h.append("\n<table><tr><th>stage</th><th>kind</th><th>name</th><th>start (s)</th><th>duration (s)</th>"
-        + "<th>tasks</th><th>failed / killed</th><th>status</th></tr>");
+    h.append(
+        "\n<table><tr><th>stage</th><th>kind</th><th>name</th><th>start (s)</th><th>duration (s)</th>"
+            + "<th>tasks</th><th>failed / killed</th><th>status</th></tr>");
     for (JsonNode s : timeline.path("stages")) {
-      h.append("<tr><td>").append(s.path("stage").asText()).append('.').append(s.path("attempt").asText())
-          .append("</td><td>").append(esc(s.path("kind").asText())).append("</td><td>").append(esc(s.path("name").asText()))
-          .append("</td><td>").append(s.path("start_s").asText()).append("</td><td>").append(s.path("duration_s").asText())
-          .append("</td><td>").append(s.path("tasks").asText()).append("</td><td>").append(s.path("tasks_failed").asText())
-          .append(" / ").append(s.path("tasks_killed").asText()).append("</td><td>")
-          .append(esc(s.path("status").asText() + (s.has("failure") ? ": " + s.path("failure").asText() : "")))
+      h.append("<tr><td>")
+          .append(s.path("stage").asText())
+          .append('.')
+          .append(s.path("attempt").asText())
+          .append("</td><td>")
+          .append(esc(s.path("kind").asText()))
+          .append("</td><td>")
+          .append(esc(s.path("name").asText()))
+          .append("</td><td>")
+          .append(s.path("start_s").asText())
+          .append("</td><td>")
+          .append(s.path("duration_s").asText())
+          .append("</td><td>")
+          .append(s.path("tasks").asText())
+          .append("</td><td>")
+          .append(s.path("tasks_failed").asText())
+          .append(" / ")
+          .append(s.path("tasks_killed").asText())
+          .append("</td><td>")
+          .append(
+              esc(
+                  s.path("status").asText()
+                      + (s.has("failure") ? ": " + s.path("failure").asText() : "")))
           .append("</td></tr>");
     }
     h.append("</table>\n");
   }
 
   private static void row(StringBuilder h, String name, String value) {
-    h.append("<tr><th>").append(esc(name)).append("</th><td>")
-        .append(esc(value).replace("\n", "<br>")).append("</td></tr>");
+    h.append("<tr><th>")
+        .append(esc(name))
+        .append("</th><td>")
+        .append(esc(value).replace("\n", "<br>"))
+        .append("</td></tr>");
   }
 
   private static String fmt(double v) {
@@ -248,6 +429,9 @@ final class ReportWriter {
     if (s == null) {
       return "";
     }
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;");
   }
 }

@@ -25,19 +25,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Driver only: the on-disk state of one resumable run, {@code
- * <output>/_batchinfer/resume/<run key>/}, and its protocol. A chunk is written into {@code
- * staging/<id>/}, committed by one directory rename into {@code chunks/<id>/} and then a marker
- * {@code chunks/<id>.done} (its files and row counts), written only after the data is in place.
- * Publishing deletes the old output (mode {@code overwrite}) or the partitions the chunks wrote
- * ({@code overwrite-partitions}) once, writes {@code _PUBLISHING}, then moves the chunk files into
- * place and writes {@code _SUCCESS}; an interrupted publish is finished by the next run. Not
- * thread-safe; one instance per run.
+ * Driver only: the on-disk state of one resumable run, {@code <output>/_batchinfer/resume/<run
+ * key>/}, and its protocol. A chunk is written into {@code staging/<id>/}, committed by one
+ * directory rename into {@code chunks/<id>/} and then a marker {@code chunks/<id>.done} (its files
+ * and row counts), written only after the data is in place. Publishing deletes the old output (mode
+ * {@code overwrite}) or the partitions the chunks wrote ({@code overwrite-partitions}) once, writes
+ * {@code _PUBLISHING}, then moves the chunk files into place and writes {@code _SUCCESS}; an
+ * interrupted publish is finished by the next run. Not thread-safe; one instance per run.
  */
 final class ResumeState {
   private static final Logger LOG = LoggerFactory.getLogger(ResumeState.class);
+
   /** Under the output path: one folder per run key. */
   static final String RESUME_DIR = "_batchinfer/resume";
+
   private static final String PUBLISHING = "_PUBLISHING";
   private static final String DONE = ".done";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -67,13 +68,14 @@ final class ResumeState {
 
   /**
    * Makes the state ready for a run: removes other runs' state when this run owns the whole output
-   * ({@code overwrite}), finishes a publish that was cut short (then starts afresh), clears staging,
-   * and matches the committed chunks against {@code plan}.
+   * ({@code overwrite}), finishes a publish that was cut short (then starts afresh), clears
+   * staging, and matches the committed chunks against {@code plan}.
    *
    * @param discarded receives why committed chunks were thrown away (their files changed)
    * @return the markers of chunks to skip, by chunk id
    */
-  Map<String, JsonNode> open(ChunkPlan plan, boolean dynamic, List<String> discarded) throws IOException {
+  Map<String, JsonNode> open(ChunkPlan plan, boolean dynamic, List<String> discarded)
+      throws IOException {
     if (!dynamic) {
       deleteOtherRuns(fs, root, key);
     }
@@ -87,14 +89,18 @@ final class ResumeState {
     return reconcile(fs, committed, plan.chunks(), discarded);
   }
 
-  /** @return the empty staging folder to write {@code chunk} into (a leftover committed folder without marker is removed) */
+  /**
+   * @return the empty staging folder to write {@code chunk} into (a leftover committed folder
+   *     without marker is removed)
+   */
   Path stage(Chunk chunk) throws IOException {
     fs.delete(new Path(committed, chunk.id()), true);
     return new Path(staging, chunk.id());
   }
 
   /** Commits a chunk written to {@link #stage}: rename into {@code chunks/}, then the marker. */
-  void commit(Chunk chunk, long rowsIn, long rowsOut, long rowsRejected, long batches) throws IOException {
+  void commit(Chunk chunk, long rowsIn, long rowsOut, long rowsRejected, long batches)
+      throws IOException {
     Path stage = new Path(staging, chunk.id());
     Path target = new Path(committed, chunk.id());
     fs.mkdirs(committed);
@@ -109,7 +115,6 @@ final class ResumeState {
     publish(fs, out, state, committed, plan.ids(), dynamic);
     fs.delete(state, true);
   }
-
 
   /** Mode overwrite owns the whole output path: state of any other run key is stale. */
   private static void deleteOtherRuns(FileSystem fs, Path root, String key) throws IOException {
@@ -130,8 +135,9 @@ final class ResumeState {
    *
    * @return the markers of chunks to skip, by chunk id
    */
-  private static Map<String, JsonNode> reconcile(FileSystem fs, Path committed, List<Chunk> chunks,
-      List<String> discarded) throws IOException {
+  private static Map<String, JsonNode> reconcile(
+      FileSystem fs, Path committed, List<Chunk> chunks, List<String> discarded)
+      throws IOException {
     Map<String, JsonNode> done = new LinkedHashMap<>();
     if (!fs.exists(committed)) {
       return done;
@@ -152,9 +158,15 @@ final class ResumeState {
       }
       List<String> files = new ArrayList<>();
       marker.path("files").forEach(f -> files.add(f.path("path").asText()));
-      String why = "chunk " + id + " (" + files.size() + " files, first " + (files.isEmpty() ? "-" : files.get(0))
-          + ") was committed by an earlier run but its files are no longer an input chunk: the input changed since"
-          + " then; its output is discarded and its rows are scored again";
+      String why =
+          "chunk "
+              + id
+              + " ("
+              + files.size()
+              + " files, first "
+              + (files.isEmpty() ? "-" : files.get(0))
+              + ") was committed by an earlier run but its files are no longer an input chunk: the input changed since"
+              + " then; its output is discarded and its rows are scored again";
       LOG.warn("resume: {}", why);
       discarded.add(why);
       fs.delete(s.getPath(), true);
@@ -179,7 +191,8 @@ final class ResumeState {
     for (int i = 0; i < files.size(); i++) {
       InputFile f = chunk.files().get(i);
       JsonNode m = files.get(i);
-      if (!f.path().equals(m.path("path").asText()) || f.length() != m.path("length").asLong()
+      if (!f.path().equals(m.path("path").asText())
+          || f.length() != m.path("length").asLong()
           || f.modified() != m.path("modified").asLong()) {
         return false;
       }
@@ -201,14 +214,25 @@ final class ResumeState {
     return ids;
   }
 
-  private static void writeMarker(FileSystem fs, Path committed, Chunk chunk, long rowsIn, long rowsOut,
-      long rowsRejected, long batches) throws IOException {
+  private static void writeMarker(
+      FileSystem fs,
+      Path committed,
+      Chunk chunk,
+      long rowsIn,
+      long rowsOut,
+      long rowsRejected,
+      long batches)
+      throws IOException {
     ObjectNode marker = JSON.createObjectNode();
     marker.put("chunk", chunk.id());
     marker.put("index", chunk.index());
     ArrayNode files = marker.putArray("files");
     for (InputFile f : chunk.files()) {
-      files.addObject().put("path", f.path()).put("length", f.length()).put("modified", f.modified());
+      files
+          .addObject()
+          .put("path", f.path())
+          .put("length", f.length())
+          .put("modified", f.modified());
     }
     marker.put("rows_in", rowsIn);
     marker.put("rows_out", rowsOut);
@@ -226,11 +250,12 @@ final class ResumeState {
   }
 
   /**
-   * Moves the committed chunks' files into the output. Deleting the old output happens once,
-   * before a {@code _PUBLISHING} marker is written; a publish resumed after a crash only moves the
-   * files still left, so it is safe to repeat.
+   * Moves the committed chunks' files into the output. Deleting the old output happens once, before
+   * a {@code _PUBLISHING} marker is written; a publish resumed after a crash only moves the files
+   * still left, so it is safe to repeat.
    */
-  private static void publish(FileSystem fs, Path out, Path state, Path committed, List<String> ids, boolean dynamic)
+  private static void publish(
+      FileSystem fs, Path out, Path state, Path committed, List<String> ids, boolean dynamic)
       throws IOException {
     Path publishing = new Path(state, PUBLISHING);
     List<Path[]> moves = new ArrayList<>();
@@ -279,7 +304,10 @@ final class ResumeState {
     fs.create(new Path(out, "_SUCCESS"), true).close();
   }
 
-  /** @return true for Spark's and Hadoop's bookkeeping files ({@code _SUCCESS}, {@code .crc}) at any depth */
+  /**
+   * @return true for Spark's and Hadoop's bookkeeping files ({@code _SUCCESS}, {@code .crc}) at any
+   *     depth
+   */
   private static boolean hidden(String rel) {
     for (String part : rel.split("/")) {
       if (part.startsWith("_") || part.startsWith(".")) {

@@ -22,14 +22,15 @@ import org.apache.spark.SparkContext;
 /**
  * Driver only: what one run did, gathered while it runs and rendered as the run report's JSON
  * ({@code report.json}; {@link ReportWriter} writes it and the HTML page). Figures come from the
- * engine's metrics (rows, batches, time in ONNX Runtime, one {@link PartitionStats} per
- * partition), the task listener (failed and killed attempts) and the chunked runner. The config is
- * the one after {@code --set} and variables, with secrets masked ({@link Redaction}). Not
- * thread-safe: filled by the job's thread.
+ * engine's metrics (rows, batches, time in ONNX Runtime, one {@link PartitionStats} per partition),
+ * the task listener (failed and killed attempts) and the chunked runner. The config is the one
+ * after {@code --set} and variables, with secrets masked ({@link Redaction}). Not thread-safe:
+ * filled by the job's thread.
  */
 final class RunReport {
   /** Partitions listed one by one in the JSON; the quantiles always cover all of them. */
   static final int MAX_LISTED_PARTITIONS = 10_000;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final JobPlan plan;
@@ -66,7 +67,9 @@ final class RunReport {
     this.tableVersion = version;
   }
 
-  /** @return the output table's snapshot or version after the commit, or null */
+  /**
+   * @return the output table's snapshot or version after the commit, or null
+   */
   TableOutput.Version tableVersion() {
     return tableVersion;
   }
@@ -85,7 +88,9 @@ final class RunReport {
     this.timeline = recorder;
   }
 
-  /** @return the run's task timeline so far, or null when none was recorded */
+  /**
+   * @return the run's task timeline so far, or null when none was recorded
+   */
   TaskTimeline.Snapshot timeline() {
     return timeline == null ? null : timeline.snapshot();
   }
@@ -115,7 +120,9 @@ final class RunReport {
     return status;
   }
 
-  /** @return why the run failed ({@link JobFailedException#reasonOf}), or null unless it failed */
+  /**
+   * @return why the run failed ({@link JobFailedException#reasonOf}), or null unless it failed
+   */
   String reason() {
     return reason;
   }
@@ -126,27 +133,45 @@ final class RunReport {
    * @param rowsIn rows read by the engine
    * @param rowsOut rows written
    * @param rowsRejected rows rejected (skipped or dead-lettered)
-   * @param batches ONNX Runtime calls, every one: batches, rows retried alone, failed calls (failed task attempts included)
- * @param batchesFailed ONNX Runtime calls that failed
- * @param rowsRetriedAlone rows run alone because their batch failed in ONNX Runtime
+   * @param batches ONNX Runtime calls, every one: batches, rows retried alone, failed calls (failed
+   *     task attempts included)
+   * @param batchesFailed ONNX Runtime calls that failed
+   * @param rowsRetriedAlone rows run alone because their batch failed in ONNX Runtime
    * @param sessionsCreated ONNX Runtime sessions created by the run's tasks
    * @param textsTruncated texts cut to their tokenizer's max_length
    * @param inferenceSeconds time inside ONNX Runtime, summed over tasks
- * @param rejections why rows were rejected: one entry per code and column, most frequent first
+   * @param rejections why rows were rejected: one entry per code and column, most frequent first
    */
-  record Totals(long rowsIn, long rowsOut, long rowsRejected, long batches, long batchesFailed, long rowsRetriedAlone,
-      long sessionsCreated, long textsTruncated, double inferenceSeconds, List<RejectionSummary> rejections) {
+  record Totals(
+      long rowsIn,
+      long rowsOut,
+      long rowsRejected,
+      long batches,
+      long batchesFailed,
+      long rowsRetriedAlone,
+      long sessionsCreated,
+      long textsTruncated,
+      double inferenceSeconds,
+      List<RejectionSummary> rejections) {
 
-    /** Adds one object per rejection reason (code, column, count, first example) to {@code array}. */
+    /**
+     * Adds one object per rejection reason (code, column, count, first example) to {@code array}.
+     */
     void rejectionsTo(ArrayNode array) {
       for (RejectionSummary r : rejections) {
-        array.addObject().put("code", r.code()).put("column", r.column()).put("count", r.count())
+        array
+            .addObject()
+            .put("code", r.code())
+            .put("column", r.column())
+            .put("count", r.count())
             .put("example", r.example());
       }
     }
   }
 
-  /** @return the totals of every pass so far: the one place rows in/out/rejected are summed */
+  /**
+   * @return the totals of every pass so far: the one place rows in/out/rejected are summed
+   */
   Totals totals() {
     return new Totals(
         metrics.stream().mapToLong(InferenceMetrics::rowsIn).sum(),
@@ -177,12 +202,16 @@ final class RunReport {
     return resume;
   }
 
-  /** @return every partition's record, in the order run (stage, then partition) */
+  /**
+   * @return every partition's record, in the order run (stage, then partition)
+   */
   List<PartitionStats> partitions() {
     List<PartitionStats> all = new ArrayList<>();
     metrics.forEach(m -> all.addAll(m.partitionStats()));
-    all.sort(Comparator.comparingInt(PartitionStats::stageId).thenComparingInt(PartitionStats::partition)
-        .thenComparingInt(PartitionStats::attempt));
+    all.sort(
+        Comparator.comparingInt(PartitionStats::stageId)
+            .thenComparingInt(PartitionStats::partition)
+            .thenComparingInt(PartitionStats::attempt));
     return all;
   }
 
@@ -203,12 +232,17 @@ final class RunReport {
     }
 
     ObjectNode toJson(ObjectNode node) {
-      node.put("p50", round(p50)).put("p95", round(p95)).put("max", round(max)).put("min", round(min));
+      node.put("p50", round(p50))
+          .put("p95", round(p95))
+          .put("max", round(max))
+          .put("min", round(min));
       return node;
     }
   }
 
-  /** @return the report as JSON */
+  /**
+   * @return the report as JSON
+   */
   ObjectNode toJson() {
     ObjectNode root = JSON.createObjectNode();
     root.put("report_version", 1);
@@ -264,7 +298,8 @@ final class RunReport {
       output.put("table", plan.outputTable().table());
       if (tableVersion != null) {
         output.put("table_format", tableVersion.format());
-        output.put("iceberg".equals(tableVersion.format()) ? "snapshot_id" : "version", tableVersion.id());
+        output.put(
+            "iceberg".equals(tableVersion.format()) ? "snapshot_id" : "version", tableVersion.id());
       }
     }
     if (plan.deadLetterTable() != null) {
@@ -290,37 +325,55 @@ final class RunReport {
     List<PartitionStats> parts = partitions();
     ObjectNode partitions = root.putObject("partitions");
     partitions.put("count", parts.size());
-    Quantiles.of(parts.stream().mapToDouble(PartitionStats::seconds).toArray()).toJson(partitions.putObject("seconds"));
+    Quantiles.of(parts.stream().mapToDouble(PartitionStats::seconds).toArray())
+        .toJson(partitions.putObject("seconds"));
     Quantiles.of(parts.stream().mapToDouble(PartitionStats::rowsPerSecond).toArray())
         .toJson(partitions.putObject("rows_per_s"));
-    Quantiles.of(parts.stream().mapToDouble(PartitionStats::rowsIn).toArray()).toJson(partitions.putObject("rows"));
+    Quantiles.of(parts.stream().mapToDouble(PartitionStats::rowsIn).toArray())
+        .toJson(partitions.putObject("rows"));
     partitions.put("listed", Math.min(parts.size(), MAX_LISTED_PARTITIONS));
     ArrayNode list = partitions.putArray("list");
     for (PartitionStats p : parts.subList(0, Math.min(parts.size(), MAX_LISTED_PARTITIONS))) {
-      list.addObject().put("stage", p.stageId()).put("partition", p.partition()).put("attempt", p.attempt())
-          .put("executor", p.executorId()).put("rows_in", p.rowsIn()).put("rows_out", p.rowsOut())
-          .put("seconds", round(p.seconds())).put("inference_s", round(p.inferenceNanos() / 1e9))
+      list.addObject()
+          .put("stage", p.stageId())
+          .put("partition", p.partition())
+          .put("attempt", p.attempt())
+          .put("executor", p.executorId())
+          .put("rows_in", p.rowsIn())
+          .put("rows_out", p.rowsOut())
+          .put("seconds", round(p.seconds()))
+          .put("inference_s", round(p.inferenceNanos() / 1e9))
           .put("rows_per_s", round(p.rowsPerSecond()));
     }
 
     ArrayNode executors = root.putArray("executors");
     Map<String, List<PartitionStats>> byExecutor = new TreeMap<>();
     parts.forEach(p -> byExecutor.computeIfAbsent(p.executorId(), k -> new ArrayList<>()).add(p));
-    byExecutor.forEach((id, ps) -> {
-      ObjectNode e = executors.addObject();
-      e.put("id", id);
-      ArrayNode providers = e.putArray("providers");
-      ps.stream().map(PartitionStats::provider).distinct().sorted().forEach(providers::add);
-      ArrayNode ordinals = e.putArray("gpu_ordinals");
-      ps.stream().mapToInt(PartitionStats::gpuOrdinal).filter(o -> o >= 0).distinct().sorted().forEach(ordinals::add);
-      ArrayNode fallbacks = e.putArray("device_fallbacks");
-      ps.stream().map(PartitionStats::fallbackReason).filter(java.util.Objects::nonNull).distinct().sorted()
-          .forEach(fallbacks::add);
-      e.put("sessions_created", ps.stream().filter(PartitionStats::sessionCreated).count());
-      e.put("partitions", ps.size());
-      e.put("rows_in", ps.stream().mapToLong(PartitionStats::rowsIn).sum());
-      e.put("seconds", round(ps.stream().mapToDouble(PartitionStats::seconds).sum()));
-    });
+    byExecutor.forEach(
+        (id, ps) -> {
+          ObjectNode e = executors.addObject();
+          e.put("id", id);
+          ArrayNode providers = e.putArray("providers");
+          ps.stream().map(PartitionStats::provider).distinct().sorted().forEach(providers::add);
+          ArrayNode ordinals = e.putArray("gpu_ordinals");
+          ps.stream()
+              .mapToInt(PartitionStats::gpuOrdinal)
+              .filter(o -> o >= 0)
+              .distinct()
+              .sorted()
+              .forEach(ordinals::add);
+          ArrayNode fallbacks = e.putArray("device_fallbacks");
+          ps.stream()
+              .map(PartitionStats::fallbackReason)
+              .filter(java.util.Objects::nonNull)
+              .distinct()
+              .sorted()
+              .forEach(fallbacks::add);
+          e.put("sessions_created", ps.stream().filter(PartitionStats::sessionCreated).count());
+          e.put("partitions", ps.size());
+          e.put("rows_in", ps.stream().mapToLong(PartitionStats::rowsIn).sum());
+          e.put("seconds", round(ps.stream().mapToDouble(PartitionStats::seconds).sum()));
+        });
 
     ObjectNode resumeNode = root.putObject("resume");
     resumeNode.put("enabled", plan.options().resume());
@@ -347,11 +400,17 @@ final class RunReport {
 
   private static void signature(ArrayNode array, Map<String, TensorSpec> specs) {
     for (TensorSpec t : specs.values()) {
-      array.addObject().put("name", t.name()).put("type", t.type().onnxName()).put("tensor", t.describe());
+      array
+          .addObject()
+          .put("name", t.name())
+          .put("type", t.type().onnxName())
+          .put("tensor", t.describe());
     }
   }
 
-  /** @return wall time so far, for runs that stop before {@link #succeeded} or {@link #failed} */
+  /**
+   * @return wall time so far, for runs that stop before {@link #succeeded} or {@link #failed}
+   */
   Duration elapsed() {
     return Duration.between(started, finished == null ? Instant.now() : finished);
   }

@@ -5,8 +5,8 @@ import java.util.Locale;
 
 /**
  * What a run did, computed once from its {@link RunReport} when it ends and used for all three
- * outputs: the summary line on stdout ({@link #line}), {@code --summary-json} ({@link
- * #addTo}) and, through the same report, {@code report.json}. Immutable.
+ * outputs: the summary line on stdout ({@link #line}), {@code --summary-json} ({@link #addTo}) and,
+ * through the same report, {@code report.json}. Immutable.
  *
  * @param job the job name
  * @param status {@code ok} or {@code failed}
@@ -20,17 +20,43 @@ import java.util.Locale;
  * @param filesSkipped corrupt input files skipped (input.ignore_corrupt_files)
  * @param resume what a resumable run did, or null
  * @param reportLocation where report.json was written, or null if it was not
- * @param tableVersion the output table's snapshot (Iceberg) or version (Delta) after the commit, or null
+ * @param tableVersion the output table's snapshot (Iceberg) or version (Delta) after the commit, or
+ *     null
  */
-record RunResult(String job, String status, String reason, RunReport.Totals totals, double wallSeconds,
-    String outputPath, String deadLetterPath, String appId, int filesSkipped, ChunkedRunner.Result resume,
-    String reportLocation, TableOutput.Version tableVersion) {
+record RunResult(
+    String job,
+    String status,
+    String reason,
+    RunReport.Totals totals,
+    double wallSeconds,
+    String outputPath,
+    String deadLetterPath,
+    String appId,
+    int filesSkipped,
+    ChunkedRunner.Result resume,
+    String reportLocation,
+    TableOutput.Version tableVersion) {
 
-  /** @return the result of the run {@code report} describes (after {@link RunReport#succeeded} or {@link RunReport#failed}) */
+  /**
+   * @return the result of the run {@code report} describes (after {@link RunReport#succeeded} or
+   *     {@link RunReport#failed})
+   */
   static RunResult of(JobPlan plan, RunReport report, String reportLocation) {
-    return new RunResult(plan.name(), report.status(), report.reason(), report.totals(), report.wallSeconds(),
-        plan.output(), plan.deadLetterTable() == null ? plan.deadLetterPath() : "table:" + plan.deadLetterTable().table(),
-        report.appId(), plan.skippedFiles().size(), report.resumeResult(), reportLocation, report.tableVersion());
+    return new RunResult(
+        plan.name(),
+        report.status(),
+        report.reason(),
+        report.totals(),
+        report.wallSeconds(),
+        plan.output(),
+        plan.deadLetterTable() == null
+            ? plan.deadLetterPath()
+            : "table:" + plan.deadLetterTable().table(),
+        report.appId(),
+        plan.skippedFiles().size(),
+        report.resumeResult(),
+        reportLocation,
+        report.tableVersion());
   }
 
   long rowsIn() {
@@ -45,7 +71,9 @@ record RunResult(String job, String status, String reason, RunReport.Totals tota
     return totals.rowsRejected();
   }
 
-  /** @return rows in per second of wall time, 0 when no time passed */
+  /**
+   * @return rows in per second of wall time, 0 when no time passed
+   */
   double rowsPerSecond() {
     return wallSeconds > 0 ? totals.rowsIn() / wallSeconds : 0.0;
   }
@@ -55,21 +83,41 @@ record RunResult(String job, String status, String reason, RunReport.Totals tota
    *     report=...}, with the resume figures when resuming
    */
   String line() {
-    String line = String.format(Locale.ROOT,
-        "batchinfer: job=%s status=%s%s rows_in=%d rows_out=%d rows_rejected=%d batches=%d batches_failed=%d"
-            + " rows_retried_alone=%d sessions_created=%d"
-            + " texts_truncated=%d"
-            + " inference_s=%.3f"
-            + " wall_s=%.3f rows_per_s=%.0f app_id=%s output=%s%s",
-        job, status, reason == null ? "" : " reason=" + reason, totals.rowsIn(), totals.rowsOut(), totals.rowsRejected(),
-        totals.batches(), totals.batchesFailed(), totals.rowsRetriedAlone(), totals.sessionsCreated(),
-        totals.textsTruncated(), totals.inferenceSeconds(), wallSeconds, rowsPerSecond(), appId, outputPath,
-        (deadLetterPath == null ? "" : " dead_letter=" + deadLetterPath)
-            + (filesSkipped == 0 ? "" : " corrupt_files_skipped=" + filesSkipped)
-            + (tableVersion == null ? "" : " " + tableVersion.field()));
+    String line =
+        String.format(
+            Locale.ROOT,
+            "batchinfer: job=%s status=%s%s rows_in=%d rows_out=%d rows_rejected=%d batches=%d batches_failed=%d"
+                + " rows_retried_alone=%d sessions_created=%d"
+                + " texts_truncated=%d"
+                + " inference_s=%.3f"
+                + " wall_s=%.3f rows_per_s=%.0f app_id=%s output=%s%s",
+            job,
+            status,
+            reason == null ? "" : " reason=" + reason,
+            totals.rowsIn(),
+            totals.rowsOut(),
+            totals.rowsRejected(),
+            totals.batches(),
+            totals.batchesFailed(),
+            totals.rowsRetriedAlone(),
+            totals.sessionsCreated(),
+            totals.textsTruncated(),
+            totals.inferenceSeconds(),
+            wallSeconds,
+            rowsPerSecond(),
+            appId,
+            outputPath,
+            (deadLetterPath == null ? "" : " dead_letter=" + deadLetterPath)
+                + (filesSkipped == 0 ? "" : " corrupt_files_skipped=" + filesSkipped)
+                + (tableVersion == null ? "" : " " + tableVersion.field()));
     StringBuilder sb = new StringBuilder(line);
     if (resume != null) {
-      sb.append(String.format(Locale.ROOT, " chunks=%d chunks_skipped=%d", resume.chunks(), resume.chunksSkipped()));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              " chunks=%d chunks_skipped=%d",
+              resume.chunks(),
+              resume.chunksSkipped()));
     }
     sb.append(" report=").append(reportLocation == null ? "none" : reportLocation);
     return sb.toString();
@@ -90,13 +138,18 @@ record RunResult(String job, String status, String reason, RunReport.Totals tota
     node.put("output", outputPath);
     if (tableVersion != null) {
       node.put("table_format", tableVersion.format());
-      node.put("iceberg".equals(tableVersion.format()) ? "snapshot_id" : "version", tableVersion.id());
+      node.put(
+          "iceberg".equals(tableVersion.format()) ? "snapshot_id" : "version", tableVersion.id());
     }
     node.put("report", reportLocation);
-    node.put("report_html", reportLocation == null ? null : ReportWriter.htmlLocation(reportLocation));
+    node.put(
+        "report_html", reportLocation == null ? null : ReportWriter.htmlLocation(reportLocation));
     if (resume != null) {
-      node.putObject("resume").put("chunks", resume.chunks()).put("chunks_skipped", resume.chunksSkipped())
-          .put("chunks_run", resume.chunksRun()).put("skipped_rows_out", resume.skippedRowsOut());
+      node.putObject("resume")
+          .put("chunks", resume.chunks())
+          .put("chunks_skipped", resume.chunksSkipped())
+          .put("chunks_run", resume.chunksRun())
+          .put("skipped_rows_out", resume.skippedRowsOut());
     }
   }
 }

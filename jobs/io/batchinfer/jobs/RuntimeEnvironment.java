@@ -22,19 +22,25 @@ final class RuntimeEnvironment {
   private RuntimeEnvironment() {}
 
   /**
-   * @return the Java 17 module flags this build's Spark line needs on a driver JVM, space-separated:
-   *     {@code spark.module.flags} (Spark 3.5) or {@code spark4.module.flags} (Spark 4)
+   * @return the Java 17 module flags this build's Spark line needs on a driver JVM,
+   *     space-separated: {@code spark.module.flags} (Spark 3.5) or {@code spark4.module.flags}
+   *     (Spark 4)
    */
   static String moduleFlags() {
-    return PROPERTIES.getProperty("3.5".equals(SparkCompat.SPARK_LINE) ? "spark.module.flags" : "spark4.module.flags");
+    return PROPERTIES.getProperty(
+        "3.5".equals(SparkCompat.SPARK_LINE) ? "spark.module.flags" : "spark4.module.flags");
   }
 
-  /** @return environment variables every JVM loading ONNX Runtime or DJL needs, by name */
+  /**
+   * @return environment variables every JVM loading ONNX Runtime or DJL needs, by name
+   */
   static Map<String, String> environment() {
     return withPrefix(ENV_PREFIX);
   }
 
-  /** @return system properties for driver JVMs, by name */
+  /**
+   * @return system properties for driver JVMs, by name
+   */
   static Map<String, String> systemProperties() {
     return withPrefix(SYSPROP_PREFIX);
   }
@@ -53,8 +59,11 @@ final class RuntimeEnvironment {
     Properties p = new Properties();
     try (InputStream in = RuntimeEnvironment.class.getResourceAsStream(RESOURCE)) {
       if (in == null) {
-        throw new IllegalStateException(RESOURCE + " is missing from the classpath next to "
-            + RuntimeEnvironment.class.getName() + "; the jar was built without its resources.");
+        throw new IllegalStateException(
+            RESOURCE
+                + " is missing from the classpath next to "
+                + RuntimeEnvironment.class.getName()
+                + "; the jar was built without its resources.");
       }
       p.load(in);
     } catch (IOException e) {

@@ -7,14 +7,16 @@ import java.io.PrintStream;
  * place ({@code \r}), shared with everything else that writes to stderr. Whoever writes a whole
  * line to stderr while progress is shown (a log line, a warning) goes through {@link #aside}: the
  * progress line is cleared first and redrawn after, so the two never share a line. When stderr is
- * not a terminal, progress lines are plain lines and nothing needs clearing. Thread-safe: one
- * lock orders progress updates and log lines.
+ * not a terminal, progress lines are plain lines and nothing needs clearing. Thread-safe: one lock
+ * orders progress updates and log lines.
  */
 final class StatusLine {
   private final PrintStream err;
   private final boolean terminal;
+
   /** The progress text on screen (terminal only), or null. */
   private String shown;
+
   private int width;
 
   /**
@@ -43,7 +45,10 @@ final class StatusLine {
     width = text.length();
   }
 
-  /** Ends the progress line (keeps it on screen, moves to the next line); later lines start below it. */
+  /**
+   * Ends the progress line (keeps it on screen, moves to the next line); later lines start below
+   * it.
+   */
   synchronized void end() {
     if (terminal && shown != null) {
       err.println();

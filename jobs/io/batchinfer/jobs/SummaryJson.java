@@ -8,12 +8,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * Driver only: the machine-readable summary of a run ({@code --summary-json FILE}), for
- * schedulers such as Airflow: written on success and on failure (not for a bad command line),
- * to a local file, replaced atomically. Fields: {@code status} ({@code ok}, {@code failed},
- * {@code invalid}), {@code exit_code}, {@code job}, {@code run_id}, {@code app_id}, row counts,
- * timing, {@code output}, {@code report} and {@code report_html} (null when not written), resume
- * figures, and {@code error}. The run's figures come from {@link RunResult#addTo}. Stateless.
+ * Driver only: the machine-readable summary of a run ({@code --summary-json FILE}), for schedulers
+ * such as Airflow: written on success and on failure (not for a bad command line), to a local file,
+ * replaced atomically. Fields: {@code status} ({@code ok}, {@code failed}, {@code invalid}), {@code
+ * exit_code}, {@code job}, {@code run_id}, {@code app_id}, row counts, timing, {@code output},
+ * {@code report} and {@code report_html} (null when not written), resume figures, and {@code
+ * error}. The run's figures come from {@link RunResult#addTo}. Stateless.
  */
 final class SummaryJson {
   private static final ObjectMapper JSON = new ObjectMapper();

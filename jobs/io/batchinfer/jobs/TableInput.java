@@ -13,13 +13,17 @@ import org.apache.spark.sql.SparkSession;
  * Driver only: the input when it is not a Parquet path: a catalog table ({@code input.table}, any
  * table Spark's catalogs resolve: the session catalog, Iceberg catalogs, Delta), a query ({@code
  * input.sql}; {@code ${var}} variables are substituted when the config loads) or a path in another
- * format ({@code input.path} with {@code input.format}). Spark plans the read lazily, so the
- * column selection and {@code input.filter} applied afterwards prune columns and push filters
- * down as for Parquet paths. Stateless.
+ * format ({@code input.path} with {@code input.format}). Spark plans the read lazily, so the column
+ * selection and {@code input.filter} applied afterwards prune columns and push filters down as for
+ * Parquet paths. Stateless.
  */
 final class TableInput implements InputReader {
   static final String PARQUET = "parquet";
-  /** Formats {@code input.format} accepts; delta needs Delta Lake on the classpath (run-local.sh has it). */
+
+  /**
+   * Formats {@code input.format} accepts; delta needs Delta Lake on the classpath (run-local.sh has
+   * it).
+   */
   static final List<String> FORMATS = List.of(PARQUET, "orc", "json", "csv", "delta", "iceberg");
 
   private final JobConfig.Input config;
@@ -40,7 +44,9 @@ final class TableInput implements InputReader {
     return new Input(read, List.of());
   }
 
-  /** @return whether the input is read here rather than as a Parquet path */
+  /**
+   * @return whether the input is read here rather than as a Parquet path
+   */
   static boolean handles(JobConfig.Input in) {
     return set(in.table()) || set(in.sql()) || (set(in.format()) && !PARQUET.equals(format(in)));
   }
@@ -58,39 +64,69 @@ final class TableInput implements InputReader {
       sources.add(ConfigKeys.INPUT_SQL);
     }
     if (sources.isEmpty()) {
-      problems.add(ConfigKeys.INPUT_PATH + ": missing; set one of input.path (files), input.table (a catalog table)"
-          + " or input.sql (a query) (or pass --set input.path=...).");
+      problems.add(
+          ConfigKeys.INPUT_PATH
+              + ": missing; set one of input.path (files), input.table (a catalog table)"
+              + " or input.sql (a query) (or pass --set input.path=...).");
     } else if (sources.size() > 1) {
-      problems.add("input: " + String.join(" and ", sources) + " are both set; set exactly one of input.path,"
-          + " input.table, input.sql.");
+      problems.add(
+          "input: "
+              + String.join(" and ", sources)
+              + " are both set; set exactly one of input.path,"
+              + " input.table, input.sql.");
     }
     if (set(in.format())) {
       if (!FORMATS.contains(format(in))) {
-        problems.add(ConfigKeys.INPUT_FORMAT + ": unknown format '" + in.format() + "'; expected one of " + FORMATS
-            + "." + Problems.didYouMean(in.format(), FORMATS));
+        problems.add(
+            ConfigKeys.INPUT_FORMAT
+                + ": unknown format '"
+                + in.format()
+                + "'; expected one of "
+                + FORMATS
+                + "."
+                + Problems.didYouMean(in.format(), FORMATS));
       } else if (!set(in.path())) {
-        problems.add(ConfigKeys.INPUT_FORMAT + ": applies to input.path only; a table or query has its own format."
-            + " Remove input.format.");
+        problems.add(
+            ConfigKeys.INPUT_FORMAT
+                + ": applies to input.path only; a table or query has its own format."
+                + " Remove input.format.");
       }
     }
     if ((set(in.table()) || set(in.sql())) && Boolean.TRUE.equals(in.ignoreCorruptFiles())) {
-      problems.add(ConfigKeys.IGNORE_CORRUPT_FILES + ": applies to Parquet paths only; remove it for input.table or"
-          + " input.sql.");
+      problems.add(
+          ConfigKeys.IGNORE_CORRUPT_FILES
+              + ": applies to Parquet paths only; remove it for input.table or"
+              + " input.sql.");
     }
   }
 
-  /** @return the input as read (before input.columns / input.filter), or null after adding a problem naming the key */
+  /**
+   * @return the input as read (before input.columns / input.filter), or null after adding a problem
+   *     naming the key
+   */
   static Dataset<Row> read(JobConfig.Input in, SparkSession spark, Problems problems) {
     if (set(in.table())) {
       try {
         return spark.table(in.table().trim());
       } catch (Exception e) {
         String msg = message(e);
-        if (msg.contains("TABLE_OR_VIEW_NOT_FOUND") || msg.contains("not found") || msg.contains("NoSuchTable")) {
-          problems.add(ConfigKeys.INPUT_TABLE + ": table '" + in.table() + "' not found." + tablesNear(spark, in.table())
-              + " Check the name (catalog.namespace.table) and that its catalog is configured under spark:.");
+        if (msg.contains("TABLE_OR_VIEW_NOT_FOUND")
+            || msg.contains("not found")
+            || msg.contains("NoSuchTable")) {
+          problems.add(
+              ConfigKeys.INPUT_TABLE
+                  + ": table '"
+                  + in.table()
+                  + "' not found."
+                  + tablesNear(spark, in.table())
+                  + " Check the name (catalog.namespace.table) and that its catalog is configured under spark:.");
         } else {
-          problems.add(ConfigKeys.INPUT_TABLE + ": cannot read table '" + in.table() + "': " + firstLine(msg));
+          problems.add(
+              ConfigKeys.INPUT_TABLE
+                  + ": cannot read table '"
+                  + in.table()
+                  + "': "
+                  + firstLine(msg));
         }
         return null;
       }
@@ -112,17 +148,35 @@ final class TableInput implements InputReader {
       return reader.load(in.path());
     } catch (Exception e) {
       String msg = message(e);
-      if (msg.contains("PATH_NOT_FOUND") || msg.contains("does not exist") || msg.contains("is not a Delta table")) {
-        problems.add(ConfigKeys.INPUT_PATH + ": no " + format + " data at " + in.path() + " (" + firstLine(msg) + ").");
+      if (msg.contains("PATH_NOT_FOUND")
+          || msg.contains("does not exist")
+          || msg.contains("is not a Delta table")) {
+        problems.add(
+            ConfigKeys.INPUT_PATH
+                + ": no "
+                + format
+                + " data at "
+                + in.path()
+                + " ("
+                + firstLine(msg)
+                + ").");
       } else {
-        problems.add(ConfigKeys.INPUT_PATH + ": cannot read " + format + " (input.format) at " + in.path() + ": "
-            + firstLine(msg));
+        problems.add(
+            ConfigKeys.INPUT_PATH
+                + ": cannot read "
+                + format
+                + " (input.format) at "
+                + in.path()
+                + ": "
+                + firstLine(msg));
       }
       return null;
     }
   }
 
-  /** @return how the plan names the input */
+  /**
+   * @return how the plan names the input
+   */
   static String describe(JobConfig.Input in) {
     if (set(in.table())) {
       return "table " + in.table().trim();
@@ -141,9 +195,18 @@ final class TableInput implements InputReader {
     }
     String namespace = table.trim().substring(0, dot);
     try {
-      List<String> names = spark.sql("SHOW TABLES IN " + namespace).select("tableName").as(
-          org.apache.spark.sql.Encoders.STRING()).collectAsList();
-      return " Tables in " + namespace + ": " + names + "." + Problems.didYouMean(table.trim().substring(dot + 1), names);
+      List<String> names =
+          spark
+              .sql("SHOW TABLES IN " + namespace)
+              .select("tableName")
+              .as(org.apache.spark.sql.Encoders.STRING())
+              .collectAsList();
+      return " Tables in "
+          + namespace
+          + ": "
+          + names
+          + "."
+          + Problems.didYouMean(table.trim().substring(dot + 1), names);
     } catch (Exception e) {
       return " Namespace " + namespace + " cannot be listed (" + firstLine(message(e)) + ").";
     }

@@ -21,9 +21,9 @@ import org.apache.spark.sql.types.StructType;
 /**
  * Driver only: writes scored rows (or dead letters) to a catalog table through Spark's
  * DataFrameWriterV2, so the table format commits the write: an Iceberg table gets one snapshot per
- * write and a failed job commits nothing; a Delta table gets one version. {@code output.mode}
- * maps to {@code append()}, {@code overwrite(true)}, {@code overwritePartitions()} and {@code
- * create()}; {@code output.create} creates a missing table with the output schema and {@code
+ * write and a failed job commits nothing; a Delta table gets one version. {@code output.mode} maps
+ * to {@code append()}, {@code overwrite(true)}, {@code overwritePartitions()} and {@code create()};
+ * {@code output.create} creates a missing table with the output schema and {@code
  * output.partition_by}. The schema check runs at config time, before any task. Stateless.
  */
 final class TableOutput implements OutputWriter {
@@ -57,30 +57,44 @@ final class TableOutput implements OutputWriter {
     }
   }
 
-  /** @return the output.table target, or null when the output is a path */
+  /**
+   * @return the output.table target, or null when the output is a path
+   */
   static Target outputTarget(JobConfig cfg, String modeName, List<String> partitionBy) {
     if (!TableInput.set(cfg.output().table())) {
       return null;
     }
-    return new Target(ConfigKeys.OUTPUT_TABLE, cfg.output().table().trim(), modeName,
-        Boolean.TRUE.equals(cfg.output().create()), format(cfg), partitionBy);
+    return new Target(
+        ConfigKeys.OUTPUT_TABLE,
+        cfg.output().table().trim(),
+        modeName,
+        Boolean.TRUE.equals(cfg.output().create()),
+        format(cfg),
+        partitionBy);
   }
 
   /**
    * @return the errors.dead_letter_table target, or null; partitioned like the output when the
    *     partition columns are input columns, so a rerun of a day replaces that day's dead letters
    */
-  static Target deadLetterTarget(JobConfig cfg, String modeName, List<String> partitionBy, String[] inputColumns) {
+  static Target deadLetterTarget(
+      JobConfig cfg, String modeName, List<String> partitionBy, String[] inputColumns) {
     if (!TableInput.set(cfg.errors().deadLetterTable())) {
       return null;
     }
-    return new Target(ConfigKeys.DEAD_LETTER_TABLE, cfg.errors().deadLetterTable().trim(), modeName,
-        Boolean.TRUE.equals(cfg.output().create()), format(cfg),
+    return new Target(
+        ConfigKeys.DEAD_LETTER_TABLE,
+        cfg.errors().deadLetterTable().trim(),
+        modeName,
+        Boolean.TRUE.equals(cfg.output().create()),
+        format(cfg),
         List.of(inputColumns).containsAll(partitionBy) ? partitionBy : List.of());
   }
 
   private static String format(JobConfig cfg) {
-    return TableInput.set(cfg.output().format()) ? cfg.output().format().trim().toLowerCase(Locale.ROOT) : null;
+    return TableInput.set(cfg.output().format())
+        ? cfg.output().format().trim().toLowerCase(Locale.ROOT)
+        : null;
   }
 
   /**
@@ -90,43 +104,61 @@ final class TableOutput implements OutputWriter {
    * @param table the table name as Spark resolves it ({@code catalog.namespace.table})
    * @param modeName output.mode as written in config
    * @param create create the table when it is missing
-   * @param format the provider for a created table ({@code output.format}), or null for the catalog's default
+   * @param format the provider for a created table ({@code output.format}), or null for the
+   *     catalog's default
    * @param partitionBy partition columns for a created table
    */
-  record Target(String key, String table, String modeName, boolean create, String format, List<String> partitionBy) {}
+  record Target(
+      String key,
+      String table,
+      String modeName,
+      boolean create,
+      String format,
+      List<String> partitionBy) {}
 
   /**
-   * Config-time checks that need no Spark: exactly one of output.path / output.table, the keys
-   * that only apply to tables, and what table outputs do not support.
+   * Config-time checks that need no Spark: exactly one of output.path / output.table, the keys that
+   * only apply to tables, and what table outputs do not support.
    */
   static void precheck(JobConfig cfg, Problems problems) {
     JobConfig.Output o = cfg.output();
     boolean path = TableInput.set(o.path());
     boolean table = TableInput.set(o.table());
     if (!path && !table) {
-      problems.add(ConfigKeys.OUTPUT_PATH + ": missing; set output.path (Parquet files) or output.table (a catalog"
-          + " table) (or pass --set output.path=...).");
+      problems.add(
+          ConfigKeys.OUTPUT_PATH
+              + ": missing; set output.path (Parquet files) or output.table (a catalog"
+              + " table) (or pass --set output.path=...).");
     } else if (path && table) {
       problems.add("output: output.path and output.table are both set; set exactly one.");
     }
     if (!table && o.create() != null) {
-      problems.add(ConfigKeys.OUTPUT_CREATE + ": applies to output.table only; remove it, or set output.table.");
+      problems.add(
+          ConfigKeys.OUTPUT_CREATE
+              + ": applies to output.table only; remove it, or set output.table.");
     }
     if (!table && TableInput.set(o.format())) {
-      problems.add(ConfigKeys.OUTPUT_FORMAT + ": applies to a table created by output.create only; remove it.");
+      problems.add(
+          ConfigKeys.OUTPUT_FORMAT
+              + ": applies to a table created by output.create only; remove it.");
     }
     if (table && Boolean.TRUE.equals(o.resume())) {
-      problems.add(ConfigKeys.OUTPUT_RESUME + ": not supported with output.table (a table write commits atomically"
-          + " anyway: a failed run commits nothing, so rerun it); remove output.resume.");
+      problems.add(
+          ConfigKeys.OUTPUT_RESUME
+              + ": not supported with output.table (a table write commits atomically"
+              + " anyway: a failed run commits nothing, so rerun it); remove output.resume.");
     }
     if (table && (cfg.report() == null || !TableInput.set(cfg.report().path()))) {
-      problems.add(ConfigKeys.REPORT_PATH + ": missing; with output.table there is no output folder for the run"
-          + " report, so set where it goes, e.g. report: {path: /reports/${ds}/report.json}.");
+      problems.add(
+          ConfigKeys.REPORT_PATH
+              + ": missing; with output.table there is no output folder for the run"
+              + " report, so set where it goes, e.g. report: {path: /reports/${ds}/report.json}.");
     }
     String dlPath = cfg.errors().deadLetterPath();
     String dlTable = cfg.errors().deadLetterTable();
     if (TableInput.set(dlPath) && TableInput.set(dlTable)) {
-      problems.add("errors: errors.dead_letter_path and errors.dead_letter_table are both set; set exactly one.");
+      problems.add(
+          "errors: errors.dead_letter_path and errors.dead_letter_table are both set; set exactly one.");
     }
   }
 
@@ -136,70 +168,119 @@ final class TableOutput implements OutputWriter {
     try {
       exists = spark.catalog().tableExists(t.table());
     } catch (Exception e) {
-      problems.add(t.key() + ": cannot look up table '" + t.table() + "': " + TableInput.firstLine(TableInput.message(e))
-          + ". Check that its catalog is configured (spark: spark.sql.catalog.<name>...).");
+      problems.add(
+          t.key()
+              + ": cannot look up table '"
+              + t.table()
+              + "': "
+              + TableInput.firstLine(TableInput.message(e))
+              + ". Check that its catalog is configured (spark: spark.sql.catalog.<name>...).");
       return;
     }
     if (!exists) {
       if (!t.create()) {
-        problems.add(t.key() + ": table '" + t.table() + "' does not exist. Set output.create: true to create it with"
-            + " the output schema" + (t.partitionBy().isEmpty() ? "" : " partitioned by " + t.partitionBy())
-            + ", or create it first.");
+        problems.add(
+            t.key()
+                + ": table '"
+                + t.table()
+                + "' does not exist. Set output.create: true to create it with"
+                + " the output schema"
+                + (t.partitionBy().isEmpty() ? "" : " partitioned by " + t.partitionBy())
+                + ", or create it first.");
       }
       return;
     }
     if ("error".equals(t.modeName())) {
-      problems.add(t.key() + ": table '" + t.table() + "' exists and output.mode is 'error'. Pass --set"
-          + " output.mode=append (or overwrite, overwrite-partitions), or choose another table.");
+      problems.add(
+          t.key()
+              + ": table '"
+              + t.table()
+              + "' exists and output.mode is 'error'. Pass --set"
+              + " output.mode=append (or overwrite, overwrite-partitions), or choose another table.");
       return;
     }
     StructType tableSchema = spark.table(t.table()).schema();
     List<String> mismatches = mismatches(schema, tableSchema);
     if (!mismatches.isEmpty()) {
-      problems.add(t.key() + ": table '" + t.table() + "' cannot take the output: " + String.join("; ", mismatches)
-          + ".\n    output schema: " + schema.simpleString() + "\n    table schema:  " + tableSchema.simpleString()
-          + "\n  Evolve the table (ALTER TABLE ... ADD COLUMN / widen the type), or write to a new table with"
-          + " output.create: true.");
+      problems.add(
+          t.key()
+              + ": table '"
+              + t.table()
+              + "' cannot take the output: "
+              + String.join("; ", mismatches)
+              + ".\n    output schema: "
+              + schema.simpleString()
+              + "\n    table schema:  "
+              + tableSchema.simpleString()
+              + "\n  Evolve the table (ALTER TABLE ... ADD COLUMN / widen the type), or write to a new table with"
+              + " output.create: true.");
     }
   }
 
-  /** @return why a table of schema {@code table} cannot take rows of schema {@code out} (empty: it can) */
+  /**
+   * @return why a table of schema {@code table} cannot take rows of schema {@code out} (empty: it
+   *     can)
+   */
   static List<String> mismatches(StructType out, StructType table) {
     List<String> problems = new ArrayList<>();
     for (StructField f : out.fields()) {
       StructField tf = field(table, f.name());
       if (tf == null) {
-        problems.add("output column '" + f.name() + "' (" + f.dataType().simpleString() + ") is not in the table");
+        problems.add(
+            "output column '"
+                + f.name()
+                + "' ("
+                + f.dataType().simpleString()
+                + ") is not in the table");
       } else if (!canWrite(f.dataType(), tf.dataType())) {
-        problems.add("column '" + f.name() + "' is " + f.dataType().simpleString() + " in the output but "
-            + tf.dataType().simpleString() + " in the table" + (narrower(f.dataType(), tf.dataType())
-                ? " (narrower: values would not fit)" : ""));
+        problems.add(
+            "column '"
+                + f.name()
+                + "' is "
+                + f.dataType().simpleString()
+                + " in the output but "
+                + tf.dataType().simpleString()
+                + " in the table"
+                + (narrower(f.dataType(), tf.dataType())
+                    ? " (narrower: values would not fit)"
+                    : ""));
       } else if (!tf.nullable() && f.nullable()) {
-        problems.add("column '" + f.name() + "' is NOT NULL in the table but the output may hold nulls");
+        problems.add(
+            "column '" + f.name() + "' is NOT NULL in the table but the output may hold nulls");
       }
     }
     for (StructField tf : table.fields()) {
       if (field(out, tf.name()) == null) {
-        problems.add("table column '" + tf.name() + "' (" + tf.dataType().simpleString() + ") gets no value from"
-            + " the output");
+        problems.add(
+            "table column '"
+                + tf.name()
+                + "' ("
+                + tf.dataType().simpleString()
+                + ") gets no value from"
+                + " the output");
       }
     }
     return problems;
   }
 
-  /** @return whether a value of type {@code from} can be stored in a column of type {@code to} without loss */
+  /**
+   * @return whether a value of type {@code from} can be stored in a column of type {@code to}
+   *     without loss
+   */
   static boolean canWrite(DataType from, DataType to) {
     if (from.sameType(to)) {
       return true;
     }
-    List<DataType> integral = List.of(DataTypes.ByteType, DataTypes.ShortType, DataTypes.IntegerType, DataTypes.LongType);
+    List<DataType> integral =
+        List.of(DataTypes.ByteType, DataTypes.ShortType, DataTypes.IntegerType, DataTypes.LongType);
     if (integral.contains(from) && integral.contains(to)) {
       return integral.indexOf(from) <= integral.indexOf(to);
     }
     if (from.equals(DataTypes.FloatType) && to.equals(DataTypes.DoubleType)) {
       return true;
     }
-    if (from instanceof org.apache.spark.sql.types.ArrayType a && to instanceof org.apache.spark.sql.types.ArrayType b) {
+    if (from instanceof org.apache.spark.sql.types.ArrayType a
+        && to instanceof org.apache.spark.sql.types.ArrayType b) {
       return canWrite(a.elementType(), b.elementType());
     }
     return false;
@@ -227,12 +308,19 @@ final class TableOutput implements OutputWriter {
     try {
       commit(rows, t);
     } catch (TableAlreadyExistsException | NoSuchTableException e) {
-      throw new JobFailedException(t.key() + ": table '" + t.table() + "' changed while the job ran ("
-          + e.getSimpleMessage() + "); nothing was written. Rerun the job.", e);
+      throw new JobFailedException(
+          t.key()
+              + ": table '"
+              + t.table()
+              + "' changed while the job ran ("
+              + e.getSimpleMessage()
+              + "); nothing was written. Rerun the job.",
+          e);
     }
   }
 
-  private static void commit(Dataset<Row> rows, Target t) throws TableAlreadyExistsException, NoSuchTableException {
+  private static void commit(Dataset<Row> rows, Target t)
+      throws TableAlreadyExistsException, NoSuchTableException {
     SparkSession spark = rows.sparkSession();
     DataFrameWriterV2<Row> w = rows.writeTo(t.table());
     if (!spark.catalog().tableExists(t.table())) {
@@ -264,17 +352,28 @@ final class TableOutput implements OutputWriter {
    * @param id the snapshot id (Iceberg) or version number (Delta)
    */
   record Version(String format, long id) {
-    /** @return the summary line's field: {@code snapshot=<id>} (Iceberg) or {@code version=<n>} (Delta) */
+    /**
+     * @return the summary line's field: {@code snapshot=<id>} (Iceberg) or {@code version=<n>}
+     *     (Delta)
+     */
     String field() {
       return ("iceberg".equals(format) ? "snapshot=" : "version=") + id;
     }
   }
 
-  /** @return the table's current snapshot (Iceberg) or version (Delta); null for tables without versions */
+  /**
+   * @return the table's current snapshot (Iceberg) or version (Delta); null for tables without
+   *     versions
+   */
   static Version version(SparkSession spark, String table) {
     try {
-      List<Row> rows = spark.sql("SELECT snapshot_id FROM " + table + ".snapshots ORDER BY committed_at DESC LIMIT 1")
-          .collectAsList();
+      List<Row> rows =
+          spark
+              .sql(
+                  "SELECT snapshot_id FROM "
+                      + table
+                      + ".snapshots ORDER BY committed_at DESC LIMIT 1")
+              .collectAsList();
       if (!rows.isEmpty()) {
         return new Version("iceberg", rows.get(0).getLong(0));
       }
@@ -282,7 +381,8 @@ final class TableOutput implements OutputWriter {
       // not an Iceberg table
     }
     try {
-      List<Row> rows = spark.sql("DESCRIBE HISTORY " + table + " LIMIT 1").select("version").collectAsList();
+      List<Row> rows =
+          spark.sql("DESCRIBE HISTORY " + table + " LIMIT 1").select("version").collectAsList();
       if (!rows.isEmpty()) {
         return new Version("delta", rows.get(0).getLong(0));
       }
@@ -292,9 +392,14 @@ final class TableOutput implements OutputWriter {
     return null;
   }
 
-  /** @return the dead-letter schema for an input schema: every input column plus the three error columns */
+  /**
+   * @return the dead-letter schema for an input schema: every input column plus the three error
+   *     columns
+   */
   static StructType deadLetterSchema(StructType input) {
-    return input.add("_error_code", DataTypes.StringType).add("_error_column", DataTypes.StringType)
+    return input
+        .add("_error_code", DataTypes.StringType)
+        .add("_error_column", DataTypes.StringType)
         .add("_error_message", DataTypes.StringType);
   }
 }

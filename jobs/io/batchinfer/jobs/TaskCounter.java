@@ -35,22 +35,30 @@ final class TaskCounter extends SparkListener {
     executorsRemoved.add(removed.executorId() + ": " + removed.reason());
   }
 
-  /** @return task attempts that succeeded */
+  /**
+   * @return task attempts that succeeded
+   */
   long succeeded() {
     return succeeded.get();
   }
 
-  /** @return task attempts that failed (Spark retried each) */
+  /**
+   * @return task attempts that failed (Spark retried each)
+   */
   long failed() {
     return failed.get();
   }
 
-  /** @return task attempts killed */
+  /**
+   * @return task attempts killed
+   */
   long killed() {
     return killed.get();
   }
 
-  /** @return executors removed while registered, as {@code id: reason} */
+  /**
+   * @return executors removed while registered, as {@code id: reason}
+   */
   List<String> executorsRemoved() {
     return List.copyOf(executorsRemoved);
   }

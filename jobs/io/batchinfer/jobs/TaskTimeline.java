@@ -25,13 +25,13 @@ import scala.collection.Iterator;
 /**
  * Driver only: where a run's time went, from the Spark listener events the job already receives:
  * every task attempt (executor, launch and finish time, outcome), every stage (submission and
- * completion) and every executor lost while it is registered. {@link #snapshot()} gives the
- * report its stage durations ({@code report.json}) and {@link TimelineSvg} its picture.
+ * completion) and every executor lost while it is registered. {@link #snapshot()} gives the report
+ * its stage durations ({@code report.json}) and {@link TimelineSvg} its picture.
  *
- * <p>A stage's kind says what its tasks did: ran the model (their updates carry the engine's
- * {@code batchinfer.rows_in} accumulator), wrote output (output metrics), both (one stage under
- * {@code errors.policy: fail}, where scoring streams into the writer), or neither (counting,
- * listing, reading footers: the passes before scoring, and the final count of a cached pass).
+ * <p>A stage's kind says what its tasks did: ran the model (their updates carry the engine's {@code
+ * batchinfer.rows_in} accumulator), wrote output (output metrics), both (one stage under {@code
+ * errors.policy: fail}, where scoring streams into the writer), or neither (counting, listing,
+ * reading footers: the passes before scoring, and the final count of a cached pass).
  *
  * <p>Keeps at most {@link #MAX_TASKS} task records (the rest are counted), so a huge run's driver
  * memory stays bounded. Called on the listener bus thread, read by the job's thread: thread-safe.
@@ -39,6 +39,7 @@ import scala.collection.Iterator;
 final class TaskTimeline extends SparkListener {
   /** Task attempts recorded one by one; later ones are only counted. */
   static final int MAX_TASKS = 50_000;
+
   private static final String ROWS_IN = "batchinfer.rows_in";
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -63,7 +64,11 @@ final class TaskTimeline extends SparkListener {
   }
 
   /** How a task attempt ended. */
-  enum Outcome { SUCCEEDED, FAILED, KILLED }
+  enum Outcome {
+    SUCCEEDED,
+    FAILED,
+    KILLED
+  }
 
   /**
    * One task attempt; times in epoch milliseconds.
@@ -76,16 +81,37 @@ final class TaskTimeline extends SparkListener {
    *     {@code finish} overlaps the next task by a few milliseconds; {@code busyUntil} does not
    * @param reason why it failed or was killed, else null
    */
-  record Task(long taskId, int stageId, int stageAttempt, int partition, int attempt, String executorId, String host,
-      long launch, long finish, long busyUntil, Outcome outcome, boolean speculative, String reason) {}
+  record Task(
+      long taskId,
+      int stageId,
+      int stageAttempt,
+      int partition,
+      int attempt,
+      String executorId,
+      String host,
+      long launch,
+      long finish,
+      long busyUntil,
+      Outcome outcome,
+      boolean speculative,
+      String reason) {}
 
   /**
    * One stage attempt; times in epoch milliseconds, {@code completed} -1 while running.
    *
    * @param failure why the stage failed, else null
    */
-  record Stage(int id, int attempt, String name, int tasks, long submitted, long completed, Kind kind, int failedTasks,
-      int killedTasks, String failure) {
+  record Stage(
+      int id,
+      int attempt,
+      String name,
+      int tasks,
+      long submitted,
+      long completed,
+      Kind kind,
+      int failedTasks,
+      int killedTasks,
+      String failure) {
     double seconds(long now) {
       return ((completed < 0 ? now : completed) - submitted) / 1000.0;
     }
@@ -102,8 +128,16 @@ final class TaskTimeline extends SparkListener {
    * @param tasks recorded task attempts, by launch time
    * @param dropped task attempts not recorded (over {@link #MAX_TASKS})
    */
-  record Snapshot(long origin, long end, List<Task> tasks, int dropped, List<Stage> stages, List<LostExecutor> lost) {
-    /** @return the kind of {@code task}'s stage */
+  record Snapshot(
+      long origin,
+      long end,
+      List<Task> tasks,
+      int dropped,
+      List<Stage> stages,
+      List<LostExecutor> lost) {
+    /**
+     * @return the kind of {@code task}'s stage
+     */
     Kind kindOf(Task task) {
       for (Stage s : stages) {
         if (s.id() == task.stageId() && s.attempt() == task.stageAttempt()) {
@@ -144,7 +178,9 @@ final class TaskTimeline extends SparkListener {
     this(System.currentTimeMillis());
   }
 
-  /** @param origin time 0 of the picture, epoch milliseconds */
+  /**
+   * @param origin time 0 of the picture, epoch milliseconds
+   */
   TaskTimeline(long origin) {
     this.origin = origin;
     this.end = origin;
@@ -156,7 +192,10 @@ final class TaskTimeline extends SparkListener {
     StageState s = stage(info.stageId(), info.attemptNumber());
     s.name = info.name();
     s.tasks = info.numTasks();
-    s.submitted = info.submissionTime().isDefined() ? (Long) info.submissionTime().get() : System.currentTimeMillis();
+    s.submitted =
+        info.submissionTime().isDefined()
+            ? (Long) info.submissionTime().get()
+            : System.currentTimeMillis();
     seen(s.submitted);
   }
 
@@ -169,7 +208,10 @@ final class TaskTimeline extends SparkListener {
       s.tasks = info.numTasks();
       s.submitted = info.submissionTime().isDefined() ? (Long) info.submissionTime().get() : origin;
     }
-    s.completed = info.completionTime().isDefined() ? (Long) info.completionTime().get() : System.currentTimeMillis();
+    s.completed =
+        info.completionTime().isDefined()
+            ? (Long) info.completionTime().get()
+            : System.currentTimeMillis();
     s.failure = info.failureReason().isDefined() ? info.failureReason().get() : null;
     seen(s.completed);
   }
@@ -180,8 +222,12 @@ final class TaskTimeline extends SparkListener {
     StageState s = stage(event.stageId(), event.stageAttemptId());
     s.scored |= ranModel(info);
     TaskMetrics metrics = event.taskMetrics();
-    s.wrote |= metrics != null && (metrics.outputMetrics().recordsWritten() > 0 || metrics.outputMetrics().bytesWritten() > 0);
-    Outcome outcome = info.successful() ? Outcome.SUCCEEDED : info.killed() ? Outcome.KILLED : Outcome.FAILED;
+    s.wrote |=
+        metrics != null
+            && (metrics.outputMetrics().recordsWritten() > 0
+                || metrics.outputMetrics().bytesWritten() > 0);
+    Outcome outcome =
+        info.successful() ? Outcome.SUCCEEDED : info.killed() ? Outcome.KILLED : Outcome.FAILED;
     if (outcome == Outcome.FAILED) {
       s.failed++;
     } else if (outcome == Outcome.KILLED) {
@@ -193,15 +239,38 @@ final class TaskTimeline extends SparkListener {
       dropped++;
       return;
     }
-    String reason = outcome == Outcome.SUCCEEDED ? null
-        : firstLine(event.reason() instanceof TaskFailedReason r ? r.toErrorString() : event.reason().toString());
+    String reason =
+        outcome == Outcome.SUCCEEDED
+            ? null
+            : firstLine(
+                event.reason() instanceof TaskFailedReason r
+                    ? r.toErrorString()
+                    : event.reason().toString());
     long busyUntil = finish;
     if (metrics != null && metrics.executorRunTime() > 0) {
-      busyUntil = Math.min(finish, info.launchTime() + metrics.executorDeserializeTime() + metrics.executorRunTime()
-          + metrics.resultSerializationTime());
+      busyUntil =
+          Math.min(
+              finish,
+              info.launchTime()
+                  + metrics.executorDeserializeTime()
+                  + metrics.executorRunTime()
+                  + metrics.resultSerializationTime());
     }
-    tasks.add(new Task(info.taskId(), event.stageId(), event.stageAttemptId(), info.partitionId(), info.attemptNumber(),
-        info.executorId(), info.host(), info.launchTime(), finish, busyUntil, outcome, info.speculative(), reason));
+    tasks.add(
+        new Task(
+            info.taskId(),
+            event.stageId(),
+            event.stageAttemptId(),
+            info.partitionId(),
+            info.attemptNumber(),
+            info.executorId(),
+            info.host(),
+            info.launchTime(),
+            finish,
+            busyUntil,
+            outcome,
+            info.speculative(),
+            reason));
   }
 
   @Override
@@ -210,18 +279,34 @@ final class TaskTimeline extends SparkListener {
     seen(event.time());
   }
 
-  /** @return what was recorded so far; stages still running end "now" */
+  /**
+   * @return what was recorded so far; stages still running end "now"
+   */
   synchronized Snapshot snapshot() {
     long now = Math.max(end, System.currentTimeMillis());
     List<Stage> list = new ArrayList<>();
     for (StageState s : stages.values()) {
-      list.add(new Stage(s.id, s.attempt, s.name == null ? "stage " + s.id : s.name, s.tasks,
-          s.submitted > 0 ? s.submitted : origin, s.completed, Kind.of(s.scored, s.wrote), s.failed, s.killed, s.failure));
+      list.add(
+          new Stage(
+              s.id,
+              s.attempt,
+              s.name == null ? "stage " + s.id : s.name,
+              s.tasks,
+              s.submitted > 0 ? s.submitted : origin,
+              s.completed,
+              Kind.of(s.scored, s.wrote),
+              s.failed,
+              s.killed,
+              s.failure));
     }
-    list.sort(Comparator.comparingLong(Stage::submitted).thenComparingInt(Stage::id).thenComparingInt(Stage::attempt));
+    list.sort(
+        Comparator.comparingLong(Stage::submitted)
+            .thenComparingInt(Stage::id)
+            .thenComparingInt(Stage::attempt));
     List<Task> sorted = new ArrayList<>(tasks);
     sorted.sort(Comparator.comparingLong(Task::launch).thenComparingLong(Task::taskId));
-    return new Snapshot(origin, now, List.copyOf(sorted), dropped, List.copyOf(list), List.copyOf(lost));
+    return new Snapshot(
+        origin, now, List.copyOf(sorted), dropped, List.copyOf(list), List.copyOf(lost));
   }
 
   /**
@@ -238,10 +323,15 @@ final class TaskTimeline extends SparkListener {
       double seconds = s.seconds(t.end());
       byKind.merge(s.kind(), seconds, Double::sum);
       ObjectNode n = stageList.addObject();
-      n.put("stage", s.id()).put("attempt", s.attempt()).put("name", s.name()).put("kind", s.kind().id)
+      n.put("stage", s.id())
+          .put("attempt", s.attempt())
+          .put("name", s.name())
+          .put("kind", s.kind().id)
           .put("start_s", RunReport.round((s.submitted() - t.origin()) / 1000.0))
-          .put("duration_s", RunReport.round(seconds)).put("tasks", s.tasks())
-          .put("tasks_failed", s.failedTasks()).put("tasks_killed", s.killedTasks())
+          .put("duration_s", RunReport.round(seconds))
+          .put("tasks", s.tasks())
+          .put("tasks_failed", s.failedTasks())
+          .put("tasks_killed", s.killedTasks())
           .put("status", s.completed() < 0 ? "running" : s.failure() == null ? "ok" : "failed");
       if (s.failure() != null) {
         n.put("failure", firstLine(s.failure()));
@@ -255,18 +345,22 @@ final class TaskTimeline extends SparkListener {
     Map<String, List<Task>> lanes = lanes(t);
     Map<String, LostExecutor> lostById = new HashMap<>();
     t.lost().forEach(l -> lostById.putIfAbsent(l.id(), l));
-    lanes.forEach((id, ts) -> {
-      ObjectNode e = executors.addObject().put("id", id);
-      e.put("host", ts.isEmpty() ? null : ts.get(0).host());
-      e.put("tasks", ts.size());
-      e.put("tasks_failed", ts.stream().filter(x -> x.outcome() == Outcome.FAILED).count());
-      e.put("tasks_killed", ts.stream().filter(x -> x.outcome() == Outcome.KILLED).count());
-      e.put("busy_s", RunReport.round(ts.stream().mapToLong(x -> x.finish() - x.launch()).sum() / 1000.0));
-      LostExecutor l = lostById.get(id);
-      if (l != null) {
-        e.put("lost_at_s", RunReport.round((l.time() - t.origin()) / 1000.0)).put("lost_reason", l.reason());
-      }
-    });
+    lanes.forEach(
+        (id, ts) -> {
+          ObjectNode e = executors.addObject().put("id", id);
+          e.put("host", ts.isEmpty() ? null : ts.get(0).host());
+          e.put("tasks", ts.size());
+          e.put("tasks_failed", ts.stream().filter(x -> x.outcome() == Outcome.FAILED).count());
+          e.put("tasks_killed", ts.stream().filter(x -> x.outcome() == Outcome.KILLED).count());
+          e.put(
+              "busy_s",
+              RunReport.round(ts.stream().mapToLong(x -> x.finish() - x.launch()).sum() / 1000.0));
+          LostExecutor l = lostById.get(id);
+          if (l != null) {
+            e.put("lost_at_s", RunReport.round((l.time() - t.origin()) / 1000.0))
+                .put("lost_reason", l.reason());
+          }
+        });
     return root;
   }
 
@@ -318,7 +412,9 @@ final class TaskTimeline extends SparkListener {
     return false;
   }
 
-  /** @return the first line of a failure, and its innermost {@code Caused by:} line (the root cause) */
+  /**
+   * @return the first line of a failure, and its innermost {@code Caused by:} line (the root cause)
+   */
   static String firstLine(String s) {
     if (s == null) {
       return null;

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import io.batchinfer.udfs.plan.Problems;
 import io.batchinfer.udfs.ValidationException;
+import io.batchinfer.udfs.plan.Problems;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -36,6 +36,7 @@ import java.util.regex.Pattern;
 final class Variables {
   /** The variable every run has. */
   static final String RUN_ID = "run_id";
+
   private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
   private static final String ENV_PREFIX = "env:";
 
@@ -43,7 +44,8 @@ final class Variables {
   private final Function<String, String> env;
   private final boolean runIdGenerated;
 
-  private Variables(Map<String, String> values, Function<String, String> env, boolean runIdGenerated) {
+  private Variables(
+      Map<String, String> values, Function<String, String> env, boolean runIdGenerated) {
     this.values = Collections.unmodifiableMap(values);
     this.env = env;
     this.runIdGenerated = runIdGenerated;
@@ -61,8 +63,15 @@ final class Variables {
       for (Map.Entry<String, String> e : cli.entrySet()) {
         String name = e.getKey().trim();
         if (!NAME.matcher(name).matches()) {
-          problems.add("--var " + e.getKey() + "=" + e.getValue() + ": '" + name + "' is not a variable name; use"
-              + " letters, digits, '_', '.' or '-', starting with a letter or '_', e.g. --var ds=2026-11-23.");
+          problems.add(
+              "--var "
+                  + e.getKey()
+                  + "="
+                  + e.getValue()
+                  + ": '"
+                  + name
+                  + "' is not a variable name; use"
+                  + " letters, digits, '_', '.' or '-', starting with a letter or '_', e.g. --var ds=2026-11-23.");
           continue;
         }
         values.put(name, e.getValue() == null ? "" : e.getValue());
@@ -76,23 +85,33 @@ final class Variables {
     return new Variables(values, env, generated);
   }
 
-  /** @return a sortable, path-safe id: UTC time and 6 random hex digits */
+  /**
+   * @return a sortable, path-safe id: UTC time and 6 random hex digits
+   */
   static String generateRunId() {
-    return DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").format(ZonedDateTime.now(ZoneOffset.UTC))
-        + "-" + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
+    return DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+            .format(ZonedDateTime.now(ZoneOffset.UTC))
+        + "-"
+        + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
   }
 
-  /** @return the run id ({@code ${run_id}}) */
+  /**
+   * @return the run id ({@code ${run_id}})
+   */
   String runId() {
     return values.get(RUN_ID);
   }
 
-  /** @return true when {@code run_id} was generated rather than passed with {@code --var} */
+  /**
+   * @return true when {@code run_id} was generated rather than passed with {@code --var}
+   */
   boolean runIdGenerated() {
     return runIdGenerated;
   }
 
-  /** @return every variable by name, {@code run_id} included */
+  /**
+   * @return every variable by name, {@code run_id} included
+   */
   Map<String, String> values() {
     return values;
   }
@@ -134,7 +153,10 @@ final class Variables {
     }
   }
 
-  /** @return {@code text} with its references replaced; problems go to {@code problems} (key path {@code path}) */
+  /**
+   * @return {@code text} with its references replaced; problems go to {@code problems} (key path
+   *     {@code path})
+   */
   String resolve(String text, String path, Problems problems) {
     if (text.indexOf('$') < 0) {
       return text;
@@ -155,7 +177,11 @@ final class Variables {
       }
       int end = text.indexOf('}', i + 2);
       if (end < 0) {
-        problems.add(path + ": '" + text + "' has '${' without a closing '}'. Write ${name}, or $${ for a literal ${.");
+        problems.add(
+            path
+                + ": '"
+                + text
+                + "' has '${' without a closing '}'. Write ${name}, or $${ for a literal ${.");
         return text;
       }
       String name = text.substring(i + 2, end).trim();
@@ -175,36 +201,64 @@ final class Variables {
       }
       String value = env.apply(var);
       if (value == null) {
-        problems.add(path + ": environment variable " + var + " (referenced as ${env:" + var + "}) is not set in the"
-            + " driver's environment. Export it before launching the job (in cluster deploy mode, pass it to the"
-            + " driver, e.g. spark.yarn.appMasterEnv." + var + " or spark.kubernetes.driverEnv." + var + ").");
+        problems.add(
+            path
+                + ": environment variable "
+                + var
+                + " (referenced as ${env:"
+                + var
+                + "}) is not set in the"
+                + " driver's environment. Export it before launching the job (in cluster deploy mode, pass it to the"
+                + " driver, e.g. spark.yarn.appMasterEnv."
+                + var
+                + " or spark.kubernetes.driverEnv."
+                + var
+                + ").");
       }
       return value;
     }
     if (!NAME.matcher(name).matches()) {
-      problems.add(path + ": '${" + name + "}' is not a variable reference; names use letters, digits, '_', '.' or"
-          + " '-'. Write $${ for a literal ${.");
+      problems.add(
+          path
+              + ": '${"
+              + name
+              + "}' is not a variable reference; names use letters, digits, '_', '.' or"
+              + " '-'. Write $${ for a literal ${.");
       return null;
     }
     String value = values.get(name);
     if (value == null) {
       Set<String> known = new TreeSet<>(values.keySet());
-      problems.add(path + ": unknown variable ${" + name + "}; set it on the command line with --var " + name + "="
-          + example(name) + " (variables set: " + known + ")." + Problems.didYouMean(name, known));
+      problems.add(
+          path
+              + ": unknown variable ${"
+              + name
+              + "}; set it on the command line with --var "
+              + name
+              + "="
+              + example(name)
+              + " (variables set: "
+              + known
+              + ")."
+              + Problems.didYouMean(name, known));
     }
     return value;
   }
 
   private static String example(String name) {
-    return name.equals("ds") || name.endsWith("date") ? LocalDate.now(ZoneOffset.UTC).toString() : "VALUE";
+    return name.equals("ds") || name.endsWith("date")
+        ? LocalDate.now(ZoneOffset.UTC).toString()
+        : "VALUE";
   }
 
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder("Variables[");
-    for (Iterator<Map.Entry<String, String>> it = values.entrySet().iterator(); it.hasNext();) {
+    for (Iterator<Map.Entry<String, String>> it = values.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<String, String> e = it.next();
-      sb.append(e.getKey()).append('=').append(Redaction.isSecret(e.getKey()) ? Redaction.MASK : e.getValue());
+      sb.append(e.getKey())
+          .append('=')
+          .append(Redaction.isSecret(e.getKey()) ? Redaction.MASK : e.getValue());
       sb.append(it.hasNext() ? ", " : "");
     }
     return sb.append(']').toString();

@@ -14,8 +14,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The engine's entry point for any Java Spark program: describe the model and how columns map to
  * its inputs and outputs, then {@link Builder#plan plan} against an input schema (all validation
- * happens here, on the driver, before any task) and {@link InferencePlan#apply apply} the plan to
- * a dataset.
+ * happens here, on the driver, before any task) and {@link InferencePlan#apply apply} the plan to a
+ * dataset.
  *
  * <pre>{@code
  * InferencePlan plan = BatchInference.builder()
@@ -29,14 +29,16 @@ import org.apache.spark.sql.types.StructType;
  * }</pre>
  *
  * Error messages use the job config's key paths ({@code inputs.input.columns[2]}, {@code
- * model.batch_size}), so the API and the job report problems identically. Driver only; the
- * builder is not thread-safe, the {@link InferenceRequest} it produces is immutable.
+ * model.batch_size}), so the API and the job report problems identically. Driver only; the builder
+ * is not thread-safe, the {@link InferenceRequest} it produces is immutable.
  */
 public final class BatchInference {
   /** Default {@code model.batch_size}. */
   public static final int BATCH_SIZE_DEFAULT = 256;
+
   /** Default {@code model.length_window}: batches per length-aware window (text inputs only). */
   public static final int LENGTH_WINDOW_DEFAULT = 8;
+
   /**
    * Default {@code errors.max_consecutive_inference_errors}: ONNX Runtime calls that may fail in a
    * row in one task. A few dozen bad rows in a row are still isolated one by one; a model that
@@ -46,7 +48,9 @@ public final class BatchInference {
 
   private BatchInference() {}
 
-  /** @return a new builder */
+  /**
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -112,9 +116,9 @@ public final class BatchInference {
     }
 
     /**
-     * Tokenizes a string column into every token input of the model ({@code input_ids},
-     * {@code attention_mask}, {@code token_type_ids} as it declares them) not mapped otherwise
-     * (the job config's top-level {@code text} block).
+     * Tokenizes a string column into every token input of the model ({@code input_ids}, {@code
+     * attention_mask}, {@code token_type_ids} as it declares them) not mapped otherwise (the job
+     * config's top-level {@code text} block).
      */
     public Builder text(TextInput textInput) {
       this.text = Objects.requireNonNull(textInput, "textInput");
@@ -133,7 +137,8 @@ public final class BatchInference {
 
     /**
      * What to do with a row that cannot be scored ({@code errors.policy}): fail the job (default),
-     * skip it (counted), or keep it for a dead-letter output ({@link InferencePlan.Scored#rejected()}).
+     * skip it (counted), or keep it for a dead-letter output ({@link
+     * InferencePlan.Scored#rejected()}).
      */
     public Builder errorPolicy(ErrorPolicy policy) {
       this.errorPolicy = Objects.requireNonNull(policy, "policy");
@@ -160,7 +165,10 @@ public final class BatchInference {
       return this;
     }
 
-    /** Lets NaN and ±Infinity reach floating-point model inputs ({@code errors.allow_nan}); rejected by default. */
+    /**
+     * Lets NaN and ±Infinity reach floating-point model inputs ({@code errors.allow_nan}); rejected
+     * by default.
+     */
     public Builder allowNan(boolean allow) {
       this.allowNan = allow;
       return this;
@@ -200,21 +208,27 @@ public final class BatchInference {
     }
 
     /**
-     * What a task does when its GPU cannot be used ({@code model.device_fallback}); default
-     * {@code cpu} for {@code auto}, {@code fail} for {@code cuda} and {@code tensorrt}.
+     * What a task does when its GPU cannot be used ({@code model.device_fallback}); default {@code
+     * cpu} for {@code auto}, {@code fail} for {@code cuda} and {@code tensorrt}.
      */
     public Builder deviceFallback(DeviceFallback fallback) {
       this.deviceFallback = Objects.requireNonNull(fallback, "fallback");
       return this;
     }
 
-    /** The GPU ordinal for tasks Spark assigned no GPU resource ({@code model.device_id}, default 0). */
+    /**
+     * The GPU ordinal for tasks Spark assigned no GPU resource ({@code model.device_id}, default
+     * 0).
+     */
     public Builder deviceId(int ordinal) {
       this.deviceId = ordinal;
       return this;
     }
 
-    /** The Spark resource whose address is a task's GPU ordinal ({@code model.gpu_resource}, default {@code gpu}). */
+    /**
+     * The Spark resource whose address is a task's GPU ordinal ({@code model.gpu_resource}, default
+     * {@code gpu}).
+     */
     public Builder gpuResource(String resourceName) {
       this.gpuResource = Objects.requireNonNull(resourceName, "resourceName");
       return this;
@@ -226,15 +240,18 @@ public final class BatchInference {
       return this;
     }
 
-    /** TensorRT provider options by ONNX Runtime name ({@code model.tensorrt}); checked when planning. */
+    /**
+     * TensorRT provider options by ONNX Runtime name ({@code model.tensorrt}); checked when
+     * planning.
+     */
     public Builder tensorrtOptions(Map<String, ?> options) {
       this.tensorrtOptions = new LinkedHashMap<String, Object>(options);
       return this;
     }
 
     /**
-     * How the model reaches executors ({@code model.distribution}) and the size above which
-     * {@code auto} copies files instead of broadcasting ({@code model.distribution_threshold_mb}).
+     * How the model reaches executors ({@code model.distribution}) and the size above which {@code
+     * auto} copies files instead of broadcasting ({@code model.distribution_threshold_mb}).
      */
     public Builder distribution(ModelDistribution mode, long thresholdMb) {
       this.distribution = Objects.requireNonNull(mode, "mode");
@@ -242,7 +259,10 @@ public final class BatchInference {
       return this;
     }
 
-    /** Node-local folder for models distributed as files ({@code model.cache_dir}); null for the default. */
+    /**
+     * Node-local folder for models distributed as files ({@code model.cache_dir}); null for the
+     * default.
+     */
     public Builder cacheDir(String dir) {
       this.cacheDir = dir;
       return this;
@@ -254,13 +274,33 @@ public final class BatchInference {
       return this;
     }
 
-    /** @return an immutable snapshot of what has been set so far */
+    /**
+     * @return an immutable snapshot of what has been set so far
+     */
     public InferenceRequest request() {
-      return new InferenceRequest(model, modelPath, modelSha256, inputs, outputs, text, passthrough, batchSize,
-          lengthWindow, threads, device, batching, errorPolicy, allowNan, customOpLibraries,
+      return new InferenceRequest(
+          model,
+          modelPath,
+          modelSha256,
+          inputs,
+          outputs,
+          text,
+          passthrough,
+          batchSize,
+          lengthWindow,
+          threads,
+          device,
+          batching,
+          errorPolicy,
+          allowNan,
+          customOpLibraries,
           maxConsecutiveInferenceErrors,
-          new DeviceSettings(deviceFallback == null ? DeviceFallback.defaultFor(device) : deviceFallback, deviceId,
-              gpuResource, cudaOptions, tensorrtOptions),
+          new DeviceSettings(
+              deviceFallback == null ? DeviceFallback.defaultFor(device) : deviceFallback,
+              deviceId,
+              gpuResource,
+              cudaOptions,
+              tensorrtOptions),
           new DistributionSettings(distribution, distributionThresholdMb, cacheDir),
           tuning);
     }

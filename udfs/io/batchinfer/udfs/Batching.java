@@ -9,7 +9,9 @@ public enum Batching {
   /** One row per run, whatever the model declares. */
   NONE;
 
-  /** @return the mode for a config value, or null if unknown */
+  /**
+   * @return the mode for a config value, or null if unknown
+   */
   public static Batching parse(String value) {
     return EnumValues.parse(Batching.class, value);
   }

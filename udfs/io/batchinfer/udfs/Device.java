@@ -8,20 +8,29 @@ public enum Device {
   CPU,
   /**
    * CUDA on the GPU Spark assigned to the task (or {@code model.device_id}); fails the task with a
-   * clear message when the executor cannot use it, unless {@code model.device_fallback} is {@code cpu}.
+   * clear message when the executor cannot use it, unless {@code model.device_fallback} is {@code
+   * cpu}.
    */
   CUDA,
   /** TensorRT (with CUDA and CPU registered after it), on the GPU chosen as for {@link #CUDA}. */
   TENSORRT,
-  /** CUDA when the executor can use it, CPU otherwise ({@code model.device_fallback} defaults to {@code cpu}). */
+  /**
+   * CUDA when the executor can use it, CPU otherwise ({@code model.device_fallback} defaults to
+   * {@code cpu}).
+   */
   AUTO;
 
-  /** @return the device for a config value, or {@code null} if unknown */
+  /**
+   * @return the device for a config value, or {@code null} if unknown
+   */
   public static Device parse(String value) {
     return EnumValues.parse(Device.class, value);
   }
 
-  /** @return true for the devices that need a GPU ordinal ({@code cuda}, {@code tensorrt}, {@code auto}) */
+  /**
+   * @return true for the devices that need a GPU ordinal ({@code cuda}, {@code tensorrt}, {@code
+   *     auto})
+   */
   public boolean usesGpu() {
     return this != CPU;
   }

@@ -12,12 +12,16 @@ public enum DeviceFallback {
   /** Run on CPU and record the reason (the default for {@code auto}). */
   CPU;
 
-  /** @return the fallback for a config value, or {@code null} if unknown */
+  /**
+   * @return the fallback for a config value, or {@code null} if unknown
+   */
   public static DeviceFallback parse(String value) {
     return io.batchinfer.udfs.EnumValues.parse(DeviceFallback.class, value);
   }
 
-  /** @return the default for {@code device}: {@link #CPU} for {@code auto}, {@link #FAIL} otherwise */
+  /**
+   * @return the default for {@code device}: {@link #CPU} for {@code auto}, {@link #FAIL} otherwise
+   */
   public static DeviceFallback defaultFor(Device device) {
     return device == Device.AUTO ? CPU : FAIL;
   }

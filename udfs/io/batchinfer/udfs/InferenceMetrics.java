@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Job-level counters the engine updates from executors: rows in and out, model runs, time spent
- * in ONNX Runtime, and sessions created. A read-only view, created on the driver by {@link
+ * Job-level counters the engine updates from executors: rows in and out, model runs, time spent in
+ * ONNX Runtime, and sessions created. A read-only view, created on the driver by {@link
  * InferencePlan#apply}; read it on the driver after an action. Row counts (and time, sessions,
  * truncations, rejections) come from successful task attempts only, so they count each row once.
  * The model-run counters ({@link #batches()}, {@link #batchesFailed()}, {@link
@@ -20,17 +20,23 @@ public final class InferenceMetrics {
     this.counters = Objects.requireNonNull(counters, "counters");
   }
 
-  /** @return input rows read by the inference function */
+  /**
+   * @return input rows read by the inference function
+   */
   public long rowsIn() {
     return counters.rowsIn();
   }
 
-  /** @return output rows emitted */
+  /**
+   * @return output rows emitted
+   */
   public long rowsOut() {
     return counters.rowsOut();
   }
 
-  /** @return input rows rejected (skipped or dead-lettered) */
+  /**
+   * @return input rows rejected (skipped or dead-lettered)
+   */
   public long rowsRejected() {
     return counters.rowsRejected();
   }
@@ -43,12 +49,18 @@ public final class InferenceMetrics {
     return counters.batches();
   }
 
-  /** @return ONNX Runtime calls that failed (part of {@link #batches()}), including failed task attempts */
+  /**
+   * @return ONNX Runtime calls that failed (part of {@link #batches()}), including failed task
+   *     attempts
+   */
   public long batchesFailed() {
     return counters.batchesFailed();
   }
 
-  /** @return rows run alone because their batch failed in ONNX Runtime, including failed task attempts */
+  /**
+   * @return rows run alone because their batch failed in ONNX Runtime, including failed task
+   *     attempts
+   */
   public long rowsRetriedAlone() {
     return counters.rowsRetriedAlone();
   }
@@ -61,17 +73,24 @@ public final class InferenceMetrics {
     return RejectionSummary.merge(counters.rejections());
   }
 
-  /** @return total seconds inside {@code OrtSession.run}, summed over tasks */
+  /**
+   * @return total seconds inside {@code OrtSession.run}, summed over tasks
+   */
   public double inferenceSeconds() {
     return counters.inferenceNanos() / 1e9;
   }
 
-  /** @return texts cut to max_length by a tokenizer */
+  /**
+   * @return texts cut to max_length by a tokenizer
+   */
   public long textsTruncated() {
     return counters.textsTruncated();
   }
 
-  /** @return ONNX Runtime sessions created by this job's tasks (at most one per executor JVM and model) */
+  /**
+   * @return ONNX Runtime sessions created by this job's tasks (at most one per executor JVM and
+   *     model)
+   */
   public long sessionsCreated() {
     return counters.sessionsCreated();
   }

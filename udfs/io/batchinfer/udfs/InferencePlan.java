@@ -54,22 +54,27 @@ public final class InferencePlan {
    * @param rejected under {@code dead-letter}: bad rows with every input column plus {@code
    *     _error_code}, {@code _error_column}, {@code _error_message}; null under other policies
    * @param emitted what the partition function emits; {@code scored} and {@code rejected} are
-   *     projections of it. Under dead-letter, persist it before evaluating both, or the model
-   *     runs twice (and the metrics count twice).
+   *     projections of it. Under dead-letter, persist it before evaluating both, or the model runs
+   *     twice (and the metrics count twice).
    * @param metrics the accumulators the evaluation fills
    */
-  public record Scored(Dataset<Row> scored, Dataset<Row> rejected, Dataset<Row> emitted, InferenceMetrics metrics) {}
+  public record Scored(
+      Dataset<Row> scored, Dataset<Row> rejected, Dataset<Row> emitted, InferenceMetrics metrics) {}
 
   /**
-   * Scores {@code input} lazily: nothing runs until an action (such as a write) on the result.
-   * The model is broadcast once per call.
+   * Scores {@code input} lazily: nothing runs until an action (such as a write) on the result. The
+   * model is broadcast once per call.
    *
    * @throws ValidationException when {@code input}'s schema differs from the planned one
    */
   public Scored apply(Dataset<Row> input) {
     if (!input.schema().equals(inputSchema)) {
-      throw new ValidationException("input schema changed since planning: planned " + inputSchema.simpleString()
-          + ", got " + input.schema().simpleString() + ". Plan again against this dataset.");
+      throw new ValidationException(
+          "input schema changed since planning: planned "
+              + inputSchema.simpleString()
+              + ", got "
+              + input.schema().simpleString()
+              + ". Plan again against this dataset.");
     }
     SparkSession spark = input.sparkSession();
     Broadcast<ModelArtifact> broadcast =
@@ -77,8 +82,10 @@ public final class InferencePlan {
     ScoringCounters counters = ScoringCounters.register(spark.sparkContext());
     InferenceMetrics metrics = new InferenceMetrics(counters);
     JavaRDD<InternalRow> rows = input.queryExecution().toRdd().toJavaRDD();
-    JavaRDD<InternalRow> scored = rows.mapPartitions(new InferenceFunction(broadcast, spec, counters), true);
-    Dataset<Row> emitted = SparkCompat.internalCreateDataFrame(spark, scored.rdd(), spec.emittedSchema());
+    JavaRDD<InternalRow> scored =
+        rows.mapPartitions(new InferenceFunction(broadcast, spec, counters), true);
+    Dataset<Row> emitted =
+        SparkCompat.internalCreateDataFrame(spark, scored.rdd(), spec.emittedSchema());
     if (spec.errorPolicy() != ErrorPolicy.DEAD_LETTER) {
       return new Scored(emitted, null, emitted, metrics);
     }
@@ -86,8 +93,10 @@ public final class InferencePlan {
     List<Column> good = new ArrayList<>();
     int[] pass = spec.passthroughOrdinals();
     for (int p = 0; p < pass.length; p++) {
-      good.add(functions.col(InferenceSpec.INPUT_PREFIX + pass[p])
-          .as(spec.outputSchema().fields()[p].name()));
+      good.add(
+          functions
+              .col(InferenceSpec.INPUT_PREFIX + pass[p])
+              .as(spec.outputSchema().fields()[p].name()));
     }
     for (int i = pass.length; i < spec.outputSchema().size(); i++) {
       good.add(functions.col(spec.outputSchema().fields()[i].name()));
@@ -99,63 +108,96 @@ public final class InferencePlan {
     for (String e : InferenceSpec.ERROR_FIELDS) {
       bad.add(functions.col(e).as(e.substring(1)));
     }
-    return new Scored(emitted.filter(functions.not(isError)).select(good.toArray(new Column[0])),
-        emitted.filter(isError).select(bad.toArray(new Column[0])), emitted, metrics);
+    return new Scored(
+        emitted.filter(functions.not(isError)).select(good.toArray(new Column[0])),
+        emitted.filter(isError).select(bad.toArray(new Column[0])),
+        emitted,
+        metrics);
   }
 
-  /** @return the frozen spec shipped to executors */
+  /**
+   * @return the frozen spec shipped to executors
+   */
   public InferenceSpec spec() {
     return spec;
   }
 
-  /** @return the model (bytes, sha256, where it came from) */
+  /**
+   * @return the model (bytes, sha256, where it came from)
+   */
   public ModelArtifact model() {
     return model;
   }
 
-  /** @return the model's declared inputs and outputs */
+  /**
+   * @return the model's declared inputs and outputs
+   */
   public ModelSignature signature() {
     return signature;
   }
 
-  /** @return the output schema: passthrough columns, then the output columns */
+  /**
+   * @return the output schema: passthrough columns, then the output columns
+   */
   public StructType outputSchema() {
     return spec.outputSchema();
   }
 
-  /** @return a human-readable plan, as printed by {@code --dry-run} */
+  /**
+   * @return a human-readable plan, as printed by {@code --dry-run}
+   */
   public String describe() {
     StringBuilder sb = new StringBuilder();
     sb.append("model:    ").append(model.uri()).append('\n');
-    sb.append("          sha256 ").append(model.sha256()).append(", ").append(model.size()).append(" bytes\n");
+    sb.append("          sha256 ")
+        .append(model.sha256())
+        .append(", ")
+        .append(model.size())
+        .append(" bytes\n");
     sb.append("          distribution ").append(model.distribution());
     if (model.files() != null) {
-      sb.append(" (graph + ").append(model.files().externalFiles()).append(" external-data file(s); each node copies"
-          + " them once into ").append(model.files().cacheDir() == null ? "<java.io.tmpdir>/"
-          + io.batchinfer.udfs.model.LocalModelCache.DEFAULT_DIR_NAME : model.files().cacheDir()).append(')');
+      sb.append(" (graph + ")
+          .append(model.files().externalFiles())
+          .append(" external-data file(s); each node copies" + " them once into ")
+          .append(
+              model.files().cacheDir() == null
+                  ? "<java.io.tmpdir>/" + io.batchinfer.udfs.model.LocalModelCache.DEFAULT_DIR_NAME
+                  : model.files().cacheDir())
+          .append(')');
     } else {
       sb.append(" (bytes broadcast once to every executor)");
     }
     sb.append('\n');
-    sb.append("          inputs  ").append(ModelSignature.describe(signature.inputs())).append('\n');
+    sb.append("          inputs  ")
+        .append(ModelSignature.describe(signature.inputs()))
+        .append('\n');
     sb.append("          outputs ").append(ModelSignature.describe(signature.outputs()));
     if (!signature.unsupported().isEmpty()) {
       sb.append(", not tensors: ").append(signature.unsupported().keySet());
     }
     sb.append('\n');
-    sb.append("session:  device ").append(spec.session().device()).append(", threads ")
+    sb.append("session:  device ")
+        .append(spec.session().device())
+        .append(", threads ")
         .append(spec.session().intraOpThreads());
     if (spec.session().device().usesGpu()) {
-      sb.append(", GPU ordinal from Spark resource '").append(spec.session().gpu().resourceName())
-          .append("' (else model.device_id ").append(spec.session().cudaDeviceId()).append("), fallback ")
+      sb.append(", GPU ordinal from Spark resource '")
+          .append(spec.session().gpu().resourceName())
+          .append("' (else model.device_id ")
+          .append(spec.session().cudaDeviceId())
+          .append("), fallback ")
           .append(spec.session().gpu().fallback());
     }
     sb.append('\n');
     sb.append("batching: ");
     if (spec.batched()) {
-      sb.append("batches of ").append(spec.batchSize()).append(" rows (model inputs have a free batch dimension)");
+      sb.append("batches of ")
+          .append(spec.batchSize())
+          .append(" rows (model inputs have a free batch dimension)");
       if (!spec.texts().isEmpty() && spec.lengthWindow() > 1) {
-        sb.append("; length-aware: windows of ").append(spec.lengthWindow()).append(" batches sorted by token count");
+        sb.append("; length-aware: windows of ")
+            .append(spec.lengthWindow())
+            .append(" batches sorted by token count");
       }
     } else if (batching == Batching.NONE && batchable) {
       sb.append("one row per run (model.batching=none)");
@@ -178,7 +220,12 @@ public final class InferencePlan {
 
   @Override
   public String toString() {
-    return "InferencePlan[" + model.uri() + ", sha256=" + spec.shortSha() + ", inputs="
-        + Arrays.toString(spec.inputs().stream().map(InputBinding::onnxName).toArray()) + "]";
+    return "InferencePlan["
+        + model.uri()
+        + ", sha256="
+        + spec.shortSha()
+        + ", inputs="
+        + Arrays.toString(spec.inputs().stream().map(InputBinding::onnxName).toArray())
+        + "]";
   }
 }

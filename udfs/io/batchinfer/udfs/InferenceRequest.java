@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What a caller asked for, as collected by {@link BatchInference.Builder}: the model (in memory,
- * or a path and optional sha256 pin), the input/output mappings, passthrough columns and the
+ * What a caller asked for, as collected by {@link BatchInference.Builder}: the model (in memory, or
+ * a path and optional sha256 pin), the input/output mappings, passthrough columns and the
  * session/batching/error settings. Not yet validated; the planner checks it against the model and
  * the input schema. Immutable (maps keep the caller's order); driver only; holds no native
  * resources.
@@ -32,7 +32,8 @@ import java.util.Map;
  *     its circuit breaker fails it ({@code errors.max_consecutive_inference_errors})
  * @param deviceSettings GPU placement and provider options ({@code model.device_fallback}, ...)
  * @param distributionSettings how the model reaches executors ({@code model.distribution}, ...)
- * @param onnxRuntime ONNX Runtime threading, memory and graph settings ({@code model.onnxruntime.*})
+ * @param onnxRuntime ONNX Runtime threading, memory and graph settings ({@code
+ *     model.onnxruntime.*})
  */
 public record InferenceRequest(
     ModelArtifact model,
@@ -62,6 +63,7 @@ public record InferenceRequest(
     passthrough = List.copyOf(passthrough);
     customOpLibraries = List.copyOf(customOpLibraries);
     deviceSettings = deviceSettings == null ? DeviceSettings.defaults(device) : deviceSettings;
-    distributionSettings = distributionSettings == null ? DistributionSettings.DEFAULT : distributionSettings;
+    distributionSettings =
+        distributionSettings == null ? DistributionSettings.DEFAULT : distributionSettings;
   }
 }

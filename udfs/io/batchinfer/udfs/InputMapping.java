@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * Which input columns feed one model input ({@code inputs.<name>} in the job config). Exactly one
- * of {@code columns} (scalar columns stacked on the last axis), {@code column} (one scalar or
- * array column) or {@code text} (a tokenized string column) is set. Immutable.
+ * of {@code columns} (scalar columns stacked on the last axis), {@code column} (one scalar or array
+ * column) or {@code text} (a tokenized string column) is set. Immutable.
  *
  * @param columns scalar columns, in the order the model expects them, or null
  * @param column a single column, or null
@@ -18,22 +18,30 @@ public record InputMapping(List<String> columns, String column, String type, Tex
     columns = columns == null ? null : List.copyOf(columns);
   }
 
-  /** @return a mapping of scalar columns stacked into {@code [batch, n]} */
+  /**
+   * @return a mapping of scalar columns stacked into {@code [batch, n]}
+   */
   public static InputMapping columns(String... columns) {
     return new InputMapping(List.of(columns), null, null, null);
   }
 
-  /** @return a mapping of one column: a scalar to {@code [batch]}, an array to {@code [batch, d...]} */
+  /**
+   * @return a mapping of one column: a scalar to {@code [batch]}, an array to {@code [batch, d...]}
+   */
   public static InputMapping column(String column) {
     return new InputMapping(null, column, null, null);
   }
 
-  /** @return a mapping tokenizing a string column into this token input */
+  /**
+   * @return a mapping tokenizing a string column into this token input
+   */
   public static InputMapping text(TextInput text) {
     return new InputMapping(null, null, null, text);
   }
 
-  /** @return this mapping, asserting the model input's element type */
+  /**
+   * @return this mapping, asserting the model input's element type
+   */
   public InputMapping withType(String elementType) {
     return new InputMapping(columns, column, elementType, text);
   }

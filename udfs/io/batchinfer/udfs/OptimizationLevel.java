@@ -3,7 +3,10 @@ package io.batchinfer.udfs;
 import ai.onnxruntime.OrtSession;
 import java.util.Locale;
 
-/** ONNX Runtime graph optimisation level: the {@code model.onnxruntime.optimization_level} config key. */
+/**
+ * ONNX Runtime graph optimisation level: the {@code model.onnxruntime.optimization_level} config
+ * key.
+ */
 public enum OptimizationLevel {
   /** No graph optimisation (the model runs as written). */
   DISABLE(OrtSession.SessionOptions.OptLevel.NO_OPT),
@@ -20,12 +23,16 @@ public enum OptimizationLevel {
     this.ort = ort;
   }
 
-  /** @return ONNX Runtime's constant for this level */
+  /**
+   * @return ONNX Runtime's constant for this level
+   */
   public OrtSession.SessionOptions.OptLevel ort() {
     return ort;
   }
 
-  /** @return the level for a config value, or {@code null} if unknown */
+  /**
+   * @return the level for a config value, or {@code null} if unknown
+   */
   public static OptimizationLevel parse(String value) {
     return EnumValues.parse(OptimizationLevel.class, value);
   }

@@ -1,23 +1,31 @@
 package io.batchinfer.udfs;
 
-import io.batchinfer.udfs.Pooling;
 import java.util.List;
 
 /**
  * What to write for one model output ({@code outputs.<name>} in the job config). Immutable; build
  * with {@link #toColumn(String)} and the {@code with*} methods.
  *
- * @param column column for the output values (softmaxed when {@code softmax}); null to not write them
+ * @param column column for the output values (softmaxed when {@code softmax}); null to not write
+ *     them
  * @param softmax apply softmax over the class axis
  * @param argmax column for the index of the largest value, or null
  * @param topK top-k indices and scores, or null
  * @param labels index-to-label list, or null; the label of the argmax goes to {@code labelColumn}
  * @param labelColumn column for the label; defaults to {@code <argmax>_label} (or {@code label})
- * @param pooling pooling of token vectors {@code [batch, tokens, hidden]} into one vector per row, or null
+ * @param pooling pooling of token vectors {@code [batch, tokens, hidden]} into one vector per row,
+ *     or null
  * @param normalize L2-normalize the written vector
  */
-public record OutputMapping(String column, boolean softmax, String argmax, TopK topK, List<String> labels,
-    String labelColumn, Pooling pooling, boolean normalize) {
+public record OutputMapping(
+    String column,
+    boolean softmax,
+    String argmax,
+    TopK topK,
+    List<String> labels,
+    String labelColumn,
+    Pooling pooling,
+    boolean normalize) {
   public OutputMapping {
     labels = labels == null ? null : List.copyOf(labels);
   }
@@ -31,44 +39,70 @@ public record OutputMapping(String column, boolean softmax, String argmax, TopK 
    */
   public record TopK(int k, String indices, String scores) {}
 
-  /** @return a mapping writing the output's values to {@code column} */
+  /**
+   * @return a mapping writing the output's values to {@code column}
+   */
   public static OutputMapping toColumn(String column) {
     return new OutputMapping(column, false, null, null, null, null, null, false);
   }
 
-  /** @return a mapping that writes no raw values (add argmax, top-k or labels) */
+  /**
+   * @return a mapping that writes no raw values (add argmax, top-k or labels)
+   */
   public static OutputMapping none() {
     return new OutputMapping(null, false, null, null, null, null, null, false);
   }
 
-  /** @return this mapping with softmax on */
+  /**
+   * @return this mapping with softmax on
+   */
   public OutputMapping withSoftmax() {
     return new OutputMapping(column, true, argmax, topK, labels, labelColumn, pooling, normalize);
   }
 
-  /** @return this mapping writing the argmax index to {@code argmaxColumn} */
+  /**
+   * @return this mapping writing the argmax index to {@code argmaxColumn}
+   */
   public OutputMapping withArgmax(String argmaxColumn) {
-    return new OutputMapping(column, softmax, argmaxColumn, topK, labels, labelColumn, pooling, normalize);
+    return new OutputMapping(
+        column, softmax, argmaxColumn, topK, labels, labelColumn, pooling, normalize);
   }
 
-  /** @return this mapping writing the top {@code k} indices and scores */
+  /**
+   * @return this mapping writing the top {@code k} indices and scores
+   */
   public OutputMapping withTopK(int k, String indicesColumn, String scoresColumn) {
-    return new OutputMapping(column, softmax, argmax, new TopK(k, indicesColumn, scoresColumn), labels, labelColumn, pooling,
+    return new OutputMapping(
+        column,
+        softmax,
+        argmax,
+        new TopK(k, indicesColumn, scoresColumn),
+        labels,
+        labelColumn,
+        pooling,
         normalize);
   }
 
-  /** @return this mapping pooling token vectors into one vector per row */
+  /**
+   * @return this mapping pooling token vectors into one vector per row
+   */
   public OutputMapping withPooling(Pooling mode) {
     return new OutputMapping(column, softmax, argmax, topK, labels, labelColumn, mode, normalize);
   }
 
-  /** @return this mapping L2-normalizing the written vector */
+  /**
+   * @return this mapping L2-normalizing the written vector
+   */
   public OutputMapping withNormalize() {
     return new OutputMapping(column, softmax, argmax, topK, labels, labelColumn, pooling, true);
   }
 
-  /** @return this mapping writing the label of the argmax to {@code labelColumn} (null: the default name) */
+  /**
+   * @return this mapping writing the label of the argmax to {@code labelColumn} (null: the default
+   *     name)
+   */
   public OutputMapping withLabels(List<String> labelList, String labelColumnName) {
-    return new OutputMapping(column, softmax, argmax, topK, labelList, labelColumnName, pooling, normalize);
+    return new OutputMapping(
+        column, softmax, argmax, topK, labelList, labelColumnName, pooling, normalize);
   }
 }

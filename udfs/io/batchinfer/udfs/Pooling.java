@@ -2,7 +2,10 @@ package io.batchinfer.udfs;
 
 import java.util.Locale;
 
-/** How token vectors {@code [batch, tokens, hidden]} become one vector per row ({@code outputs.<name>.pooling}). */
+/**
+ * How token vectors {@code [batch, tokens, hidden]} become one vector per row ({@code
+ * outputs.<name>.pooling}).
+ */
 public enum Pooling {
   /** No pooling: write the output as it is. */
   NONE,
@@ -11,7 +14,9 @@ public enum Pooling {
   /** The first token's vector ([CLS] for BERT-style models). */
   CLS;
 
-  /** @return the pooling for a config value, or null if unknown */
+  /**
+   * @return the pooling for a config value, or null if unknown
+   */
   public static Pooling parse(String value) {
     return EnumValues.parse(Pooling.class, value);
   }

@@ -2,8 +2,8 @@ package io.batchinfer.udfs;
 
 /**
  * An input row that cannot be scored (null, wrong array length, value out of range), thrown on an
- * executor. The message names the partition, the row's position in it, the row's first
- * passthrough value (its id, usually) and the column; it never quotes the whole row.
+ * executor. The message names the partition, the row's position in it, the row's first passthrough
+ * value (its id, usually) and the column; it never quotes the whole row.
  */
 public final class RowRejectedException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -15,7 +15,9 @@ public final class RowRejectedException extends RuntimeException {
     this.column = column;
   }
 
-  /** @return the offending column (with element index for arrays) */
+  /**
+   * @return the offending column (with element index for arrays)
+   */
   public String column() {
     return column;
   }

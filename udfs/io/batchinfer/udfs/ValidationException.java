@@ -10,8 +10,8 @@ import java.util.Objects;
  *
  * <p>Carries every problem found, not just the first, so a user fixes them in one round. Each
  * problem names where (config key path, column, model input/output), expected vs found, and a fix.
- * The job's {@code main} prints {@link #getMessage()} without a stack trace and exits with
- * {@code ExitCodes.INVALID}. Thread-safe (immutable).
+ * The job's {@code main} prints {@link #getMessage()} without a stack trace and exits with {@code
+ * ExitCodes.INVALID}. Thread-safe (immutable).
  */
 public final class ValidationException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -37,17 +37,23 @@ public final class ValidationException extends RuntimeException {
     this("", List.of(problem));
   }
 
-  /** @return the problems, in the order found */
+  /**
+   * @return the problems, in the order found
+   */
   public List<String> problems() {
     return problems;
   }
 
-  /** @return what was validated (a config file name), or an empty string */
+  /**
+   * @return what was validated (a config file name), or an empty string
+   */
   public String source() {
     return source;
   }
 
-  /** @return a copy of this exception attributed to {@code newSource} */
+  /**
+   * @return a copy of this exception attributed to {@code newSource}
+   */
   public ValidationException withSource(String newSource) {
     return new ValidationException(newSource, problems);
   }
@@ -57,7 +63,8 @@ public final class ValidationException extends RuntimeException {
     if (problems.size() == 1) {
       return "1 problem" + where + ": " + problems.get(0);
     }
-    StringBuilder sb = new StringBuilder().append(problems.size()).append(" problems").append(where).append(':');
+    StringBuilder sb =
+        new StringBuilder().append(problems.size()).append(" problems").append(where).append(':');
     for (String p : problems) {
       sb.append("\n  - ").append(p.replace("\n", "\n    "));
     }

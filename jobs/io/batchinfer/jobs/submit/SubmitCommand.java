@@ -21,13 +21,13 @@ import picocli.CommandLine.Parameters;
  * picocli (relocated in the cluster jar).
  *
  * <p>Precedence: every setting the script would add is a default, passed as {@code --conf} only
- * when the user has not set that key in any form spark-submit reads ({@code --conf},
- * {@code --properties-file}, {@code spark-defaults.conf}; see {@link SparkSettings}). The script
- * never uses spark-submit's own sizing options ({@code --executor-cores} and the like), which
- * would beat the user's {@code --conf}. Two settings are merged instead of defaulted, because the
- * job cannot run without the script's part: {@code spark.driver.extraJavaOptions} of a
- * cluster-mode driver (the Java 17 module flags are appended to the user's options) and
- * {@code spark.files} (the config is added to the user's files).
+ * when the user has not set that key in any form spark-submit reads ({@code --conf}, {@code
+ * --properties-file}, {@code spark-defaults.conf}; see {@link SparkSettings}). The script never
+ * uses spark-submit's own sizing options ({@code --executor-cores} and the like), which would beat
+ * the user's {@code --conf}. Two settings are merged instead of defaulted, because the job cannot
+ * run without the script's part: {@code spark.driver.extraJavaOptions} of a cluster-mode driver
+ * (the Java 17 module flags are appended to the user's options) and {@code spark.files} (the config
+ * is added to the user's files).
  *
  * <p>Output protocol (for the script): NUL-terminated fields, the {@link Action} name first, then
  * the command's arguments; for {@code PRINT}, one field with the shell-quoted command line.
@@ -35,8 +35,10 @@ import picocli.CommandLine.Parameters;
 public final class SubmitCommand {
   /** Exit code for a bad command line (as the job's). */
   public static final int USAGE = 2;
+
   /** Exit code for a config file that is not there (as the job's "invalid config"). */
   public static final int INVALID = 3;
+
   /** Exit code asking the script to print its help text. */
   public static final int HELP = 64;
 
@@ -46,26 +48,37 @@ public final class SubmitCommand {
   static final String EXECUTOR_MEMORY_DEFAULT = "2g";
   static final String DRIVER_MEMORY_DEFAULT = "2g";
   static final String NUM_EXECUTORS_DEFAULT = "2";
+
   /** Heap of a submitting JVM that is not the driver (cluster mode). */
   static final String SUBMITTER_HEAP = "-Xmx512m";
+
   private static final String MODULE_FLAG = "--add-opens=java.base/java.lang=ALL-UNNAMED";
 
   /** What the script does with the command. */
   public enum Action {
     /** exec the command. */
     RUN,
-    /** run it and turn a failed standalone cluster-mode driver (exit 0 in Spark 3.5) into exit 1. */
+    /**
+     * run it and turn a failed standalone cluster-mode driver (exit 0 in Spark 3.5) into exit 1.
+     */
     RUN_STANDALONE_CLUSTER,
     /** print the command line, run nothing. */
     PRINT
   }
 
   /** Where the application runs. */
-  enum Kind { LOCAL, STANDALONE, YARN, K8S }
+  enum Kind {
+    LOCAL,
+    STANDALONE,
+    YARN,
+    K8S
+  }
 
   /** The command and what to do with it. */
   public record Plan(Action action, List<String> command) {
-    /** @return the command as one shell line, each argument quoted where the shell needs it */
+    /**
+     * @return the command as one shell line, each argument quoted where the shell needs it
+     */
     public String printable() {
       return String.join(" ", command.stream().map(SubmitValues::quote).toList());
     }
@@ -84,15 +97,34 @@ public final class SubmitCommand {
 
   @Command(name = "submit.sh")
   static final class Args {
-    @Option(names = "--master") String master;
-    @Option(names = "--deploy-mode") String deployMode = "client";
-    @Option(names = "--conf") List<String> conf = new ArrayList<>();
-    @Option(names = "--properties-file") Path propertiesFile;
-    @Option(names = "--jar") String jar;
-    @Option(names = {"--print-command", "--print"}) boolean print;
-    @Option(names = {"-h", "--help"}, usageHelp = true) boolean help;
-    @Parameters(index = "0", arity = "0..1") String config;
-    @Parameters(index = "1..*") List<String> jobArgs = new ArrayList<>();
+    @Option(names = "--master")
+    String master;
+
+    @Option(names = "--deploy-mode")
+    String deployMode = "client";
+
+    @Option(names = "--conf")
+    List<String> conf = new ArrayList<>();
+
+    @Option(names = "--properties-file")
+    Path propertiesFile;
+
+    @Option(names = "--jar")
+    String jar;
+
+    @Option(names = {"--print-command", "--print"})
+    boolean print;
+
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true)
+    boolean help;
+
+    @Parameters(index = "0", arity = "0..1")
+    String config;
+
+    @Parameters(index = "1..*")
+    List<String> jobArgs = new ArrayList<>();
   }
 
   private SubmitCommand() {}
@@ -101,14 +133,16 @@ public final class SubmitCommand {
   public static void main(String[] args) {
     String root = System.getenv("BATCHINFER_ROOT");
     if (root == null) {
-      System.err.println("submit.sh: BATCHINFER_ROOT is not set (run this class through submit-scripts/submit.sh)");
+      System.err.println(
+          "submit.sh: BATCHINFER_ROOT is not set (run this class through submit-scripts/submit.sh)");
       System.exit(USAGE);
     }
     System.exit(run(args, System.getenv(), Path.of(root), System.out, System.err));
   }
 
   /** Writes the plan for the script (see the class comment) and returns the exit code. */
-  static int run(String[] args, Map<String, String> env, Path root, PrintStream out, PrintStream err) {
+  static int run(
+      String[] args, Map<String, String> env, Path root, PrintStream out, PrintStream err) {
     try {
       Plan plan = plan(args, env, root);
       List<String> fields = new ArrayList<>();
@@ -138,20 +172,26 @@ public final class SubmitCommand {
   /**
    * Builds the command for {@code args} (submit.sh's arguments) in environment {@code env}.
    *
-   * @param root the project checkout: {@code target/batchinfer-cluster.jar}, {@code target/spark-home/jars}
-   *     (or the build folder {@code BATCHINFER_BUILD_DIR} names, e.g. {@code target/spark4})
+   * @param root the project checkout: {@code target/batchinfer-cluster.jar}, {@code
+   *     target/spark-home/jars} (or the build folder {@code BATCHINFER_BUILD_DIR} names, e.g.
+   *     {@code target/spark4})
    */
-  static Plan plan(String[] argv, Map<String, String> env, Path root) throws SubmitException, IOException {
+  static Plan plan(String[] argv, Map<String, String> env, Path root)
+      throws SubmitException, IOException {
     Args a = parse(argv);
     String master = a.master != null ? a.master : env.getOrDefault("SPARK_MASTER", "local[*]");
     Kind kind = kind(master);
-    boolean cluster = switch (a.deployMode) {
-      case "client" -> false;
-      case "cluster" -> true;
-      default -> throw new SubmitException(USAGE, "--deploy-mode must be client or cluster, not '" + a.deployMode + "'");
-    };
+    boolean cluster =
+        switch (a.deployMode) {
+          case "client" -> false;
+          case "cluster" -> true;
+          default ->
+              throw new SubmitException(
+                  USAGE, "--deploy-mode must be client or cluster, not '" + a.deployMode + "'");
+        };
     if (kind == Kind.LOCAL && cluster) {
-      throw new SubmitException(USAGE, "--deploy-mode cluster needs a cluster master (spark://, yarn, k8s://)");
+      throw new SubmitException(
+          USAGE, "--deploy-mode cluster needs a cluster master (spark://, yarn, k8s://)");
     }
     if (a.config == null) {
       throw new SubmitException(USAGE, "missing CONFIG (see submit.sh --help)");
@@ -168,8 +208,15 @@ public final class SubmitCommand {
     }
     // The build to submit (env.sh: BATCHINFER_SPARK=3.5 -> target/, 4 -> target/spark4/).
     Path build = root.resolve(env.getOrDefault("BATCHINFER_BUILD_DIR", "target"));
-    String jar = a.jar != null ? a.jar : build.resolve(env.getOrDefault("BATCHINFER_CLUSTER_JAR", "batchinfer-cluster.jar")).toString();
-    if (!SubmitValues.isRemote(jar) && !jar.startsWith("local:") && !Files.isRegularFile(Path.of(jar.replaceFirst("^file:", "")))) {
+    String jar =
+        a.jar != null
+            ? a.jar
+            : build
+                .resolve(env.getOrDefault("BATCHINFER_CLUSTER_JAR", "batchinfer-cluster.jar"))
+                .toString();
+    if (!SubmitValues.isRemote(jar)
+        && !jar.startsWith("local:")
+        && !Files.isRegularFile(Path.of(jar.replaceFirst("^file:", "")))) {
       throw new SubmitException(USAGE, "application jar not found: " + jar);
     }
 
@@ -194,10 +241,15 @@ public final class SubmitCommand {
     Defaults d = new Defaults(user);
     Map<String, String> runtimeEnv = SubmitValues.runtimeEnvironment();
     runtimeEnv.forEach((name, value) -> d.set("spark.executorEnv." + name, value));
-    d.set("spark.driver.memory", env.getOrDefault("BATCHINFER_DRIVER_MEMORY", DRIVER_MEMORY_DEFAULT));
-    String executorCores = SubmitValues.positive(env, "BATCHINFER_EXECUTOR_CORES", EXECUTOR_CORES_DEFAULT);
+    d.set(
+        "spark.driver.memory", env.getOrDefault("BATCHINFER_DRIVER_MEMORY", DRIVER_MEMORY_DEFAULT));
+    String executorCores =
+        SubmitValues.positive(env, "BATCHINFER_EXECUTOR_CORES", EXECUTOR_CORES_DEFAULT);
     String executorMemory = env.getOrDefault("BATCHINFER_EXECUTOR_MEMORY", EXECUTOR_MEMORY_DEFAULT);
-    String numExecutors = env.get("BATCHINFER_NUM_EXECUTORS") == null ? null : SubmitValues.positive(env, "BATCHINFER_NUM_EXECUTORS", null);
+    String numExecutors =
+        env.get("BATCHINFER_NUM_EXECUTORS") == null
+            ? null
+            : SubmitValues.positive(env, "BATCHINFER_NUM_EXECUTORS", null);
     switch (kind) {
       case LOCAL -> {
         d.set("spark.driver.host", "127.0.0.1");
@@ -209,7 +261,9 @@ public final class SubmitCommand {
         if (numExecutors != null && !user.isSet("spark.cores.max")) {
           // N executors of the cores each one really gets (the user's spark.executor.cores if set).
           String cores = user.get("spark.executor.cores").orElse(executorCores);
-          int perExecutor = SubmitValues.parsePositive(cores, "spark.executor.cores (" + user.source("spark.executor.cores") + ")");
+          int perExecutor =
+              SubmitValues.parsePositive(
+                  cores, "spark.executor.cores (" + user.source("spark.executor.cores") + ")");
           d.set("spark.cores.max", Integer.toString(Integer.parseInt(numExecutors) * perExecutor));
         }
       }
@@ -217,7 +271,9 @@ public final class SubmitCommand {
         d.set("spark.executor.cores", executorCores);
         d.set("spark.executor.memory", executorMemory);
         if (!user.isTrue("spark.dynamicAllocation.enabled")) {
-          d.set("spark.executor.instances", numExecutors != null ? numExecutors : NUM_EXECUTORS_DEFAULT);
+          d.set(
+              "spark.executor.instances",
+              numExecutors != null ? numExecutors : NUM_EXECUTORS_DEFAULT);
         }
       }
     }
@@ -234,7 +290,8 @@ public final class SubmitCommand {
       }
       switch (kind) {
         case STANDALONE -> {
-          // Without it spark-submit exits 0 as soon as the driver is accepted, even if it then fails.
+          // Without it spark-submit exits 0 as soon as the driver is accepted, even if it then
+          // fails.
           d.set("spark.standalone.submit.waitAppCompletion", "true");
           // Standalone does not ship --files to drivers: the path must be readable on the workers.
           if (!remoteConfig) {
@@ -248,13 +305,18 @@ public final class SubmitCommand {
         case K8S -> {
           runtimeEnv.forEach((name, value) -> d.set("spark.kubernetes.driverEnv." + name, value));
           configArg = remoteConfig ? config : Path.of(config).getFileName().toString();
-          requireUploadPath(user, remoteConfig ? null : config, SubmitValues.isRemote(jar) || jar.startsWith("local:") ? null : jar);
+          requireUploadPath(
+              user,
+              remoteConfig ? null : config,
+              SubmitValues.isRemote(jar) || jar.startsWith("local:") ? null : jar);
         }
         default -> throw new IllegalStateException("cluster mode on " + kind);
       }
     }
 
-    List<String> args = new ArrayList<>(List.of("--master", master, "--deploy-mode", a.deployMode, "--class", JOB_CLASS));
+    List<String> args =
+        new ArrayList<>(
+            List.of("--master", master, "--deploy-mode", a.deployMode, "--class", JOB_CLASS));
     if (a.propertiesFile != null) {
       args.addAll(List.of("--properties-file", a.propertiesFile.toString()));
     }
@@ -263,7 +325,11 @@ public final class SubmitCommand {
     merged.forEach(kv -> args.addAll(List.of("--conf", kv)));
     if (!remoteConfig) {
       // --files beats spark.files in spark-submit: keep the user's files too.
-      String files = user.get("spark.files").filter(SubmitValues::notBlank).map(f -> f + "," + config).orElse(config);
+      String files =
+          user.get("spark.files")
+              .filter(SubmitValues::notBlank)
+              .map(f -> f + "," + config)
+              .orElse(config);
       args.addAll(List.of("--files", files));
     }
     args.add(jar);
@@ -276,13 +342,15 @@ public final class SubmitCommand {
     } else {
       Path jars = ownSparkHome.resolve("jars");
       if (!Files.isDirectory(jars)) {
-        throw new SubmitException(USAGE, "set SPARK_HOME or run mvn package (" + jars + " is missing)");
+        throw new SubmitException(
+            USAGE, "set SPARK_HOME or run mvn package (" + jars + " is missing)");
       }
       if (kind == Kind.YARN) {
         command.addAll(List.of("env", "SPARK_HOME=" + ownSparkHome));
       }
       // SparkSubmit as a plain main. In client mode this JVM is the driver: the module flags, the
-      // driver's heap and the project's log config. A wildcard classpath keeps the command line short.
+      // driver's heap and the project's log config. A wildcard classpath keeps the command line
+      // short.
       command.add("java");
       command.addAll(List.of(driverOpts(env).split("\\s+")));
       if (cluster) {
@@ -290,8 +358,10 @@ public final class SubmitCommand {
       } else {
         String memory = user.get("spark.driver.memory").orElse(d.values.get("spark.driver.memory"));
         command.add("-Xmx" + SubmitValues.heap(memory, user.source("spark.driver.memory")));
-        command.add("-Dlog4j2.configurationFile="
-            + env.getOrDefault("BATCHINFER_LOG4J", root.resolve("conf/log4j2.properties").toString()));
+        command.add(
+            "-Dlog4j2.configurationFile="
+                + env.getOrDefault(
+                    "BATCHINFER_LOG4J", root.resolve("conf/log4j2.properties").toString()));
       }
       StringBuilder cp = new StringBuilder(jars + "/*");
       for (String dir : List.of("HADOOP_CONF_DIR", "YARN_CONF_DIR")) {
@@ -302,8 +372,10 @@ public final class SubmitCommand {
       command.addAll(List.of("-cp", cp.toString(), SUBMIT_CLASS));
     }
     command.addAll(args);
-    Action action = a.print ? Action.PRINT
-        : kind == Kind.STANDALONE && cluster ? Action.RUN_STANDALONE_CLUSTER : Action.RUN;
+    Action action =
+        a.print
+            ? Action.PRINT
+            : kind == Kind.STANDALONE && cluster ? Action.RUN_STANDALONE_CLUSTER : Action.RUN;
     return new Plan(action, List.copyOf(command));
   }
 
@@ -325,12 +397,16 @@ public final class SubmitCommand {
 
   private static Args parse(String[] argv) throws SubmitException {
     Args a = new Args();
-    CommandLine cli = new CommandLine(a).setStopAtPositional(true).setUnmatchedOptionsArePositionalParams(false);
+    CommandLine cli =
+        new CommandLine(a).setStopAtPositional(true).setUnmatchedOptionsArePositionalParams(false);
     try {
       cli.parseArgs(argv);
     } catch (CommandLine.ParameterException e) {
-      throw new SubmitException(USAGE, e.getMessage() + " (submit.sh options go before CONFIG, job options after it;"
-          + " see submit.sh --help)");
+      throw new SubmitException(
+          USAGE,
+          e.getMessage()
+              + " (submit.sh options go before CONFIG, job options after it;"
+              + " see submit.sh --help)");
     }
     if (a.help) {
       throw new SubmitException(HELP, "help");
@@ -351,12 +427,15 @@ public final class SubmitCommand {
     if (master.startsWith("k8s://")) {
       return Kind.K8S;
     }
-    throw new SubmitException(USAGE, "--master must be local[*], spark://..., yarn or k8s://..., not '" + master + "'");
+    throw new SubmitException(
+        USAGE, "--master must be local[*], spark://..., yarn or k8s://..., not '" + master + "'");
   }
 
   /** Kubernetes cluster mode uploads local files through spark.kubernetes.file.upload.path. */
-  private static void requireUploadPath(SparkSettings user, String localConfig, String localJar) throws SubmitException {
-    if (user.isSet("spark.kubernetes.file.upload.path") || (localConfig == null && localJar == null)) {
+  private static void requireUploadPath(SparkSettings user, String localConfig, String localJar)
+      throws SubmitException {
+    if (user.isSet("spark.kubernetes.file.upload.path")
+        || (localConfig == null && localJar == null)) {
       return;
     }
     List<String> local = new ArrayList<>();
@@ -366,19 +445,21 @@ public final class SubmitCommand {
     if (localJar != null) {
       local.add("the application jar " + localJar);
     }
-    throw new SubmitException(USAGE, "Kubernetes cluster mode must upload local files (" + String.join(", ", local)
-        + ") for the driver pod: set --conf spark.kubernetes.file.upload.path=s3a://bucket/spark-uploads (any Hadoop"
-        + " path the pods can read), or pass the config and --jar as remote URIs (s3a://..., or local:///... for a"
-        + " file in the image).");
+    throw new SubmitException(
+        USAGE,
+        "Kubernetes cluster mode must upload local files ("
+            + String.join(", ", local)
+            + ") for the driver pod: set --conf spark.kubernetes.file.upload.path=s3a://bucket/spark-uploads (any Hadoop"
+            + " path the pods can read), or pass the config and --jar as remote URIs (s3a://..., or local:///... for a"
+            + " file in the image).");
   }
 
   private static String driverOpts(Map<String, String> env) throws SubmitException {
     String opts = env.get("BATCHINFER_DRIVER_OPTS");
     if (!SubmitValues.notBlank(opts)) {
-      throw new SubmitException(USAGE, "BATCHINFER_DRIVER_OPTS is not set (submit.sh sources submit-scripts/env.sh)");
+      throw new SubmitException(
+          USAGE, "BATCHINFER_DRIVER_OPTS is not set (submit.sh sources submit-scripts/env.sh)");
     }
     return opts.trim().replaceAll("\\s+", " ");
   }
-
-
 }

@@ -10,16 +10,20 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Small value rules of {@link SubmitCommand}: sizes, counts, paths, shell quoting, the runtime environment. JDK only. */
+/**
+ * Small value rules of {@link SubmitCommand}: sizes, counts, paths, shell quoting, the runtime
+ * environment. JDK only.
+ */
 final class SubmitValues {
   private static final String RUNTIME_PROPERTIES = "/io/batchinfer/jobs/runtime.properties";
-  private static final Pattern MEMORY = Pattern.compile("(\\d+)\\s*([kmgtp]?)b?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern MEMORY =
+      Pattern.compile("(\\d+)\\s*([kmgtp]?)b?", Pattern.CASE_INSENSITIVE);
 
   private SubmitValues() {}
 
   /**
-   * @return the environment every JVM that loads ONNX Runtime or DJL needs ({@code runtime.env.*} in
-   *     {@code io/batchinfer/jobs/runtime.properties}, the file env.sh and the job read too)
+   * @return the environment every JVM that loads ONNX Runtime or DJL needs ({@code runtime.env.*}
+   *     in {@code io/batchinfer/jobs/runtime.properties}, the file env.sh and the job read too)
    */
   static Map<String, String> runtimeEnvironment() throws IOException {
     Properties p = new Properties();
@@ -38,7 +42,8 @@ final class SubmitValues {
     return env;
   }
 
-  static String positive(Map<String, String> env, String name, String fallback) throws SubmitException {
+  static String positive(Map<String, String> env, String name, String fallback)
+      throws SubmitException {
     String v = env.getOrDefault(name, fallback);
     parsePositive(v, name);
     return v.trim();
@@ -53,15 +58,23 @@ final class SubmitValues {
     } catch (NumberFormatException e) {
       // below
     }
-    throw new SubmitException(SubmitCommand.USAGE, what + " must be a positive whole number, not '" + value + "'");
+    throw new SubmitException(
+        SubmitCommand.USAGE, what + " must be a positive whole number, not '" + value + "'");
   }
 
-  /** @return a Spark memory string ({@code 2g}, {@code 512m}, {@code 1024} = MiB) as a JVM heap size */
+  /**
+   * @return a Spark memory string ({@code 2g}, {@code 512m}, {@code 1024} = MiB) as a JVM heap size
+   */
   static String heap(String memory, String source) throws SubmitException {
     Matcher m = MEMORY.matcher(memory.trim());
     if (!m.matches()) {
-      throw new SubmitException(SubmitCommand.USAGE, "spark.driver.memory" + (source == null ? "" : " (" + source + ")")
-          + " must be a size such as 2g or 512m, not '" + memory + "'");
+      throw new SubmitException(
+          SubmitCommand.USAGE,
+          "spark.driver.memory"
+              + (source == null ? "" : " (" + source + ")")
+              + " must be a size such as 2g or 512m, not '"
+              + memory
+              + "'");
     }
     String unit = m.group(2).isEmpty() ? "m" : m.group(2).toLowerCase(Locale.ROOT);
     if (unit.equals("p")) {

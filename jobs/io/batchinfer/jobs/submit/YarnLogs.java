@@ -14,11 +14,11 @@ import org.apache.hadoop.yarn.logaggregation.filecontroller.LogAggregationFileCo
 
 /**
  * Prints the aggregated logs of a finished YARN application, in the format of {@code yarn logs
- * -applicationId ID}, for machines without a Hadoop installation: {@code submit-scripts/yarn-logs.sh}
- * runs it when there is no {@code yarn} command. Hadoop's own {@code LogsCLI} is in Spark's
- * {@code hadoop-client-api} jar but needs a library Spark's shaded Hadoop client leaves out; this
- * reads the same files through the same Hadoop classes ({@link LogAggregationFileControllerFactory},
- * which picks the TFile or IFile format the cluster writes).
+ * -applicationId ID}, for machines without a Hadoop installation: {@code
+ * submit-scripts/yarn-logs.sh} runs it when there is no {@code yarn} command. Hadoop's own {@code
+ * LogsCLI} is in Spark's {@code hadoop-client-api} jar but needs a library Spark's shaded Hadoop
+ * client leaves out; this reads the same files through the same Hadoop classes ({@link
+ * LogAggregationFileControllerFactory}, which picks the TFile or IFile format the cluster writes).
  *
  * <p>Runs on the submitting machine with the cluster's client config ({@code HADOOP_CONF_DIR}) and
  * Spark's jars on the classpath. Usage: {@code YarnLogs APPLICATION_ID [-log_files NAME[,NAME]...]
@@ -29,14 +29,16 @@ public final class YarnLogs {
 
   public static void main(String[] args) throws IOException {
     if (args.length < 1 || args[0].startsWith("-")) {
-      System.err.println("usage: YarnLogs APPLICATION_ID [-log_files NAME[,NAME]...] [-appOwner USER]");
+      System.err.println(
+          "usage: YarnLogs APPLICATION_ID [-log_files NAME[,NAME]...] [-appOwner USER]");
       System.exit(2);
     }
     ApplicationId app;
     try {
       app = ApplicationId.fromString(args[0]);
     } catch (IllegalArgumentException e) {
-      System.err.println("yarn-logs: not an application id: '" + args[0] + "' (expected application_<time>_<n>)");
+      System.err.println(
+          "yarn-logs: not an application id: '" + args[0] + "' (expected application_<time>_<n>)");
       System.exit(2);
       return;
     }
@@ -52,7 +54,8 @@ public final class YarnLogs {
       } else if (a.equals("-appOwner") && i + 1 < rest.size()) {
         owner = rest.get(++i);
       } else {
-        System.err.println("yarn-logs: unknown option '" + a + "' (this helper knows -log_files and -appOwner)");
+        System.err.println(
+            "yarn-logs: unknown option '" + a + "' (this helper knows -log_files and -appOwner)");
         System.exit(2);
       }
     }
@@ -68,7 +71,8 @@ public final class YarnLogs {
     request.setBytes(Long.MAX_VALUE);
     boolean found;
     try {
-      LogAggregationFileController controller = new LogAggregationFileControllerFactory(conf).getFileControllerForRead(app, owner);
+      LogAggregationFileController controller =
+          new LogAggregationFileControllerFactory(conf).getFileControllerForRead(app, owner);
       found = controller.readAggregatedLogs(request, System.out);
     } catch (IOException e) {
       found = false;
@@ -76,9 +80,16 @@ public final class YarnLogs {
     }
     System.out.flush();
     if (!found) {
-      System.err.println("yarn-logs: no aggregated logs for " + app + " of user " + owner + " under "
-          + conf.get(YarnConfiguration.NM_REMOTE_APP_LOG_DIR, YarnConfiguration.DEFAULT_NM_REMOTE_APP_LOG_DIR)
-          + " (yet: YARN aggregates them after the application ends, if yarn.log-aggregation-enable is true)");
+      System.err.println(
+          "yarn-logs: no aggregated logs for "
+              + app
+              + " of user "
+              + owner
+              + " under "
+              + conf.get(
+                  YarnConfiguration.NM_REMOTE_APP_LOG_DIR,
+                  YarnConfiguration.DEFAULT_NM_REMOTE_APP_LOG_DIR)
+              + " (yet: YARN aggregates them after the application ends, if yarn.log-aggregation-enable is true)");
       System.exit(1);
     }
   }

@@ -36,8 +36,15 @@ final class ClassScores {
     }
     if (binding.labelColumn() != null) {
       if (best >= binding.labels().size()) {
-        throw new OutputDecoder.OutputShapeException("model output '" + binding.onnxName() + "' has " + scores.length
-            + " classes but outputs." + binding.onnxName() + ".labels lists " + binding.labels().size());
+        throw new OutputDecoder.OutputShapeException(
+            "model output '"
+                + binding.onnxName()
+                + "' has "
+                + scores.length
+                + " classes but outputs."
+                + binding.onnxName()
+                + ".labels lists "
+                + binding.labels().size());
       }
       row[f++] = best < 0 ? null : UTF8String.fromString(binding.labels().get(best));
     }
@@ -68,7 +75,9 @@ final class ClassScores {
     }
   }
 
-  /** @return the index of the first largest non-NaN value, or -1 when there is none */
+  /**
+   * @return the index of the first largest non-NaN value, or -1 when there is none
+   */
   static int argmax(double[] v) {
     int best = -1;
     for (int i = 0; i < v.length; i++) {
@@ -79,7 +88,10 @@ final class ClassScores {
     return best;
   }
 
-  /** @return the indices of the {@code k} largest values, largest first, ties to the lower index; NaN last */
+  /**
+   * @return the indices of the {@code k} largest values, largest first, ties to the lower index;
+   *     NaN last
+   */
   static int[] topK(double[] v, int k) {
     int n = Math.min(k, v.length);
     if (n > 32) {
@@ -110,10 +122,12 @@ final class ClassScores {
     for (int i = 0; i < idx.length; i++) {
       idx[i] = i;
     }
-    Arrays.sort(idx, (a, b) -> {
-      int c = Double.compare(rank(v[b]), rank(v[a]));
-      return c != 0 ? c : Integer.compare(a, b);
-    });
+    Arrays.sort(
+        idx,
+        (a, b) -> {
+          int c = Double.compare(rank(v[b]), rank(v[a]));
+          return c != 0 ? c : Integer.compare(a, b);
+        });
     int[] out = new int[n];
     for (int i = 0; i < n; i++) {
       out[i] = idx[i];

@@ -8,10 +8,10 @@ import java.util.Objects;
 import org.apache.spark.sql.types.DecimalType;
 
 /**
- * A validated mapping from input columns to one model input: which columns, how they are laid
- * out, and the tensor they become. Built on the driver by {@code InferencePlanner}; shipped to
- * executors inside the spec, where {@link #newEncoder(int)} builds the per-partition codec.
- * Immutable and serializable.
+ * A validated mapping from input columns to one model input: which columns, how they are laid out,
+ * and the tensor they become. Built on the driver by {@code InferencePlanner}; shipped to executors
+ * inside the spec, where {@link #newEncoder(int)} builds the per-partition codec. Immutable and
+ * serializable.
  *
  * @param onnxName the model input name
  * @param target the model's element type; values are cast to it
@@ -46,31 +46,41 @@ public record InputBinding(
     rowShape = rowShape.clone();
   }
 
-  /** @return a copy of the column names */
+  /**
+   * @return a copy of the column names
+   */
   @Override
   public String[] columns() {
     return columns.clone();
   }
 
-  /** @return a copy of the column ordinals (encoders keep their own copy) */
+  /**
+   * @return a copy of the column ordinals (encoders keep their own copy)
+   */
   @Override
   public int[] ordinals() {
     return ordinals.clone();
   }
 
-  /** @return a copy of the source kinds */
+  /**
+   * @return a copy of the source kinds
+   */
   @Override
   public SourceKind[] kinds() {
     return kinds.clone();
   }
 
-  /** @return a copy of the decimal types */
+  /**
+   * @return a copy of the decimal types
+   */
   @Override
   public DecimalType[] decimalTypes() {
     return decimalTypes.clone();
   }
 
-  /** @return a copy of the per-row shape */
+  /**
+   * @return a copy of the per-row shape
+   */
   @Override
   public long[] rowShape() {
     return rowShape.clone();
@@ -94,8 +104,15 @@ public record InputBinding(
 
   @Override
   public int hashCode() {
-    return Objects.hash(onnxName, target, layout, Arrays.hashCode(columns), Arrays.hashCode(ordinals),
-        Arrays.hashCode(rowShape), batchAxis, allowNan);
+    return Objects.hash(
+        onnxName,
+        target,
+        layout,
+        Arrays.hashCode(columns),
+        Arrays.hashCode(ordinals),
+        Arrays.hashCode(rowShape),
+        batchAxis,
+        allowNan);
   }
 
   @Override
@@ -103,15 +120,26 @@ public record InputBinding(
     return "InputBinding[" + describe() + "]";
   }
 
-  /** @return a fresh encoder for rows of one partition; the caller owns and closes it */
+  /**
+   * @return a fresh encoder for rows of one partition; the caller owns and closes it
+   */
   public InputEncoder newEncoder(int batchSize) {
-    return target == ElementType.STRING ? new StringEncoder(this, batchSize) : new NumericEncoder(this, batchSize);
+    return target == ElementType.STRING
+        ? new StringEncoder(this, batchSize)
+        : new NumericEncoder(this, batchSize);
   }
 
-  /** @return e.g. {@code features <- [sepal_length, sepal_width] as [?, 2] float32} */
+  /**
+   * @return e.g. {@code features <- [sepal_length, sepal_width] as [?, 2] float32}
+   */
   public String describe() {
     long[] full = batchAxis ? Shapes.prepend(-1, rowShape) : rowShape;
-    return onnxName + " <- " + (layout == InputLayout.ARRAY ? columns[0] : Arrays.toString(columns)) + " as "
-        + Shapes.format(full) + " " + target;
+    return onnxName
+        + " <- "
+        + (layout == InputLayout.ARRAY ? columns[0] : Arrays.toString(columns))
+        + " as "
+        + Shapes.format(full)
+        + " "
+        + target;
   }
 }

@@ -8,10 +8,10 @@ import org.apache.spark.sql.catalyst.InternalRow;
 /**
  * Executor-side codec that turns up to {@code batch_size} input rows into model input tensors.
  *
- * <p>Rows are appended one at a time into buffers allocated once per partition and reused for
- * every batch; {@link #tensors(int)} wraps what was appended without copying where ONNX Runtime
- * allows it. Not thread-safe: one encoder per partition iterator. The encoder owns its buffers;
- * the caller owns (and must close) the tensors returned, before the next {@link #reset()}.
+ * <p>Rows are appended one at a time into buffers allocated once per partition and reused for every
+ * batch; {@link #tensors(int)} wraps what was appended without copying where ONNX Runtime allows
+ * it. Not thread-safe: one encoder per partition iterator. The encoder owns its buffers; the caller
+ * owns (and must close) the tensors returned, before the next {@link #reset()}.
  */
 public interface InputEncoder {
   /**

@@ -2,31 +2,31 @@ package io.batchinfer.udfs.codec;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
+import io.batchinfer.udfs.model.ElementType;
 import io.batchinfer.udfs.session.OrtRuntime;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import io.batchinfer.udfs.model.ElementType;
 import java.util.Map;
 import org.apache.spark.sql.catalyst.expressions.SpecializedGetters;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.bitset.BitSetMethods;
-import org.apache.spark.sql.types.DecimalType;
 
 /**
- * Encodes numeric and boolean columns into one direct, native-order buffer per partition, cast
- * to the model's element type, and wraps it as a tensor without copying. The buffer is sized for
+ * Encodes numeric and boolean columns into one direct, native-order buffer per partition, cast to
+ * the model's element type, and wraps it as a tensor without copying. The buffer is sized for
  * {@code batch_size} rows on first use and reused; the last, shorter batch gets a smaller shape.
  *
- * <p>Float and double arrays in Spark's binary format ({@link UnsafeArrayData}, what a Parquet
- * scan produces) going to a float32/float64 input are copied in bulk: one memory copy into a
- * reused scratch array, one finiteness pass, one bulk put into the direct buffer, instead of a
- * virtual call, a type switch and a checked put per element. Anything else (nulls, NaN, other
- * types, generic arrays) takes the element-by-element path, which names the bad element. The
- * system property {@value #ELEMENTWISE_PROPERTY}{@code =true} turns the bulk copy off (read when
- * an encoder is created): only for measuring its effect (submit-scripts/benchmark.sh).
- * Not thread-safe.
+ * <p>Float and double arrays in Spark's binary format ({@link UnsafeArrayData}, what a Parquet scan
+ * produces) going to a float32/float64 input are copied in bulk: one memory copy into a reused
+ * scratch array, one finiteness pass, one bulk put into the direct buffer, instead of a virtual
+ * call, a type switch and a checked put per element. Anything else (nulls, NaN, other types,
+ * generic arrays) takes the element-by-element path, which names the bad element. The system
+ * property {@value #ELEMENTWISE_PROPERTY}{@code =true} turns the bulk copy off (read when an
+ * encoder is created): only for measuring its effect (submit-scripts/benchmark.sh). Not
+ * thread-safe.
  */
 final class NumericEncoder extends TensorEncoder {
   /** Benchmark switch: {@code true} copies every array element by element. */
@@ -46,8 +46,14 @@ final class NumericEncoder extends TensorEncoder {
   protected void prepareBatch(long elementsPerRow) {
     long bytes = elementsPerRow * binding.target().byteSize() * batchSize;
     if (bytes > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("model input '" + binding.onnxName() + "': a batch of " + batchSize
-          + " rows needs " + bytes + " bytes; lower model.batch_size");
+      throw new IllegalArgumentException(
+          "model input '"
+              + binding.onnxName()
+              + "': a batch of "
+              + batchSize
+              + " rows needs "
+              + bytes
+              + " bytes; lower model.batch_size");
     }
     if (buffer == null || buffer.capacity() < bytes) {
       buffer = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
@@ -69,8 +75,10 @@ final class NumericEncoder extends TensorEncoder {
   }
 
   @Override
-  protected RowProblem putLeaf(SpecializedGetters src, int ordinal, SourceKind kind, DecimalType decimalType) {
-    return ValueWriter.put(buffer, binding.target(), src, ordinal, kind, decimalType, binding.allowNan());
+  protected RowProblem putLeaf(
+      SpecializedGetters src, int ordinal, SourceKind kind, DecimalType decimalType) {
+    return ValueWriter.put(
+        buffer, binding.target(), src, ordinal, kind, decimalType, binding.allowNan());
   }
 
   @Override
@@ -92,7 +100,9 @@ final class NumericEncoder extends TensorEncoder {
       return false;
     }
     long data = offset + UnsafeArrayData.calculateHeaderPortionInBytes(n);
-    return kind == SourceKind.FLOAT ? putFloats(base, data, n, target) : putDoubles(base, data, n, target);
+    return kind == SourceKind.FLOAT
+        ? putFloats(base, data, n, target)
+        : putDoubles(base, data, n, target);
   }
 
   private boolean putFloats(Object base, long data, int n, ElementType target) {
@@ -128,7 +138,8 @@ final class NumericEncoder extends TensorEncoder {
     boolean toFloat = target == ElementType.FLOAT32;
     for (int i = 0; i < n; i++) {
       double d = a[i];
-      // Same refusals as ValueWriter: non-finite values unless allowed, finite doubles that overflow float32.
+      // Same refusals as ValueWriter: non-finite values unless allowed, finite doubles that
+      // overflow float32.
       if (Double.isFinite(d) ? toFloat && Float.isInfinite((float) d) : !binding.allowNan()) {
         return false;
       }
@@ -148,7 +159,9 @@ final class NumericEncoder extends TensorEncoder {
   public Map<String, OnnxTensor> tensors(int rowCount) throws OrtException {
     ByteBuffer view = buffer.duplicate().order(ByteOrder.nativeOrder());
     view.flip();
-    return Map.of(binding.onnxName(),
-        OnnxTensor.createTensor(OrtRuntime.environment(), view, tensorShape(rowCount), binding.target().javaType()));
+    return Map.of(
+        binding.onnxName(),
+        OnnxTensor.createTensor(
+            OrtRuntime.environment(), view, tensorShape(rowCount), binding.target().javaType()));
   }
 }

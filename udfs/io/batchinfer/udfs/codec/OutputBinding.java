@@ -13,9 +13,9 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 
 /**
- * A validated mapping from one model output to output columns, with optional post-processing.
- * Built on the driver; shipped to executors in the spec; {@link OutputDecoder} does the work.
- * Immutable and serializable.
+ * A validated mapping from one model output to output columns, with optional post-processing. Built
+ * on the driver; shipped to executors in the spec; {@link OutputDecoder} does the work. Immutable
+ * and serializable.
  *
  * @param onnxName the model output name
  * @param type the output's element type
@@ -55,7 +55,9 @@ public record OutputBinding(
     pooling = pooling == null ? Pooling.NONE : pooling;
   }
 
-  /** @return a copy of the per-row shape */
+  /**
+   * @return a copy of the per-row shape
+   */
   @Override
   public long[] rowShape() {
     return rowShape.clone();
@@ -83,8 +85,21 @@ public record OutputBinding(
 
   @Override
   public int hashCode() {
-    return Objects.hash(onnxName, type, Arrays.hashCode(rowShape), batchAxis, column, softmax, argmax, labels,
-        labelColumn, topK, topKIndices, topKScores, pooling, normalize);
+    return Objects.hash(
+        onnxName,
+        type,
+        Arrays.hashCode(rowShape),
+        batchAxis,
+        column,
+        softmax,
+        argmax,
+        labels,
+        labelColumn,
+        topK,
+        topKIndices,
+        topKScores,
+        pooling,
+        normalize);
   }
 
   @Override
@@ -92,7 +107,9 @@ public record OutputBinding(
     return "OutputBinding[" + describe() + "]";
   }
 
-  /** @return the per-row shape written to {@link #column}: pooling drops the token axis */
+  /**
+   * @return the per-row shape written to {@link #column}: pooling drops the token axis
+   */
   public long[] writtenShape() {
     if (pooling == Pooling.NONE) {
       return rowShape.clone();
@@ -100,17 +117,25 @@ public record OutputBinding(
     return new long[] {rowShape[rowShape.length - 1]};
   }
 
-  /** @return true when the written vector is computed (softmax, pooling, normalize) rather than copied */
+  /**
+   * @return true when the written vector is computed (softmax, pooling, normalize) rather than
+   *     copied
+   */
   public boolean transformsValues() {
     return softmax || pooling != Pooling.NONE || normalize;
   }
 
-  /** @return true when post-processing over the class axis (softmax, argmax, top-k, labels) is asked for */
+  /**
+   * @return true when post-processing over the class axis (softmax, argmax, top-k, labels) is asked
+   *     for
+   */
   public boolean postProcesses() {
     return softmax || argmax != null || labelColumn != null || topK > 0;
   }
 
-  /** @return the Spark type of {@link #column}: the element type nested once per axis */
+  /**
+   * @return the Spark type of {@link #column}: the element type nested once per axis
+   */
   public DataType valueType() {
     DataType t = type.sparkType();
     if (transformsValues()) {
@@ -122,12 +147,16 @@ public record OutputBinding(
     return t;
   }
 
-  /** @return the Spark type of top-k scores */
+  /**
+   * @return the Spark type of top-k scores
+   */
   public DataType scoreType() {
     return type == ElementType.FLOAT64 ? DataTypes.DoubleType : DataTypes.FloatType;
   }
 
-  /** @return the output fields this binding writes, in order */
+  /**
+   * @return the output fields this binding writes, in order
+   */
   public List<StructField> fields() {
     List<StructField> fields = new ArrayList<>();
     if (column != null) {
@@ -140,20 +169,35 @@ public record OutputBinding(
       fields.add(DataTypes.createStructField(labelColumn, DataTypes.StringType, true));
     }
     if (topK > 0) {
-      fields.add(DataTypes.createStructField(topKIndices, DataTypes.createArrayType(DataTypes.IntegerType, false), false));
-      fields.add(DataTypes.createStructField(topKScores, DataTypes.createArrayType(scoreType(), false), false));
+      fields.add(
+          DataTypes.createStructField(
+              topKIndices, DataTypes.createArrayType(DataTypes.IntegerType, false), false));
+      fields.add(
+          DataTypes.createStructField(
+              topKScores, DataTypes.createArrayType(scoreType(), false), false));
     }
     return fields;
   }
 
-  /** @return e.g. {@code probabilities [?, 3] float32 -> probs, pred (argmax), pred_label (labels)} */
+  /**
+   * @return e.g. {@code probabilities [?, 3] float32 -> probs, pred (argmax), pred_label (labels)}
+   */
   public String describe() {
     long[] full = batchAxis ? Shapes.prepend(-1, rowShape) : rowShape;
-    StringBuilder sb = new StringBuilder(onnxName).append(' ').append(Shapes.format(full)).append(' ').append(type).append(" ->");
+    StringBuilder sb =
+        new StringBuilder(onnxName)
+            .append(' ')
+            .append(Shapes.format(full))
+            .append(' ')
+            .append(type)
+            .append(" ->");
     String sep = " ";
     if (column != null) {
-      sb.append(sep).append(column).append(softmax ? " (softmax)" : "")
-          .append(pooling != Pooling.NONE ? " (" + pooling + " pooling)" : "").append(normalize ? " (L2-normalized)" : "");
+      sb.append(sep)
+          .append(column)
+          .append(softmax ? " (softmax)" : "")
+          .append(pooling != Pooling.NONE ? " (" + pooling + " pooling)" : "")
+          .append(normalize ? " (L2-normalized)" : "");
       sep = ", ";
     }
     if (argmax != null) {
@@ -165,7 +209,13 @@ public record OutputBinding(
       sep = ", ";
     }
     if (topK > 0) {
-      sb.append(sep).append(topKIndices).append(", ").append(topKScores).append(" (top ").append(topK).append(')');
+      sb.append(sep)
+          .append(topKIndices)
+          .append(", ")
+          .append(topKScores)
+          .append(" (top ")
+          .append(topK)
+          .append(')');
     }
     return sb.toString();
   }

@@ -17,9 +17,19 @@ import org.apache.spark.sql.types.StringType;
  * accepts. Stateless.
  */
 public enum SourceKind {
-  BOOLEAN, BYTE, SHORT, INT, LONG, FLOAT, DOUBLE, DECIMAL, STRING;
+  BOOLEAN,
+  BYTE,
+  SHORT,
+  INT,
+  LONG,
+  FLOAT,
+  DOUBLE,
+  DECIMAL,
+  STRING;
 
-  /** @return the kind for a Spark leaf type, or {@code null} if the type cannot feed a tensor */
+  /**
+   * @return the kind for a Spark leaf type, or {@code null} if the type cannot feed a tensor
+   */
   public static SourceKind of(DataType type) {
     if (type instanceof BooleanType) {
       return BOOLEAN;
@@ -43,7 +53,9 @@ public enum SourceKind {
     return null;
   }
 
-  /** @return true when values are read as {@code long} (exact); false for floating values */
+  /**
+   * @return true when values are read as {@code long} (exact); false for floating values
+   */
   public boolean isIntegral() {
     return this == BOOLEAN || this == BYTE || this == SHORT || this == INT || this == LONG;
   }
@@ -51,22 +63,32 @@ public enum SourceKind {
   /** Reads an integral value at {@code ordinal}; only for {@link #isIntegral()} kinds. */
   long readLong(SpecializedGetters src, int ordinal) {
     switch (this) {
-      case BOOLEAN: return src.getBoolean(ordinal) ? 1L : 0L;
-      case BYTE: return src.getByte(ordinal);
-      case SHORT: return src.getShort(ordinal);
-      case INT: return src.getInt(ordinal);
-      case LONG: return src.getLong(ordinal);
-      default: throw new IllegalStateException("not integral: " + this);
+      case BOOLEAN:
+        return src.getBoolean(ordinal) ? 1L : 0L;
+      case BYTE:
+        return src.getByte(ordinal);
+      case SHORT:
+        return src.getShort(ordinal);
+      case INT:
+        return src.getInt(ordinal);
+      case LONG:
+        return src.getLong(ordinal);
+      default:
+        throw new IllegalStateException("not integral: " + this);
     }
   }
 
   /** Reads a floating value at {@code ordinal}; decimals are read with {@code type}'s precision. */
   double readDouble(SpecializedGetters src, int ordinal, DecimalType type) {
     switch (this) {
-      case FLOAT: return src.getFloat(ordinal);
-      case DOUBLE: return src.getDouble(ordinal);
-      case DECIMAL: return src.getDecimal(ordinal, type.precision(), type.scale()).toDouble();
-      default: return readLong(src, ordinal);
+      case FLOAT:
+        return src.getFloat(ordinal);
+      case DOUBLE:
+        return src.getDouble(ordinal);
+      case DECIMAL:
+        return src.getDecimal(ordinal, type.precision(), type.scale()).toDouble();
+      default:
+        return readLong(src, ordinal);
     }
   }
 }

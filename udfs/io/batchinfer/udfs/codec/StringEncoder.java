@@ -42,9 +42,11 @@ final class StringEncoder extends TensorEncoder {
   }
 
   @Override
-  protected RowProblem putLeaf(SpecializedGetters src, int ordinal, SourceKind kind, DecimalType decimalType) {
+  protected RowProblem putLeaf(
+      SpecializedGetters src, int ordinal, SourceKind kind, DecimalType decimalType) {
     if (kind != SourceKind.STRING) {
-      throw new IllegalStateException("planner bound a " + kind + " column to string input " + binding.onnxName());
+      throw new IllegalStateException(
+          "planner bound a " + kind + " column to string input " + binding.onnxName());
     }
     values[count++] = src.getUTF8String(ordinal).toString();
     return null;
@@ -53,6 +55,8 @@ final class StringEncoder extends TensorEncoder {
   @Override
   public Map<String, OnnxTensor> tensors(int rowCount) throws OrtException {
     String[] data = count == values.length ? values : Arrays.copyOf(values, count);
-    return Map.of(binding.onnxName(), OnnxTensor.createTensor(OrtRuntime.environment(), data, tensorShape(rowCount)));
+    return Map.of(
+        binding.onnxName(),
+        OnnxTensor.createTensor(OrtRuntime.environment(), data, tensorShape(rowCount)));
   }
 }

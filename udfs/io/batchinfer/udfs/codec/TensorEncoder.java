@@ -7,22 +7,26 @@ import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.DecimalType;
 
 /**
- * Shared walk of an {@link InputBinding}'s columns for one row: null checks, array lengths
- * against the model's fixed dimensions (free dimensions are taken from the first row of each
- * batch and every other row of the batch must match), and leaf values handed to {@link
- * #putLeaf}. Subclasses decide where leaves go. Not thread-safe.
+ * Shared walk of an {@link InputBinding}'s columns for one row: null checks, array lengths against
+ * the model's fixed dimensions (free dimensions are taken from the first row of each batch and
+ * every other row of the batch must match), and leaf values handed to {@link #putLeaf}. Subclasses
+ * decide where leaves go. Not thread-safe.
  */
 abstract class TensorEncoder implements InputEncoder {
   protected final InputBinding binding;
   protected final int batchSize;
+
   /** The binding's arrays, copied once (its accessors copy on every call). */
   private final String[] columns;
+
   private final int[] ordinals;
   private final SourceKind[] kinds;
   private final DecimalType[] decimalTypes;
   private final long[] rowShape;
+
   /** Per-row shape of the current batch: the binding's shape with free dimensions resolved. */
   protected final long[] dims;
+
   private final boolean hasFreeDims;
   protected int rows;
 
@@ -43,18 +47,22 @@ abstract class TensorEncoder implements InputEncoder {
   }
 
   /** Appends one leaf value; returns why it cannot be cast (column unset), or null. */
-  protected abstract RowProblem putLeaf(SpecializedGetters src, int ordinal, SourceKind kind, DecimalType decimalType);
+  protected abstract RowProblem putLeaf(
+      SpecializedGetters src, int ordinal, SourceKind kind, DecimalType decimalType);
 
   /**
-   * Appends a whole leaf array at once when the subclass can do it exactly (no nulls, a source
-   * and target type it copies in bulk, every value valid). Returns false, having written nothing,
-   * when the element-by-element path must handle it (and name any bad element).
+   * Appends a whole leaf array at once when the subclass can do it exactly (no nulls, a source and
+   * target type it copies in bulk, every value valid). Returns false, having written nothing, when
+   * the element-by-element path must handle it (and name any bad element).
    */
   protected boolean putLeafArray(ArrayData array, int n) {
     return false;
   }
 
-  /** Called before the first row of a batch, once {@link #dims} is known; starts writing at the beginning. */
+  /**
+   * Called before the first row of a batch, once {@link #dims} is known; starts writing at the
+   * beginning.
+   */
   protected abstract void prepareBatch(long elementsPerRow);
 
   /** Remembers the write position at the start of a row (after the first row of a batch). */
@@ -116,12 +124,22 @@ abstract class TensorEncoder implements InputEncoder {
   private RowProblem writeArray(ArrayData array, int depth, String path) {
     int n = array.numElements();
     if (n != dims[depth]) {
-      String expected = rowShape[depth] >= 0
-          ? "model input '" + binding.onnxName() + "' expects " + dims[depth] + " (row shape " + Shapes.format(rowShape) + ")"
-          : dims[depth] + " like the first row of this batch (model input '" + binding.onnxName()
-              + "' has a free dimension here, but one batch is one tensor, so its rows must agree)";
+      String expected =
+          rowShape[depth] >= 0
+              ? "model input '"
+                  + binding.onnxName()
+                  + "' expects "
+                  + dims[depth]
+                  + " (row shape "
+                  + Shapes.format(rowShape)
+                  + ")"
+              : dims[depth]
+                  + " like the first row of this batch (model input '"
+                  + binding.onnxName()
+                  + "' has a free dimension here, but one batch is one tensor, so its rows must agree)";
       String code = rowShape[depth] >= 0 ? RowProblem.SHAPE_MISMATCH : RowProblem.BATCH_SHAPE;
-      return new RowProblem(code, path, "array has " + n + " elements at depth " + depth + "; expected " + expected);
+      return new RowProblem(
+          code, path, "array has " + n + " elements at depth " + depth + "; expected " + expected);
     }
     boolean leaf = depth == dims.length - 1;
     if (leaf && putLeafArray(array, n)) {
@@ -129,7 +147,8 @@ abstract class TensorEncoder implements InputEncoder {
     }
     for (int i = 0; i < n; i++) {
       if (array.isNullAt(i)) {
-        return new RowProblem(RowProblem.NULL_VALUE, path + "[" + i + "]", leaf ? "null element" : "null array");
+        return new RowProblem(
+            RowProblem.NULL_VALUE, path + "[" + i + "]", leaf ? "null element" : "null array");
       }
       if (leaf) {
         RowProblem error = putLeaf(array, i, kinds[0], decimalTypes[0]);
@@ -173,7 +192,9 @@ abstract class TensorEncoder implements InputEncoder {
     }
   }
 
-  /** @return the full tensor shape for {@code rowCount} rows */
+  /**
+   * @return the full tensor shape for {@code rowCount} rows
+   */
   protected final long[] tensorShape(int rowCount) {
     return binding.batchAxis() ? Shapes.prepend(rowCount, dims) : dims.clone();
   }

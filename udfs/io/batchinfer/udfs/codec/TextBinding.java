@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A validated text input: one string column tokenized once per batch into one or more model
- * token inputs. Built on the driver; carries the tokenizer.json bytes (small, shipped with the
- * stage) so executors never reopen its path. Immutable and serializable.
+ * A validated text input: one string column tokenized once per batch into one or more model token
+ * inputs. Built on the driver; carries the tokenizer.json bytes (small, shipped with the stage) so
+ * executors never reopen its path. Immutable and serializable.
  *
  * @param column the string column (for messages)
  * @param ordinal its ordinal in the input row
@@ -19,7 +19,8 @@ import java.util.Objects;
  * @param tokenizerJson the tokenizer.json bytes; not copied, must not be modified
  * @param maxLength max tokens per row
  * @param targets the model inputs fed, with the field and element type of each
- * @param fixedSeqLen the model's fixed sequence length, or -1 when free (then rows pad to the batch's longest)
+ * @param fixedSeqLen the model's fixed sequence length, or -1 when free (then rows pad to the
+ *     batch's longest)
  * @param rejectEmpty reject empty (blank) texts as bad rows instead of embedding them
  */
 public record TextBinding(
@@ -40,7 +41,10 @@ public record TextBinding(
     targets = List.copyOf(targets);
   }
 
-  /** @return a copy of the tokenizer.json bytes (read once per executor JVM, on a tokenizer cache miss) */
+  /**
+   * @return a copy of the tokenizer.json bytes (read once per executor JVM, on a tokenizer cache
+   *     miss)
+   */
   @Override
   public byte[] tokenizerJson() {
     return tokenizerJson.clone();
@@ -63,7 +67,15 @@ public record TextBinding(
 
   @Override
   public int hashCode() {
-    return Objects.hash(column, ordinal, tokenizerUri, tokenizerSha256, maxLength, targets, fixedSeqLen, rejectEmpty);
+    return Objects.hash(
+        column,
+        ordinal,
+        tokenizerUri,
+        tokenizerSha256,
+        maxLength,
+        targets,
+        fixedSeqLen,
+        rejectEmpty);
   }
 
   @Override
@@ -78,14 +90,19 @@ public record TextBinding(
    * @param field which tokenizer output
    * @param type int64 or int32
    */
-  public record Target(String onnxName, TokenField field, ElementType type) implements Serializable {}
+  public record Target(String onnxName, TokenField field, ElementType type)
+      implements Serializable {}
 
-  /** @return a fresh encoder for one partition; the caller owns it */
+  /**
+   * @return a fresh encoder for one partition; the caller owns it
+   */
   public InputEncoder newEncoder(int batchSize) {
     return new TextEncoder(this, batchSize);
   }
 
-  /** @return e.g. {@code input_ids, attention_mask <- tokenize(text, max_length 128)} */
+  /**
+   * @return e.g. {@code input_ids, attention_mask <- tokenize(text, max_length 128)}
+   */
   public String describe() {
     StringBuilder sb = new StringBuilder();
     for (Target t : targets) {
@@ -94,7 +111,14 @@ public record TextBinding(
       }
       sb.append(t.onnxName());
     }
-    return sb + " <- tokenize(" + column + ", " + tokenizerUri + ", max_length " + maxLength
-        + (fixedSeqLen > 0 ? ", padded to " + fixedSeqLen : ", padded to the batch's longest") + ")";
+    return sb
+        + " <- tokenize("
+        + column
+        + ", "
+        + tokenizerUri
+        + ", max_length "
+        + maxLength
+        + (fixedSeqLen > 0 ? ", padded to " + fixedSeqLen : ", padded to the batch's longest")
+        + ")";
   }
 }

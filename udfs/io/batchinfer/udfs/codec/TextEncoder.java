@@ -15,19 +15,21 @@ import java.util.Map;
 import org.apache.spark.sql.catalyst.InternalRow;
 
 /**
- * Tokenizes each text once and builds every token input the binding feeds, padded to the
- * batch's longest row (or the model's fixed length). The attention mask of the last batch stays
- * available for pooling ({@link #attentionMask()}). With length-aware batching, {@link
- * #tokenCounts} encodes the whole window once (one native batch call) and each batch of that
- * window is then cut from those tokens instead of tokenizing again. Buffers are direct, native-order, allocated
- * once per partition. Not thread-safe; the tokenizer is shared through {@link TokenizerCache}.
+ * Tokenizes each text once and builds every token input the binding feeds, padded to the batch's
+ * longest row (or the model's fixed length). The attention mask of the last batch stays available
+ * for pooling ({@link #attentionMask()}). With length-aware batching, {@link #tokenCounts} encodes
+ * the whole window once (one native batch call) and each batch of that window is then cut from
+ * those tokens instead of tokenizing again. Buffers are direct, native-order, allocated once per
+ * partition. Not thread-safe; the tokenizer is shared through {@link TokenizerCache}.
  */
 public final class TextEncoder implements InputEncoder {
   private final TextBinding binding;
   private final TextTokenizer tokenizer;
   private final String[] texts;
+
   /** Window position of each appended row, or -1 when it is not in the encoded window. */
   private final int[] positions;
+
   private final Map<InternalRow, Integer> windowIndex = new IdentityHashMap<>();
   private TextTokenizer.Rows windowRows;
   private final Map<TokenField, ByteBuffer> buffers = new HashMap<>();
@@ -38,7 +40,8 @@ public final class TextEncoder implements InputEncoder {
 
   TextEncoder(TextBinding binding, int batchSize) {
     this.binding = binding;
-    this.tokenizer = TokenizerCache.get(binding.tokenizerSha256(), binding.maxLength(), binding::tokenizerJson);
+    this.tokenizer =
+        TokenizerCache.get(binding.tokenizerSha256(), binding.maxLength(), binding::tokenizerJson);
     this.texts = new String[batchSize];
     this.positions = new int[batchSize];
   }
@@ -50,7 +53,8 @@ public final class TextEncoder implements InputEncoder {
     }
     String text = row.getUTF8String(binding.ordinal()).toString();
     if (binding.rejectEmpty() && text.isBlank()) {
-      return new RowProblem(RowProblem.EMPTY_TEXT, binding.column(), "empty text (the text input sets reject_empty)");
+      return new RowProblem(
+          RowProblem.EMPTY_TEXT, binding.column(), "empty text (the text input sets reject_empty)");
     }
     Integer position = windowRows == null ? null : windowIndex.get(row);
     positions[rows] = position == null ? -1 : position;
@@ -87,8 +91,10 @@ public final class TextEncoder implements InputEncoder {
 
   @Override
   public Map<String, OnnxTensor> tensors(int rowCount) throws OrtException {
-    TextTokenizer.Batch batch = fromWindow(rowCount) ? TextTokenizer.select(windowRows, positions, rowCount)
-        : tokenizer.encode(texts, rowCount);
+    TextTokenizer.Batch batch =
+        fromWindow(rowCount)
+            ? TextTokenizer.select(windowRows, positions, rowCount)
+            : tokenizer.encode(texts, rowCount);
     int seqLen = binding.fixedSeqLen() > 0 ? (int) binding.fixedSeqLen() : batch.seqLen();
     lastMask = pad(batch.attentionMask(), batch.seqLen(), seqLen, rowCount);
     lastSeqLen = seqLen;
@@ -96,11 +102,12 @@ public final class TextEncoder implements InputEncoder {
     Map<String, OnnxTensor> out = new HashMap<>();
     try {
       for (TextBinding.Target t : binding.targets()) {
-        long[] values = switch (t.field()) {
-          case INPUT_IDS -> pad(batch.inputIds(), batch.seqLen(), seqLen, rowCount);
-          case ATTENTION_MASK -> lastMask;
-          case TOKEN_TYPE_IDS -> pad(batch.tokenTypeIds(), batch.seqLen(), seqLen, rowCount);
-        };
+        long[] values =
+            switch (t.field()) {
+              case INPUT_IDS -> pad(batch.inputIds(), batch.seqLen(), seqLen, rowCount);
+              case ATTENTION_MASK -> lastMask;
+              case TOKEN_TYPE_IDS -> pad(batch.tokenTypeIds(), batch.seqLen(), seqLen, rowCount);
+            };
         ByteBuffer buf = buffer(t.field(), values.length * (long) t.type().byteSize());
         for (long v : values) {
           if (t.type() == ElementType.INT64) {
@@ -110,8 +117,10 @@ public final class TextEncoder implements InputEncoder {
           }
         }
         buf.flip();
-        out.put(t.onnxName(), OnnxTensor.createTensor(OrtRuntime.environment(), buf,
-            new long[] {rowCount, seqLen}, t.type().javaType()));
+        out.put(
+            t.onnxName(),
+            OnnxTensor.createTensor(
+                OrtRuntime.environment(), buf, new long[] {rowCount, seqLen}, t.type().javaType()));
       }
       return out;
     } catch (OrtException | RuntimeException e) {
@@ -136,7 +145,10 @@ public final class TextEncoder implements InputEncoder {
     ByteBuffer b = buffers.get(field);
     if (b == null || b.capacity() < bytes) {
       // Sized for a full batch of max_length rows at once, so it is allocated once per partition.
-      long full = Math.max(bytes, (long) texts.length * Math.max(binding.maxLength(), binding.fixedSeqLen()) * 8);
+      long full =
+          Math.max(
+              bytes,
+              (long) texts.length * Math.max(binding.maxLength(), binding.fixedSeqLen()) * 8);
       b = ByteBuffer.allocateDirect(Math.toIntExact(full)).order(ByteOrder.nativeOrder());
       buffers.put(field, b);
     }
@@ -155,17 +167,23 @@ public final class TextEncoder implements InputEncoder {
     return out;
   }
 
-  /** @return the attention mask of the last encoded batch, row-major {@code [rows, seqLen()]} */
+  /**
+   * @return the attention mask of the last encoded batch, row-major {@code [rows, seqLen()]}
+   */
   public long[] attentionMask() {
     return lastMask;
   }
 
-  /** @return the sequence length of the last encoded batch */
+  /**
+   * @return the sequence length of the last encoded batch
+   */
   public int seqLen() {
     return lastSeqLen;
   }
 
-  /** @return how many texts of the last batch were truncated to max_length */
+  /**
+   * @return how many texts of the last batch were truncated to max_length
+   */
   public int truncatedRows() {
     return lastTruncated;
   }

@@ -5,8 +5,8 @@ import io.batchinfer.udfs.Pooling;
 /**
  * Executor side: turns one row of an embedding output into one vector, as sentence-transformers
  * does: pools token vectors {@code [tokens, hidden]} to {@code [hidden]} (mean over the tokens the
- * attention mask keeps, or the first token) and/or L2-normalizes. Stateless apart from the
- * binding; thread-safe.
+ * attention mask keeps, or the first token) and/or L2-normalizes. Stateless apart from the binding;
+ * thread-safe.
  */
 final class VectorPooling {
   private final OutputBinding binding;
@@ -37,9 +37,14 @@ final class VectorPooling {
         }
       } else {
         if (text == null || text.seqLen() != tokens) {
-          throw new OutputDecoder.OutputShapeException("model output '" + binding.onnxName() + "' has " + tokens
-              + " tokens per row but the text input has " + (text == null ? "no" : String.valueOf(text.seqLen()))
-              + "; mean pooling needs the attention mask of the same tokens");
+          throw new OutputDecoder.OutputShapeException(
+              "model output '"
+                  + binding.onnxName()
+                  + "' has "
+                  + tokens
+                  + " tokens per row but the text input has "
+                  + (text == null ? "no" : String.valueOf(text.seqLen()))
+                  + "; mean pooling needs the attention mask of the same tokens");
         }
         long[] mask = text.attentionMask();
         int counted = 0;

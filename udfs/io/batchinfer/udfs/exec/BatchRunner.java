@@ -23,13 +23,13 @@ import org.apache.spark.sql.catalyst.InternalRow;
 /**
  * Executor side: one task's encoders and decoders around the shared session. Rows are appended to
  * every encoder (or to none, when one rejects the row); {@link #run} encodes the appended rows,
- * runs the session and decodes each requested output into the rows' slots. Tensors and results
- * are closed per batch; the session belongs to the session cache. Not thread-safe (one per task).
+ * runs the session and decodes each requested output into the rows' slots. Tensors and results are
+ * closed per batch; the session belongs to the session cache. Not thread-safe (one per task).
  *
- * <p>Failures are sorted by whose they are: ONNX Runtime's in {@code session.run} become a
- * {@link ModelRunFailure} (the caller may isolate the bad rows); an output that contradicts the
- * model's metadata or the mapping becomes an {@link InferenceRunException} naming the output; any
- * other exception from our encoding or decoding code is a bug and becomes an {@link
+ * <p>Failures are sorted by whose they are: ONNX Runtime's in {@code session.run} become a {@link
+ * ModelRunFailure} (the caller may isolate the bad rows); an output that contradicts the model's
+ * metadata or the mapping becomes an {@link InferenceRunException} naming the output; any other
+ * exception from our encoding or decoding code is a bug and becomes an {@link
  * IllegalStateException} with its cause, and the caller never retries either of those.
  */
 final class BatchRunner {
@@ -45,7 +45,12 @@ final class BatchRunner {
   /**
    * @param firstOutputSlot the index in an emitted row's values where the first output field goes
    */
-  BatchRunner(InferenceSpec spec, ScoringCounters metrics, OrtSession session, int batchSize, int firstOutputSlot) {
+  BatchRunner(
+      InferenceSpec spec,
+      ScoringCounters metrics,
+      OrtSession session,
+      int batchSize,
+      int firstOutputSlot) {
     this.spec = spec;
     this.metrics = metrics;
     this.session = session;
@@ -69,7 +74,9 @@ final class BatchRunner {
     }
   }
 
-  /** @return the first text input's encoder (its token counts order length-aware windows), or null */
+  /**
+   * @return the first text input's encoder (its token counts order length-aware windows), or null
+   */
   TextEncoder firstText() {
     return firstText;
   }
@@ -106,8 +113,17 @@ final class BatchRunner {
    */
   void run(int[] rows, Object[][] values, int partition, long windowStart) throws ModelRunFailure {
     Map<String, OnnxTensor> feeds = new HashMap<>();
-    String where = "model " + spec.modelUri() + " (sha256 " + spec.shortSha() + ") failed on partition " + partition
-        + ", " + rows.length + " rows of the window starting at row " + windowStart;
+    String where =
+        "model "
+            + spec.modelUri()
+            + " (sha256 "
+            + spec.shortSha()
+            + ") failed on partition "
+            + partition
+            + ", "
+            + rows.length
+            + " rows of the window starting at row "
+            + windowStart;
     try {
       for (InputEncoder e : encoders) {
         feeds.putAll(e.tensors(rows.length));
@@ -132,18 +148,20 @@ final class BatchRunner {
           String name = spec.outputs().get(i).onnxName();
           Optional<OnnxValue> value = result.get(name);
           if (value.isEmpty()) {
-            throw new OutputDecoder.OutputShapeException("ONNX Runtime returned no value for requested output '"
-                + name + "'");
+            throw new OutputDecoder.OutputShapeException(
+                "ONNX Runtime returned no value for requested output '" + name + "'");
           }
           decoders[i].decode(value.get(), rows.length, values, rows, decoderOffsets[i], firstText);
         }
       }
     } catch (OrtException | OutputDecoder.OutputShapeException e) {
-      // ONNX Runtime failing outside session.run (creating a tensor, reading a result), or an output
+      // ONNX Runtime failing outside session.run (creating a tensor, reading a result), or an
+      // output
       // that contradicts the model's metadata: no single row is to blame, so no retry.
       throw new InferenceRunException(where + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
-      throw new IllegalStateException("batchinfer bug while encoding or decoding " + where + ": " + e, e);
+      throw new IllegalStateException(
+          "batchinfer bug while encoding or decoding " + where + ": " + e, e);
     } finally {
       for (OnnxTensor t : feeds.values()) {
         t.close();

@@ -6,9 +6,9 @@ import io.batchinfer.udfs.ModelFailureException;
 
 /**
  * Executor side, one per task: the circuit breaker of the scoring loop. A batch that fails in ONNX
- * Runtime is retried row by row so that one bad row never costs its batch; but when the model
- * fails on every input, that turns one failure into one ONNX Runtime call per row. The breaker
- * stops the task instead, with a {@link ModelFailureException}, when
+ * Runtime is retried row by row so that one bad row never costs its batch; but when the model fails
+ * on every input, that turns one failure into one ONNX Runtime call per row. The breaker stops the
+ * task instead, with a {@link ModelFailureException}, when
  *
  * <ul>
  *   <li>no row of the task has been scored yet and a failed batch's rows, run alone, all failed
@@ -27,8 +27,10 @@ final class InferenceBreaker {
 
   private long rowsScored;
   private int consecutive;
+
   /** Error kind of the batch whose rows are being retried alone, or null outside a retry. */
   private String retryKind;
+
   private int retryRows;
   private int retryFailed;
   private int retrySameKind;
@@ -45,7 +47,9 @@ final class InferenceBreaker {
     consecutive = 0;
   }
 
-  /** @return whether a row of this task has been scored */
+  /**
+   * @return whether a row of this task has been scored
+   */
   boolean anyScored() {
     return rowsScored > 0;
   }
@@ -88,15 +92,24 @@ final class InferenceBreaker {
    * @throws ModelFailureException when no row was ever scored and every row failed like the batch
    */
   void retried(OrtException last, RowRef first) {
-    boolean everyInput = !anyScored() && retryFailed >= 2 && retrySameKind == retryFailed && last != null;
+    boolean everyInput =
+        !anyScored() && retryFailed >= 2 && retrySameKind == retryFailed && last != null;
     int rows = retryRows;
     int failed = retryFailed;
     retryKind = null;
     if (everyInput) {
-      throw new ModelFailureException(model() + " fails on every input: in partition " + partition
-          + ", ONNX Runtime failed on a batch of " + rows + " rows and then on each of its " + failed
-          + " rows run alone, with the same error, and no row of the task has been scored. " + notData()
-          + reason(last) + reproduce(first));
+      throw new ModelFailureException(
+          model()
+              + " fails on every input: in partition "
+              + partition
+              + ", ONNX Runtime failed on a batch of "
+              + rows
+              + " rows and then on each of its "
+              + failed
+              + " rows run alone, with the same error, and no row of the task has been scored. "
+              + notData()
+              + reason(last)
+              + reproduce(first));
     }
   }
 
@@ -110,12 +123,25 @@ final class InferenceBreaker {
    * @param alone the first row's failure when run alone, or null when it was not run or succeeded
    * @return the exception to throw
    */
-  RuntimeException failFast(InferenceRunException batch, OrtException batchCause, int batchRows, OrtException alone,
+  RuntimeException failFast(
+      InferenceRunException batch,
+      OrtException batchCause,
+      int batchRows,
+      OrtException alone,
       RowRef first) {
     if (alone != null && !anyScored() && kind(alone).equals(kind(batchCause))) {
-      return new ModelFailureException(model() + " fails on every input it was given: in partition " + partition
-          + ", ONNX Runtime failed on the first batch (" + batchRows + " rows) and on its first row run alone, with"
-          + " the same error, before any row was scored. " + NOT_DATA + "." + reason(alone) + reproduce(first));
+      return new ModelFailureException(
+          model()
+              + " fails on every input it was given: in partition "
+              + partition
+              + ", ONNX Runtime failed on the first batch ("
+              + batchRows
+              + " rows) and on its first row run alone, with"
+              + " the same error, before any row was scored. "
+              + NOT_DATA
+              + "."
+              + reason(alone)
+              + reproduce(first));
     }
     return batch;
   }
@@ -126,26 +152,52 @@ final class InferenceBreaker {
     }
     String limit = "errors.max_consecutive_inference_errors (" + maxConsecutive + ")";
     if (!anyScored()) {
-      throw new ModelFailureException(model() + " fails on every input: in partition " + partition + ", "
-          + consecutive + " ONNX Runtime calls in a row failed, more than " + limit + ", and no row of the task has"
-          + " been scored. " + notData() + reason(cause) + reproduce(row));
+      throw new ModelFailureException(
+          model()
+              + " fails on every input: in partition "
+              + partition
+              + ", "
+              + consecutive
+              + " ONNX Runtime calls in a row failed, more than "
+              + limit
+              + ", and no row of the task has"
+              + " been scored. "
+              + notData()
+              + reason(cause)
+              + reproduce(row));
     }
-    throw new ModelFailureException(model() + ": in partition " + partition + ", " + consecutive + " ONNX Runtime"
-        + " calls in a row failed after " + RejectionLog.format(rowsScored) + " rows had been scored, more than "
-        + limit + "; the task stops instead of running every row alone." + reason(cause)
-        + " If long runs of rows this model cannot score are expected in this input, raise " + limit.replaceAll(" \\(.*", "")
-        + "." + reproduce(row));
+    throw new ModelFailureException(
+        model()
+            + ": in partition "
+            + partition
+            + ", "
+            + consecutive
+            + " ONNX Runtime"
+            + " calls in a row failed after "
+            + RejectionLog.format(rowsScored)
+            + " rows had been scored, more than "
+            + limit
+            + "; the task stops instead of running every row alone."
+            + reason(cause)
+            + " If long runs of rows this model cannot score are expected in this input, raise "
+            + limit.replaceAll(" \\(.*", "")
+            + "."
+            + reproduce(row));
   }
 
   private String model() {
     return "model " + spec.modelUri() + " (sha256 " + spec.sha256() + ")";
   }
 
-  private static final String NOT_DATA = "A broken model, or one that needs more than this executor has (memory,"
-      + " an operator, a custom-op library), is not bad data";
+  private static final String NOT_DATA =
+      "A broken model, or one that needs more than this executor has (memory,"
+          + " an operator, a custom-op library), is not bad data";
 
   private String notData() {
-    return NOT_DATA + ": errors.policy " + spec.errorPolicy() + " does not apply to it, so the task stops here instead"
+    return NOT_DATA
+        + ": errors.policy "
+        + spec.errorPolicy()
+        + " does not apply to it, so the task stops here instead"
         + " of running every row alone.";
   }
 
@@ -153,21 +205,30 @@ final class InferenceBreaker {
     return " ONNX Runtime's reason: " + (e == null ? "unknown" : ortReason(e)) + ".";
   }
 
-  /** @return ONNX Runtime's message without the Java binding's {@code Error code - ORT_FAIL - message:} prefix */
+  /**
+   * @return ONNX Runtime's message without the Java binding's {@code Error code - ORT_FAIL -
+   *     message:} prefix
+   */
   static String ortReason(OrtException e) {
-    return String.valueOf(e.getMessage()).replaceFirst("^Error code - \\S+ - message: ", "").strip();
+    return String.valueOf(e.getMessage())
+        .replaceFirst("^Error code - \\S+ - message: ", "")
+        .strip();
   }
 
   private static String reproduce(RowRef row) {
     if (row == null) {
       return "";
     }
-    return " To reproduce on one row, run the model on " + row.where() + " alone"
+    return " To reproduce on one row, run the model on "
+        + row.where()
+        + " alone"
         + (row.filter() == null ? "" : ", e.g. --set 'input.filter=" + row.filter() + "'")
         + " --set model.batch_size=1 --set errors.policy=fail.";
   }
 
-  /** @return the kind of an ONNX Runtime error: its code and its message with numbers masked */
+  /**
+   * @return the kind of an ONNX Runtime error: its code and its message with numbers masked
+   */
   static String kind(OrtException e) {
     return e.getCode() + ":" + RejectionLog.mask(e.getMessage());
   }

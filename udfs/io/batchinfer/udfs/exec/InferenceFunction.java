@@ -7,12 +7,13 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.catalyst.InternalRow;
 
 /**
- * Shipped to executors: scores one partition of internal rows lazily, in mini-batches, emitting
- * one output row per input row in input order. Holds only the model broadcast handle, the frozen
- * spec and the metrics; everything native is rebuilt on the executor ({@link PartitionScorer})
- * or taken from the session cache. Serializable and stateless, so safe to share between tasks.
+ * Shipped to executors: scores one partition of internal rows lazily, in mini-batches, emitting one
+ * output row per input row in input order. Holds only the model broadcast handle, the frozen spec
+ * and the metrics; everything native is rebuilt on the executor ({@link PartitionScorer}) or taken
+ * from the session cache. Serializable and stateless, so safe to share between tasks.
  */
-public final class InferenceFunction implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
+public final class InferenceFunction
+    implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
   private static final long serialVersionUID = 1L;
 
   private final Broadcast<ModelArtifact> model;
@@ -20,11 +21,13 @@ public final class InferenceFunction implements FlatMapFunction<Iterator<Interna
   private final ScoringCounters metrics;
 
   /**
-   * @param model the broadcast model bytes (fetched on an executor only when its session cache misses)
+   * @param model the broadcast model bytes (fetched on an executor only when its session cache
+   *     misses)
    * @param spec the validated spec
    * @param metrics accumulators to update
    */
-  public InferenceFunction(Broadcast<ModelArtifact> model, InferenceSpec spec, ScoringCounters metrics) {
+  public InferenceFunction(
+      Broadcast<ModelArtifact> model, InferenceSpec spec, ScoringCounters metrics) {
     this.model = model;
     this.spec = spec;
     this.metrics = metrics;
@@ -33,6 +36,7 @@ public final class InferenceFunction implements FlatMapFunction<Iterator<Interna
   @Override
   public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
     long start = System.nanoTime();
-    return new TimedPartition(new PartitionScorer(rows, model, spec, metrics), spec, metrics, start);
+    return new TimedPartition(
+        new PartitionScorer(rows, model, spec, metrics), spec, metrics, start);
   }
 }

@@ -15,9 +15,9 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Everything an executor needs to score a partition, validated and frozen on the driver by
- * the planner: the model's identity (not its bytes; those travel in the broadcast),
- * session options, batch size, and the input/output bindings. Immutable and serializable.
+ * Everything an executor needs to score a partition, validated and frozen on the driver by the
+ * planner: the model's identity (not its bytes; those travel in the broadcast), session options,
+ * batch size, and the input/output bindings. Immutable and serializable.
  *
  * @param modelUri where the model was read from (for messages)
  * @param sha256 the model bytes' sha256: the session cache key
@@ -57,8 +57,12 @@ public record InferenceSpec(
 
   /** Prefix of input columns in the dead-letter layout (avoids clashes with output names). */
   public static final String INPUT_PREFIX = "__in_";
-  /** Error columns in the dead-letter layout, renamed to {@code _error_*} in the rejected output. */
-  public static final List<String> ERROR_FIELDS = List.of("__error_code", "__error_column", "__error_message");
+
+  /**
+   * Error columns in the dead-letter layout, renamed to {@code _error_*} in the rejected output.
+   */
+  public static final List<String> ERROR_FIELDS =
+      List.of("__error_code", "__error_column", "__error_message");
 
   /** Copies the arrays and lists: the spec never changes after the planner hands it over. */
   public InferenceSpec {
@@ -69,13 +73,17 @@ public record InferenceSpec(
     passthroughTypes = passthroughTypes.clone();
   }
 
-  /** @return a copy of the passthrough ordinals (callers on a hot path keep their own copy) */
+  /**
+   * @return a copy of the passthrough ordinals (callers on a hot path keep their own copy)
+   */
   @Override
   public int[] passthroughOrdinals() {
     return passthroughOrdinals.clone();
   }
 
-  /** @return a copy of the passthrough types */
+  /**
+   * @return a copy of the passthrough types
+   */
   @Override
   public DataType[] passthroughTypes() {
     return passthroughTypes.clone();
@@ -104,16 +112,45 @@ public record InferenceSpec(
 
   @Override
   public int hashCode() {
-    return Objects.hash(modelUri, sha256, session, batchSize, batched, inputs, outputs,
-        Arrays.hashCode(passthroughOrdinals), Arrays.hashCode(passthroughTypes), outputSchema, texts, lengthWindow,
-        errorPolicy, inputSchema, maxConsecutiveInferenceErrors);
+    return Objects.hash(
+        modelUri,
+        sha256,
+        session,
+        batchSize,
+        batched,
+        inputs,
+        outputs,
+        Arrays.hashCode(passthroughOrdinals),
+        Arrays.hashCode(passthroughTypes),
+        outputSchema,
+        texts,
+        lengthWindow,
+        errorPolicy,
+        inputSchema,
+        maxConsecutiveInferenceErrors);
   }
 
   @Override
   public String toString() {
-    return "InferenceSpec[" + modelUri + ", sha256=" + shortSha() + ", batchSize=" + batchSize + ", batched=" + batched
-        + ", inputs=" + inputs.size() + ", texts=" + texts.size() + ", outputs=" + outputs.size() + ", passthrough="
-        + Arrays.toString(passthroughOrdinals) + ", errorPolicy=" + errorPolicy + "]";
+    return "InferenceSpec["
+        + modelUri
+        + ", sha256="
+        + shortSha()
+        + ", batchSize="
+        + batchSize
+        + ", batched="
+        + batched
+        + ", inputs="
+        + inputs.size()
+        + ", texts="
+        + texts.size()
+        + ", outputs="
+        + outputs.size()
+        + ", passthrough="
+        + Arrays.toString(passthroughOrdinals)
+        + ", errorPolicy="
+        + errorPolicy
+        + "]";
   }
 
   /**
@@ -140,7 +177,9 @@ public record InferenceSpec(
     return s;
   }
 
-  /** @return the first 12 hex digits of the model sha256 */
+  /**
+   * @return the first 12 hex digits of the model sha256
+   */
   public String shortSha() {
     return sha256.substring(0, Math.min(12, sha256.length()));
   }

@@ -31,13 +31,13 @@ import org.slf4j.LoggerFactory;
  * SessionCache}. Not thread-safe (one per task).
  *
  * <p>Bad rows follow the spec's {@link ErrorPolicy}: checks that need no model (nulls, NaN,
- * lengths, ranges) reject a row before its batch is built; a batch on which ONNX Runtime's
- * {@code session.run} fails is retried row by row so that one bad row never costs its batch. Any
- * other failure (an output contradicting the model's metadata, a bug in our encoding or decoding)
- * fails the task under every policy, with its stack trace. Every input row ends as an output row
- * or a rejection, and the metrics count both. The {@link InferenceBreaker} fails the task instead
- * of rejecting row after row when the model fails on every input, and {@link RejectionLog} keeps
- * the log to one line per rejection reason and task.
+ * lengths, ranges) reject a row before its batch is built; a batch on which ONNX Runtime's {@code
+ * session.run} fails is retried row by row so that one bad row never costs its batch. Any other
+ * failure (an output contradicting the model's metadata, a bug in our encoding or decoding) fails
+ * the task under every policy, with its stack trace. Every input row ends as an output row or a
+ * rejection, and the metrics count both. The {@link InferenceBreaker} fails the task instead of
+ * rejecting row after row when the model fails on every input, and {@link RejectionLog} keeps the
+ * log to one line per rejection reason and task.
  */
 final class PartitionScorer implements Iterator<InternalRow> {
   private static final Logger LOG = LoggerFactory.getLogger(PartitionScorer.class);
@@ -56,8 +56,10 @@ final class PartitionScorer implements Iterator<InternalRow> {
   private final int[] tokenCounts;
   private final boolean[] rejected;
   private final ErrorPolicy policy;
+
   /** Fields per emitted row (computed once: the dead-letter layout is built on each call). */
   private final int width;
+
   private final int[] passthrough;
   private final DataType[] passthroughTypes;
 
@@ -66,7 +68,10 @@ final class PartitionScorer implements Iterator<InternalRow> {
   private long consumed;
   private boolean finished;
 
-  PartitionScorer(Iterator<InternalRow> input, Broadcast<ModelArtifact> model, InferenceSpec spec,
+  PartitionScorer(
+      Iterator<InternalRow> input,
+      Broadcast<ModelArtifact> model,
+      InferenceSpec spec,
       ScoringCounters metrics) {
     this.input = input;
     this.metrics = metrics;
@@ -82,7 +87,8 @@ final class PartitionScorer implements Iterator<InternalRow> {
     this.passthrough = spec.passthroughOrdinals();
     this.passthroughTypes = spec.passthroughTypes();
     // Output columns follow the passthrough columns (or, under dead-letter, every input column).
-    int firstOutput = policy == ErrorPolicy.DEAD_LETTER ? spec.inputSchema().size() : passthrough.length;
+    int firstOutput =
+        policy == ErrorPolicy.DEAD_LETTER ? spec.inputSchema().size() : passthrough.length;
     this.runner = new BatchRunner(spec, metrics, lease.session(), batchSize, firstOutput);
     this.rejections = new RowRejections(spec, partition, width);
     this.breaker = new InferenceBreaker(spec, partition);
@@ -172,8 +178,13 @@ final class PartitionScorer implements Iterator<InternalRow> {
     } catch (ModelRunFailure f) {
       int first = rows[0];
       if (policy == ErrorPolicy.FAIL) {
-        OrtException alone = f.rows > 1 && !breaker.anyScored() ? tryAlone(first, windowStart) : null;
-        throw breaker.failFast(new InferenceRunException(f.getMessage(), f.getCause()), f.ort(), f.rows, alone,
+        OrtException alone =
+            f.rows > 1 && !breaker.anyScored() ? tryAlone(first, windowStart) : null;
+        throw breaker.failFast(
+            new InferenceRunException(f.getMessage(), f.getCause()),
+            f.ort(),
+            f.rows,
+            alone,
             ref(first, windowStart));
       }
       if (rows.length == 1) {
@@ -201,7 +212,10 @@ final class PartitionScorer implements Iterator<InternalRow> {
     }
   }
 
-  /** Under fail: runs the first row of a failed batch alone once. @return its failure, or null if it scored */
+  /**
+   * Under fail: runs the first row of a failed batch alone once. @return its failure, or null if it
+   * scored
+   */
   private OrtException tryAlone(int r, long windowStart) {
     metrics.rowsRetriedAlone.add(1);
     try {
@@ -228,7 +242,10 @@ final class PartitionScorer implements Iterator<InternalRow> {
     values[r] = deadLetter;
   }
 
-  /** @return window positions in the order to batch them: by token count when length-aware (stable), else as read */
+  /**
+   * @return window positions in the order to batch them: by token count when length-aware (stable),
+   *     else as read
+   */
   private int[] order() {
     if (lengthKey == null || windowRows <= batchSize) {
       int[] identity = new int[windowRows];
@@ -236,9 +253,11 @@ final class PartitionScorer implements Iterator<InternalRow> {
       return identity;
     }
     lengthKey.tokenCounts(window, windowRows, tokenCounts);
-    return IntStream.range(0, windowRows).boxed()
+    return IntStream.range(0, windowRows)
+        .boxed()
         .sorted((a, b) -> Integer.compare(tokenCounts[a], tokenCounts[b]))
-        .mapToInt(Integer::intValue).toArray();
+        .mapToInt(Integer::intValue)
+        .toArray();
   }
 
   private void scoreBatch(int[] candidates, long windowStart) throws ModelRunFailure {
@@ -263,7 +282,8 @@ final class PartitionScorer implements Iterator<InternalRow> {
       Object[] v = new Object[width];
       for (int p = 0; p < passthrough.length; p++) {
         int slot = policy == ErrorPolicy.DEAD_LETTER ? passthrough[p] : p;
-        v[slot] = row.isNullAt(passthrough[p]) ? null : row.get(passthrough[p], passthroughTypes[p]);
+        v[slot] =
+            row.isNullAt(passthrough[p]) ? null : row.get(passthrough[p], passthroughTypes[p]);
       }
       values[r] = v;
       rows[accepted++] = r;
@@ -273,12 +293,19 @@ final class PartitionScorer implements Iterator<InternalRow> {
     }
   }
 
-  /** Encodes the appended {@code rows} (window positions), runs the session and decodes into their slots. */
+  /**
+   * Encodes the appended {@code rows} (window positions), runs the session and decodes into their
+   * slots.
+   */
   private void runBatch(int[] rows, long windowStart) throws ModelRunFailure {
     runner.run(rows, values, partition, windowStart);
     breaker.scored(rows.length);
     if (LOG.isDebugEnabled()) {
-      LOG.debug("partition {}: scored {} rows of window starting at row {}", partition, rows.length, windowStart);
+      LOG.debug(
+          "partition {}: scored {} rows of window starting at row {}",
+          partition,
+          rows.length,
+          windowStart);
     }
   }
 }

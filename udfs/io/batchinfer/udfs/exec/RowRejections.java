@@ -59,8 +59,9 @@ final class RowRejections {
   }
 
   private RowRejectedException failure(InternalRow row, long position, RowProblem problem) {
-    return new RowRejectedException(ref(row, position).where() + ": column '" + problem.column() + "': "
-        + problem.message(), problem.column());
+    return new RowRejectedException(
+        ref(row, position).where() + ": column '" + problem.column() + "': " + problem.message(),
+        problem.column());
   }
 
   /**

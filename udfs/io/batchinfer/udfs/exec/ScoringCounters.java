@@ -23,13 +23,23 @@ public final class ScoringCounters implements Serializable {
   final LongAccumulator sessionsCreated;
   final LongAccumulator textsTruncated;
   final LongAccumulator rowsRejected;
+
   /** ONNX Runtime calls that threw (any size); includes failed task attempts. */
   final LongAccumulator batchesFailed;
+
   /** Rows run alone because their batch failed; includes failed task attempts. */
   final LongAccumulator rowsRetriedAlone;
-  /** One record per task and rejection reason ({@link RejectionLog}); unnamed, like {@link #partitions}. */
+
+  /**
+   * One record per task and rejection reason ({@link RejectionLog}); unnamed, like {@link
+   * #partitions}.
+   */
   final CollectionAccumulator<RejectionSummary> rejections;
-  /** One record per partition ({@link TimedPartition}); unnamed, so the Spark UI doesn't render the list per task. */
+
+  /**
+   * One record per partition ({@link TimedPartition}); unnamed, so the Spark UI doesn't render the
+   * list per task.
+   */
   final CollectionAccumulator<PartitionStats> partitions;
 
   private ScoringCounters(SparkContext sc) {
@@ -65,57 +75,80 @@ public final class ScoringCounters implements Serializable {
     return new ScoringCounters(sc);
   }
 
-  /** @return input rows read */
+  /**
+   * @return input rows read
+   */
   public long rowsIn() {
     return rowsIn.value();
   }
 
-  /** @return output rows emitted */
+  /**
+   * @return output rows emitted
+   */
   public long rowsOut() {
     return rowsOut.value();
   }
 
-  /** @return input rows rejected */
+  /**
+   * @return input rows rejected
+   */
   public long rowsRejected() {
     return rowsRejected.value();
   }
 
-  /** @return every ONNX Runtime call, failed task attempts included */
+  /**
+   * @return every ONNX Runtime call, failed task attempts included
+   */
   public long batches() {
     return batches.value();
   }
 
-  /** @return ONNX Runtime calls that failed, failed task attempts included */
+  /**
+   * @return ONNX Runtime calls that failed, failed task attempts included
+   */
   public long batchesFailed() {
     return batchesFailed.value();
   }
 
-  /** @return rows run alone because their batch failed, failed task attempts included */
+  /**
+   * @return rows run alone because their batch failed, failed task attempts included
+   */
   public long rowsRetriedAlone() {
     return rowsRetriedAlone.value();
   }
 
-  /** @return one record per task and rejection reason, from successful attempts (driver, after an action) */
+  /**
+   * @return one record per task and rejection reason, from successful attempts (driver, after an
+   *     action)
+   */
   public List<RejectionSummary> rejections() {
     return List.copyOf(rejections.value());
   }
 
-  /** @return nanoseconds inside {@code OrtSession.run}, summed over tasks */
+  /**
+   * @return nanoseconds inside {@code OrtSession.run}, summed over tasks
+   */
   public long inferenceNanos() {
     return inferenceNanos.value();
   }
 
-  /** @return texts cut to max_length */
+  /**
+   * @return texts cut to max_length
+   */
   public long textsTruncated() {
     return textsTruncated.value();
   }
 
-  /** @return sessions created */
+  /**
+   * @return sessions created
+   */
   public long sessionsCreated() {
     return sessionsCreated.value();
   }
 
-  /** @return one record per partition scored to the end (driver, after an action) */
+  /**
+   * @return one record per partition scored to the end (driver, after an action)
+   */
   public List<PartitionStats> partitionStats() {
     return List.copyOf(partitions.value());
   }

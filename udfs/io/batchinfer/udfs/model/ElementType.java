@@ -7,8 +7,8 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 
 /**
- * The tensor element types batchinfer reads and writes: every type ONNX Runtime Java can create
- * a tensor of. Names follow ONNX notation ({@code float32}, {@code uint8}, ...).
+ * The tensor element types batchinfer reads and writes: every type ONNX Runtime Java can create a
+ * tensor of. Names follow ONNX notation ({@code float32}, {@code uint8}, ...).
  *
  * <p>Spark has no unsigned or half-precision types, so outputs are widened losslessly: {@code
  * uint8} to {@code smallint}, {@code float16} and {@code bfloat16} to {@code float}. Immutable.
@@ -38,32 +38,44 @@ public enum ElementType {
     this.sparkType = sparkType;
   }
 
-  /** @return the ONNX name, e.g. {@code float32} */
+  /**
+   * @return the ONNX name, e.g. {@code float32}
+   */
   public String onnxName() {
     return onnxName;
   }
 
-  /** @return the ONNX Runtime Java type used to create tensors of this type */
+  /**
+   * @return the ONNX Runtime Java type used to create tensors of this type
+   */
   public OnnxJavaType javaType() {
     return javaType;
   }
 
-  /** @return bytes per element in a tensor buffer (0 for strings) */
+  /**
+   * @return bytes per element in a tensor buffer (0 for strings)
+   */
   public int byteSize() {
     return byteSize;
   }
 
-  /** @return the Spark SQL type an output element of this type is written as */
+  /**
+   * @return the Spark SQL type an output element of this type is written as
+   */
   public DataType sparkType() {
     return sparkType;
   }
 
-  /** @return true for float32, float64, float16 and bfloat16 */
+  /**
+   * @return true for float32, float64, float16 and bfloat16
+   */
   public boolean isFloatingPoint() {
     return this == FLOAT32 || this == FLOAT64 || this == FLOAT16 || this == BFLOAT16;
   }
 
-  /** @return true for the integer types (not bool) */
+  /**
+   * @return true for the integer types (not bool)
+   */
   public boolean isInteger() {
     return this == INT8 || this == UINT8 || this == INT16 || this == INT32 || this == INT64;
   }
@@ -71,22 +83,32 @@ public enum ElementType {
   /** Smallest value an integer type holds (for range checks before narrowing). */
   public long minValue() {
     switch (this) {
-      case INT8: return Byte.MIN_VALUE;
-      case UINT8: return 0;
-      case INT16: return Short.MIN_VALUE;
-      case INT32: return Integer.MIN_VALUE;
-      default: return Long.MIN_VALUE;
+      case INT8:
+        return Byte.MIN_VALUE;
+      case UINT8:
+        return 0;
+      case INT16:
+        return Short.MIN_VALUE;
+      case INT32:
+        return Integer.MIN_VALUE;
+      default:
+        return Long.MIN_VALUE;
     }
   }
 
   /** Largest value an integer type holds (for range checks before narrowing). */
   public long maxValue() {
     switch (this) {
-      case INT8: return Byte.MAX_VALUE;
-      case UINT8: return 255;
-      case INT16: return Short.MAX_VALUE;
-      case INT32: return Integer.MAX_VALUE;
-      default: return Long.MAX_VALUE;
+      case INT8:
+        return Byte.MAX_VALUE;
+      case UINT8:
+        return 255;
+      case INT16:
+        return Short.MAX_VALUE;
+      case INT32:
+        return Integer.MAX_VALUE;
+      default:
+        return Long.MAX_VALUE;
     }
   }
 
@@ -98,34 +120,50 @@ public enum ElementType {
    */
   public static ElementType fromOnnx(OnnxTensorType type) {
     switch (type) {
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT: return FLOAT32;
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE: return FLOAT64;
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16: return FLOAT16;
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16: return BFLOAT16;
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8: return INT8;
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8: return UINT8;
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16: return INT16;
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32: return INT32;
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: return INT64;
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL: return BOOL;
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING: return STRING;
-      default: return null;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT:
+        return FLOAT32;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE:
+        return FLOAT64;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16:
+        return FLOAT16;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16:
+        return BFLOAT16;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8:
+        return INT8;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8:
+        return UINT8;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16:
+        return INT16;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32:
+        return INT32;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64:
+        return INT64;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL:
+        return BOOL;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING:
+        return STRING;
+      default:
+        return null;
     }
   }
 
   /**
-   * Parses an ONNX type name as users write it in config ({@code float32}, {@code float},
-   * {@code double}, {@code int64}, ...).
+   * Parses an ONNX type name as users write it in config ({@code float32}, {@code float}, {@code
+   * double}, {@code int64}, ...).
    *
    * @return the type, or {@code null} when the name is unknown
    */
   public static ElementType parse(String name) {
     String n = name.trim().toLowerCase(Locale.ROOT);
     switch (n) {
-      case "float": return FLOAT32;
-      case "double": return FLOAT64;
-      case "half": return FLOAT16;
-      case "boolean": return BOOL;
+      case "float":
+        return FLOAT32;
+      case "double":
+        return FLOAT64;
+      case "half":
+        return FLOAT16;
+      case "boolean":
+        return BOOL;
       default:
         for (ElementType t : values()) {
           if (t.onnxName.equals(n)) {

@@ -13,8 +13,8 @@ import java.util.TreeSet;
  * initializers and node attributes, in subgraphs too. Driver only; stateless.
  *
  * <p>Reads the protobuf wire format of {@code onnx.proto} directly, streaming: only the few fields
- * on the way to an external-data entry are decoded and everything else (raw tensor data above
- * all) is skipped, so memory stays small whatever the model's size. A full protobuf runtime
+ * on the way to an external-data entry are decoded and everything else (raw tensor data above all)
+ * is skipped, so memory stays small whatever the model's size. A full protobuf runtime
  * (protobuf-java plus generated ONNX classes) would have to be shaded into the cluster jar next to
  * the protobuf versions Spark and Hadoop ship; for five field numbers this is smaller and safer.
  */
@@ -48,8 +48,8 @@ public final class ExternalData {
    * @param model the model file's content, positioned at its start (not closed here)
    * @param length the file's length in bytes
    * @return the referenced files, relative to the model's folder, sorted
-   * @throws IOException when the stream is not a well-formed ONNX model or a location escapes
-   *     the model's folder (absolute, or with {@code ..})
+   * @throws IOException when the stream is not a well-formed ONNX model or a location escapes the
+   *     model's folder (absolute, or with {@code ..})
    */
   public static Set<String> locations(InputStream model, long length) throws IOException {
     ExternalData scan = new ExternalData(model);
@@ -57,7 +57,14 @@ public final class ExternalData {
     return scan.locations;
   }
 
-  private enum Kind { MODEL, GRAPH, NODE, ATTRIBUTE, SPARSE, TENSOR }
+  private enum Kind {
+    MODEL,
+    GRAPH,
+    NODE,
+    ATTRIBUTE,
+    SPARSE,
+    TENSOR
+  }
 
   private void message(long end, Kind kind) throws IOException {
     boolean external = false;
@@ -70,7 +77,8 @@ public final class ExternalData {
         long len = in.varint();
         long stop = in.pos + len;
         if (len < 0 || stop > end) {
-          throw new IOException("malformed ONNX protobuf: a field of length " + len + " runs past its message");
+          throw new IOException(
+              "malformed ONNX protobuf: a field of length " + len + " runs past its message");
         }
         Kind child = child(kind, field);
         if (child != null) {
@@ -101,9 +109,14 @@ public final class ExternalData {
         throw new IOException("a tensor is stored as external data but names no location");
       }
       String normalized = location.replace('\\', '/');
-      if (normalized.startsWith("/") || normalized.matches("^[A-Za-z]:.*") || normalized.equals("..")
-          || normalized.startsWith("../") || normalized.contains("/../") || normalized.endsWith("/..")) {
-        throw new UnsafeLocationException("external data location '" + location + "' is outside the model's folder");
+      if (normalized.startsWith("/")
+          || normalized.matches("^[A-Za-z]:.*")
+          || normalized.equals("..")
+          || normalized.startsWith("../")
+          || normalized.contains("/../")
+          || normalized.endsWith("/..")) {
+        throw new UnsafeLocationException(
+            "external data location '" + location + "' is outside the model's folder");
       }
       locations.add(normalized);
     }
@@ -112,12 +125,21 @@ public final class ExternalData {
   private static Kind child(Kind parent, int field) {
     return switch (parent) {
       case MODEL -> field == MODEL_GRAPH ? Kind.GRAPH : null;
-      case GRAPH -> field == GRAPH_NODE ? Kind.NODE : field == GRAPH_INITIALIZER ? Kind.TENSOR
-          : field == GRAPH_SPARSE_INITIALIZER ? Kind.SPARSE : null;
+      case GRAPH ->
+          field == GRAPH_NODE
+              ? Kind.NODE
+              : field == GRAPH_INITIALIZER
+                  ? Kind.TENSOR
+                  : field == GRAPH_SPARSE_INITIALIZER ? Kind.SPARSE : null;
       case NODE -> field == NODE_ATTRIBUTE ? Kind.ATTRIBUTE : null;
-      case ATTRIBUTE -> field == ATTR_T || field == ATTR_TENSORS ? Kind.TENSOR
-          : field == ATTR_G || field == ATTR_GRAPHS ? Kind.GRAPH
-          : field == ATTR_SPARSE_TENSOR || field == ATTR_SPARSE_TENSORS ? Kind.SPARSE : null;
+      case ATTRIBUTE ->
+          field == ATTR_T || field == ATTR_TENSORS
+              ? Kind.TENSOR
+              : field == ATTR_G || field == ATTR_GRAPHS
+                  ? Kind.GRAPH
+                  : field == ATTR_SPARSE_TENSOR || field == ATTR_SPARSE_TENSORS
+                      ? Kind.SPARSE
+                      : null;
       case SPARSE -> field == SPARSE_VALUES || field == SPARSE_INDICES ? Kind.TENSOR : null;
       case TENSOR -> null;
     };
@@ -130,7 +152,8 @@ public final class ExternalData {
       long tag = in.varint();
       int field = (int) (tag >>> 3);
       if ((tag & 7) != 2) {
-        throw new IOException("malformed ONNX protobuf: external_data entry field " + field + " is not a string");
+        throw new IOException(
+            "malformed ONNX protobuf: external_data entry field " + field + " is not a string");
       }
       long len = in.varint();
       if (len > 1 << 16) {
@@ -144,7 +167,10 @@ public final class ExternalData {
     return kv;
   }
 
-  /** A well-formed model that names an external-data file outside its folder (refused: it could read any file). */
+  /**
+   * A well-formed model that names an external-data file outside its folder (refused: it could read
+   * any file).
+   */
   public static final class UnsafeLocationException extends IOException {
     private static final long serialVersionUID = 1L;
 

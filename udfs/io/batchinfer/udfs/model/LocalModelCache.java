@@ -7,8 +7,8 @@ import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -32,27 +32,32 @@ import org.slf4j.LoggerFactory;
  * {@code <cache dir>/<sha256>/} holds the graph and its external-data files under their relative
  * names, so ONNX Runtime loads the model by path and resolves external data next to it.
  *
- * <p>Each model is copied once per node: a copy is written into a temporary folder, checked file
- * by file against the sha256s the driver found, and renamed atomically into place; a lock file
- * ({@code <sha256>.lock}, an OS file lock) makes the executors of a node that start at the same
- * time wait for the first copy instead of copying again, and a per-JVM map makes later tasks skip
- * even the lock. A half-written copy never has the final name. Folders are not deleted (a node
- * keeps the models it ran; clean {@code model.cache_dir} out of band).
+ * <p>Each model is copied once per node: a copy is written into a temporary folder, checked file by
+ * file against the sha256s the driver found, and renamed atomically into place; a lock file ({@code
+ * <sha256>.lock}, an OS file lock) makes the executors of a node that start at the same time wait
+ * for the first copy instead of copying again, and a per-JVM map makes later tasks skip even the
+ * lock. A half-written copy never has the final name. Folders are not deleted (a node keeps the
+ * models it ran; clean {@code model.cache_dir} out of band).
  *
  * <p>Executor JVM singleton (the driver uses it too, under {@code <cache dir>/driver/}, because it
  * may run on another machine). Thread-safe.
  */
 public final class LocalModelCache {
   private static final Logger LOG = LoggerFactory.getLogger(LocalModelCache.class);
+
   /** Folder name under {@code java.io.tmpdir} when {@code model.cache_dir} is not set. */
   public static final String DEFAULT_DIR_NAME = "batchinfer-model-cache";
+
   private static final Map<String, Path> MATERIALIZED = new ConcurrentHashMap<>();
   private static final Map<String, Object> JVM_LOCKS = new ConcurrentHashMap<>();
   private static final AtomicLong COPIES = new AtomicLong();
 
   private LocalModelCache() {}
 
-  /** @return {@code configured}, or {@code <java.io.tmpdir>/batchinfer-model-cache} when null or blank */
+  /**
+   * @return {@code configured}, or {@code <java.io.tmpdir>/batchinfer-model-cache} when null or
+   *     blank
+   */
   public static Path cacheDir(String configured) {
     return configured == null || configured.isBlank()
         ? Path.of(System.getProperty("java.io.tmpdir"), DEFAULT_DIR_NAME)
@@ -74,17 +79,20 @@ public final class LocalModelCache {
 
   /**
    * Driver side of distribution {@code files}: copies {@code sources} (graph first) into the
-   * driver's cache, computing each file's sha256 on the way (every byte is read once), and
-   * returns what was found. The caller checks the pin, then calls {@link #publishDriverCopy}.
+   * driver's cache, computing each file's sha256 on the way (every byte is read once), and returns
+   * what was found. The caller checks the pin, then calls {@link #publishDriverCopy}.
    */
-  public static Copy copyForPlanning(List<ModelFiles.ModelFile> sources, String cacheDir, Configuration conf)
-      throws IOException {
+  public static Copy copyForPlanning(
+      List<ModelFiles.ModelFile> sources, String cacheDir, Configuration conf) throws IOException {
     Path driverDir = cacheDir(cacheDir).resolve("driver");
     ModelFiles unhashed = new ModelFiles(sources, cacheDir, new ModelFiles.HadoopConf(conf));
     return copyAll(unhashed, driverDir, false);
   }
 
-  /** Moves a planning copy to its final name ({@code <cache dir>/driver/<sha256>}) and returns the graph path. */
+  /**
+   * Moves a planning copy to its final name ({@code <cache dir>/driver/<sha256>}) and returns the
+   * graph path.
+   */
   public static Path publishDriverCopy(Copy copy, String sha256, String cacheDir) {
     Path driverDir = cacheDir(cacheDir).resolve("driver");
     try {
@@ -101,7 +109,9 @@ public final class LocalModelCache {
     }
   }
 
-  /** @return how many model copies this JVM has made (for tests and the doctor) */
+  /**
+   * @return how many model copies this JVM has made (for tests and the doctor)
+   */
   public static long copies() {
     return COPIES.get();
   }
@@ -120,12 +130,17 @@ public final class LocalModelCache {
     if (known != null && Files.exists(known)) {
       return known;
     }
-    synchronized (JVM_LOCKS.computeIfAbsent(dir.toAbsolutePath() + "/" + sha256, k -> new Object())) {
+    synchronized (
+        JVM_LOCKS.computeIfAbsent(dir.toAbsolutePath() + "/" + sha256, k -> new Object())) {
       try {
         Files.createDirectories(dir);
         Path target = dir.resolve(sha256);
-        try (FileChannel lockFile = FileChannel.open(dir.resolve(sha256 + ".lock"), StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE); FileLock lock = lockFile.lock()) {
+        try (FileChannel lockFile =
+                FileChannel.open(
+                    dir.resolve(sha256 + ".lock"),
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+            FileLock lock = lockFile.lock()) {
           Path graph = graphIn(target);
           if (graph == null) {
             long start = System.nanoTime();
@@ -133,10 +148,16 @@ public final class LocalModelCache {
             try {
               Files.move(copy.tmpDir(), target, StandardCopyOption.ATOMIC_MOVE);
               COPIES.incrementAndGet();
-              LOG.info("copied model sha256={} ({} files, {} bytes) into {} in {} ms", sha256.substring(0, 12),
-                  copy.files().size(), copy.files().stream().mapToLong(ModelFiles.ModelFile::bytes).sum(), target,
+              LOG.info(
+                  "copied model sha256={} ({} files, {} bytes) into {} in {} ms",
+                  sha256.substring(0, 12),
+                  copy.files().size(),
+                  copy.files().stream().mapToLong(ModelFiles.ModelFile::bytes).sum(),
+                  target,
                   (System.nanoTime() - start) / 1_000_000);
-            } catch (FileAlreadyExistsException | DirectoryNotEmptyException | AtomicMoveNotSupportedException e) {
+            } catch (FileAlreadyExistsException
+                | DirectoryNotEmptyException
+                | AtomicMoveNotSupportedException e) {
               // Another process without a working lock (a network file system) won the race.
               deleteTree(copy.tmpDir());
             }
@@ -147,9 +168,16 @@ public final class LocalModelCache {
           return graph;
         }
       } catch (IOException e) {
-        throw new UncheckedIOException("model.cache_dir: cannot prepare model sha256=" + sha256.substring(0, 12)
-            + " in " + dir + ": " + e.getMessage() + ". Set model.cache_dir to a writable local folder with room"
-            + " for the model.", e);
+        throw new UncheckedIOException(
+            "model.cache_dir: cannot prepare model sha256="
+                + sha256.substring(0, 12)
+                + " in "
+                + dir
+                + ": "
+                + e.getMessage()
+                + ". Set model.cache_dir to a writable local folder with room"
+                + " for the model.",
+            e);
       }
     }
   }
@@ -158,7 +186,10 @@ public final class LocalModelCache {
     Copy get() throws IOException;
   }
 
-  /** @return the graph file of a complete cache folder, or null when the folder is absent or incomplete */
+  /**
+   * @return the graph file of a complete cache folder, or null when the folder is absent or
+   *     incomplete
+   */
   private static Path graphIn(Path target) throws IOException {
     Path marker = target.resolve(".graph");
     if (!Files.isRegularFile(marker)) {
@@ -185,7 +216,8 @@ public final class LocalModelCache {
       for (ModelFiles.ModelFile f : files.files()) {
         Path local = tmp.resolve(f.name()).normalize();
         if (!local.startsWith(tmp)) {
-          throw new IOException("external data location '" + f.name() + "' is outside the model's folder");
+          throw new IOException(
+              "external data location '" + f.name() + "' is outside the model's folder");
         }
         Files.createDirectories(local.getParent());
         org.apache.hadoop.fs.Path src = new org.apache.hadoop.fs.Path(f.uri());
@@ -198,9 +230,18 @@ public final class LocalModelCache {
         }
         String sha = Sha256.hex(digest);
         if (verify && (!sha.equals(f.sha256()) || n != f.bytes())) {
-          throw new ModelChangedException("model.sha256: " + f.uri() + " changed after the job was planned: now "
-              + n + " bytes with sha256 " + sha + ", planned " + f.bytes() + " bytes with sha256 " + f.sha256()
-              + ". Do not replace model files while a job runs; run the job again.");
+          throw new ModelChangedException(
+              "model.sha256: "
+                  + f.uri()
+                  + " changed after the job was planned: now "
+                  + n
+                  + " bytes with sha256 "
+                  + sha
+                  + ", planned "
+                  + f.bytes()
+                  + " bytes with sha256 "
+                  + f.sha256()
+                  + ". Do not replace model files while a job runs; run the job again.");
         }
         copied.add(new ModelFiles.ModelFile(f.name(), f.uri(), n, sha));
       }
@@ -213,13 +254,15 @@ public final class LocalModelCache {
 
   static void deleteTree(Path dir) {
     try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          // best effort
-        }
-      });
+      s.sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (IOException e) {
+                  // best effort
+                }
+              });
     } catch (IOException | UncheckedIOException e) {
       // best effort
     }

@@ -23,7 +23,8 @@ import org.apache.hadoop.conf.Configuration;
  * @param files the graph first, then external-data files sorted by name
  * @param cacheDir {@code model.cache_dir}, or null for the default under {@code java.io.tmpdir}
  */
-public record ModelFiles(List<ModelFile> files, String cacheDir, HadoopConf hadoop) implements Serializable {
+public record ModelFiles(List<ModelFile> files, String cacheDir, HadoopConf hadoop)
+    implements Serializable {
   public ModelFiles {
     files = List.copyOf(files);
     if (files.isEmpty()) {
@@ -40,24 +41,33 @@ public record ModelFiles(List<ModelFile> files, String cacheDir, HadoopConf hado
    * @param bytes size
    * @param sha256 lowercase hex sha256 of its content
    */
-  public record ModelFile(String name, String uri, long bytes, String sha256) implements Serializable {}
+  public record ModelFile(String name, String uri, long bytes, String sha256)
+      implements Serializable {}
 
-  /** @return the graph file (the {@code .onnx}) */
+  /**
+   * @return the graph file (the {@code .onnx})
+   */
   public ModelFile graph() {
     return files.get(0);
   }
 
-  /** @return how many external-data files the graph references */
+  /**
+   * @return how many external-data files the graph references
+   */
   public int externalFiles() {
     return files.size() - 1;
   }
 
-  /** @return total bytes of all files */
+  /**
+   * @return total bytes of all files
+   */
   public long totalBytes() {
     return files.stream().mapToLong(ModelFile::bytes).sum();
   }
 
-  /** @return the manifest whose sha256 is the pin (see the class comment) */
+  /**
+   * @return the manifest whose sha256 is the pin (see the class comment)
+   */
   public String manifest() {
     StringBuilder sb = new StringBuilder();
     for (ModelFile f : files) {
@@ -66,7 +76,9 @@ public record ModelFiles(List<ModelFile> files, String cacheDir, HadoopConf hado
     return sb.toString();
   }
 
-  /** A Hadoop {@link Configuration} that survives Java serialization (it is only {@code Writable}). */
+  /**
+   * A Hadoop {@link Configuration} that survives Java serialization (it is only {@code Writable}).
+   */
   public static final class HadoopConf implements Serializable {
     private static final long serialVersionUID = 1L;
     private transient Configuration conf;
@@ -76,7 +88,9 @@ public record ModelFiles(List<ModelFile> files, String cacheDir, HadoopConf hado
       this.conf = Objects.requireNonNull(conf, "conf");
     }
 
-    /** @return the configuration */
+    /**
+     * @return the configuration
+     */
     public Configuration get() {
       return conf;
     }

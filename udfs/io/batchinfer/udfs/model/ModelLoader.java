@@ -1,11 +1,11 @@
 package io.batchinfer.udfs.model;
 
+import io.batchinfer.udfs.ModelDistribution;
 import io.batchinfer.udfs.ValidationException;
 import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import io.batchinfer.udfs.ModelDistribution;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,8 +17,8 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.security.AccessControlException;
 
 /**
- * Reads a model file once, on the driver, through Hadoop's FileSystem (local path, {@code
- * file://}, {@code hdfs://}, {@code s3a://}, ...) and computes its sha256. Driver only; stateless.
+ * Reads a model file once, on the driver, through Hadoop's FileSystem (local path, {@code file://},
+ * {@code hdfs://}, {@code s3a://}, ...) and computes its sha256. Driver only; stateless.
  */
 public final class ModelLoader {
   /** Largest model a Java byte array (and so a broadcast of it) can hold. */
@@ -33,13 +33,21 @@ public final class ModelLoader {
    * @throws ValidationException when the file is missing, unreadable, too large, empty or its
    *     sha256 differs from the pin
    */
-  public static ModelArtifact load(String path, String expectedSha256, Configuration hadoopConf, String key) {
+  public static ModelArtifact load(
+      String path, String expectedSha256, Configuration hadoopConf, String key) {
     Loaded file = read(path, hadoopConf, key, "model", "an .onnx file");
     String sha = Sha256.hex(file.bytes());
-    if (expectedSha256 != null && !expectedSha256.isBlank()
+    if (expectedSha256 != null
+        && !expectedSha256.isBlank()
         && !sha.equals(expectedSha256.trim().toLowerCase(Locale.ROOT))) {
-      throw new ValidationException("model.sha256: " + file.uri() + " has sha256 " + sha + " but the config pins "
-          + expectedSha256.trim() + ". The model file changed: update model.sha256 if the new model is intended.");
+      throw new ValidationException(
+          "model.sha256: "
+              + file.uri()
+              + " has sha256 "
+              + sha
+              + " but the config pins "
+              + expectedSha256.trim()
+              + ". The model file changed: update model.sha256 if the new model is intended.");
     }
     return new ModelArtifact(file.uri(), sha, file.bytes());
   }
@@ -53,9 +61,11 @@ public final class ModelLoader {
    * @param key the config key the path came from, for messages
    * @param what what the file is ("model", "tokenizer"), for messages
    * @param expected what the path should point at, for messages ("an .onnx file")
-   * @throws ValidationException when the file is missing, a directory, unreadable, over 2 GB or empty
+   * @throws ValidationException when the file is missing, a directory, unreadable, over 2 GB or
+   *     empty
    */
-  public static Loaded read(String path, Configuration hadoopConf, String key, String what, String expected) {
+  public static Loaded read(
+      String path, Configuration hadoopConf, String key, String what, String expected) {
     Path p = new Path(path);
     byte[] bytes;
     String qualified = path;
@@ -63,16 +73,32 @@ public final class ModelLoader {
       FileSystem fs = p.getFileSystem(hadoopConf);
       qualified = fs.makeQualified(p).toString();
       if (!fs.exists(p)) {
-        throw new ValidationException(key + ": " + what + " file not found: " + qualified
-            + ". Check the path, or pass --set " + key + "=<path to " + expected.replaceFirst("^an? ", "").replaceFirst(" file$", "") + ">.");
+        throw new ValidationException(
+            key
+                + ": "
+                + what
+                + " file not found: "
+                + qualified
+                + ". Check the path, or pass --set "
+                + key
+                + "=<path to "
+                + expected.replaceFirst("^an? ", "").replaceFirst(" file$", "")
+                + ">.");
       }
       if (fs.getFileStatus(p).isDirectory()) {
-        throw new ValidationException(key + ": " + qualified + " is a directory; expected " + expected + ".");
+        throw new ValidationException(
+            key + ": " + qualified + " is a directory; expected " + expected + ".");
       }
       long len = fs.getFileStatus(p).getLen();
       if (len > MAX_BYTES) {
-        throw new ValidationException(key + ": " + qualified + " is " + len + " bytes; files over 2 GB"
-            + " go to executors as files: set model.distribution to files (or auto).");
+        throw new ValidationException(
+            key
+                + ": "
+                + qualified
+                + " is "
+                + len
+                + " bytes; files over 2 GB"
+                + " go to executors as files: set model.distribution to files (or auto).");
       }
       try (InputStream in = fs.open(p)) {
         ByteArrayOutputStream out = new ByteArrayOutputStream((int) len);
@@ -80,12 +106,14 @@ public final class ModelLoader {
         bytes = out.toByteArray();
       }
     } catch (AccessControlException | FileNotFoundException e) {
-      throw new ValidationException(key + ": cannot read " + what + " " + path + ": " + e.getMessage());
+      throw new ValidationException(
+          key + ": cannot read " + what + " " + path + ": " + e.getMessage());
     } catch (IOException e) {
       throw new ValidationException(key + ": cannot read " + what + " " + path + ": " + e);
     }
     if (bytes.length == 0) {
-      throw new ValidationException(key + ": " + what + " file " + qualified + " is empty; expected " + expected + ".");
+      throw new ValidationException(
+          key + ": " + what + " file " + qualified + " is empty; expected " + expected + ".");
     }
     return new Loaded(qualified, bytes);
   }
@@ -100,8 +128,14 @@ public final class ModelLoader {
    * @throws ValidationException when a file is missing or unreadable, the model has external data
    *     but {@code broadcast} was asked for, or the sha256 differs from the pin
    */
-  public static ModelArtifact load(String path, String expectedSha256, Configuration hadoopConf, String key,
-      ModelDistribution distribution, long thresholdBytes, String cacheDir) {
+  public static ModelArtifact load(
+      String path,
+      String expectedSha256,
+      Configuration hadoopConf,
+      String key,
+      ModelDistribution distribution,
+      long thresholdBytes,
+      String cacheDir) {
     if (distribution == ModelDistribution.BROADCAST && !path.isBlank()) {
       ModelArtifact artifact = load(path, expectedSha256, hadoopConf, key);
       checkNoExternalData(artifact);
@@ -114,20 +148,33 @@ public final class ModelLoader {
       FileSystem fs = p.getFileSystem(hadoopConf);
       Path graph = fs.makeQualified(p);
       if (!fs.exists(graph)) {
-        throw new ValidationException(key + ": model file not found: " + graph + ". Check the path, or pass --set "
-            + key + "=<path to .onnx>.");
+        throw new ValidationException(
+            key
+                + ": model file not found: "
+                + graph
+                + ". Check the path, or pass --set "
+                + key
+                + "=<path to .onnx>.");
       }
       FileStatus status = fs.getFileStatus(graph);
       if (status.isDirectory()) {
-        throw new ValidationException(key + ": " + graph + " is a directory; expected an .onnx file.");
+        throw new ValidationException(
+            key + ": " + graph + " is a directory; expected an .onnx file.");
       }
       try (InputStream in = new java.io.BufferedInputStream(fs.open(graph), 1 << 16)) {
         external = ExternalData.locations(in, status.getLen());
       } catch (ExternalData.UnsafeLocationException e) {
-        throw new ValidationException(key + ": " + graph + " is refused: " + e.getMessage() + ". External data must"
-            + " sit in the model's folder or below it.");
+        throw new ValidationException(
+            key
+                + ": "
+                + graph
+                + " is refused: "
+                + e.getMessage()
+                + ". External data must"
+                + " sit in the model's folder or below it.");
       } catch (IOException e) {
-        // Not an ONNX model at all: ONNX Runtime says so, with its own reason, when planning opens it.
+        // Not an ONNX model at all: ONNX Runtime says so, with its own reason, when planning opens
+        // it.
         external = Set.of();
       }
       long total = status.getLen();
@@ -135,8 +182,15 @@ public final class ModelLoader {
       for (String name : external) {
         Path f = new Path(graph.getParent(), name);
         if (!fs.exists(f)) {
-          throw new ValidationException(key + ": " + graph + " stores weights in external data file '" + name
-              + "', which is missing: expected " + f + ". Copy it next to the model.");
+          throw new ValidationException(
+              key
+                  + ": "
+                  + graph
+                  + " stores weights in external data file '"
+                  + name
+                  + "', which is missing: expected "
+                  + f
+                  + ". Copy it next to the model.");
         }
         long len = fs.getFileStatus(f).getLen();
         total += len;
@@ -154,21 +208,40 @@ public final class ModelLoader {
     try {
       copy = LocalModelCache.copyForPlanning(sources, cacheDir, hadoopConf);
     } catch (IOException e) {
-      throw new ValidationException(key + ": cannot copy model " + path + " into the driver's model.cache_dir ("
-          + LocalModelCache.cacheDir(cacheDir) + "): " + e.getMessage());
+      throw new ValidationException(
+          key
+              + ": cannot copy model "
+              + path
+              + " into the driver's model.cache_dir ("
+              + LocalModelCache.cacheDir(cacheDir)
+              + "): "
+              + e.getMessage());
     }
-    ModelFiles files = new ModelFiles(copy.files(), cacheDir, new ModelFiles.HadoopConf(hadoopConf));
-    String sha = files.externalFiles() == 0 ? files.graph().sha256()
-        : Sha256.hex(files.manifest());
-    if (expectedSha256 != null && !expectedSha256.isBlank()
+    ModelFiles files =
+        new ModelFiles(copy.files(), cacheDir, new ModelFiles.HadoopConf(hadoopConf));
+    String sha = files.externalFiles() == 0 ? files.graph().sha256() : Sha256.hex(files.manifest());
+    if (expectedSha256 != null
+        && !expectedSha256.isBlank()
         && !sha.equals(expectedSha256.trim().toLowerCase(Locale.ROOT))) {
       LocalModelCache.discard(copy);
-      throw new ValidationException("model.sha256: " + files.graph().uri() + (files.externalFiles() == 0 ? ""
-          : " with its " + files.externalFiles() + " external-data file(s)") + " has sha256 " + sha
-          + " but the config pins " + expectedSha256.trim() + ". " + (files.externalFiles() == 0 ? ""
-          : "The pin covers the graph and every external-data file (sha256sum of each, in this order, piped"
-          + " into sha256sum):\n" + files.manifest().strip() + "\n")
-          + "The model changed: update model.sha256 if the new model is intended.");
+      throw new ValidationException(
+          "model.sha256: "
+              + files.graph().uri()
+              + (files.externalFiles() == 0
+                  ? ""
+                  : " with its " + files.externalFiles() + " external-data file(s)")
+              + " has sha256 "
+              + sha
+              + " but the config pins "
+              + expectedSha256.trim()
+              + ". "
+              + (files.externalFiles() == 0
+                  ? ""
+                  : "The pin covers the graph and every external-data file (sha256sum of each, in this order, piped"
+                      + " into sha256sum):\n"
+                      + files.manifest().strip()
+                      + "\n")
+              + "The model changed: update model.sha256 if the new model is intended.");
     }
     LocalModelCache.publishDriverCopy(copy, sha, cacheDir);
     return new ModelArtifact(files.graph().uri(), sha, new byte[0], files);
@@ -177,13 +250,19 @@ public final class ModelLoader {
   private static void checkNoExternalData(ModelArtifact artifact) {
     Set<String> external;
     try {
-      external = ExternalData.locations(new java.io.ByteArrayInputStream(artifact.bytes()), artifact.bytes().length);
+      external =
+          ExternalData.locations(
+              new java.io.ByteArrayInputStream(artifact.bytes()), artifact.bytes().length);
     } catch (IOException e) {
       return; // not parseable: the signature check reports the model as invalid
     }
     if (!external.isEmpty()) {
-      throw new ValidationException("model.distribution: " + artifact.uri() + " keeps weights in external data files "
-          + external + ", which a broadcast cannot carry. Set model.distribution to files (or auto).");
+      throw new ValidationException(
+          "model.distribution: "
+              + artifact.uri()
+              + " keeps weights in external data files "
+              + external
+              + ", which a broadcast cannot carry. Set model.distribution to files (or auto).");
     }
   }
 

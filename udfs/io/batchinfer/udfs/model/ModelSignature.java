@@ -17,7 +17,9 @@ import java.util.Map;
  * name them. Immutable.
  */
 public record ModelSignature(
-    Map<String, TensorSpec> inputs, Map<String, TensorSpec> outputs, Map<String, String> unsupported,
+    Map<String, TensorSpec> inputs,
+    Map<String, TensorSpec> outputs,
+    Map<String, String> unsupported,
     java.util.Set<String> unsupportedInputs)
     implements Serializable {
 
@@ -25,7 +27,8 @@ public record ModelSignature(
     inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
     outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
     unsupported = Collections.unmodifiableMap(new LinkedHashMap<>(unsupported));
-    unsupportedInputs = Collections.unmodifiableSet(new java.util.LinkedHashSet<>(unsupportedInputs));
+    unsupportedInputs =
+        Collections.unmodifiableSet(new java.util.LinkedHashSet<>(unsupportedInputs));
   }
 
   /** Reads the signature from an open session. Does not close the session. */
@@ -37,16 +40,20 @@ public record ModelSignature(
     return new ModelSignature(in, out, unsupported, unsupportedIn.keySet());
   }
 
-  private static Map<String, TensorSpec> read(Map<String, NodeInfo> nodes, Map<String, String> unsupported) {
+  private static Map<String, TensorSpec> read(
+      Map<String, NodeInfo> nodes, Map<String, String> unsupported) {
     Map<String, TensorSpec> specs = new LinkedHashMap<>();
     for (NodeInfo node : nodes.values()) {
       ValueInfo info = node.getInfo();
       if (info instanceof TensorInfo t) {
         ElementType type = ElementType.fromOnnx(t.onnxType);
         if (type == null) {
-          unsupported.put(node.getName(), "tensor of " + t.onnxType + " (not supported by ONNX Runtime Java)");
+          unsupported.put(
+              node.getName(), "tensor of " + t.onnxType + " (not supported by ONNX Runtime Java)");
         } else {
-          specs.put(node.getName(), new TensorSpec(node.getName(), type, t.getShape(), t.getDimensionNames()));
+          specs.put(
+              node.getName(),
+              new TensorSpec(node.getName(), type, t.getShape(), t.getDimensionNames()));
         }
       } else {
         unsupported.put(node.getName(), String.valueOf(info));
@@ -55,7 +62,9 @@ public record ModelSignature(
     return specs;
   }
 
-  /** @return e.g. {@code features [?, 4] float32, ids [?] int64} */
+  /**
+   * @return e.g. {@code features [?, 4] float32, ids [?] int64}
+   */
   public static String describe(Map<String, TensorSpec> specs) {
     StringBuilder sb = new StringBuilder();
     for (TensorSpec s : specs.values()) {
@@ -67,7 +76,9 @@ public record ModelSignature(
     return sb.toString();
   }
 
-  /** @return names of all outputs, supported or not */
+  /**
+   * @return names of all outputs, supported or not
+   */
   public java.util.Set<String> allOutputNames() {
     java.util.Set<String> names = new java.util.LinkedHashSet<>(outputs.keySet());
     names.addAll(unsupported.keySet());

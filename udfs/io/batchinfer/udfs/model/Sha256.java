@@ -12,7 +12,9 @@ import java.util.HexFormat;
 public final class Sha256 {
   private Sha256() {}
 
-  /** @return the lowercase hex sha256 of {@code bytes} */
+  /**
+   * @return the lowercase hex sha256 of {@code bytes}
+   */
   public static String hex(byte[] bytes) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
@@ -21,7 +23,10 @@ public final class Sha256 {
     }
   }
 
-  /** @return a new SHA-256 digest, for hashing a stream as it is copied (finish with {@link #hex(MessageDigest)}) */
+  /**
+   * @return a new SHA-256 digest, for hashing a stream as it is copied (finish with {@link
+   *     #hex(MessageDigest)})
+   */
   public static MessageDigest digest() {
     try {
       return MessageDigest.getInstance("SHA-256");
@@ -30,12 +35,16 @@ public final class Sha256 {
     }
   }
 
-  /** @return the lowercase hex of what {@code digest} has hashed (it is reset) */
+  /**
+   * @return the lowercase hex of what {@code digest} has hashed (it is reset)
+   */
   public static String hex(MessageDigest digest) {
     return HexFormat.of().formatHex(digest.digest());
   }
 
-  /** @return the lowercase hex sha256 of {@code text} encoded as UTF-8 */
+  /**
+   * @return the lowercase hex sha256 of {@code text} encoded as UTF-8
+   */
   public static String hex(String text) {
     return hex(text.getBytes(StandardCharsets.UTF_8));
   }

@@ -5,9 +5,9 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * One model input or output as declared in the ONNX graph: name, element type and shape.
- * A dimension of {@code -1} is free (symbolic or unknown); {@code dimNames} holds the symbolic
- * names where the model gives them. Immutable; serializable so it can travel in a spec.
+ * One model input or output as declared in the ONNX graph: name, element type and shape. A
+ * dimension of {@code -1} is free (symbolic or unknown); {@code dimNames} holds the symbolic names
+ * where the model gives them. Immutable; serializable so it can travel in a spec.
  */
 public record TensorSpec(String name, ElementType type, long[] shape, String[] dimNames)
     implements Serializable {
@@ -24,17 +24,23 @@ public record TensorSpec(String name, ElementType type, long[] shape, String[] d
     return shape.clone();
   }
 
-  /** @return the number of dimensions */
+  /**
+   * @return the number of dimensions
+   */
   public int rank() {
     return shape.length;
   }
 
-  /** @return dimension {@code i}, {@code -1} when free */
+  /**
+   * @return dimension {@code i}, {@code -1} when free
+   */
   public long dim(int i) {
     return shape[i];
   }
 
-  /** @return e.g. {@code [?, 4] float32} (ONNX notation, symbolic names shown where known) */
+  /**
+   * @return e.g. {@code [?, 4] float32} (ONNX notation, symbolic names shown where known)
+   */
   public String describe() {
     return Shapes.format(shape, dimNames) + " " + type.onnxName();
   }

@@ -2,10 +2,11 @@ package io.batchinfer.udfs.plan;
 
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import io.batchinfer.udfs.Batching;
 import io.batchinfer.udfs.BatchInference;
+import io.batchinfer.udfs.Batching;
 import io.batchinfer.udfs.DistributionSettings;
 import io.batchinfer.udfs.InferenceRequest;
+import io.batchinfer.udfs.OnnxRuntimeOptions;
 import io.batchinfer.udfs.ValidationException;
 import io.batchinfer.udfs.codec.InputBinding;
 import io.batchinfer.udfs.codec.OutputBinding;
@@ -15,7 +16,6 @@ import io.batchinfer.udfs.model.ModelArtifact;
 import io.batchinfer.udfs.model.ModelLoader;
 import io.batchinfer.udfs.model.ModelSignature;
 import io.batchinfer.udfs.model.TensorSpec;
-import io.batchinfer.udfs.OnnxRuntimeOptions;
 import io.batchinfer.udfs.session.GpuOptions;
 import io.batchinfer.udfs.session.ModelSessions;
 import io.batchinfer.udfs.session.OrtRuntime;
@@ -46,42 +46,62 @@ public final class InferencePlanner {
    * What planning produced: the model, its signature, the frozen spec, and whether the mapped
    * inputs could be batched at all (for the plan's description).
    */
-  public record Planned(ModelArtifact model, ModelSignature signature, InferenceSpec spec, boolean batchable) {}
+  public record Planned(
+      ModelArtifact model, ModelSignature signature, InferenceSpec spec, boolean batchable) {}
 
   /**
    * Validates {@code request}, reading its model first when it was given by path.
    *
    * @throws ValidationException listing every problem found
    */
-  public static Planned plan(InferenceRequest request, StructType schema, Configuration hadoopConf) {
+  public static Planned plan(
+      InferenceRequest request, StructType schema, Configuration hadoopConf) {
     Problems problems = new Problems();
     if (request.batchSize() < 1) {
-      problems.add("model.batch_size: must be a positive number of rows; found " + request.batchSize() + ". Try "
-          + BatchInference.BATCH_SIZE_DEFAULT + ".");
+      problems.add(
+          "model.batch_size: must be a positive number of rows; found "
+              + request.batchSize()
+              + ". Try "
+              + BatchInference.BATCH_SIZE_DEFAULT
+              + ".");
     }
     if (request.maxConsecutiveInferenceErrors() < 1) {
-      problems.add("errors.max_consecutive_inference_errors: must be at least 1; found "
-          + request.maxConsecutiveInferenceErrors() + ". Try " + BatchInference.MAX_CONSECUTIVE_INFERENCE_ERRORS_DEFAULT
-          + ".");
+      problems.add(
+          "errors.max_consecutive_inference_errors: must be at least 1; found "
+              + request.maxConsecutiveInferenceErrors()
+              + ". Try "
+              + BatchInference.MAX_CONSECUTIVE_INFERENCE_ERRORS_DEFAULT
+              + ".");
     }
     if (request.lengthWindow() < 1) {
-      problems.add("model.length_window: must be at least 1 (1 turns length-aware batching off); found "
-          + request.lengthWindow() + ".");
+      problems.add(
+          "model.length_window: must be at least 1 (1 turns length-aware batching off); found "
+              + request.lengthWindow()
+              + ".");
     }
     if (request.threads() < 1) {
       problems.add("model.threads: must be at least 1; found " + request.threads() + ".");
     }
-    GpuOptions gpu = DeviceBinder.bind(request.device(), request.deviceSettings(), request.distributionSettings(),
-        problems);
+    GpuOptions gpu =
+        DeviceBinder.bind(
+            request.device(), request.deviceSettings(), request.distributionSettings(), problems);
     DistributionSettings distribution = request.distributionSettings();
     ModelArtifact artifact = request.model();
     if (artifact == null) {
       if (request.modelPath() == null || request.modelPath().isBlank()) {
-        problems.add("model.path: missing; set it to the .onnx file to run (any Hadoop path: /x.onnx, hdfs://..., s3a://...).");
+        problems.add(
+            "model.path: missing; set it to the .onnx file to run (any Hadoop path: /x.onnx, hdfs://..., s3a://...).");
       } else {
         try {
-          artifact = ModelLoader.load(request.modelPath(), request.modelSha256(), hadoopConf, "model.path",
-              distribution.mode(), Math.max(0, distribution.thresholdMb()) * 1024L * 1024L, distribution.cacheDir());
+          artifact =
+              ModelLoader.load(
+                  request.modelPath(),
+                  request.modelSha256(),
+                  hadoopConf,
+                  "model.path",
+                  distribution.mode(),
+                  Math.max(0, distribution.thresholdMb()) * 1024L * 1024L,
+                  distribution.cacheDir());
         } catch (ValidationException e) {
           problems.addAll(e);
         }
@@ -91,15 +111,26 @@ public final class InferencePlanner {
       problems.throwIfAny("");
       throw new IllegalStateException("no model and no problem recorded");
     }
-    SessionOptionsSpec session = problems.isEmpty()
-        ? new SessionOptionsSpec(request.threads(), request.device(), request.deviceSettings().deviceId(),
-            request.customOpLibraries(), gpu, tuning(request.onnxRuntime()))
-        : SessionOptionsSpec.DEFAULT;
+    SessionOptionsSpec session =
+        problems.isEmpty()
+            ? new SessionOptionsSpec(
+                request.threads(),
+                request.device(),
+                request.deviceSettings().deviceId(),
+                request.customOpLibraries(),
+                gpu,
+                tuning(request.onnxRuntime()))
+            : SessionOptionsSpec.DEFAULT;
     return bind(artifact, problems, request, session, schema, hadoopConf);
   }
 
-  private static Planned bind(ModelArtifact model, Problems problems, InferenceRequest request,
-      SessionOptionsSpec session, StructType schema, Configuration hadoopConf) {
+  private static Planned bind(
+      ModelArtifact model,
+      Problems problems,
+      InferenceRequest request,
+      SessionOptionsSpec session,
+      StructType schema,
+      Configuration hadoopConf) {
     int batchSize = Math.max(request.batchSize(), 1);
     Batching batching = request.batching();
     ModelSignature signature;
@@ -116,14 +147,17 @@ public final class InferencePlanner {
     inputs.checkSupported();
     Map<String, TextBinder.TextRef> textTargets = TextBinder.targets(request, signature, problems);
     inputs.checkMapped(request.inputs(), textTargets.keySet());
-    List<TextBinding> textBindings = new TextBinder(signature, schema, hadoopConf, problems).bind(textTargets);
+    List<TextBinding> textBindings =
+        new TextBinder(signature, schema, hadoopConf, problems).bind(textTargets);
     List<InputBinding> inputBindings = inputs.bind(request.inputs());
     boolean anyInput = !inputBindings.isEmpty() || !textBindings.isEmpty();
     boolean allBatchAxis = anyInput && inputBindings.stream().allMatch(InputBinding::batchAxis);
-    boolean batchable = allBatchAxis && inputBindings.stream()
-        .allMatch(b -> signature.inputs().get(b.onnxName()).dim(0) < 0)
-        && textBindings.stream().flatMap(t -> t.targets().stream())
-            .allMatch(t -> signature.inputs().get(t.onnxName()).dim(0) < 0);
+    boolean batchable =
+        allBatchAxis
+            && inputBindings.stream().allMatch(b -> signature.inputs().get(b.onnxName()).dim(0) < 0)
+            && textBindings.stream()
+                .flatMap(t -> t.targets().stream())
+                .allMatch(t -> signature.inputs().get(t.onnxName()).dim(0) < 0);
     boolean batched = batching == Batching.AUTO && batchable;
 
     // Passthrough
@@ -136,8 +170,15 @@ public final class InferencePlanner {
     for (int i = 0; i < passthrough.size(); i++) {
       String c = passthrough.get(i);
       if (!available.contains(c)) {
-        problems.add("passthrough[" + i + "]: column '" + c + "' not found in input; available: " + available + "."
-            + Problems.didYouMean(c, available));
+        problems.add(
+            "passthrough["
+                + i
+                + "]: column '"
+                + c
+                + "' not found in input; available: "
+                + available
+                + "."
+                + Problems.didYouMean(c, available));
         continue;
       }
       if (!taken.add(c)) {
@@ -150,19 +191,45 @@ public final class InferencePlanner {
       fields.add(f);
     }
 
-    List<OutputBinding> outputBindings = new OutputBinder(signature, problems)
-        .bind(request.outputs(), allBatchAxis || !anyInput, !textBindings.isEmpty(), taken, fields);
+    List<OutputBinding> outputBindings =
+        new OutputBinder(signature, problems)
+            .bind(
+                request.outputs(),
+                allBatchAxis || !anyInput,
+                !textBindings.isEmpty(),
+                taken,
+                fields);
     problems.throwIfAny("");
-    InferenceSpec spec = new InferenceSpec(model.uri(), model.sha256(), session, batchSize, batched, inputBindings,
-        outputBindings, passOrdinals, passTypes, new StructType(fields.toArray(new StructField[0])), textBindings,
-        request.lengthWindow(), request.errorPolicy(), schema, request.maxConsecutiveInferenceErrors());
+    InferenceSpec spec =
+        new InferenceSpec(
+            model.uri(),
+            model.sha256(),
+            session,
+            batchSize,
+            batched,
+            inputBindings,
+            outputBindings,
+            passOrdinals,
+            passTypes,
+            new StructType(fields.toArray(new StructField[0])),
+            textBindings,
+            request.lengthWindow(),
+            request.errorPolicy(),
+            schema,
+            request.maxConsecutiveInferenceErrors());
     return new Planned(model, signature, spec, batchable);
   }
 
   /** Freezes the caller's ONNX Runtime options into the executor-side session settings. */
   static OrtTuning tuning(OnnxRuntimeOptions o) {
-    return new OrtTuning(o.interOpThreads(), o.spinning(), o.globalThreadPool(), o.memoryPattern(), o.cpuArena(),
-        o.optimizationLevel(), o.optimizedModelDir());
+    return new OrtTuning(
+        o.interOpThreads(),
+        o.spinning(),
+        o.globalThreadPool(),
+        o.memoryPattern(),
+        o.cpuArena(),
+        o.optimizationLevel(),
+        o.optimizedModelDir());
   }
 
   /**
@@ -172,16 +239,24 @@ public final class InferencePlanner {
    */
   static ModelSignature inspect(ModelArtifact model, SessionOptionsSpec sessionOptions) {
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-        OrtSession session = ModelSessions.open(OrtRuntime.environment(sessionOptions), model, options)) {
+        OrtSession session =
+            ModelSessions.open(OrtRuntime.environment(sessionOptions), model, options)) {
       return ModelSignature.of(session);
     } catch (OrtException e) {
-      throw new ValidationException("model.path: " + model.uri() + " is not a valid ONNX model that ONNX Runtime can"
-          + " load: " + e.getMessage().strip().replaceAll("\\.+$", "") + ". Check that the file is a complete .onnx"
-          + " export.");
+      throw new ValidationException(
+          "model.path: "
+              + model.uri()
+              + " is not a valid ONNX model that ONNX Runtime can"
+              + " load: "
+              + e.getMessage().strip().replaceAll("\\.+$", "")
+              + ". Check that the file is a complete .onnx"
+              + " export.");
     }
   }
 
-  /** @return the tensors as {@code [name [dims] type, ...]}, for messages */
+  /**
+   * @return the tensors as {@code [name [dims] type, ...]}, for messages
+   */
   static String describeAll(Map<String, TensorSpec> specs) {
     return "[" + ModelSignature.describe(specs) + "]";
   }

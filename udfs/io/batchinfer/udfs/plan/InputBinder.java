@@ -43,9 +43,17 @@ final class InputBinder {
   void checkSupported() {
     for (String name : signature.unsupportedInputs()) {
       // Every input must be fed, so one batchinfer cannot build makes the whole model unusable.
-      problems.add("inputs." + name + ": model input '" + name + "' is " + signature.unsupported().get(name)
-          + "; batchinfer can only feed tensors of " + Arrays.toString(ElementType.values()) + ". Re-export the"
-          + " model with a supported input type.");
+      problems.add(
+          "inputs."
+              + name
+              + ": model input '"
+              + name
+              + "' is "
+              + signature.unsupported().get(name)
+              + "; batchinfer can only feed tensors of "
+              + Arrays.toString(ElementType.values())
+              + ". Re-export the"
+              + " model with a supported input type.");
     }
   }
 
@@ -53,14 +61,25 @@ final class InputBinder {
   void checkMapped(Map<String, InputMapping> inputs, Set<String> textTargets) {
     for (TensorSpec in : signature.inputs().values()) {
       if (!inputs.containsKey(in.name()) && !textTargets.contains(in.name())) {
-        problems.add("inputs: model input '" + in.name() + "' (" + in.describe() + ") is not mapped; add inputs."
-            + in.name() + " with " + (in.type().isInteger() ? "'columns', 'column' or 'text'" : "'columns' or 'column'")
-            + ".");
+        problems.add(
+            "inputs: model input '"
+                + in.name()
+                + "' ("
+                + in.describe()
+                + ") is not mapped; add inputs."
+                + in.name()
+                + " with "
+                + (in.type().isInteger()
+                    ? "'columns', 'column' or 'text'"
+                    : "'columns' or 'column'")
+                + ".");
       }
     }
   }
 
-  /** @return a binding per valid non-text mapping, in the mappings' order */
+  /**
+   * @return a binding per valid non-text mapping, in the mappings' order
+   */
   List<InputBinding> bind(Map<String, InputMapping> inputs) {
     List<InputBinding> bindings = new ArrayList<>();
     for (Map.Entry<String, InputMapping> e : inputs.entrySet()) {
@@ -70,9 +89,15 @@ final class InputBinder {
       TensorSpec spec = signature.inputs().get(e.getKey());
       if (spec == null) {
         if (!signature.unsupported().containsKey(e.getKey())) {
-          problems.add("inputs." + e.getKey() + ": the model has no input '" + e.getKey() + "'; model inputs: "
-              + InferencePlanner.describeAll(signature.inputs()) + "."
-              + Problems.didYouMean(e.getKey(), signature.inputs().keySet()));
+          problems.add(
+              "inputs."
+                  + e.getKey()
+                  + ": the model has no input '"
+                  + e.getKey()
+                  + "'; model inputs: "
+                  + InferencePlanner.describeAll(signature.inputs())
+                  + "."
+                  + Problems.didYouMean(e.getKey(), signature.inputs().keySet()));
         }
         continue;
       }
@@ -87,18 +112,34 @@ final class InputBinder {
   private InputBinding bindInput(TensorSpec spec, InputMapping m) {
     String key = "inputs." + spec.name();
     if ((m.columns() == null) == (m.column() == null)) {
-      problems.add(key + ": set exactly one of 'columns' (a list of scalar columns) or 'column' (one scalar or array"
-          + " column); found " + (m.columns() == null ? "neither" : "both") + ".");
+      problems.add(
+          key
+              + ": set exactly one of 'columns' (a list of scalar columns) or 'column' (one scalar or array"
+              + " column); found "
+              + (m.columns() == null ? "neither" : "both")
+              + ".");
       return null;
     }
     if (m.type() != null) {
       ElementType asserted = ElementType.parse(m.type());
       if (asserted == null) {
-        problems.add(key + ".type: unknown element type '" + m.type() + "'; expected one of "
-            + Arrays.toString(ElementType.values()) + ".");
+        problems.add(
+            key
+                + ".type: unknown element type '"
+                + m.type()
+                + "'; expected one of "
+                + Arrays.toString(ElementType.values())
+                + ".");
       } else if (asserted != spec.type()) {
-        problems.add(key + ".type: model input '" + spec.name() + "' is " + spec.type() + " but the config says "
-            + asserted + ". Check that the right model is configured, or fix the type.");
+        problems.add(
+            key
+                + ".type: model input '"
+                + spec.name()
+                + "' is "
+                + spec.type()
+                + " but the config says "
+                + asserted
+                + ". Check that the right model is configured, or fix the type.");
       }
     }
     boolean wantString = spec.type() == ElementType.STRING;
@@ -106,7 +147,9 @@ final class InputBinder {
     int rank = spec.rank();
 
     // One array column.
-    if (m.column() != null && available.contains(m.column()) && schema.apply(m.column()).dataType() instanceof ArrayType) {
+    if (m.column() != null
+        && available.contains(m.column())
+        && schema.apply(m.column()).dataType() instanceof ArrayType) {
       String column = m.column();
       DataType leaf = schema.apply(column).dataType();
       int depth = 0;
@@ -116,9 +159,19 @@ final class InputBinder {
       }
       SourceKind kind = SourceKind.of(leaf);
       if (kind == null || (kind == SourceKind.STRING) != wantString) {
-        problems.add(key + ".column: column '" + column + "' is " + schema.apply(column).dataType().simpleString()
-            + "; model input '" + spec.name() + "' takes " + spec.describe() + ", so map an array of " + typeWord
-            + " values.");
+        problems.add(
+            key
+                + ".column: column '"
+                + column
+                + "' is "
+                + schema.apply(column).dataType().simpleString()
+                + "; model input '"
+                + spec.name()
+                + "' takes "
+                + spec.describe()
+                + ", so map an array of "
+                + typeWord
+                + " values.");
         return null;
       }
       boolean batchAxis;
@@ -127,19 +180,44 @@ final class InputBinder {
       } else if (rank == depth) {
         batchAxis = false;
       } else {
-        problems.add(key + ".column: model input '" + spec.name() + "' expects " + spec.describe() + " (rank " + rank
-            + ") but column '" + column + "' is " + schema.apply(column).dataType().simpleString() + " (" + depth
-            + " array level" + (depth == 1 ? "" : "s") + " per row). Map a column with " + Math.max(rank - 1, 1)
-            + " array level" + (rank - 1 == 1 ? "" : "s") + ", or 'columns' of scalars.");
+        problems.add(
+            key
+                + ".column: model input '"
+                + spec.name()
+                + "' expects "
+                + spec.describe()
+                + " (rank "
+                + rank
+                + ") but column '"
+                + column
+                + "' is "
+                + schema.apply(column).dataType().simpleString()
+                + " ("
+                + depth
+                + " array level"
+                + (depth == 1 ? "" : "s")
+                + " per row). Map a column with "
+                + Math.max(rank - 1, 1)
+                + " array level"
+                + (rank - 1 == 1 ? "" : "s")
+                + ", or 'columns' of scalars.");
         return null;
       }
       if (!checkBatchDim(key, spec, batchAxis)) {
         return null;
       }
       long[] rowShape = batchAxis ? Shapes.dropFirst(spec.shape()) : spec.shape();
-      return new InputBinding(spec.name(), spec.type(), InputLayout.ARRAY, new String[] {column},
-          new int[] {schema.fieldIndex(column)}, new SourceKind[] {kind},
-          new DecimalType[] {leaf instanceof DecimalType d ? d : null}, rowShape, batchAxis, allowNan);
+      return new InputBinding(
+          spec.name(),
+          spec.type(),
+          InputLayout.ARRAY,
+          new String[] {column},
+          new int[] {schema.fieldIndex(column)},
+          new SourceKind[] {kind},
+          new DecimalType[] {leaf instanceof DecimalType d ? d : null},
+          rowShape,
+          batchAxis,
+          allowNan);
     }
 
     // Scalar columns.
@@ -147,8 +225,13 @@ final class InputBinder {
     String columnKey = m.columns() != null ? key + ".columns" : key + ".column";
     int n = columns.size();
     if (n == 0) {
-      problems.add(columnKey + ": empty; list the input columns in the order model input '" + spec.name()
-          + "' expects them (" + spec.describe() + ").");
+      problems.add(
+          columnKey
+              + ": empty; list the input columns in the order model input '"
+              + spec.name()
+              + "' expects them ("
+              + spec.describe()
+              + ").");
       return null;
     }
     int[] ordinals = new int[n];
@@ -159,17 +242,35 @@ final class InputBinder {
       String c = columns.get(i);
       String where = m.columns() != null ? columnKey + "[" + i + "]" : columnKey;
       if (!available.contains(c)) {
-        problems.add(where + ": column '" + c + "' not found in input; available: " + available + "."
-            + Problems.didYouMean(c, available));
+        problems.add(
+            where
+                + ": column '"
+                + c
+                + "' not found in input; available: "
+                + available
+                + "."
+                + Problems.didYouMean(c, available));
         ok = false;
         continue;
       }
       DataType t = schema.apply(c).dataType();
       SourceKind kind = SourceKind.of(t);
       if (kind == null || (kind == SourceKind.STRING) != wantString) {
-        problems.add(where + ": column '" + c + "' is " + t.simpleString() + "; model input '" + spec.name()
-            + "' takes " + spec.describe() + ", so map " + typeWord + " columns"
-            + (t instanceof ArrayType ? " (an array column goes alone under 'column')" : "") + ".");
+        problems.add(
+            where
+                + ": column '"
+                + c
+                + "' is "
+                + t.simpleString()
+                + "; model input '"
+                + spec.name()
+                + "' takes "
+                + spec.describe()
+                + ", so map "
+                + typeWord
+                + " columns"
+                + (t instanceof ArrayType ? " (an array column goes alone under 'column')" : "")
+                + ".");
         ok = false;
         continue;
       }
@@ -187,9 +288,23 @@ final class InputBinder {
       batchAxis = true;
       rowShape = new long[] {n};
       if (last >= 0 && last != n) {
-        problems.add(key + ": model input '" + spec.name() + "' expects " + spec.describe() + " but " + n + " column"
-            + (n == 1 ? " is" : "s are") + " mapped (" + String.join(", ", columns) + "). Map " + last
-            + " scalar columns, or one array column of length " + last + ".");
+        problems.add(
+            key
+                + ": model input '"
+                + spec.name()
+                + "' expects "
+                + spec.describe()
+                + " but "
+                + n
+                + " column"
+                + (n == 1 ? " is" : "s are")
+                + " mapped ("
+                + String.join(", ", columns)
+                + "). Map "
+                + last
+                + " scalar columns, or one array column of length "
+                + last
+                + ".");
         return null;
       }
     } else if (rank == 1 && n == 1) {
@@ -202,24 +317,54 @@ final class InputBinder {
       batchAxis = false;
       rowShape = new long[0];
     } else {
-      problems.add(key + ": model input '" + spec.name() + "' expects " + spec.describe() + " but " + n + " scalar column"
-          + (n == 1 ? " is" : "s are") + " mapped (" + String.join(", ", columns) + "), which make [batch, " + n
-          + "]. " + (rank <= 1 ? "Map one scalar column instead."
-              : "Map one array column with " + (rank - 1) + " array levels instead."));
+      problems.add(
+          key
+              + ": model input '"
+              + spec.name()
+              + "' expects "
+              + spec.describe()
+              + " but "
+              + n
+              + " scalar column"
+              + (n == 1 ? " is" : "s are")
+              + " mapped ("
+              + String.join(", ", columns)
+              + "), which make [batch, "
+              + n
+              + "]. "
+              + (rank <= 1
+                  ? "Map one scalar column instead."
+                  : "Map one array column with " + (rank - 1) + " array levels instead."));
       return null;
     }
     if (!checkBatchDim(key, spec, batchAxis)) {
       return null;
     }
-    return new InputBinding(spec.name(), spec.type(), InputLayout.COLUMNS, columns.toArray(new String[0]), ordinals,
-        kinds, decimals, rowShape, batchAxis, allowNan);
+    return new InputBinding(
+        spec.name(),
+        spec.type(),
+        InputLayout.COLUMNS,
+        columns.toArray(new String[0]),
+        ordinals,
+        kinds,
+        decimals,
+        rowShape,
+        batchAxis,
+        allowNan);
   }
 
   private boolean checkBatchDim(String key, TensorSpec spec, boolean batchAxis) {
     if (batchAxis && spec.dim(0) > 1) {
-      problems.add(key + ": model input '" + spec.name() + "' expects " + spec.describe() + ", a fixed batch of "
-          + spec.dim(0) + " rows; batchinfer feeds batches of any size (the last one is shorter) or single rows."
-          + " Re-export the model with a free (dynamic) batch dimension or a batch of 1.");
+      problems.add(
+          key
+              + ": model input '"
+              + spec.name()
+              + "' expects "
+              + spec.describe()
+              + ", a fixed batch of "
+              + spec.dim(0)
+              + " rows; batchinfer feeds batches of any size (the last one is shorter) or single rows."
+              + " Re-export the model with a free (dynamic) batch dimension or a batch of 1.");
       return false;
     }
     return true;

@@ -8,8 +8,8 @@ import java.util.Locale;
 import org.apache.commons.text.similarity.LevenshteinDistance;
 
 /**
- * Collects user-facing validation problems and suggests the nearest valid name for a typo.
- * Driver only; not thread-safe (one instance per validation pass).
+ * Collects user-facing validation problems and suggests the nearest valid name for a typo. Driver
+ * only; not thread-safe (one instance per validation pass).
  */
 public final class Problems {
   private static final LevenshteinDistance LEVENSHTEIN = LevenshteinDistance.getDefaultInstance();
@@ -25,12 +25,16 @@ public final class Problems {
     list.addAll(e.problems());
   }
 
-  /** @return true when nothing was recorded */
+  /**
+   * @return true when nothing was recorded
+   */
   public boolean isEmpty() {
     return list.isEmpty();
   }
 
-  /** @return the recorded problems, in order */
+  /**
+   * @return the recorded problems, in order
+   */
   public List<String> list() {
     return List.copyOf(list);
   }
@@ -61,7 +65,9 @@ public final class Problems {
         best = c;
       }
     }
-    if (best == null || bestDistance > Math.max(2, name.length() / 3) || bestDistance >= name.length()) {
+    if (best == null
+        || bestDistance > Math.max(2, name.length() / 3)
+        || bestDistance >= name.length()) {
       return "";
     }
     return " Did you mean '" + best + "'?";

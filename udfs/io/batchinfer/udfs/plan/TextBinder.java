@@ -25,9 +25,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Driver only: binds tokenized text inputs ({@code inputs.<name>.text} and the top-level {@code
- * text} block) to a string column and the model's token inputs, reading and trying each
- * tokenizer once (the throwaway tokenizer is closed here). Records problems instead of throwing;
- * one instance per planning pass.
+ * text} block) to a string column and the model's token inputs, reading and trying each tokenizer
+ * once (the throwaway tokenizer is closed here). Records problems instead of throwing; one instance
+ * per planning pass.
  */
 final class TextBinder {
   private static final Logger LOG = LoggerFactory.getLogger(TextBinder.class);
@@ -40,7 +40,8 @@ final class TextBinder {
   private final Configuration hadoopConf;
   private final Problems problems;
 
-  TextBinder(ModelSignature signature, StructType schema, Configuration hadoopConf, Problems problems) {
+  TextBinder(
+      ModelSignature signature, StructType schema, Configuration hadoopConf, Problems problems) {
     this.signature = signature;
     this.schema = schema;
     this.hadoopConf = hadoopConf;
@@ -48,15 +49,17 @@ final class TextBinder {
   }
 
   /**
-   * @return model input name to the text block feeding it: explicit per-input text blocks, then
-   *     the global block for the remaining token inputs
+   * @return model input name to the text block feeding it: explicit per-input text blocks, then the
+   *     global block for the remaining token inputs
    */
-  static Map<String, TextRef> targets(InferenceRequest request, ModelSignature signature, Problems problems) {
+  static Map<String, TextRef> targets(
+      InferenceRequest request, ModelSignature signature, Problems problems) {
     Map<String, InputMapping> inputs = request.inputs();
     Map<String, TextRef> textTargets = new LinkedHashMap<>();
     for (Map.Entry<String, InputMapping> e : inputs.entrySet()) {
       if (e.getValue().text() != null) {
-        textTargets.put(e.getKey(), new TextRef("inputs." + e.getKey() + ".text", e.getValue().text()));
+        textTargets.put(
+            e.getKey(), new TextRef("inputs." + e.getKey() + ".text", e.getValue().text()));
       }
     }
     if (request.text() != null) {
@@ -66,21 +69,27 @@ final class TextBinder {
         }
       }
       if (textTargets.values().stream().noneMatch(t -> t.key().equals("text"))) {
-        problems.add("text: the model has no token input left to fill (input_ids, attention_mask, token_type_ids);"
-            + " model inputs: " + InferencePlanner.describeAll(signature.inputs())
-            + ". Map its inputs under 'inputs' instead.");
+        problems.add(
+            "text: the model has no token input left to fill (input_ids, attention_mask, token_type_ids);"
+                + " model inputs: "
+                + InferencePlanner.describeAll(signature.inputs())
+                + ". Map its inputs under 'inputs' instead.");
       }
     }
     return textTargets;
   }
 
-  /** Groups text targets by (column, tokenizer, max_length): one tokenizer run per batch feeds all of a group's inputs. */
+  /**
+   * Groups text targets by (column, tokenizer, max_length): one tokenizer run per batch feeds all
+   * of a group's inputs.
+   */
   List<TextBinding> bind(Map<String, TextRef> targets) {
     Map<TextInput, List<String>> groups = new LinkedHashMap<>();
     Map<TextInput, String> keys = new LinkedHashMap<>();
     for (Map.Entry<String, TextRef> e : targets.entrySet()) {
       TextInput t = e.getValue().text();
-      TextInput groupKey = new TextInput(t.column(), t.tokenizer(), t.maxLength(), null, t.rejectEmpty());
+      TextInput groupKey =
+          new TextInput(t.column(), t.tokenizer(), t.maxLength(), null, t.rejectEmpty());
       groups.computeIfAbsent(groupKey, k -> new ArrayList<>()).add(e.getKey());
       keys.putIfAbsent(groupKey, e.getValue().key());
     }
@@ -94,12 +103,23 @@ final class TextBinder {
         problems.add(key + ".column: missing; name the string column to tokenize.");
         ok = false;
       } else if (!available.contains(t.column())) {
-        problems.add(key + ".column: column '" + t.column() + "' not found in input; available: " + available + "."
-            + Problems.didYouMean(t.column(), available));
+        problems.add(
+            key
+                + ".column: column '"
+                + t.column()
+                + "' not found in input; available: "
+                + available
+                + "."
+                + Problems.didYouMean(t.column(), available));
         ok = false;
       } else if (!(schema.apply(t.column()).dataType() instanceof StringType)) {
-        problems.add(key + ".column: column '" + t.column() + "' is " + schema.apply(t.column()).dataType().simpleString()
-            + "; text inputs need a string column.");
+        problems.add(
+            key
+                + ".column: column '"
+                + t.column()
+                + "' is "
+                + schema.apply(t.column()).dataType().simpleString()
+                + "; text inputs need a string column.");
         ok = false;
       }
       List<TextBinding.Target> fed = new ArrayList<>();
@@ -109,38 +129,72 @@ final class TextBinder {
         String inputKey = targets.get(name).key();
         if (spec == null) {
           if (!signature.unsupported().containsKey(name)) {
-            problems.add("inputs." + name + ": the model has no input '" + name + "'; model inputs: "
-                + InferencePlanner.describeAll(signature.inputs()) + "."
-                + Problems.didYouMean(name, signature.inputs().keySet()));
+            problems.add(
+                "inputs."
+                    + name
+                    + ": the model has no input '"
+                    + name
+                    + "'; model inputs: "
+                    + InferencePlanner.describeAll(signature.inputs())
+                    + "."
+                    + Problems.didYouMean(name, signature.inputs().keySet()));
           }
           ok = false;
           continue;
         }
         TextInput own = targets.get(name).text();
-        TokenField field = own.field() == null ? TokenField.fromInputName(name) : TokenField.parse(own.field());
+        TokenField field =
+            own.field() == null ? TokenField.fromInputName(name) : TokenField.parse(own.field());
         if (field == null) {
-          problems.add(inputKey + ".field: " + (own.field() == null
-              ? "cannot tell which tokenizer output model input '" + name + "' takes from its name"
-              : "unknown field '" + own.field() + "'") + "; set field to one of [input_ids, attention_mask, token_type_ids].");
+          problems.add(
+              inputKey
+                  + ".field: "
+                  + (own.field() == null
+                      ? "cannot tell which tokenizer output model input '"
+                          + name
+                          + "' takes from its name"
+                      : "unknown field '" + own.field() + "'")
+                  + "; set field to one of [input_ids, attention_mask, token_type_ids].");
           ok = false;
           continue;
         }
         if (spec.type() != ElementType.INT64 && spec.type() != ElementType.INT32) {
-          problems.add(inputKey + ": model input '" + name + "' is " + spec.describe() + "; token inputs must be int64"
-              + " or int32 [batch, sequence].");
+          problems.add(
+              inputKey
+                  + ": model input '"
+                  + name
+                  + "' is "
+                  + spec.describe()
+                  + "; token inputs must be int64"
+                  + " or int32 [batch, sequence].");
           ok = false;
           continue;
         }
         if (spec.rank() != 2 || spec.dim(0) > 1) {
-          problems.add(inputKey + ": model input '" + name + "' expects " + spec.describe() + "; token inputs must be"
-              + " [batch, sequence] with a free batch dimension or a batch of 1.");
+          problems.add(
+              inputKey
+                  + ": model input '"
+                  + name
+                  + "' expects "
+                  + spec.describe()
+                  + "; token inputs must be"
+                  + " [batch, sequence] with a free batch dimension or a batch of 1.");
           ok = false;
           continue;
         }
         if (spec.dim(1) > 0) {
           if (t.maxLength() > spec.dim(1)) {
-            problems.add(key + ".max_length: " + t.maxLength() + " is longer than model input '" + name
-                + "' allows (" + spec.describe() + "); set max_length to at most " + spec.dim(1) + ".");
+            problems.add(
+                key
+                    + ".max_length: "
+                    + t.maxLength()
+                    + " is longer than model input '"
+                    + name
+                    + "' allows ("
+                    + spec.describe()
+                    + "); set max_length to at most "
+                    + spec.dim(1)
+                    + ".");
             ok = false;
           }
           fixedSeq = spec.dim(1);
@@ -148,7 +202,8 @@ final class TextBinder {
         fed.add(new TextBinding.Target(name, field, spec.type()));
       }
       if (t.maxLength() < 1) {
-        problems.add(key + ".max_length: must be a positive number of tokens; found " + t.maxLength() + ".");
+        problems.add(
+            key + ".max_length: must be a positive number of tokens; found " + t.maxLength() + ".");
         ok = false;
       }
       if (t.tokenizer() == null || t.tokenizer().isBlank()) {
@@ -157,23 +212,45 @@ final class TextBinder {
       }
       ModelLoader.Loaded json;
       try {
-        json = ModelLoader.read(t.tokenizer(), hadoopConf, key + ".tokenizer", "tokenizer", "a tokenizer.json file");
+        json =
+            ModelLoader.read(
+                t.tokenizer(),
+                hadoopConf,
+                key + ".tokenizer",
+                "tokenizer",
+                "a tokenizer.json file");
       } catch (ValidationException e) {
         problems.addAll(e);
         continue;
       }
       if (ok) {
         try (TextTokenizer check = TextTokenizer.fromBytes(json.bytes(), t.maxLength())) {
-          LOG.info("tokenizer {} loaded: max_length {}, {} special tokens", json.uri(), t.maxLength(),
+          LOG.info(
+              "tokenizer {} loaded: max_length {}, {} special tokens",
+              json.uri(),
+              t.maxLength(),
               check.specialTokenCount());
         } catch (RuntimeException e) {
-          problems.add(key + ".tokenizer: " + json.uri() + " is not a usable HuggingFace tokenizer.json: "
-              + e.getMessage());
+          problems.add(
+              key
+                  + ".tokenizer: "
+                  + json.uri()
+                  + " is not a usable HuggingFace tokenizer.json: "
+                  + e.getMessage());
           continue;
         }
         int ordinal = schema.fieldIndex(t.column());
-        bindings.add(new TextBinding(t.column(), ordinal, json.uri(), Sha256.hex(json.bytes()), json.bytes(),
-            t.maxLength(), fed, fixedSeq, t.rejectEmpty()));
+        bindings.add(
+            new TextBinding(
+                t.column(),
+                ordinal,
+                json.uri(),
+                Sha256.hex(json.bytes()),
+                json.bytes(),
+                t.maxLength(),
+                fed,
+                fixedSeq,
+                t.rejectEmpty()));
       }
     }
     return bindings;

@@ -7,8 +7,8 @@ import org.apache.spark.resource.ResourceInformation;
 import scala.collection.JavaConverters;
 
 /**
- * Executor side: turns {@code model.device} into a concrete {@link Placement} for the running
- * task. The GPU ordinal is the address Spark assigned to the task for the GPU resource ({@code
+ * Executor side: turns {@code model.device} into a concrete {@link Placement} for the running task.
+ * The GPU ordinal is the address Spark assigned to the task for the GPU resource ({@code
  * TaskContext.resources()}, resource {@code model.gpu_resource}, default {@code gpu}); with none
  * assigned it is {@code model.device_id} (default 0). {@code auto} resolves to {@code cuda}: the
  * session cache falls back to CPU when CUDA cannot be used. Stateless and thread-safe.
@@ -16,14 +16,16 @@ import scala.collection.JavaConverters;
 public final class DeviceResolver {
   private DeviceResolver() {}
 
-  /** @return the placement for the task running on this thread (no task: as with no resources) */
+  /**
+   * @return the placement for the task running on this thread (no task: as with no resources)
+   */
   public static Placement forCurrentTask(SessionOptionsSpec spec) {
     if (!spec.device().usesGpu()) {
       return Placement.CPU;
     }
     TaskContext task = TaskContext.get();
-    Map<String, ResourceInformation> resources = task == null ? Map.of()
-        : JavaConverters.mapAsJavaMap(task.resources());
+    Map<String, ResourceInformation> resources =
+        task == null ? Map.of() : JavaConverters.mapAsJavaMap(task.resources());
     return resolve(spec, resources);
   }
 
@@ -33,7 +35,8 @@ public final class DeviceResolver {
    * @param resources the task's resources by name (empty when Spark assigned none)
    * @throws SessionCache.SessionCreationException when the assigned address is not a GPU ordinal
    */
-  public static Placement resolve(SessionOptionsSpec spec, Map<String, ResourceInformation> resources) {
+  public static Placement resolve(
+      SessionOptionsSpec spec, Map<String, ResourceInformation> resources) {
     Device device = spec.device();
     if (!device.usesGpu()) {
       return Placement.CPU;
@@ -49,11 +52,17 @@ public final class DeviceResolver {
         if (ordinal < 0) {
           throw new NumberFormatException("negative");
         }
-        return new Placement(concrete, ordinal, "spark resource '" + name + "'", device == Device.AUTO);
+        return new Placement(
+            concrete, ordinal, "spark resource '" + name + "'", device == Device.AUTO);
       } catch (NumberFormatException e) {
-        throw new SessionCache.SessionCreationException("model.gpu_resource: Spark assigned this task the '" + name
-            + "' address '" + address + "', which is not a GPU ordinal (0, 1, ...). Make the resource discovery"
-            + " script print ordinals, e.g. {\"name\": \"gpu\", \"addresses\": [\"0\", \"1\"]}.", e);
+        throw new SessionCache.SessionCreationException(
+            "model.gpu_resource: Spark assigned this task the '"
+                + name
+                + "' address '"
+                + address
+                + "', which is not a GPU ordinal (0, 1, ...). Make the resource discovery"
+                + " script print ordinals, e.g. {\"name\": \"gpu\", \"addresses\": [\"0\", \"1\"]}.",
+            e);
       }
     }
     return new Placement(concrete, spec.cudaDeviceId(), "model.device_id", device == Device.AUTO);

@@ -15,13 +15,19 @@ import java.util.TreeMap;
  * @param fallback {@code model.device_fallback}
  * @param resourceName the Spark resource whose address is the task's GPU ordinal ({@code
  *     model.gpu_resource}, default {@code gpu})
- * @param cuda {@code model.cuda}: CUDA provider options, by ONNX Runtime name (validated by {@link ProviderOptions})
+ * @param cuda {@code model.cuda}: CUDA provider options, by ONNX Runtime name (validated by {@link
+ *     ProviderOptions})
  * @param tensorrt {@code model.tensorrt}: TensorRT provider options, by ONNX Runtime name
- * @param cacheDir {@code model.cache_dir} (TensorRT engines default to {@code <cacheDir>/tensorrt-engines}),
- *     or null for the default under {@code java.io.tmpdir}
+ * @param cacheDir {@code model.cache_dir} (TensorRT engines default to {@code
+ *     <cacheDir>/tensorrt-engines}), or null for the default under {@code java.io.tmpdir}
  */
-public record GpuOptions(DeviceFallback fallback, String resourceName, Map<String, String> cuda,
-    Map<String, String> tensorrt, String cacheDir) implements Serializable {
+public record GpuOptions(
+    DeviceFallback fallback,
+    String resourceName,
+    Map<String, String> cuda,
+    Map<String, String> tensorrt,
+    String cacheDir)
+    implements Serializable {
   /** Default Spark resource name for GPUs. */
   public static final String RESOURCE_DEFAULT = "gpu";
 
@@ -30,11 +36,18 @@ public record GpuOptions(DeviceFallback fallback, String resourceName, Map<Strin
     resourceName = resourceName == null || resourceName.isBlank() ? RESOURCE_DEFAULT : resourceName;
     // Sorted copies: equal options give equal (cache) keys whatever the YAML order.
     cuda = cuda == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(cuda));
-    tensorrt = tensorrt == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(tensorrt));
+    tensorrt =
+        tensorrt == null
+            ? Map.of()
+            : java.util.Collections.unmodifiableMap(new TreeMap<>(tensorrt));
   }
 
-  /** @return the defaults for {@code device}: fallback per {@link DeviceFallback#defaultFor}, resource {@code gpu}, no options */
+  /**
+   * @return the defaults for {@code device}: fallback per {@link DeviceFallback#defaultFor},
+   *     resource {@code gpu}, no options
+   */
   public static GpuOptions defaults(Device device) {
-    return new GpuOptions(DeviceFallback.defaultFor(device), RESOURCE_DEFAULT, Map.of(), Map.of(), null);
+    return new GpuOptions(
+        DeviceFallback.defaultFor(device), RESOURCE_DEFAULT, Map.of(), Map.of(), null);
   }
 }

@@ -12,10 +12,12 @@ import java.util.Objects;
  *
  * @param device the device to try first
  * @param ordinal the GPU ordinal, or -1 for CPU
- * @param source where the ordinal came from, e.g. {@code spark resource 'gpu'} or {@code model.device_id}
+ * @param source where the ordinal came from, e.g. {@code spark resource 'gpu'} or {@code
+ *     model.device_id}
  * @param auto true when the config said {@code auto} (a GPU failure then falls back by default)
  */
-public record Placement(Device device, int ordinal, String source, boolean auto) implements Serializable {
+public record Placement(Device device, int ordinal, String source, boolean auto)
+    implements Serializable {
   /** CPU, no GPU. */
   public static final Placement CPU = new Placement(Device.CPU, -1, "model.device", false);
 
@@ -26,7 +28,9 @@ public record Placement(Device device, int ordinal, String source, boolean auto)
     }
   }
 
-  /** @return e.g. {@code cuda:1} or {@code cpu} */
+  /**
+   * @return e.g. {@code cuda:1} or {@code cpu}
+   */
   public String describe() {
     return device == Device.CPU ? "cpu" : device + ":" + ordinal;
   }

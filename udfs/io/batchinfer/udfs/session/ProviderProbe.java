@@ -1,10 +1,10 @@
 package io.batchinfer.udfs.session;
 
-import io.batchinfer.udfs.Device;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
+import io.batchinfer.udfs.Device;
 import java.io.ByteArrayOutputStream;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
@@ -17,9 +17,9 @@ import java.util.Map;
  * Checks which execution providers actually initialise in this JVM: for CPU, and for CUDA and
  * TensorRT on each given GPU ordinal, it creates a session on a tiny model built in memory (one
  * {@code Identity} node over a {@code [1]} float32), registers the provider as the engine does
- * ({@link ProviderOptions}), runs it once and checks the output. Used by {@code batchinfer
- * doctor}, on the driver and inside one task per executor. Stateless; every native object is
- * created and closed within {@link #probe}.
+ * ({@link ProviderOptions}), runs it once and checks the output. Used by {@code batchinfer doctor},
+ * on the driver and inside one task per executor. Stateless; every native object is created and
+ * closed within {@link #probe}.
  */
 public final class ProviderProbe {
   private ProviderProbe() {}
@@ -32,8 +32,11 @@ public final class ProviderProbe {
    * @param ok whether a session was created and ran with the provider registered
    * @param detail {@code ok in N ms}, or why not (ONNX Runtime's message)
    */
-  public record Result(String provider, int ordinal, boolean ok, String detail) implements Serializable {
-    /** @return e.g. {@code CUDA:1 ok in 310 ms} */
+  public record Result(String provider, int ordinal, boolean ok, String detail)
+      implements Serializable {
+    /**
+     * @return e.g. {@code CUDA:1 ok in 310 ms}
+     */
     public String describe() {
       return provider + (ordinal >= 0 ? ":" + ordinal : "") + " " + (ok ? "" : "FAILS: ") + detail;
     }
@@ -61,18 +64,29 @@ public final class ProviderProbe {
     } catch (RuntimeException | LinkageError e) {
       return new Result(name, ordinal, false, "ONNX Runtime does not load: " + e);
     }
-    OrtProvider needed = device == Device.TENSORRT ? OrtProvider.TENSOR_RT
-        : device == Device.CPU ? OrtProvider.CPU : OrtProvider.CUDA;
+    OrtProvider needed =
+        device == Device.TENSORRT
+            ? OrtProvider.TENSOR_RT
+            : device == Device.CPU ? OrtProvider.CPU : OrtProvider.CUDA;
     if (!available.contains(needed)) {
-      return new Result(name, ordinal, false, "not compiled into this ONNX Runtime build (compiled in: " + available
-          + "; the GPU build is onnxruntime_gpu, mvn -Pgpu)");
+      return new Result(
+          name,
+          ordinal,
+          false,
+          "not compiled into this ONNX Runtime build (compiled in: "
+              + available
+              + "; the GPU build is onnxruntime_gpu, mvn -Pgpu)");
     }
     OrtEnvironment env = OrtRuntime.environment();
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       if (device == Device.CUDA) {
         ProviderOptions.addCuda(options, ordinal, Map.of());
       } else if (device == Device.TENSORRT) {
-        ProviderOptions.addTensorrt(options, ordinal, Map.of(), Map.of(),
+        ProviderOptions.addTensorrt(
+            options,
+            ordinal,
+            Map.of(),
+            Map.of(),
             java.nio.file.Path.of(System.getProperty("java.io.tmpdir")));
       }
       try (OrtSession session = env.createSession(identityModel(), options);
@@ -83,7 +97,8 @@ public final class ProviderProbe {
           return new Result(name, ordinal, false, "ran but returned " + y + " for 42");
         }
       }
-      return new Result(name, ordinal, true, "ok in " + (System.nanoTime() - start) / 1_000_000 + " ms");
+      return new Result(
+          name, ordinal, true, "ok in " + (System.nanoTime() - start) / 1_000_000 + " ms");
     } catch (Exception | LinkageError e) {
       String message = String.valueOf(e.getMessage()).strip().replaceAll("\\s+", " ");
       return new Result(name, ordinal, false, message.isEmpty() ? e.toString() : message);
@@ -99,7 +114,10 @@ public final class ProviderProbe {
     byte[] type = message(1, concat(varintField(1, 1), message(2, message(1, varintField(1, 1)))));
     byte[] input = message(11, concat(string(1, "x"), message(2, type)));
     byte[] output = message(12, concat(string(1, "y"), message(2, type)));
-    byte[] node = message(1, concat(string(1, "x"), string(2, "y"), string(3, "identity"), string(4, "Identity")));
+    byte[] node =
+        message(
+            1,
+            concat(string(1, "x"), string(2, "y"), string(3, "identity"), string(4, "Identity")));
     byte[] graph = message(7, concat(node, string(2, "doctor"), input, output));
     byte[] opset = message(8, concat(string(1, ""), varintField(2, 17)));
     return concat(varintField(1, 8), opset, graph);

@@ -1,12 +1,12 @@
 package io.batchinfer.udfs.session;
 
-import io.batchinfer.udfs.Device;
-import io.batchinfer.udfs.DeviceFallback;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
+import io.batchinfer.udfs.Device;
+import io.batchinfer.udfs.DeviceFallback;
 import io.batchinfer.udfs.model.LocalModelCache;
 import io.batchinfer.udfs.model.ModelArtifact;
 import java.util.Collections;
@@ -29,13 +29,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Placement: {@link DeviceResolver} gives each task a device and ordinal (from Spark's GPU
  * resources). When the GPU provider cannot be used and the fallback is {@code cpu}, the key is
- * served by the executor's CPU session for the model (shared with every other fallen-back GPU
- * key) and {@link CachedSession#fallbackReason()} says why; with fallback {@code fail} the task
- * fails with a message naming the provider, the ordinal and the config keys.
+ * served by the executor's CPU session for the model (shared with every other fallen-back GPU key)
+ * and {@link CachedSession#fallbackReason()} says why; with fallback {@code fail} the task fails
+ * with a message naming the provider, the ordinal and the config keys.
  *
- * <p>Ownership: the cache owns each session and its {@code SessionOptions} and closes them once,
- * at JVM shutdown (or {@link #closeAll()}, for tests). Callers must never close a session they
- * got from here. {@link OrtSession#run} is thread-safe, so concurrent tasks share a session.
+ * <p>Ownership: the cache owns each session and its {@code SessionOptions} and closes them once, at
+ * JVM shutdown (or {@link #closeAll()}, for tests). Callers must never close a session they got
+ * from here. {@link OrtSession#run} is thread-safe, so concurrent tasks share a session.
  *
  * <p>Thread-safe. Hits are lock-free; creation of any session happens under one lock, once.
  */
@@ -46,7 +46,8 @@ public final class SessionCache {
   private static final Object CREATE_LOCK = new Object();
 
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(SessionCache::closeAll, "batchinfer-session-cache-close"));
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(SessionCache::closeAll, "batchinfer-session-cache-close"));
   }
 
   private SessionCache() {}
@@ -60,8 +61,13 @@ public final class SessionCache {
     private final String fallbackReason;
     private final long createMillis;
 
-    private CachedSession(OrtSession session, OrtSession.SessionOptions options, String provider, int ordinal,
-        String fallbackReason, long createMillis) {
+    private CachedSession(
+        OrtSession session,
+        OrtSession.SessionOptions options,
+        String provider,
+        int ordinal,
+        String fallbackReason,
+        long createMillis) {
       this.session = session;
       this.options = options;
       this.provider = provider;
@@ -70,12 +76,16 @@ public final class SessionCache {
       this.createMillis = createMillis;
     }
 
-    /** @return the shared session; owned by the cache, never close it */
+    /**
+     * @return the shared session; owned by the cache, never close it
+     */
     public OrtSession session() {
       return session;
     }
 
-    /** @return the execution provider actually in use: {@code CPU}, {@code CUDA} or {@code TENSORRT} */
+    /**
+     * @return the execution provider actually in use: {@code CPU}, {@code CUDA} or {@code TENSORRT}
+     */
     public String provider() {
       return provider;
     }
@@ -88,17 +98,24 @@ public final class SessionCache {
       return ordinal;
     }
 
-    /** @return why a GPU placement runs on CPU instead, or null when it runs where it was placed */
+    /**
+     * @return why a GPU placement runs on CPU instead, or null when it runs where it was placed
+     */
     public String fallbackReason() {
       return fallbackReason;
     }
 
-    /** @return how long creating the session took */
+    /**
+     * @return how long creating the session took
+     */
     public long createMillis() {
       return createMillis;
     }
 
-    /** A view of this CPU session for a GPU placement that fell back; keeps the assigned ordinal for reports. */
+    /**
+     * A view of this CPU session for a GPU placement that fell back; keeps the assigned ordinal for
+     * reports.
+     */
     private CachedSession asFallback(int assignedOrdinal, String reason) {
       return new CachedSession(session, null, provider, assignedOrdinal, reason, 0);
     }
@@ -108,7 +125,9 @@ public final class SessionCache {
 
   /** The outcome of {@link #acquire}: the session and whether this call created it. */
   public record Lease(CachedSession cached, boolean created) {
-    /** @return the shared session; do not close it */
+    /**
+     * @return the shared session; do not close it
+     */
     public OrtSession session() {
       return cached.session();
     }
@@ -116,12 +135,13 @@ public final class SessionCache {
 
   /**
    * Returns the session for {@code sha256} and {@code options} on the current task's placement
-   * ({@link DeviceResolver#forCurrentTask}), creating it from {@code model} (only called on a
-   * miss, so a broadcast is only fetched when needed).
+   * ({@link DeviceResolver#forCurrentTask}), creating it from {@code model} (only called on a miss,
+   * so a broadcast is only fetched when needed).
    *
    * @throws SessionCreationException when ONNX Runtime cannot create the session
    */
-  public static Lease acquire(String sha256, SessionOptionsSpec options, Supplier<ModelArtifact> model) {
+  public static Lease acquire(
+      String sha256, SessionOptionsSpec options, Supplier<ModelArtifact> model) {
     return acquire(sha256, options, DeviceResolver.forCurrentTask(options), model);
   }
 
@@ -131,7 +151,10 @@ public final class SessionCache {
    *
    * @throws SessionCreationException when ONNX Runtime cannot create the session
    */
-  public static Lease acquire(String sha256, SessionOptionsSpec options, Placement placement,
+  public static Lease acquire(
+      String sha256,
+      SessionOptionsSpec options,
+      Placement placement,
       Supplier<ModelArtifact> model) {
     Objects.requireNonNull(sha256, "sha256");
     Objects.requireNonNull(options, "options");
@@ -157,7 +180,10 @@ public final class SessionCache {
           if (options.gpu().fallback() != DeviceFallback.CPU) {
             throw e;
           }
-          String reason = placement.describe() + " unusable: " + e.getMessage().replace(gpuHint(placement), "").strip();
+          String reason =
+              placement.describe()
+                  + " unusable: "
+                  + e.getMessage().replace(gpuHint(placement), "").strip();
           LOG.warn("model.device_fallback=cpu: {}; running on CPU", reason);
           Key cpuKey = new Key(sha256, options, Device.CPU, -1);
           CachedSession cpu = SESSIONS.get(cpuKey);
@@ -175,17 +201,21 @@ public final class SessionCache {
     }
   }
 
-  private static CachedSession create(ModelArtifact model, SessionOptionsSpec spec, Placement placement) {
+  private static CachedSession create(
+      ModelArtifact model, SessionOptionsSpec spec, Placement placement) {
     long start = System.nanoTime();
     OrtEnvironment env = OrtRuntime.environment(spec);
     OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-    String provider = placement.device() == Device.CPU ? "CPU"
-        : placement.device() == Device.TENSORRT ? "TENSORRT" : "CUDA";
+    String provider =
+        placement.device() == Device.CPU
+            ? "CPU"
+            : placement.device() == Device.TENSORRT ? "TENSORRT" : "CUDA";
     try {
       SessionTuner.Prepared tuned = SessionTuner.apply(options, spec, model.sha256());
       // ONNX Runtime would print every failed run natively on stderr (one line per row when a batch
       // is retried row by row). Each failure reaches the engine as an OrtException and is logged
-      // there once, with a count (see the scorer's RejectionLog), so the session logs only fatal errors.
+      // there once, with a count (see the scorer's RejectionLog), so the session logs only fatal
+      // errors.
       options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
       for (String library : spec.customOpLibraries()) {
         // Only libraries the config names explicitly (model.custom_op_libraries) are ever loaded.
@@ -195,65 +225,120 @@ public final class SessionCache {
       OrtSession session = tuned.create(env, model, options);
       long millis = (System.nanoTime() - start) / 1_000_000;
       CREATED.incrementAndGet();
-      LOG.info("created ONNX Runtime session for {} sha256={} in {} ms, provider={}, ordinal={}, threads={}, model {}, {}",
-          model.uri(), model.shortSha(), millis, provider, placement.ordinal(), spec.intraOpThreads(),
-          model.distribution(), tuned.describe());
+      LOG.info(
+          "created ONNX Runtime session for {} sha256={} in {} ms, provider={}, ordinal={}, threads={}, model {}, {}",
+          model.uri(),
+          model.shortSha(),
+          millis,
+          provider,
+          placement.ordinal(),
+          spec.intraOpThreads(),
+          model.distribution(),
+          tuned.describe());
       return new CachedSession(session, options, provider, placement.ordinal(), null, millis);
     } catch (OrtException | RuntimeException e) {
       options.close();
       if (e instanceof SessionCreationException s) {
         throw s;
       }
-      String where = placement.device() == Device.CPU ? "" : provider + " provider on GPU ordinal "
-          + placement.ordinal() + " (from " + placement.source() + "), ";
-      throw new SessionCreationException("cannot create an ONNX Runtime session for model " + model.uri()
-          + " (sha256 " + model.shortSha() + ", " + where + "model.device " + spec.device()
-          + (spec.customOpLibraries().isEmpty() ? "" : ", model.custom_op_libraries " + spec.customOpLibraries())
-          + "): " + String.valueOf(e.getMessage()).strip() + gpuHint(placement), e);
+      String where =
+          placement.device() == Device.CPU
+              ? ""
+              : provider
+                  + " provider on GPU ordinal "
+                  + placement.ordinal()
+                  + " (from "
+                  + placement.source()
+                  + "), ";
+      throw new SessionCreationException(
+          "cannot create an ONNX Runtime session for model "
+              + model.uri()
+              + " (sha256 "
+              + model.shortSha()
+              + ", "
+              + where
+              + "model.device "
+              + spec.device()
+              + (spec.customOpLibraries().isEmpty()
+                  ? ""
+                  : ", model.custom_op_libraries " + spec.customOpLibraries())
+              + "): "
+              + String.valueOf(e.getMessage()).strip()
+              + gpuHint(placement),
+          e);
     }
   }
 
   private static String gpuHint(Placement placement) {
-    return placement.device() == Device.CPU ? "" : ". Check the executor with `batchinfer doctor`; set"
-        + " model.device_fallback=cpu (or model.device=auto) to run on CPU where the GPU cannot be used.";
+    return placement.device() == Device.CPU
+        ? ""
+        : ". Check the executor with `batchinfer doctor`; set"
+            + " model.device_fallback=cpu (or model.device=auto) to run on CPU where the GPU cannot be used.";
   }
 
-  private static void addProvider(OrtSession.SessionOptions options, SessionOptionsSpec spec, Placement placement,
-      ModelArtifact model) throws OrtException {
+  private static void addProvider(
+      OrtSession.SessionOptions options,
+      SessionOptionsSpec spec,
+      Placement placement,
+      ModelArtifact model)
+      throws OrtException {
     if (placement.device() == Device.CPU) {
       return;
     }
     EnumSet<OrtProvider> available = OrtEnvironment.getAvailableProviders();
-    OrtProvider needed = placement.device() == Device.TENSORRT ? OrtProvider.TENSOR_RT : OrtProvider.CUDA;
+    OrtProvider needed =
+        placement.device() == Device.TENSORRT ? OrtProvider.TENSOR_RT : OrtProvider.CUDA;
     String name = placement.device() == Device.TENSORRT ? "TensorRT" : "CUDA";
     if (!available.contains(needed)) {
-      throw new SessionCreationException("model.device is " + spec.device() + " but this executor's ONNX Runtime"
-          + " build has no " + name + " provider (GPU ordinal " + placement.ordinal() + " from " + placement.source()
-          + "; providers compiled in: " + available + "). Build with -Pgpu (onnxruntime_gpu) and run on CUDA"
-          + " executors, or set model.device_fallback=cpu (or model.device=auto) to run on CPU.", null);
+      throw new SessionCreationException(
+          "model.device is "
+              + spec.device()
+              + " but this executor's ONNX Runtime"
+              + " build has no "
+              + name
+              + " provider (GPU ordinal "
+              + placement.ordinal()
+              + " from "
+              + placement.source()
+              + "; providers compiled in: "
+              + available
+              + "). Build with -Pgpu (onnxruntime_gpu) and run on CUDA"
+              + " executors, or set model.device_fallback=cpu (or model.device=auto) to run on CPU.",
+          null);
     }
     if (placement.device() == Device.TENSORRT) {
-      ProviderOptions.addTensorrt(options, placement.ordinal(), spec.gpu().tensorrt(), spec.gpu().cuda(),
+      ProviderOptions.addTensorrt(
+          options,
+          placement.ordinal(),
+          spec.gpu().tensorrt(),
+          spec.gpu().cuda(),
           LocalModelCache.cacheDir(spec.gpu().cacheDir()).resolve("tensorrt-engines"));
     } else {
       ProviderOptions.addCuda(options, placement.ordinal(), spec.gpu().cuda());
     }
-    // ONNX Runtime appends its CPU provider after these: nodes the GPU provider cannot run stay on CPU.
+    // ONNX Runtime appends its CPU provider after these: nodes the GPU provider cannot run stay on
+    // CPU.
   }
 
-  /** @return how many sessions this JVM has created since start (or the last {@link #closeAll()}) */
+  /**
+   * @return how many sessions this JVM has created since start (or the last {@link #closeAll()})
+   */
   public static long sessionsCreated() {
     return CREATED.get();
   }
 
-  /** @return how many distinct sessions are open in this JVM */
+  /**
+   * @return how many distinct sessions are open in this JVM
+   */
   public static int size() {
     Set<OrtSession> distinct = Collections.newSetFromMap(new IdentityHashMap<>());
     SESSIONS.values().forEach(c -> distinct.add(c.session()));
     return distinct.size();
   }
 
-  /** Closes every session and its options and resets the counter. Meant for JVM shutdown and tests. */
+  /**
+   * Closes every session and its options and resets the counter. Meant for JVM shutdown and tests.
+   */
   public static void closeAll() {
     synchronized (CREATE_LOCK) {
       for (CachedSession c : SESSIONS.values()) {

@@ -11,21 +11,33 @@ import java.util.Objects;
  * Immutable and serializable (it travels in the spec).
  *
  * @param intraOpThreads threads ONNX Runtime may use inside one operator ({@code model.threads}).
- *     Tasks of an executor share the session, so (tasks per executor) x (threads) should not
- *     exceed the executor's cores; the default is 1.
+ *     Tasks of an executor share the session, so (tasks per executor) x (threads) should not exceed
+ *     the executor's cores; the default is 1.
  * @param device where to run ({@code model.device})
- * @param cudaDeviceId the GPU ordinal when Spark assigned the task no GPU resource ({@code model.device_id})
+ * @param cudaDeviceId the GPU ordinal when Spark assigned the task no GPU resource ({@code
+ *     model.device_id})
  * @param customOpLibraries native custom-op libraries to register (none unless configured)
  * @param gpu fallback, GPU resource name and provider options
  * @param tuning threading, memory and graph settings ({@code model.onnxruntime.*})
  */
-public record SessionOptionsSpec(int intraOpThreads, Device device, int cudaDeviceId, List<String> customOpLibraries,
-    GpuOptions gpu, OrtTuning tuning) implements Serializable {
+public record SessionOptionsSpec(
+    int intraOpThreads,
+    Device device,
+    int cudaDeviceId,
+    List<String> customOpLibraries,
+    GpuOptions gpu,
+    OrtTuning tuning)
+    implements Serializable {
   /** Default: one intra-op thread, CPU, no custom ops, default tuning. */
-  public static final SessionOptionsSpec DEFAULT = new SessionOptionsSpec(1, Device.CPU, 0, List.of());
+  public static final SessionOptionsSpec DEFAULT =
+      new SessionOptionsSpec(1, Device.CPU, 0, List.of());
 
   /** Options with the default {@link OrtTuning}. */
-  public SessionOptionsSpec(int intraOpThreads, Device device, int cudaDeviceId, List<String> customOpLibraries,
+  public SessionOptionsSpec(
+      int intraOpThreads,
+      Device device,
+      int cudaDeviceId,
+      List<String> customOpLibraries,
       GpuOptions gpu) {
     this(intraOpThreads, device, cudaDeviceId, customOpLibraries, gpu, OrtTuning.DEFAULT);
   }
@@ -44,7 +56,8 @@ public record SessionOptionsSpec(int intraOpThreads, Device device, int cudaDevi
   }
 
   /** Options with the default GPU settings for {@code device}. */
-  public SessionOptionsSpec(int intraOpThreads, Device device, int cudaDeviceId, List<String> customOpLibraries) {
+  public SessionOptionsSpec(
+      int intraOpThreads, Device device, int cudaDeviceId, List<String> customOpLibraries) {
     this(intraOpThreads, device, cudaDeviceId, customOpLibraries, null, OrtTuning.DEFAULT);
   }
 }

@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Applies a {@link SessionOptionsSpec}'s threads and {@link OrtTuning} to ONNX Runtime session
  * options, and creates the session, through the executor-local optimised-model cache when one is
- * configured. Executor side (and the driver in local mode); stateless. The caller owns the
- * options; the session created belongs to {@link SessionCache}.
+ * configured. Executor side (and the driver in local mode); stateless. The caller owns the options;
+ * the session created belongs to {@link SessionCache}.
  */
 final class SessionTuner {
   private static final Logger LOG = LoggerFactory.getLogger(SessionTuner.class);
@@ -27,20 +27,23 @@ final class SessionTuner {
 
   /** Creates a session from prepared options. */
   interface Factory {
-    OrtSession create(OrtEnvironment env, ModelArtifact model, OrtSession.SessionOptions options) throws OrtException;
+    OrtSession create(OrtEnvironment env, ModelArtifact model, OrtSession.SessionOptions options)
+        throws OrtException;
   }
 
   /**
-   * Options set up, how to create the session from them, and the settings in use (for the one
-   * log line per session).
+   * Options set up, how to create the session from them, and the settings in use (for the one log
+   * line per session).
    */
   record Prepared(Factory factory, String describe) {
-    OrtSession create(OrtEnvironment env, ModelArtifact model, OrtSession.SessionOptions options) throws OrtException {
+    OrtSession create(OrtEnvironment env, ModelArtifact model, OrtSession.SessionOptions options)
+        throws OrtException {
       return factory.create(env, model, options);
     }
   }
 
-  static Prepared apply(OrtSession.SessionOptions options, SessionOptionsSpec spec, String sha256) throws OrtException {
+  static Prepared apply(OrtSession.SessionOptions options, SessionOptionsSpec spec, String sha256)
+      throws OrtException {
     OrtTuning t = spec.tuning();
     boolean global = t.globalThreadPool() && OrtRuntime.globalThreadPoolActive();
     if (global) {
@@ -57,9 +60,19 @@ final class SessionTuner {
     options.addConfigEntry(INTER_SPIN, spin);
     options.setMemoryPatternOptimization(t.memoryPattern());
     options.setCPUArenaAllocator(t.cpuArena());
-    String describe = "inter_op_threads=" + t.interOpThreads() + ", spinning=" + t.spinning() + ", global_thread_pool="
-        + global + ", memory_pattern=" + t.memoryPattern() + ", cpu_arena=" + t.cpuArena() + ", optimization_level="
-        + t.optimizationLevel();
+    String describe =
+        "inter_op_threads="
+            + t.interOpThreads()
+            + ", spinning="
+            + t.spinning()
+            + ", global_thread_pool="
+            + global
+            + ", memory_pattern="
+            + t.memoryPattern()
+            + ", cpu_arena="
+            + t.cpuArena()
+            + ", optimization_level="
+            + t.optimizationLevel();
     if (t.optimizedModelDir() == null) {
       options.setOptimizationLevel(t.optimizationLevel().ort());
       return prepared((env, model, o) -> ModelSessions.open(env, model, o), describe);
@@ -68,7 +81,9 @@ final class SessionTuner {
     Path cached = dir.resolve(sha256 + "-" + t.optimizationLevel() + ".onnx");
     if (Files.isRegularFile(cached)) {
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
-      return prepared((env, model, o) -> env.createSession(cached.toString(), o), describe + ", optimized model from " + cached);
+      return prepared(
+          (env, model, o) -> env.createSession(cached.toString(), o),
+          describe + ", optimized model from " + cached);
     }
     options.setOptimizationLevel(t.optimizationLevel().ort());
     Path tmp = dir.resolve(sha256 + "-" + t.optimizationLevel() + "." + UUID.randomUUID() + ".tmp");
@@ -76,24 +91,30 @@ final class SessionTuner {
       Files.createDirectories(dir);
       options.setOptimizedModelFilePath(tmp.toString());
     } catch (IOException e) {
-      LOG.warn("model.onnxruntime.optimized_model_dir {} is not writable ({}); optimising in memory", dir, e.toString());
+      LOG.warn(
+          "model.onnxruntime.optimized_model_dir {} is not writable ({}); optimising in memory",
+          dir,
+          e.toString());
       return prepared((env, model, o) -> ModelSessions.open(env, model, o), describe);
     }
-    return prepared((env, model, o) -> {
-      OrtSession session = ModelSessions.open(env, model, o);
-      try {
-        // Atomic: concurrent executors on one host either see no file or a complete one.
-        Files.move(tmp, cached, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (IOException e) {
-        LOG.warn("cannot store the optimised model in {} ({})", cached, e.toString());
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-          // best effort
-        }
-      }
-      return session;
-    }, describe + ", optimized model saved to " + cached);
+    return prepared(
+        (env, model, o) -> {
+          OrtSession session = ModelSessions.open(env, model, o);
+          try {
+            // Atomic: concurrent executors on one host either see no file or a complete one.
+            Files.move(
+                tmp, cached, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+          } catch (IOException e) {
+            LOG.warn("cannot store the optimised model in {} ({})", cached, e.toString());
+            try {
+              Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+              // best effort
+            }
+          }
+          return session;
+        },
+        describe + ", optimized model saved to " + cached);
   }
 
   private static Prepared prepared(Factory factory, String describe) {

@@ -15,15 +15,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns texts into the three int64 {@code [rows, seqLen]} inputs of a BERT-style ONNX model
- * ({@code input_ids}, {@code attention_mask}, {@code token_type_ids}) with a HuggingFace
- * {@code tokenizer.json}, through DJL's {@link HuggingFaceTokenizer} (Rust tokenizers via JNI).
+ * Turns texts into the three int64 {@code [rows, seqLen]} inputs of a BERT-style ONNX model ({@code
+ * input_ids}, {@code attention_mask}, {@code token_type_ids}) with a HuggingFace {@code
+ * tokenizer.json}, through DJL's {@link HuggingFaceTokenizer} (Rust tokenizers via JNI).
  *
  * <p>Fixed behaviour, whatever the JSON says: truncation to {@code maxLength} tokens (special
- * tokens included, longest-first, no stride) and padding to the <em>longest</em> row of each
- * batch, never to {@code maxLength}. DJL 0.38 would otherwise take the truncation length from the
- * JSON (128 for all-MiniLM-L6-v2) and silently cap any length above 512, so both are passed
- * explicitly.
+ * tokens included, longest-first, no stride) and padding to the <em>longest</em> row of each batch,
+ * never to {@code maxLength}. DJL 0.38 would otherwise take the truncation length from the JSON
+ * (128 for all-MiniLM-L6-v2) and silently cap any length above 512, so both are passed explicitly.
  *
  * <p>Runs wherever text is encoded: in executor JVMs (normally one instance per tokenizer per JVM,
  * shared by all tasks), and on the driver for checks. Creating one never touches the network: it
@@ -76,7 +75,12 @@ public final class TextTokenizer implements AutoCloseable {
    * @param truncatedRows how many rows had more than {@code maxLength} tokens and were cut
    */
   public record Batch(
-      int rows, int seqLen, long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int truncatedRows) {
+      int rows,
+      int seqLen,
+      long[] inputIds,
+      long[] attentionMask,
+      long[] tokenTypeIds,
+      int truncatedRows) {
     /** Checks that the three arrays have {@code rows * seqLen} elements. */
     public Batch {
       Objects.requireNonNull(inputIds, "inputIds");
@@ -88,17 +92,28 @@ public final class TextTokenizer implements AutoCloseable {
       }
       long size = (long) rows * seqLen;
       if (inputIds.length != size || attentionMask.length != size || tokenTypeIds.length != size) {
-        throw new IllegalArgumentException("arrays must have rows * seqLen = " + size + " elements, found "
-            + inputIds.length + ", " + attentionMask.length + ", " + tokenTypeIds.length);
+        throw new IllegalArgumentException(
+            "arrays must have rows * seqLen = "
+                + size
+                + " elements, found "
+                + inputIds.length
+                + ", "
+                + attentionMask.length
+                + ", "
+                + tokenTypeIds.length);
       }
     }
 
-    /** @return the shape of each array as an ONNX tensor shape, {@code [rows, seqLen]} */
+    /**
+     * @return the shape of each array as an ONNX tensor shape, {@code [rows, seqLen]}
+     */
     public long[] shape() {
       return new long[] {rows, seqLen};
     }
 
-    /** @return a short description without the array contents */
+    /**
+     * @return a short description without the array contents
+     */
     @Override
     public String toString() {
       return "Batch[rows=" + rows + ", seqLen=" + seqLen + ", truncatedRows=" + truncatedRows + "]";
@@ -114,8 +129,8 @@ public final class TextTokenizer implements AutoCloseable {
   /**
    * Reads a {@code tokenizer.json} from a local file and builds a tokenizer from it.
    *
-   * <p>Runs where the file is: on executors, prefer {@link #fromBytes} with broadcast bytes.
-   * The caller owns the result and closes it.
+   * <p>Runs where the file is: on executors, prefer {@link #fromBytes} with broadcast bytes. The
+   * caller owns the result and closes it.
    *
    * @param tokenizerJson path of a HuggingFace {@code tokenizer.json}
    * @param maxLength maximum tokens per row, special tokens included; must leave room for at least
@@ -161,38 +176,56 @@ public final class TextTokenizer implements AutoCloseable {
     long start = System.nanoTime();
     // All four options are explicit: DJL otherwise takes the truncation length from the JSON and
     // caps maxLength at modelMaxLength (default 512) with only a log warning.
-    Map<String, String> options = Map.of(
-        "maxLength", Integer.toString(maxLength),
-        "modelMaxLength", Integer.toString(maxLength),
-        "truncation", "true",
-        "padding", "true",
-        "addSpecialTokens", "true");
+    Map<String, String> options =
+        Map.of(
+            "maxLength", Integer.toString(maxLength),
+            "modelMaxLength", Integer.toString(maxLength),
+            "truncation", "true",
+            "padding", "true",
+            "addSpecialTokens", "true");
     HuggingFaceTokenizer tokenizer;
     try {
       tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), options);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read tokenizer JSON from memory", e);
     } catch (RuntimeException e) {
-      // The native side reports parse errors as plain RuntimeExceptions ("Model missing. at line…").
-      throw new IllegalArgumentException("not a valid HuggingFace tokenizer.json: " + e.getMessage(), e);
+      // The native side reports parse errors as plain RuntimeExceptions ("Model missing. at
+      // line…").
+      throw new IllegalArgumentException(
+          "not a valid HuggingFace tokenizer.json: " + e.getMessage(), e);
     }
     try {
       if (tokenizer.getMaxLength() != maxLength
           || !"LONGEST".equals(tokenizer.getPadding())
           || !"LONGEST_FIRST".equals(tokenizer.getTruncation())) {
-        throw new IllegalStateException("DJL did not apply the tokenizer options " + options + ": maxLength="
-            + tokenizer.getMaxLength() + ", padding=" + tokenizer.getPadding() + ", truncation="
-            + tokenizer.getTruncation());
+        throw new IllegalStateException(
+            "DJL did not apply the tokenizer options "
+                + options
+                + ": maxLength="
+                + tokenizer.getMaxLength()
+                + ", padding="
+                + tokenizer.getPadding()
+                + ", truncation="
+                + tokenizer.getTruncation());
       }
       // The Rust tokenizers subtract the special tokens from max_length without a check: a smaller
       // maxLength wraps around and silently disables truncation. Refuse it here.
       int specialTokens = tokenizer.encode("").getIds().length;
       if (maxLength <= specialTokens) {
-        throw new IllegalArgumentException("maxLength " + maxLength + " leaves no room for text: this tokenizer adds "
-            + specialTokens + " special tokens per row. Use a maxLength of at least " + (specialTokens + 1) + ".");
+        throw new IllegalArgumentException(
+            "maxLength "
+                + maxLength
+                + " leaves no room for text: this tokenizer adds "
+                + specialTokens
+                + " special tokens per row. Use a maxLength of at least "
+                + (specialTokens + 1)
+                + ".");
       }
-      LOG.debug("created tokenizer maxLength={} specialTokens={} in {} ms",
-          maxLength, specialTokens, (System.nanoTime() - start) / 1_000_000);
+      LOG.debug(
+          "created tokenizer maxLength={} specialTokens={} in {} ms",
+          maxLength,
+          specialTokens,
+          (System.nanoTime() - start) / 1_000_000);
       return new TextTokenizer(tokenizer, maxLength, specialTokens);
     } catch (RuntimeException e) {
       tokenizer.close();
@@ -201,9 +234,9 @@ public final class TextTokenizer implements AutoCloseable {
   }
 
   /**
-   * Sets DJL's offline and tracking opt-out system properties unless they are already set, so
-   * that creating a tokenizer does no network access. Called by the factories; public so that
-   * code creating other DJL objects can call it first.
+   * Sets DJL's offline and tracking opt-out system properties unless they are already set, so that
+   * creating a tokenizer does no network access. Called by the factories; public so that code
+   * creating other DJL objects can call it first.
    *
    * <p>Thread-safe and idempotent. An environment variable {@code DJL_OFFLINE=false} still wins
    * over the property (DJL reads the environment first); this logs a warning then.
@@ -219,7 +252,9 @@ public final class TextTokenizer implements AutoCloseable {
     }
     String env = System.getenv("DJL_OFFLINE");
     if (env != null && !Boolean.parseBoolean(env)) {
-      LOG.warn("DJL_OFFLINE={} in the environment overrides -D{}: DJL may try to reach the network", env,
+      LOG.warn(
+          "DJL_OFFLINE={} in the environment overrides -D{}: DJL may try to reach the network",
+          env,
           OFFLINE_PROPERTY);
     }
   }
@@ -236,8 +271,8 @@ public final class TextTokenizer implements AutoCloseable {
    * @param count number of texts to encode, {@code 0 <= count <= texts.length}; 0 gives an empty
    *     batch with {@code seqLen} 0
    * @return the encoded batch
-   * @throws NullPointerException if one of the texts is null: mapping null to a value (or
-   *     dropping the row) is the caller's decision, made before batching
+   * @throws NullPointerException if one of the texts is null: mapping null to a value (or dropping
+   *     the row) is the caller's decision, made before batching
    * @throws IllegalStateException if this tokenizer is closed
    */
   public Batch encode(String[] texts, int count) {
@@ -245,17 +280,17 @@ public final class TextTokenizer implements AutoCloseable {
   }
 
   /**
-   * Texts encoded once as one batch, with what is needed to cut batches out of them later
-   * without tokenizing again ({@link #select}): each row's token count and whether it was
-   * truncated. Used by length-aware batching, which needs every text's length to order a window
-   * and then the tokens of each batch.
+   * Texts encoded once as one batch, with what is needed to cut batches out of them later without
+   * tokenizing again ({@link #select}): each row's token count and whether it was truncated. Used
+   * by length-aware batching, which needs every text's length to order a window and then the tokens
+   * of each batch.
    *
    * @param batch all texts, padded to the longest
    * @param lengths tokens per row before padding (the attention mask's sum)
    * @param truncated whether each row was cut to {@link #maxLength()}
    * @param rightPadded whether every row is its tokens followed by padding (then any subset of
-   *     rows, cut to its own longest row, equals encoding that subset); false means {@link
-   *     #select} must not be used
+   *     rows, cut to its own longest row, equals encoding that subset); false means {@link #select}
+   *     must not be used
    */
   public record Rows(Batch batch, int[] lengths, boolean[] truncated, boolean rightPadded) {}
 
@@ -266,16 +301,21 @@ public final class TextTokenizer implements AutoCloseable {
   public Rows encodeRows(String[] texts, int count) {
     Objects.requireNonNull(texts, "texts");
     if (count < 0 || count > texts.length) {
-      throw new IllegalArgumentException("count must be in [0, " + texts.length + "], found " + count);
+      throw new IllegalArgumentException(
+          "count must be in [0, " + texts.length + "], found " + count);
     }
     for (int i = 0; i < count; i++) {
       if (texts[i] == null) {
-        throw new NullPointerException("texts[" + i + "] is null; TextTokenizer does not encode null texts: "
-            + "filter them out or replace them before batching");
+        throw new NullPointerException(
+            "texts["
+                + i
+                + "] is null; TextTokenizer does not encode null texts: "
+                + "filter them out or replace them before batching");
       }
     }
     if (count == 0) {
-      return new Rows(new Batch(0, 0, NO_LONGS, NO_LONGS, NO_LONGS, 0), new int[0], new boolean[0], true);
+      return new Rows(
+          new Batch(0, 0, NO_LONGS, NO_LONGS, NO_LONGS, 0), new int[0], new boolean[0], true);
     }
     // A copy, because DJL may rewrite its argument array in place (lower-casing option).
     String[] batch = Arrays.copyOf(texts, count);
@@ -288,7 +328,8 @@ public final class TextTokenizer implements AutoCloseable {
       lock.readLock().unlock();
     }
     if (encodings.length != count) {
-      throw new IllegalStateException("tokenizer returned " + encodings.length + " encodings for " + count + " texts");
+      throw new IllegalStateException(
+          "tokenizer returned " + encodings.length + " encodings for " + count + " texts");
     }
     int seqLen = encodings[0].getIds().length;
     int size = Math.multiplyExact(count, seqLen);
@@ -303,8 +344,14 @@ public final class TextTokenizer implements AutoCloseable {
       Encoding e = encodings[r];
       long[] rowIds = e.getIds();
       if (rowIds.length != seqLen) {
-        throw new IllegalStateException("row " + r + " has " + rowIds.length + " tokens, row 0 has " + seqLen
-            + ": the tokenizer did not pad the batch");
+        throw new IllegalStateException(
+            "row "
+                + r
+                + " has "
+                + rowIds.length
+                + " tokens, row 0 has "
+                + seqLen
+                + ": the tokenizer did not pad the batch");
       }
       long[] rowMask = e.getAttentionMask();
       System.arraycopy(rowIds, 0, ids, r * seqLen, seqLen);
@@ -321,7 +368,8 @@ public final class TextTokenizer implements AutoCloseable {
       cut[r] = e.exceedMaxLength();
       truncated += cut[r] ? 1 : 0;
     }
-    return new Rows(new Batch(count, seqLen, ids, mask, types, truncated), lengths, cut, rightPadded);
+    return new Rows(
+        new Batch(count, seqLen, ids, mask, types, truncated), lengths, cut, rightPadded);
   }
 
   /**
@@ -365,8 +413,8 @@ public final class TextTokenizer implements AutoCloseable {
    *
    * @param text the text to measure
    * @return its token count in a batch, before padding
-   * @throws NullPointerException if {@code text} is null (the caller's decision, as for
-   *     {@link #encode})
+   * @throws NullPointerException if {@code text} is null (the caller's decision, as for {@link
+   *     #encode})
    * @throws IllegalStateException if this tokenizer is closed
    */
   public int tokenCount(String text) {
@@ -389,20 +437,24 @@ public final class TextTokenizer implements AutoCloseable {
     return n;
   }
 
-  /** @return the maximum tokens per row (special tokens included) that this tokenizer produces */
+  /**
+   * @return the maximum tokens per row (special tokens included) that this tokenizer produces
+   */
   public int maxLength() {
     return maxLength;
   }
 
-  /** @return the tokens this tokenizer adds to every text (2 for BERT: {@code [CLS]}, {@code [SEP]}) */
+  /**
+   * @return the tokens this tokenizer adds to every text (2 for BERT: {@code [CLS]}, {@code [SEP]})
+   */
   public int specialTokenCount() {
     return specialTokens;
   }
 
   /**
-   * Frees the native tokenizer. Idempotent; waits for encodes already running on other threads,
-   * and later calls to {@link #encode} or {@link #tokenCount} throw {@link IllegalStateException}.
-   * Only the owner (whoever created this instance) calls it.
+   * Frees the native tokenizer. Idempotent; waits for encodes already running on other threads, and
+   * later calls to {@link #encode} or {@link #tokenCount} throw {@link IllegalStateException}. Only
+   * the owner (whoever created this instance) calls it.
    */
   @Override
   public void close() {

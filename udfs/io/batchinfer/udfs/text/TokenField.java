@@ -17,7 +17,9 @@ public enum TokenField {
     this.configName = configName;
   }
 
-  /** @return the name used in config ({@code inputs.<name>.text.field}) */
+  /**
+   * @return the name used in config ({@code inputs.<name>.text.field})
+   */
   public String configName() {
     return configName;
   }
@@ -40,7 +42,9 @@ public enum TokenField {
     return null;
   }
 
-  /** @return the field for a config value, or null if unknown */
+  /**
+   * @return the field for a config value, or null if unknown
+   */
   public static TokenField parse(String value) {
     for (TokenField f : values()) {
       if (f.configName.equalsIgnoreCase(value.trim())) {

@@ -16,10 +16,14 @@ public final class TokenizerCache {
   private static final Map<String, TextTokenizer> CACHE = new ConcurrentHashMap<>();
 
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      CACHE.values().forEach(TextTokenizer::close);
-      CACHE.clear();
-    }, "batchinfer-tokenizer-cache-close"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  CACHE.values().forEach(TextTokenizer::close);
+                  CACHE.clear();
+                },
+                "batchinfer-tokenizer-cache-close"));
   }
 
   private TokenizerCache() {}
@@ -31,12 +35,17 @@ public final class TokenizerCache {
    * @return the shared tokenizer; do not close it
    */
   public static TextTokenizer get(String sha256, int maxLength, Supplier<byte[]> json) {
-    return CACHE.computeIfAbsent(sha256 + "/" + maxLength, k -> {
-      long start = System.nanoTime();
-      TextTokenizer t = TextTokenizer.fromBytes(json.get(), maxLength);
-      LOG.info("created tokenizer sha256={} max_length={} in {} ms", sha256.substring(0, 12), maxLength,
-          (System.nanoTime() - start) / 1_000_000);
-      return t;
-    });
+    return CACHE.computeIfAbsent(
+        sha256 + "/" + maxLength,
+        k -> {
+          long start = System.nanoTime();
+          TextTokenizer t = TextTokenizer.fromBytes(json.get(), maxLength);
+          LOG.info(
+              "created tokenizer sha256={} max_length={} in {} ms",
+              sha256.substring(0, 12),
+              maxLength,
+              (System.nanoTime() - start) / 1_000_000);
+          return t;
+        });
   }
 }

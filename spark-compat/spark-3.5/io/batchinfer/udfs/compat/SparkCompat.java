@@ -24,7 +24,8 @@ public final class SparkCompat {
    * A DataFrame over rows already in Spark's internal format, without converting them to external
    * {@link Row}s: Spark 3.5's {@code SparkSession.internalCreateDataFrame}.
    */
-  public static Dataset<Row> internalCreateDataFrame(SparkSession spark, RDD<InternalRow> rows, StructType schema) {
+  public static Dataset<Row> internalCreateDataFrame(
+      SparkSession spark, RDD<InternalRow> rows, StructType schema) {
     return spark.internalCreateDataFrame(rows, schema, false);
   }
 

@@ -23,15 +23,18 @@ public final class SparkCompat {
   /**
    * A DataFrame over rows already in Spark's internal format, without converting them to external
    * {@link Row}s. In Spark 4 {@link SparkSession} is the API shared with Spark Connect; the
-   * in-process session is {@code org.apache.spark.sql.classic.SparkSession}, which keeps
-   * {@code internalCreateDataFrame}.
+   * in-process session is {@code org.apache.spark.sql.classic.SparkSession}, which keeps {@code
+   * internalCreateDataFrame}.
    *
    * @throws IllegalStateException for a Spark Connect session, which has no internal rows
    */
-  public static Dataset<Row> internalCreateDataFrame(SparkSession spark, RDD<InternalRow> rows, StructType schema) {
+  public static Dataset<Row> internalCreateDataFrame(
+      SparkSession spark, RDD<InternalRow> rows, StructType schema) {
     if (!(spark instanceof org.apache.spark.sql.classic.SparkSession classic)) {
-      throw new IllegalStateException("batchinfer needs an in-process (classic) SparkSession, got "
-          + spark.getClass().getName() + " (Spark Connect is not supported)");
+      throw new IllegalStateException(
+          "batchinfer needs an in-process (classic) SparkSession, got "
+              + spark.getClass().getName()
+              + " (Spark Connect is not supported)");
     }
     return classic.internalCreateDataFrame(rows, schema, false);
   }

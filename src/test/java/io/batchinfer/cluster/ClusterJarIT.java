@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code target/batchinfer-cluster.jar}, the application jar for clusters: what it carries, what
- * it leaves to Spark, and that its natives work next to a Spark distribution's jars only.
+ * {@code target/batchinfer-cluster.jar}, the application jar for clusters: what it carries, what it
+ * leaves to Spark, and that its natives work next to a Spark distribution's jars only.
  */
 @Tag("slow")
 class ClusterJarIT {
@@ -32,26 +32,38 @@ class ClusterJarIT {
   void carriesTheProjectAndItsNonSparkDependenciesRelocatedWhereTheyClash() throws Exception {
     try (JarFile jar = new JarFile(JAR.toFile())) {
       List<String> names = jar.stream().map(ZipEntry::getName).toList();
-      assertThat(names).contains(
-          "io/batchinfer/jobs/BatchInferenceJob.class",
-          "io/batchinfer/udfs/exec/InferenceFunction.class",
-          // ONNX Runtime and DJL keep their packages: their JNI code binds to these names.
-          "ai/onnxruntime/OrtSession.class",
-          "ai/onnxruntime/native/linux-x64/libonnxruntime.so",
-          "ai/onnxruntime/native/linux-x64/libonnxruntime4j_jni.so",
-          "ai/djl/huggingface/tokenizers/HuggingFaceTokenizer.class",
-          "native/lib/linux-x86_64/cpu/libtokenizers.so",
-          "com/sun/jna/Native.class",
-          "io/batchinfer/shaded/picocli/CommandLine.class",
-          "io/batchinfer/shaded/org/yaml/snakeyaml/Yaml.class",
-          "io/batchinfer/shaded/com/fasterxml/jackson/dataformat/yaml/YAMLFactory.class",
-          "io/batchinfer/shaded/com/google/gson/Gson.class");
-      assertThat(names).as("left to Spark, or relocated").noneMatch(n -> n.startsWith("org/apache/spark/")
-          || n.startsWith("org/apache/hadoop/") || n.startsWith("scala/") || n.startsWith("org/slf4j/")
-          || n.startsWith("com/fasterxml/jackson/") || n.startsWith("picocli/") || n.startsWith("org/yaml/")
-          || n.startsWith("com/google/gson/") || n.endsWith("module-info.class") || n.contains(".dSYM/"));
+      assertThat(names)
+          .contains(
+              "io/batchinfer/jobs/BatchInferenceJob.class",
+              "io/batchinfer/udfs/exec/InferenceFunction.class",
+              // ONNX Runtime and DJL keep their packages: their JNI code binds to these names.
+              "ai/onnxruntime/OrtSession.class",
+              "ai/onnxruntime/native/linux-x64/libonnxruntime.so",
+              "ai/onnxruntime/native/linux-x64/libonnxruntime4j_jni.so",
+              "ai/djl/huggingface/tokenizers/HuggingFaceTokenizer.class",
+              "native/lib/linux-x86_64/cpu/libtokenizers.so",
+              "com/sun/jna/Native.class",
+              "io/batchinfer/shaded/picocli/CommandLine.class",
+              "io/batchinfer/shaded/org/yaml/snakeyaml/Yaml.class",
+              "io/batchinfer/shaded/com/fasterxml/jackson/dataformat/yaml/YAMLFactory.class",
+              "io/batchinfer/shaded/com/google/gson/Gson.class");
+      assertThat(names)
+          .as("left to Spark, or relocated")
+          .noneMatch(
+              n ->
+                  n.startsWith("org/apache/spark/")
+                      || n.startsWith("org/apache/hadoop/")
+                      || n.startsWith("scala/")
+                      || n.startsWith("org/slf4j/")
+                      || n.startsWith("com/fasterxml/jackson/")
+                      || n.startsWith("picocli/")
+                      || n.startsWith("org/yaml/")
+                      || n.startsWith("com/google/gson/")
+                      || n.endsWith("module-info.class")
+                      || n.contains(".dSYM/"));
       Manifest manifest = jar.getManifest();
-      assertThat(manifest.getMainAttributes().getValue("Main-Class")).isEqualTo("io.batchinfer.jobs.BatchInferenceJob");
+      assertThat(manifest.getMainAttributes().getValue("Main-Class"))
+          .isEqualTo("io.batchinfer.jobs.BatchInferenceJob");
       assertThat(manifest.getMainAttributes().getValue("Implementation-Version")).isNotBlank();
     }
   }
@@ -66,10 +78,17 @@ class ClusterJarIT {
       Files.copy(in, smoke);
     }
     Path tokenizer = ROOT.resolve("models/all-minilm-l6-v2/all-minilm-l6-v2-tokenizer.json");
-    String classpath = tmp.resolve("smoke") + ":" + Projects.buildDir().resolve("spark-home/jars") + "/*:" + JAR;
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", classpath, ClusterJarSmoke.class.getName(), Projects.irisModel().toString(), tokenizer.toString())
-        .redirectErrorStream(true);
+    String classpath =
+        tmp.resolve("smoke") + ":" + Projects.buildDir().resolve("spark-home/jars") + "/*:" + JAR;
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                classpath,
+                ClusterJarSmoke.class.getName(),
+                Projects.irisModel().toString(),
+                tokenizer.toString())
+            .redirectErrorStream(true);
     pb.environment().put("ORT_DISABLE_TELEMETRY", "1");
     Process p = pb.start();
     String out;

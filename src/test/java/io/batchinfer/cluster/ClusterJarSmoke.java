@@ -22,10 +22,18 @@ public final class ClusterJarSmoke {
 
   public static void main(String[] args) throws Exception {
     byte[] model = Files.readAllBytes(Path.of(args[0]));
-    SessionCache.Lease lease = SessionCache.acquire(Sha256.hex(model), SessionOptionsSpec.DEFAULT,
-        () -> ModelLoader.fromBytes(args[0], model));
-    System.out.println("onnxruntime: session created=" + lease.created() + " provider=" + lease.cached().provider());
-    try (TextTokenizer tokenizer = TextTokenizer.fromBytes(Files.readAllBytes(Path.of(args[1])), 32)) {
+    SessionCache.Lease lease =
+        SessionCache.acquire(
+            Sha256.hex(model),
+            SessionOptionsSpec.DEFAULT,
+            () -> ModelLoader.fromBytes(args[0], model));
+    System.out.println(
+        "onnxruntime: session created="
+            + lease.created()
+            + " provider="
+            + lease.cached().provider());
+    try (TextTokenizer tokenizer =
+        TextTokenizer.fromBytes(Files.readAllBytes(Path.of(args[1])), 32)) {
       TextTokenizer.Batch batch = tokenizer.encode(new String[] {"The quick brown fox."}, 1);
       System.out.println("tokenizer: ids=" + Arrays.toString(batch.inputIds()));
     }

@@ -34,8 +34,7 @@ class ExecutorSizingIT {
   private static LocalStandaloneCluster cluster;
   private static Path root;
 
-  @TempDir
-  static Path tmp;
+  @TempDir static Path tmp;
 
   @BeforeAll
   @Timeout(value = 150, unit = TimeUnit.SECONDS)
@@ -56,12 +55,24 @@ class ExecutorSizingIT {
   @Timeout(value = 200, unit = TimeUnit.SECONDS)
   void userConfWinsOverTheScriptsTwoCoreDefault() throws Exception {
     Path out = tmp.resolve("conf-wins");
-    List<String> args = List.of("--master", cluster.masterUrl(), "--conf", "spark.executor.cores=1",
-        "--conf", "spark.executor.memory=640m", "conf/examples/iris.yaml", "--set", "output.path=" + out);
+    List<String> args =
+        List.of(
+            "--master",
+            cluster.masterUrl(),
+            "--conf",
+            "spark.executor.cores=1",
+            "--conf",
+            "spark.executor.memory=640m",
+            "conf/examples/iris.yaml",
+            "--set",
+            "output.path=" + out);
     // What the script will run: the user's values, and no spark-submit option that would beat them.
-    LocalStandaloneCluster.Launched print = script("conf-wins-print", environment(), prepend("--print-command", args));
+    LocalStandaloneCluster.Launched print =
+        script("conf-wins-print", environment(), prepend("--print-command", args));
     assertThat(print.await(Duration.ofSeconds(30))).as(print.describe()).isZero();
-    assertThat(print.stdout()).contains("--conf spark.executor.cores=1").doesNotContain("spark.executor.cores=2")
+    assertThat(print.stdout())
+        .contains("--conf spark.executor.cores=1")
+        .doesNotContain("spark.executor.cores=2")
         .doesNotContain("--executor-cores");
 
     LocalStandaloneCluster.Launched run = script("conf-wins", environment(), args);
@@ -73,12 +84,22 @@ class ExecutorSizingIT {
   @Timeout(value = 200, unit = TimeUnit.SECONDS)
   void sparkDefaultsConfWinsOverTheScriptsDefaults() throws Exception {
     Path confDir = Files.createDirectories(tmp.resolve("spark-conf"));
-    Files.writeString(confDir.resolve("spark-defaults.conf"), "spark.executor.cores 1\nspark.executor.memory 640m\n");
+    Files.writeString(
+        confDir.resolve("spark-defaults.conf"),
+        "spark.executor.cores 1\nspark.executor.memory 640m\n");
     Map<String, String> env = environment();
     env.put("SPARK_CONF_DIR", confDir.toString());
     Path out = tmp.resolve("defaults-win");
-    LocalStandaloneCluster.Launched run = script("defaults-win", env, List.of("--master", cluster.masterUrl(),
-        "conf/examples/iris.yaml", "--set", "output.path=" + out));
+    LocalStandaloneCluster.Launched run =
+        script(
+            "defaults-win",
+            env,
+            List.of(
+                "--master",
+                cluster.masterUrl(),
+                "conf/examples/iris.yaml",
+                "--set",
+                "output.path=" + out));
     assertThat(run.await(JOB_TIMEOUT)).as(run.describe()).isZero();
     assertThat(run.stdout()).contains("rows_out=150");
   }
@@ -88,15 +109,32 @@ class ExecutorSizingIT {
   void misSizedExecutorsFailWithinTheTimeoutSayingWhatTheWorkersOffer() throws Exception {
     Path out = tmp.resolve("mis-sized");
     long start = System.nanoTime();
-    LocalStandaloneCluster.Launched run = script("mis-sized", environment(), List.of("--master", cluster.masterUrl(),
-        "--conf", "spark.master.ui.port=" + cluster.masterWebUiPort(), "--conf", "spark.executor.memory=640m",
-        "conf/examples/iris.yaml", "--set", "output.path=" + out, "--set", "job.executor_start_timeout=20s"));
+    LocalStandaloneCluster.Launched run =
+        script(
+            "mis-sized",
+            environment(),
+            List.of(
+                "--master",
+                cluster.masterUrl(),
+                "--conf",
+                "spark.master.ui.port=" + cluster.masterWebUiPort(),
+                "--conf",
+                "spark.executor.memory=640m",
+                "conf/examples/iris.yaml",
+                "--set",
+                "output.path=" + out,
+                "--set",
+                "job.executor_start_timeout=20s"));
     assertThat(run.await(JOB_TIMEOUT)).as(run.describe()).isEqualTo(1);
     double seconds = (System.nanoTime() - start) / 1e9;
-    // Expected from the cluster this test started: Workers of 1 core and 1g, the script's default of 2 cores.
-    assertThat(run.stderr()).as(run.describe()).contains("batchinfer: job failed: no executor started in 20 s"
-        + " (job.executor_start_timeout): each executor asks for 2 cores and 640m, the largest free Worker offers"
-        + " 1 core and 1g; lower spark.executor.cores or BATCHINFER_EXECUTOR_CORES (to at most 1)")
+    // Expected from the cluster this test started: Workers of 1 core and 1g, the script's default
+    // of 2 cores.
+    assertThat(run.stderr())
+        .as(run.describe())
+        .contains(
+            "batchinfer: job failed: no executor started in 20 s"
+                + " (job.executor_start_timeout): each executor asks for 2 cores and 640m, the largest free Worker offers"
+                + " 1 core and 1g; lower spark.executor.cores or BATCHINFER_EXECUTOR_CORES (to at most 1)")
         .doesNotContain("unreachable");
     assertThat(seconds).as("bounded: 20 s of waiting plus driver start and stop").isLessThan(120);
     assertThat(out).doesNotExist();
@@ -122,8 +160,8 @@ class ExecutorSizingIT {
     return all;
   }
 
-  private static LocalStandaloneCluster.Launched script(String name, Map<String, String> env, List<String> args)
-      throws Exception {
+  private static LocalStandaloneCluster.Launched script(
+      String name, Map<String, String> env, List<String> args) throws Exception {
     List<String> command = new ArrayList<>(List.of("bash", "submit-scripts/submit.sh"));
     command.addAll(args);
     return cluster.run(name, root, env, command);

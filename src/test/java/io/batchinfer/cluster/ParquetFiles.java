@@ -27,7 +27,9 @@ final class ParquetFiles {
   private ParquetFiles() {}
 
   /** The iris example's feature columns plus a unique {@code id}, all required. */
-  static final MessageType IRIS_LIKE = MessageTypeParser.parseMessageType("""
+  static final MessageType IRIS_LIKE =
+      MessageTypeParser.parseMessageType(
+          """
       message iris_like {
         required int64 id;
         required double sepal_length;
@@ -40,8 +42,8 @@ final class ParquetFiles {
   record IdRow(long id, String values) {}
 
   /**
-   * Writes {@code files} Parquet files of {@code rowsPerFile} random flowers each (ids 0 ..
-   * files * rowsPerFile - 1, fixed seed) into the new directory {@code dir}.
+   * Writes {@code files} Parquet files of {@code rowsPerFile} random flowers each (ids 0 .. files *
+   * rowsPerFile - 1, fixed seed) into the new directory {@code dir}.
    */
   static Path writeIrisLike(Path dir, int files, int rowsPerFile, long seed) throws IOException {
     Files.createDirectories(dir);
@@ -50,16 +52,23 @@ final class ParquetFiles {
     Random random = new Random(seed);
     long id = 0;
     for (int f = 0; f < files; f++) {
-      org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(dir.resolve(String.format("part-%05d.parquet", f)).toUri());
-      try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(HadoopOutputFile.fromPath(file, conf))
-          .withConf(conf).withType(IRIS_LIKE).withCompressionCodec(CompressionCodecName.SNAPPY).build()) {
+      org.apache.hadoop.fs.Path file =
+          new org.apache.hadoop.fs.Path(dir.resolve(String.format("part-%05d.parquet", f)).toUri());
+      try (ParquetWriter<Group> writer =
+          ExampleParquetWriter.builder(HadoopOutputFile.fromPath(file, conf))
+              .withConf(conf)
+              .withType(IRIS_LIKE)
+              .withCompressionCodec(CompressionCodecName.SNAPPY)
+              .build()) {
         for (int r = 0; r < rowsPerFile; r++) {
-          writer.write(groups.newGroup()
-              .append("id", id++)
-              .append("sepal_length", 4 + 4 * random.nextDouble())
-              .append("sepal_width", 2 + 2.5 * random.nextDouble())
-              .append("petal_length", 1 + 6 * random.nextDouble())
-              .append("petal_width", 0.1 + 2.4 * random.nextDouble()));
+          writer.write(
+              groups
+                  .newGroup()
+                  .append("id", id++)
+                  .append("sepal_length", 4 + 4 * random.nextDouble())
+                  .append("sepal_width", 2 + 2.5 * random.nextDouble())
+                  .append("petal_length", 1 + 6 * random.nextDouble())
+                  .append("petal_width", 0.1 + 2.4 * random.nextDouble()));
         }
       }
     }
@@ -76,7 +85,8 @@ final class ParquetFiles {
     List<IdRow> rows = new ArrayList<>();
     for (Path f : files) {
       org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(f.toUri());
-      try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), file).withConf(conf).build()) {
+      try (ParquetReader<Group> reader =
+          ParquetReader.builder(new GroupReadSupport(), file).withConf(conf).build()) {
         for (Group g = reader.read(); g != null; g = reader.read()) {
           rows.add(new IdRow(g.getLong("id", 0), g.toString()));
         }

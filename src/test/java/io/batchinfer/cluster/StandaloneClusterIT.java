@@ -36,12 +36,12 @@ import org.w3c.dom.Element;
 
 /**
  * The job on a real standalone cluster ({@link LocalStandaloneCluster}: a master, two 1-core
- * workers, executors and cluster-mode drivers as separate JVMs), submitted with
- * {@code submit-scripts/submit.sh} or plain {@code spark-submit}, always with the shaded
- * {@code target/batchinfer-cluster.jar} on a Spark-only classpath. Runs after {@code package}.
+ * workers, executors and cluster-mode drivers as separate JVMs), submitted with {@code
+ * submit-scripts/submit.sh} or plain {@code spark-submit}, always with the shaded {@code
+ * target/batchinfer-cluster.jar} on a Spark-only classpath. Runs after {@code package}.
  *
- * <p>The submit script runs with an environment that lacks the ONNX Runtime and DJL switches:
- * the script must set them for the driver.
+ * <p>The submit script runs with an environment that lacks the ONNX Runtime and DJL switches: the
+ * script must set them for the driver.
  */
 @Tag("slow")
 class StandaloneClusterIT {
@@ -54,8 +54,7 @@ class StandaloneClusterIT {
   private static Path root;
   private static Path clusterJar;
 
-  @TempDir
-  static Path tmp;
+  @TempDir static Path tmp;
 
   @BeforeAll
   @Timeout(value = 150, unit = TimeUnit.SECONDS)
@@ -82,24 +81,60 @@ class StandaloneClusterIT {
 
     Map<String, String> noSparkHome = submitEnvironment();
     noSparkHome.put("SPARK_HOME", null);
-    LocalStandaloneCluster.Launched localRun = cluster.run("iris-local", root, noSparkHome, List.of("bash",
-        "submit-scripts/submit.sh", "--master", "local[2]", "--conf", "spark.ui.enabled=false",
-        "conf/examples/iris.yaml", "--set", "output.path=" + local));
+    LocalStandaloneCluster.Launched localRun =
+        cluster.run(
+            "iris-local",
+            root,
+            noSparkHome,
+            List.of(
+                "bash",
+                "submit-scripts/submit.sh",
+                "--master",
+                "local[2]",
+                "--conf",
+                "spark.ui.enabled=false",
+                "conf/examples/iris.yaml",
+                "--set",
+                "output.path=" + local));
     assertThat(localRun.await(JOB_TIMEOUT)).as(localRun.describe()).isZero();
     assertThat(summary(localRun.stdout())).contains("rows_out=150");
 
-    LocalStandaloneCluster.Launched clientRun = submitScript("iris-client", List.of("--master", cluster.masterUrl(),
-        "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=" + LocalStandaloneCluster.HOST, "conf/examples/iris.yaml", "--set", "output.path=" + client));
+    LocalStandaloneCluster.Launched clientRun =
+        submitScript(
+            "iris-client",
+            List.of(
+                "--master",
+                cluster.masterUrl(),
+                "--conf",
+                "spark.ui.enabled=false",
+                "--conf",
+                "spark.driver.host=" + LocalStandaloneCluster.HOST,
+                "conf/examples/iris.yaml",
+                "--set",
+                "output.path=" + client));
     assertThat(clientRun.await(JOB_TIMEOUT)).as(clientRun.describe()).isZero();
     assertThat(summary(clientRun.stdout())).contains("rows_out=150").contains("app_id=app-");
 
     // Cluster mode: the driver runs in a worker's work dir, so every path must be absolute.
-    LocalStandaloneCluster.Launched clusterRun = submitScript("iris-cluster", List.of("--master", cluster.masterUrl(),
-        "--deploy-mode", "cluster", "--conf", "spark.ui.enabled=false",
-        "--conf", "spark.driver.host=" + LocalStandaloneCluster.HOST, "conf/examples/iris.yaml",
-        "--set", "input.path=" + root.resolve("data/iris/iris.parquet"),
-        "--set", "model.path=" + root.resolve("models/iris/iris-logreg.onnx"),
-        "--set", "output.path=" + clustered));
+    LocalStandaloneCluster.Launched clusterRun =
+        submitScript(
+            "iris-cluster",
+            List.of(
+                "--master",
+                cluster.masterUrl(),
+                "--deploy-mode",
+                "cluster",
+                "--conf",
+                "spark.ui.enabled=false",
+                "--conf",
+                "spark.driver.host=" + LocalStandaloneCluster.HOST,
+                "conf/examples/iris.yaml",
+                "--set",
+                "input.path=" + root.resolve("data/iris/iris.parquet"),
+                "--set",
+                "model.path=" + root.resolve("models/iris/iris-logreg.onnx"),
+                "--set",
+                "output.path=" + clustered));
     assertThat(clusterRun.await(JOB_TIMEOUT)).as(clusterRun.describe()).isZero();
     String driverStdout = driverStdout(clusterRun);
     assertThat(summary(driverStdout)).contains("rows_out=150").contains("app_id=app-");
@@ -114,20 +149,36 @@ class StandaloneClusterIT {
   @Timeout(value = 180, unit = TimeUnit.SECONDS)
   void textEmbeddingsOnExecutorsMatchLocalMode() throws Exception {
     // DJL's tokenizer (native library, relocated gson) loads from the cluster jar on the executors.
-    List<String> job = List.of("conf/examples/text-embeddings.yaml", "--set", "input.filter=id < 200");
+    List<String> job =
+        List.of("conf/examples/text-embeddings.yaml", "--set", "input.filter=id < 200");
     Path local = tmp.resolve("text-local");
     Path client = tmp.resolve("text-client");
     Map<String, String> noSparkHome = submitEnvironment();
     noSparkHome.put("SPARK_HOME", null);
-    List<String> localArgs = new ArrayList<>(List.of("bash", "submit-scripts/submit.sh", "--master", "local[2]",
-        "--conf", "spark.ui.enabled=false"));
+    List<String> localArgs =
+        new ArrayList<>(
+            List.of(
+                "bash",
+                "submit-scripts/submit.sh",
+                "--master",
+                "local[2]",
+                "--conf",
+                "spark.ui.enabled=false"));
     localArgs.addAll(job);
     localArgs.addAll(List.of("--set", "output.path=" + local));
-    LocalStandaloneCluster.Launched localRun = cluster.run("text-local", root, noSparkHome, localArgs);
+    LocalStandaloneCluster.Launched localRun =
+        cluster.run("text-local", root, noSparkHome, localArgs);
     assertThat(localRun.await(JOB_TIMEOUT)).as(localRun.describe()).isZero();
 
-    List<String> clientArgs = new ArrayList<>(List.of("--master", cluster.masterUrl(), "--conf", "spark.ui.enabled=false",
-        "--conf", "spark.driver.host=" + LocalStandaloneCluster.HOST));
+    List<String> clientArgs =
+        new ArrayList<>(
+            List.of(
+                "--master",
+                cluster.masterUrl(),
+                "--conf",
+                "spark.ui.enabled=false",
+                "--conf",
+                "spark.driver.host=" + LocalStandaloneCluster.HOST));
     clientArgs.addAll(job);
     clientArgs.addAll(List.of("--set", "output.path=" + client));
     LocalStandaloneCluster.Launched clientRun = submitScript("text-client", clientArgs);
@@ -146,27 +197,65 @@ class StandaloneClusterIT {
     Path output = tmp.resolve("sessions-output");
     Path events = Files.createDirectories(tmp.resolve("sessions-events"));
     // Plain spark-submit, no script: the job itself must set the executors' environment.
-    LocalStandaloneCluster.Launched run = cluster.submit("sessions", root, Map.of(), List.of(
-        "--master", cluster.masterUrl(), "--class", "io.batchinfer.jobs.BatchInferenceJob",
-        "--driver-memory", "512m", "--executor-memory", "640m", "--executor-cores", "1", "--total-executor-cores", "2",
-        "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=" + LocalStandaloneCluster.HOST,
-        "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
-        "--conf", "spark.scheduler.maxRegisteredResourcesWaitingTime=60s",
-        "--conf", "spark.locality.wait=0s",
-        "--conf", "spark.sql.files.openCostInBytes=134217728",
-        "--conf", "spark.eventLog.enabled=true",
-        "--conf", "spark.eventLog.dir=" + events.toUri(),
-        // One plain JSON-lines file, as Spark 3.5 writes by default (Spark 4 rolls and compresses).
-        "--conf", "spark.eventLog.rolling.enabled=false", "--conf", "spark.eventLog.compress=false",
-        clusterJar.toString(), "--config", "conf/examples/iris.yaml",
-        "--set", "input.path=" + input, "--set", "passthrough=[id]", "--set", "model.batch_size=16",
-        "--set", "output.path=" + output));
+    LocalStandaloneCluster.Launched run =
+        cluster.submit(
+            "sessions",
+            root,
+            Map.of(),
+            List.of(
+                "--master",
+                cluster.masterUrl(),
+                "--class",
+                "io.batchinfer.jobs.BatchInferenceJob",
+                "--driver-memory",
+                "512m",
+                "--executor-memory",
+                "640m",
+                "--executor-cores",
+                "1",
+                "--total-executor-cores",
+                "2",
+                "--conf",
+                "spark.ui.enabled=false",
+                "--conf",
+                "spark.driver.host=" + LocalStandaloneCluster.HOST,
+                "--conf",
+                "spark.scheduler.minRegisteredResourcesRatio=1.0",
+                "--conf",
+                "spark.scheduler.maxRegisteredResourcesWaitingTime=60s",
+                "--conf",
+                "spark.locality.wait=0s",
+                "--conf",
+                "spark.sql.files.openCostInBytes=134217728",
+                "--conf",
+                "spark.eventLog.enabled=true",
+                "--conf",
+                "spark.eventLog.dir=" + events.toUri(),
+                // One plain JSON-lines file, as Spark 3.5 writes by default (Spark 4 rolls and
+                // compresses).
+                "--conf",
+                "spark.eventLog.rolling.enabled=false",
+                "--conf",
+                "spark.eventLog.compress=false",
+                clusterJar.toString(),
+                "--config",
+                "conf/examples/iris.yaml",
+                "--set",
+                "input.path=" + input,
+                "--set",
+                "passthrough=[id]",
+                "--set",
+                "model.batch_size=16",
+                "--set",
+                "output.path=" + output));
     assertThat(run.await(JOB_TIMEOUT)).as(run.describe()).isZero();
     String summary = summary(run.stdout());
     long sessions = summaryValue(summary, "sessions_created");
 
     Set<String> scoringExecutors = scoringExecutors(events);
-    assertThat(scoringExecutors).as("executors that ran scoring tasks (16 partitions, 2 executors)").hasSize(2);
+    assertThat(scoringExecutors)
+        .as("executors that ran scoring tasks (16 partitions, 2 executors)")
+        .hasSize(2);
     assertThat(sessions).as(summary).isEqualTo(scoringExecutors.size());
     // Cross-check from the executors' own logs: one "created ONNX Runtime session" line each.
     String appId = summaryText(summary, "app_id");
@@ -176,13 +265,19 @@ class StandaloneClusterIT {
       if (Files.isDirectory(app)) {
         try (Stream<Path> executorDirs = Files.list(app)) {
           for (Path e : executorDirs.toList()) {
-            created.put(e.getFileName().toString(), Files.readAllLines(e.resolve("stderr")).stream()
-                .filter(l -> l.contains("created ONNX Runtime session")).count());
+            created.put(
+                e.getFileName().toString(),
+                Files.readAllLines(e.resolve("stderr")).stream()
+                    .filter(l -> l.contains("created ONNX Runtime session"))
+                    .count());
           }
         }
       }
     }
-    assertThat(created).as("sessions created per executor log").hasSize(2).allSatisfy((id, n) -> assertThat(n).isOne());
+    assertThat(created)
+        .as("sessions created per executor log")
+        .hasSize(2)
+        .allSatisfy((id, n) -> assertThat(n).isOne());
     assertThat(ParquetFiles.read(output)).hasSize(16 * 500);
   }
 
@@ -196,18 +291,45 @@ class StandaloneClusterIT {
     Path events = Files.createDirectories(tmp.resolve("fault-events"));
     Map<String, String> env = submitEnvironment();
     env.put("BATCHINFER_NUM_EXECUTORS", "2");
-    LocalStandaloneCluster.Launched run = cluster.run("fault", root, env, List.of("bash", "submit-scripts/submit.sh",
-        "--master", cluster.masterUrl(), "--conf", "spark.ui.enabled=false",
-        "--conf", "spark.driver.host=" + LocalStandaloneCluster.HOST,
-        "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
-        "--conf", "spark.locality.wait=0s",
-        "--conf", "spark.sql.files.openCostInBytes=134217728",
-        "--conf", "spark.eventLog.enabled=true",
-        "--conf", "spark.eventLog.dir=" + events.toUri(),
-        // One plain JSON-lines file, as Spark 3.5 writes by default (Spark 4 rolls and compresses).
-        "--conf", "spark.eventLog.rolling.enabled=false", "--conf", "spark.eventLog.compress=false",
-        "conf/examples/iris.yaml", "--set", "input.path=" + input, "--set", "passthrough=[id]",
-        "--set", "model.batch_size=1", "--set", "output.path=" + output));
+    LocalStandaloneCluster.Launched run =
+        cluster.run(
+            "fault",
+            root,
+            env,
+            List.of(
+                "bash",
+                "submit-scripts/submit.sh",
+                "--master",
+                cluster.masterUrl(),
+                "--conf",
+                "spark.ui.enabled=false",
+                "--conf",
+                "spark.driver.host=" + LocalStandaloneCluster.HOST,
+                "--conf",
+                "spark.scheduler.minRegisteredResourcesRatio=1.0",
+                "--conf",
+                "spark.locality.wait=0s",
+                "--conf",
+                "spark.sql.files.openCostInBytes=134217728",
+                "--conf",
+                "spark.eventLog.enabled=true",
+                "--conf",
+                "spark.eventLog.dir=" + events.toUri(),
+                // One plain JSON-lines file, as Spark 3.5 writes by default (Spark 4 rolls and
+                // compresses).
+                "--conf",
+                "spark.eventLog.rolling.enabled=false",
+                "--conf",
+                "spark.eventLog.compress=false",
+                "conf/examples/iris.yaml",
+                "--set",
+                "input.path=" + input,
+                "--set",
+                "passthrough=[id]",
+                "--set",
+                "model.batch_size=1",
+                "--set",
+                "output.path=" + output));
 
     // Once the first scoring task has committed, kill an executor that is running a task.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -216,39 +338,57 @@ class StandaloneClusterIT {
     while (victim == null && System.nanoTime() < deadline && run.process().isAlive()) {
       committedAtKill = committedTasks(output);
       if (committedAtKill >= 1 && cluster.executors().size() == 2) {
-        victim = cluster.executors().stream().filter(StandaloneClusterIT::runsATask).findFirst().orElse(null);
+        victim =
+            cluster.executors().stream()
+                .filter(StandaloneClusterIT::runsATask)
+                .findFirst()
+                .orElse(null);
       }
       if (victim == null) {
         Thread.sleep(50);
       }
     }
-    assertThat(victim).as("an executor running a task after the first commit; " + run.describe()).isNotNull();
+    assertThat(victim)
+        .as("an executor running a task after the first commit; " + run.describe())
+        .isNotNull();
     assertThat(victim.destroyForcibly()).isTrue();
     victim.onExit().get(30, TimeUnit.SECONDS);
     assertThat(committedAtKill).as("the kill came before the last task").isLessThan(files);
 
     assertThat(run.await(JOB_TIMEOUT)).as(run.describe()).isZero();
     List<String> failures = taskFailures(events);
-    assertThat(failures).as("the kill hit a running task").anyMatch(r -> r.contains("ExecutorLostFailure"));
+    assertThat(failures)
+        .as("the kill hit a running task")
+        .anyMatch(r -> r.contains("ExecutorLostFailure"));
 
-    Map<Long, Long> counts = ParquetFiles.read(output).stream()
-        .collect(Collectors.groupingBy(IdRow::id, Collectors.counting()));
+    Map<Long, Long> counts =
+        ParquetFiles.read(output).stream()
+            .collect(Collectors.groupingBy(IdRow::id, Collectors.counting()));
     long total = (long) files * rowsPerFile;
     assertThat(counts).as("every input id").hasSize((int) total);
     assertThat(counts.keySet()).allMatch(id -> id >= 0 && id < total);
     assertThat(counts.values()).as("each id exactly once").allMatch(n -> n == 1);
     assertThat(summaryValue(summary(run.stdout()), "rows_out")).isEqualTo(total);
 
-    // The report's task timeline: a lane per executor, the lost one marked, its cut-short attempts failed.
+    // The report's task timeline: a lane per executor, the lost one marked, its cut-short attempts
+    // failed.
     Document svg = ReportSvg.timeline(Files.readString(output.resolve("_batchinfer/report.html")));
-    List<String> lanes = ReportSvg.byClass(svg, "g", "lane").stream().map(e -> e.getAttribute("data-executor")).toList();
-    assertThat(lanes).as("executors that ran tasks or were lost").hasSizeGreaterThanOrEqualTo(2).doesNotContain("driver");
+    List<String> lanes =
+        ReportSvg.byClass(svg, "g", "lane").stream()
+            .map(e -> e.getAttribute("data-executor"))
+            .toList();
+    assertThat(lanes)
+        .as("executors that ran tasks or were lost")
+        .hasSizeGreaterThanOrEqualTo(2)
+        .doesNotContain("driver");
     List<Element> lost = ReportSvg.byClass(svg, "g", "executor-lost");
     assertThat(lost).as("the killed executor is marked").isNotEmpty();
     String lostId = ((Element) lost.get(0).getParentNode()).getAttribute("data-executor");
-    assertThat(ReportSvg.byClass(svg, "rect", "failed")).as("attempts lost with the executor")
+    assertThat(ReportSvg.byClass(svg, "rect", "failed"))
+        .as("attempts lost with the executor")
         .anyMatch(e -> e.getAttribute("data-executor").equals(lostId));
-    JsonNode timeline = JSON.readTree(output.resolve("_batchinfer/report.json").toFile()).path("timeline");
+    JsonNode timeline =
+        JSON.readTree(output.resolve("_batchinfer/report.json").toFile()).path("timeline");
     assertThat(timeline.path("executors").findValuesAsText("lost_reason")).isNotEmpty();
   }
 
@@ -256,23 +396,41 @@ class StandaloneClusterIT {
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
   void failedClusterModeDriverFailsTheSubmitScript() throws Exception {
     // Spark 3.5's standalone submit client exits 0 whatever the driver's fate; submit.sh must not.
-    LocalStandaloneCluster.Launched run = submitScript("invalid-cluster", List.of("--master", cluster.masterUrl(),
-        "--deploy-mode", "cluster", "--conf", "spark.ui.enabled=false",
-        "--conf", "spark.driver.host=" + LocalStandaloneCluster.HOST, "conf/examples/iris.yaml",
-        "--set", "input.path=" + root.resolve("data/iris/iris.parquet"),
-        "--set", "model.path=" + root.resolve("models/iris/iris-logreg.onnx"),
-        "--set", "model.batch_size=0",
-        "--set", "output.path=" + tmp.resolve("invalid-cluster")));
+    LocalStandaloneCluster.Launched run =
+        submitScript(
+            "invalid-cluster",
+            List.of(
+                "--master",
+                cluster.masterUrl(),
+                "--deploy-mode",
+                "cluster",
+                "--conf",
+                "spark.ui.enabled=false",
+                "--conf",
+                "spark.driver.host=" + LocalStandaloneCluster.HOST,
+                "conf/examples/iris.yaml",
+                "--set",
+                "input.path=" + root.resolve("data/iris/iris.parquet"),
+                "--set",
+                "model.path=" + root.resolve("models/iris/iris-logreg.onnx"),
+                "--set",
+                "model.batch_size=0",
+                "--set",
+                "output.path=" + tmp.resolve("invalid-cluster")));
     assertThat(run.await(JOB_TIMEOUT)).as(run.describe()).isEqualTo(1);
     assertThat(run.stderr()).contains("submit.sh: the driver failed");
     Matcher m = DRIVER_ID.matcher(run.stderr());
     assertThat(m.find()).isTrue();
     Path driver = cluster.driverDir(m.group()).orElseThrow();
-    assertThat(Files.readString(driver.resolve("stderr"))).contains("model.batch_size: must be a positive number");
+    assertThat(Files.readString(driver.resolve("stderr")))
+        .contains("model.batch_size: must be a positive number");
     assertThat(tmp.resolve("invalid-cluster")).doesNotExist();
   }
 
-  /** Environment for submit.sh: small executors, no rebuild, and no ORT/DJL switches (the script sets them). */
+  /**
+   * Environment for submit.sh: small executors, no rebuild, and no ORT/DJL switches (the script
+   * sets them).
+   */
   private static Map<String, String> submitEnvironment() {
     Map<String, String> env = new HashMap<>();
     env.put("BATCHINFER_SKIP_BUILD", "1");
@@ -285,17 +443,23 @@ class StandaloneClusterIT {
     return env;
   }
 
-  private static LocalStandaloneCluster.Launched submitScript(String name, List<String> args) throws IOException {
+  private static LocalStandaloneCluster.Launched submitScript(String name, List<String> args)
+      throws IOException {
     List<String> command = new ArrayList<>(List.of("bash", "submit-scripts/submit.sh"));
     command.addAll(args);
     return cluster.run(name, root, submitEnvironment(), command);
   }
 
-  /** @return the stdout of the cluster-mode driver that {@code run} submitted */
+  /**
+   * @return the stdout of the cluster-mode driver that {@code run} submitted
+   */
   private static String driverStdout(LocalStandaloneCluster.Launched run) throws IOException {
     Matcher m = DRIVER_ID.matcher(run.stderr());
     assertThat(m.find()).as("driver id in the submit log; " + run.describe()).isTrue();
-    Path dir = cluster.driverDir(m.group()).orElseThrow(() -> new AssertionError("no work dir for " + m.group()));
+    Path dir =
+        cluster
+            .driverDir(m.group())
+            .orElseThrow(() -> new AssertionError("no work dir for " + m.group()));
     return Files.readString(dir.resolve("stdout"));
   }
 
@@ -316,15 +480,26 @@ class StandaloneClusterIT {
   }
 
   private static Map<Long, String> byId(List<IdRow> rows) {
-    return rows.stream().collect(Collectors.toMap(IdRow::id, IdRow::values, (a, b) -> {
-      throw new AssertionError("duplicate id: " + a);
-    }, TreeMap::new));
+    return rows.stream()
+        .collect(
+            Collectors.toMap(
+                IdRow::id,
+                IdRow::values,
+                (a, b) -> {
+                  throw new AssertionError("duplicate id: " + a);
+                },
+                TreeMap::new));
   }
 
-  /** @return whether the executor's log says it started a task and has not finished it */
+  /**
+   * @return whether the executor's log says it started a task and has not finished it
+   */
   private static boolean runsATask(ProcessHandle executor) {
     try {
-      String log = Files.readString(LocalStandaloneCluster.workDirOf(executor).resolve("stderr"), StandardCharsets.ISO_8859_1);
+      String log =
+          Files.readString(
+              LocalStandaloneCluster.workDirOf(executor).resolve("stderr"),
+              StandardCharsets.ISO_8859_1);
       return log.lastIndexOf("Executor: Running task") > log.lastIndexOf("Executor: Finished task");
     } catch (IOException e) {
       return false; // it just exited
@@ -342,7 +517,9 @@ class StandaloneClusterIT {
     }
   }
 
-  /** @return the event log's task-end events, one JSON node each */
+  /**
+   * @return the event log's task-end events, one JSON node each
+   */
   private static List<JsonNode> taskEnds(Path eventDir) throws IOException {
     List<Path> logs;
     try (Stream<Path> s = Files.list(eventDir)) {
@@ -359,7 +536,10 @@ class StandaloneClusterIT {
     return ends;
   }
 
-  /** @return ids of the executors that finished scoring tasks (tasks that updated batchinfer.rows_in) */
+  /**
+   * @return ids of the executors that finished scoring tasks (tasks that updated
+   *     batchinfer.rows_in)
+   */
   private static Set<String> scoringExecutors(Path eventDir) throws IOException {
     Set<String> executors = new HashSet<>();
     for (JsonNode end : taskEnds(eventDir)) {
@@ -374,7 +554,9 @@ class StandaloneClusterIT {
     return executors;
   }
 
-  /** @return the end reasons of failed tasks */
+  /**
+   * @return the end reasons of failed tasks
+   */
   private static List<String> taskFailures(Path eventDir) throws IOException {
     Function<JsonNode, String> reason = e -> e.path("Task End Reason").path("Reason").asText();
     return taskEnds(eventDir).stream().map(reason).filter(r -> !"Success".equals(r)).toList();

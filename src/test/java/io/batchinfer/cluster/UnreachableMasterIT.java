@@ -28,10 +28,21 @@ class UnreachableMasterIT {
     }
     Path out = tmp.resolve("out");
     Path log = tmp.resolve("submit.log");
-    ProcessBuilder pb = new ProcessBuilder(List.of("bash", "submit-scripts/submit.sh", "--master",
-        "spark://127.0.0.1:" + port, "conf/examples/iris.yaml", "--set", "output.path=" + out))
-        .directory(Projects.root().toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("BATCHINFER_SPARK", Projects.sparkLine()); // submit.sh uses the build under test
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                List.of(
+                    "bash",
+                    "submit-scripts/submit.sh",
+                    "--master",
+                    "spark://127.0.0.1:" + port,
+                    "conf/examples/iris.yaml",
+                    "--set",
+                    "output.path=" + out))
+            .directory(Projects.root().toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    pb.environment()
+        .put("BATCHINFER_SPARK", Projects.sparkLine()); // submit.sh uses the build under test
     long start = System.nanoTime();
     Process p = pb.start();
     boolean done = p.waitFor(4, TimeUnit.MINUTES);
@@ -42,8 +53,12 @@ class UnreachableMasterIT {
     String text = Files.readString(log);
     assertThat(done).as("submit.sh ended within 4 minutes:\n" + text).isTrue();
     assertThat(p.exitValue()).as(text).isEqualTo(1);
-    assertThat(text).contains("batchinfer: job failed: Spark stopped the application before the job finished: the"
-        + " master spark://127.0.0.1:" + port + " is unreachable");
+    assertThat(text)
+        .contains(
+            "batchinfer: job failed: Spark stopped the application before the job finished: the"
+                + " master spark://127.0.0.1:"
+                + port
+                + " is unreachable");
     assertThat(out).doesNotExist();
     assertThat((System.nanoTime() - start) / 1e9).isLessThan(240);
   }

@@ -30,25 +30,41 @@ public class ApiJobEquivalenceTest extends JavaDataFrameSuiteBase {
     Path tmp = Files.createTempDirectory("api-job");
     Path input = JobTestSupport.writeIrisLike(spark(), tmp, 300, 3, 17);
     Path output = tmp.resolve("out");
-    JobTestSupport.Run run = JobTestSupport.cli("--config",
-        JobTestSupport.writeConfig(tmp, JobTestSupport.irisConfig(input, output)).toString());
+    JobTestSupport.Run run =
+        JobTestSupport.cli(
+            "--config",
+            JobTestSupport.writeConfig(tmp, JobTestSupport.irisConfig(input, output)).toString());
     assertEquals(run.err(), 0, run.exitCode());
 
     Dataset<Row> in = spark().read().parquet(input.toString());
-    Dataset<Row> api = BatchInference.builder()
-        .modelPath(Projects.irisModel().toString(), null)
-        .input("input", InputMapping.columns("sepal_length", "sepal_width", "petal_length", "petal_width"))
-        .output("output", OutputMapping.toColumn("probabilities").withArgmax("class_index")
-            .withLabels(List.of("setosa", "versicolor", "virginica"), null))
-        .passthrough(List.of("id", "day"))
-        .batchSize(50)
-        .score(in).scored();
+    Dataset<Row> api =
+        BatchInference.builder()
+            .modelPath(Projects.irisModel().toString(), null)
+            .input(
+                "input",
+                InputMapping.columns("sepal_length", "sepal_width", "petal_length", "petal_width"))
+            .output(
+                "output",
+                OutputMapping.toColumn("probabilities")
+                    .withArgmax("class_index")
+                    .withLabels(List.of("setosa", "versicolor", "virginica"), null))
+            .passthrough(List.of("id", "day"))
+            .batchSize(50)
+            .score(in)
+            .scored();
     Dataset<Row> job = spark().read().parquet(output.toString());
     assertDataFrameApproximateEquals(flat(api), flat(job), 1e-6);
   }
 
   private static Dataset<Row> flat(Dataset<Row> d) {
-    return d.selectExpr("id", "day", "probabilities[0] AS p0", "probabilities[1] AS p1", "probabilities[2] AS p2",
-        "class_index", "class_index_label").orderBy("id");
+    return d.selectExpr(
+            "id",
+            "day",
+            "probabilities[0] AS p0",
+            "probabilities[1] AS p1",
+            "probabilities[2] AS p2",
+            "class_index",
+            "class_index_label")
+        .orderBy("id");
   }
 }

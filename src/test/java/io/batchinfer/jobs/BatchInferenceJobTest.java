@@ -37,7 +37,8 @@ class BatchInferenceJobTest extends SparkTestBase {
     Path output = tmp.resolve("out");
     Path conf = writeConfig(tmp, irisConfig(input, output));
 
-    JobTestSupport.Run run = cli("--config", conf.toString(), "--set", "model.batch_size=" + batchSize);
+    JobTestSupport.Run run =
+        cli("--config", conf.toString(), "--set", "model.batch_size=" + batchSize);
 
     assertThat(run.exitCode()).as(run.err()).isEqualTo(0);
     assertThat(run.out()).contains("rows_in=500 rows_out=500");
@@ -51,7 +52,12 @@ class BatchInferenceJobTest extends SparkTestBase {
         Row o = out.get(i);
         assertThat(o.<Long>getAs("id")).isEqualTo(e.<Long>getAs("id"));
         assertThat(o.<String>getAs("day")).isEqualTo(e.<String>getAs("day"));
-        float[] features = {(float) e.getDouble(1), (float) e.getDouble(2), (float) e.getDouble(3), (float) e.getDouble(4)};
+        float[] features = {
+          (float) e.getDouble(1),
+          (float) e.getDouble(2),
+          (float) e.getDouble(3),
+          (float) e.getDouble(4)
+        };
         float[] want = oracle.runRow("input", "output", features);
         List<Float> got = o.getList(o.fieldIndex("probabilities"));
         assertThat(got).hasSize(3);
@@ -71,26 +77,35 @@ class BatchInferenceJobTest extends SparkTestBase {
     // 3 rows spread over 8 partitions: at least 5 partitions are empty.
     Path input = writeIrisLike(spark, tmp, 3, 8, 7);
     Path output = tmp.resolve("out");
-    JobTestSupport.Run run = cli("--config", writeConfig(tmp, irisConfig(input, output)).toString());
+    JobTestSupport.Run run =
+        cli("--config", writeConfig(tmp, irisConfig(input, output)).toString());
     assertThat(run.exitCode()).as(run.err()).isEqualTo(0);
     assertThat(spark.read().parquet(output.toString()).count()).isEqualTo(3);
 
     // A filter that keeps nothing: the output exists, is empty, and has the full schema.
     Path empty = tmp.resolve("empty");
-    run = cli("--config", writeConfig(tmp, irisConfig(input, empty)).toString(), "--set", "input.filter=id < 0");
+    run =
+        cli(
+            "--config",
+            writeConfig(tmp, irisConfig(input, empty)).toString(),
+            "--set",
+            "input.filter=id < 0");
     assertThat(run.exitCode()).as(run.err()).isEqualTo(0);
     assertThat(run.out()).contains("rows_in=0 rows_out=0");
     Dataset<Row> read = spark.read().parquet(empty.toString());
     assertThat(read.count()).isZero();
-    assertThat(read.columns()).containsExactly("id", "day", "probabilities", "class_index", "class_index_label");
+    assertThat(read.columns())
+        .containsExactly("id", "day", "probabilities", "class_index", "class_index_label");
   }
 
   @Test
   void oneSessionPerJvmAcrossTasksAndJobs() throws Exception {
     SessionCache.closeAll();
     Path input = writeIrisLike(spark, tmp, 400, 8, 3);
-    JobTestSupport.Run first = cli("--config", writeConfig(tmp, irisConfig(input, tmp.resolve("a"))).toString());
-    JobTestSupport.Run second = cli("--config", writeConfig(tmp, irisConfig(input, tmp.resolve("b"))).toString());
+    JobTestSupport.Run first =
+        cli("--config", writeConfig(tmp, irisConfig(input, tmp.resolve("a"))).toString());
+    JobTestSupport.Run second =
+        cli("--config", writeConfig(tmp, irisConfig(input, tmp.resolve("b"))).toString());
     assertThat(first.exitCode()).as(first.err()).isZero();
     assertThat(second.exitCode()).as(second.err()).isZero();
     // 8 tasks per job, 2 jobs, one local executor JVM: one session in all.
@@ -104,8 +119,14 @@ class BatchInferenceJobTest extends SparkTestBase {
   void partitionByWritesHiveStyleDirectories() throws Exception {
     Path input = writeIrisLike(spark, tmp, 30, 2, 5);
     Path output = tmp.resolve("out");
-    JobTestSupport.Run run = cli("--config", writeConfig(tmp, irisConfig(input, output)).toString(),
-        "--set", "output.partition_by=[day]", "--set", "output.compression=zstd");
+    JobTestSupport.Run run =
+        cli(
+            "--config",
+            writeConfig(tmp, irisConfig(input, output)).toString(),
+            "--set",
+            "output.partition_by=[day]",
+            "--set",
+            "output.compression=zstd");
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(output.resolve("day=2026-11-01")).isDirectory();
     assertThat(output.resolve("day=2026-11-02")).isDirectory();
@@ -116,17 +137,26 @@ class BatchInferenceJobTest extends SparkTestBase {
   void inputPartitionsSpreadsASingleFileOverTasks() throws Exception {
     Path input = writeIrisLike(spark, tmp, 90, 1, 4);
     Path output = tmp.resolve("out");
-    JobTestSupport.Run run = cli("--config", writeConfig(tmp, irisConfig(input, output)).toString(),
-        "--set", "input.partitions=3");
+    JobTestSupport.Run run =
+        cli(
+            "--config",
+            writeConfig(tmp, irisConfig(input, output)).toString(),
+            "--set",
+            "input.partitions=3");
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(run.out()).contains("rows_in=90 rows_out=90");
     try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(output)) {
       // One input file would make one task; three partitions write three files.
       assertThat(files.filter(f -> f.toString().endsWith(".parquet")).count()).isEqualTo(3);
     }
-    assertThat(spark.read().parquet(output.toString()).select("id").distinct().count()).isEqualTo(90);
-    JobTestSupport.Run bad = cli("--config", writeConfig(tmp, irisConfig(input, tmp.resolve("o2"))).toString(),
-        "--set", "input.partitions=0");
+    assertThat(spark.read().parquet(output.toString()).select("id").distinct().count())
+        .isEqualTo(90);
+    JobTestSupport.Run bad =
+        cli(
+            "--config",
+            writeConfig(tmp, irisConfig(input, tmp.resolve("o2"))).toString(),
+            "--set",
+            "input.partitions=0");
     assertThat(bad.exitCode()).isEqualTo(ExitCodes.INVALID);
     assertThat(bad.err()).contains("input.partitions: must be at least 1");
   }
@@ -135,8 +165,12 @@ class BatchInferenceJobTest extends SparkTestBase {
   void topKAgreesWithArgmaxAndProbabilities() throws Exception {
     Path input = writeIrisLike(spark, tmp, 60, 2, 8);
     Path output = tmp.resolve("out");
-    JobTestSupport.Run run = cli("--config", writeConfig(tmp, irisConfig(input, output)).toString(),
-        "--set", "outputs.output.top_k={k: 2, indices: top_i, scores: top_p}");
+    JobTestSupport.Run run =
+        cli(
+            "--config",
+            writeConfig(tmp, irisConfig(input, output)).toString(),
+            "--set",
+            "outputs.output.top_k={k: 2, indices: top_i, scores: top_p}");
     assertThat(run.exitCode()).as(run.err()).isZero();
     for (Row r : spark.read().parquet(output.toString()).collectAsList()) {
       List<Float> p = r.getList(r.fieldIndex("probabilities"));
@@ -163,10 +197,14 @@ class BatchInferenceJobTest extends SparkTestBase {
   void dryRunPrintsPlanAndWritesNothing() throws Exception {
     Path input = writeIrisLike(spark, tmp, 10, 1, 1);
     Path output = tmp.resolve("out");
-    JobTestSupport.Run run = cli("--config", writeConfig(tmp, irisConfig(input, output)).toString(), "--dry-run");
+    JobTestSupport.Run run =
+        cli("--config", writeConfig(tmp, irisConfig(input, output)).toString(), "--dry-run");
     assertThat(run.exitCode()).as(run.err()).isZero();
-    assertThat(run.out()).contains("input <- [sepal_length, sepal_width, petal_length, petal_width] as [?, 4] float32")
-        .contains("batches of 16 rows").contains("nothing was run");
+    assertThat(run.out())
+        .contains(
+            "input <- [sepal_length, sepal_width, petal_length, petal_width] as [?, 4] float32")
+        .contains("batches of 16 rows")
+        .contains("nothing was run");
     assertThat(output).doesNotExist();
   }
 }

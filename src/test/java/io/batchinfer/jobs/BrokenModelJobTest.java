@@ -27,10 +27,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The job as a user runs it, in its own JVM (so ONNX Runtime's native stderr is captured too), on
- * a model that fails in ONNX Runtime on every input ({@link TestModels#allocationHungry}) and
- * 20,000 valid rows, under each error policy. Each run must end with exit 1 in bounded time, after
- * a bounded number of ONNX Runtime calls, saying that the model is broken; write no output and no
+ * The job as a user runs it, in its own JVM (so ONNX Runtime's native stderr is captured too), on a
+ * model that fails in ONNX Runtime on every input ({@link TestModels#allocationHungry}) and 20,000
+ * valid rows, under each error policy. Each run must end with exit 1 in bounded time, after a
+ * bounded number of ONNX Runtime calls, saying that the model is broken; write no output and no
  * dead letters; and keep the whole log to a few hundred lines.
  */
 @Tag("slow")
@@ -38,9 +38,10 @@ class BrokenModelJobTest extends SparkTestBase {
   private static final int ROWS = 20_000;
   private static final int BATCH = 256;
   private static final int FILES = 4;
-  private static final StructType SCHEMA = new StructType()
-      .add("id", DataTypes.LongType, false)
-      .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+  private static final StructType SCHEMA =
+      new StructType()
+          .add("id", DataTypes.LongType, false)
+          .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), false);
 
   @TempDir Path tmp;
   private Path input;
@@ -65,7 +66,8 @@ class BrokenModelJobTest extends SparkTestBase {
     Path out = tmp.resolve("out");
     Path dead = tmp.resolve("dead");
     Path summary = tmp.resolve("summary.json");
-    String yaml = """
+    String yaml =
+        """
         job: {name: broken-model}
         spark: {spark.master: "local[2]", spark.ui.enabled: "false", spark.driver.host: 127.0.0.1,
                 spark.driver.bindAddress: 127.0.0.1}
@@ -76,8 +78,14 @@ class BrokenModelJobTest extends SparkTestBase {
         passthrough: [id]
         output: {path: "%s"}
         errors: {policy: %s%s}
-        """.formatted(input, model, BATCH, out, policy,
-        policy.equals("dead-letter") ? ", dead_letter_path: \"" + dead + "\"" : "");
+        """
+            .formatted(
+                input,
+                model,
+                BATCH,
+                out,
+                policy,
+                policy.equals("dead-letter") ? ", dead_letter_path: \"" + dead + "\"" : "");
     Path config = JobTestSupport.writeConfig(tmp, yaml);
 
     long start = System.nanoTime();
@@ -85,19 +93,27 @@ class BrokenModelJobTest extends SparkTestBase {
     double seconds = (System.nanoTime() - start) / 1e9;
     List<String> lines = run.log().lines().toList();
     JsonNode json = new ObjectMapper().readTree(summary.toFile());
-    System.out.printf("broken model under %s: exit %d after %.1f s, %d log lines, %d ONNX Runtime calls%n", policy,
-        run.exit(), seconds, lines.size(), json.path("batches").asLong());
+    System.out.printf(
+        "broken model under %s: exit %d after %.1f s, %d log lines, %d ONNX Runtime calls%n",
+        policy, run.exit(), seconds, lines.size(), json.path("batches").asLong());
 
     assertThat(run.exit()).as(run.log()).isEqualTo(ExitCodes.FAILED);
     String sha = Sha256.hex(modelBytes);
     assertThat(run.log())
-        .contains("batchinfer: job failed: model file:" + model + " (sha256 " + sha + ") fails on every input")
+        .contains(
+            "batchinfer: job failed: model file:"
+                + model
+                + " (sha256 "
+                + sha
+                + ") fails on every input")
         .contains("is not bad data")
-        .contains("ONNX Runtime's reason: Non-zero status code returned while running ConstantOfShape node")
+        .contains(
+            "ONNX Runtime's reason: Non-zero status code returned while running ConstantOfShape node")
         .contains("Failed to allocate memory for requested buffer")
         .contains("To reproduce on one row, run the model on partition ")
         .contains("batchinfer: job=broken-model status=failed reason=broken_model rows_in=")
-        // ONNX Runtime's own per-call error lines are silenced: the engine reports each failure once.
+        // ONNX Runtime's own per-call error lines are silenced: the engine reports each failure
+        // once.
         .doesNotContain("[E:onnxruntime");
     assertThat(lines.size()).as("log lines for %d rows:%n%s", ROWS, run.log()).isLessThan(300);
     assertThat(out).as("output folder left behind: %s", listing(out)).doesNotExist();
@@ -125,20 +141,29 @@ class BrokenModelJobTest extends SparkTestBase {
 
   private record Child(int exit, String log) {}
 
-  /** Runs the job's main class in a new JVM with this test's classpath; stdout and stderr merged. */
+  /**
+   * Runs the job's main class in a new JVM with this test's classpath; stdout and stderr merged.
+   */
   private Child runJob(String... args) throws Exception {
     Path argFile = tmp.resolve("java.args");
-    // The classpath goes through an @argfile: ONNX Runtime 1.29 crashes on long command lines unless
+    // The classpath goes through an @argfile: ONNX Runtime 1.29 crashes on long command lines
+    // unless
     // telemetry is off, and the job must not depend on that being set for the driver.
-    Files.writeString(argFile, "-cp \"" + System.getProperty("java.class.path").replace("\\", "\\\\") + "\"\n");
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx1g", "-Dlog4j2.configurationFile=" + Projects.root().resolve("conf/log4j2.properties")));
+    Files.writeString(
+        argFile, "-cp \"" + System.getProperty("java.class.path").replace("\\", "\\\\") + "\"\n");
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-Dlog4j2.configurationFile=" + Projects.root().resolve("conf/log4j2.properties")));
     cmd.addAll(List.of(JavaModuleOptions.defaultModuleOptions().split(" ")));
     cmd.add("@" + argFile);
     cmd.add(BatchInferenceJob.class.getName());
     cmd.addAll(List.of(args));
     Path log = tmp.resolve("job.log");
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put(OrtRuntime.TELEMETRY_ENV, "1");
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
     Process p = pb.start();

@@ -51,8 +51,12 @@ class ConfigFuzzTest extends SparkTestBase {
       assertThat(run.exitCode()).as(context).isIn(ExitCodes.OK, ExitCodes.INVALID);
       if (run.exitCode() == ExitCodes.INVALID) {
         invalid++;
-        assertThat(run.err()).as(context).startsWith("batchinfer: ").contains("problem")
-            .doesNotContain("\tat ").doesNotContain("Exception");
+        assertThat(run.err())
+            .as(context)
+            .startsWith("batchinfer: ")
+            .contains("problem")
+            .doesNotContain("\tat ")
+            .doesNotContain("Exception");
       } else {
         valid++;
         assertThat(run.out()).as(context).contains("dry run: configuration is valid");
@@ -71,15 +75,16 @@ class ConfigFuzzTest extends SparkTestBase {
     String key = target[1];
     JsonNode parent = parentPath.isEmpty() ? root : root.at(parentPath);
     int kind = random.nextInt(6);
-    JsonNode value = switch (random.nextInt(7)) {
-      case 0 -> F.numberNode(-1);
-      case 1 -> F.textNode("");
-      case 2 -> F.textNode("zzz");
-      case 3 -> F.booleanNode(true);
-      case 4 -> F.arrayNode().add("x").add(3);
-      case 5 -> F.objectNode().put("k", "v");
-      default -> F.nullNode();
-    };
+    JsonNode value =
+        switch (random.nextInt(7)) {
+          case 0 -> F.numberNode(-1);
+          case 1 -> F.textNode("");
+          case 2 -> F.textNode("zzz");
+          case 3 -> F.booleanNode(true);
+          case 4 -> F.arrayNode().add("x").add(3);
+          case 5 -> F.objectNode().put("k", "v");
+          default -> F.nullNode();
+        };
     if (parent instanceof ObjectNode o) {
       switch (kind) {
         case 0 -> o.remove(key);
@@ -89,7 +94,10 @@ class ConfigFuzzTest extends SparkTestBase {
         }
         default -> o.set(key, value);
       }
-      return (kind == 0 ? "delete " : kind == 1 ? "misspell " : "set ") + parentPath + "/" + key
+      return (kind == 0 ? "delete " : kind == 1 ? "misspell " : "set ")
+          + parentPath
+          + "/"
+          + key
           + (kind > 1 ? " = " + value : "");
     }
     ArrayNode a = (ArrayNode) parent;
@@ -104,7 +112,7 @@ class ConfigFuzzTest extends SparkTestBase {
 
   private static void collect(JsonNode node, String path, List<String[]> out) {
     if (node instanceof ObjectNode o) {
-      for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext();) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         out.add(new String[] {path, e.getKey()});
         collect(e.getValue(), path + "/" + e.getKey().replace("~", "~0").replace("/", "~1"), out);

@@ -17,13 +17,16 @@ class DoctorCommandTest {
   @TempDir Path tmp;
 
   private Path config(String model) throws Exception {
-    return Files.writeString(tmp.resolve("job.yaml"), """
+    return Files.writeString(
+        tmp.resolve("job.yaml"),
+        """
         input: {path: in}
         model: %s
         inputs: {x: {column: a}}
         outputs: {y: {column: b}}
         output: {path: out}
-        """.formatted(model));
+        """
+            .formatted(model));
   }
 
   @Test
@@ -46,45 +49,66 @@ class DoctorCommandTest {
 
   @Test
   void exitsOneWhenTheConfigsGpuDeviceCannotWorkHere() throws Exception {
-    JobTestSupport.Run run = JobTestSupport.cli("doctor", "--config", config("{path: m.onnx, device: cuda}").toString());
+    JobTestSupport.Run run =
+        JobTestSupport.cli("doctor", "--config", config("{path: m.onnx, device: cuda}").toString());
     assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(ExitCodes.FAILED);
     assertThat(run.out())
         .contains("PROBLEM: executor none (no Spark)")
-        .contains("model.device cuda cannot work (CUDA:0 does not initialise: not compiled into this ONNX Runtime build")
+        .contains(
+            "model.device cuda cannot work (CUDA:0 does not initialise: not compiled into this ONNX Runtime build")
         .contains("model.device_fallback=cpu")
         .contains("doctor: 1 problem(s)");
 
-    JobTestSupport.Run trt = JobTestSupport.cli("doctor", "--config",
-        config("{path: m.onnx, device: tensorrt, device_id: 1}").toString());
+    JobTestSupport.Run trt =
+        JobTestSupport.cli(
+            "doctor",
+            "--config",
+            config("{path: m.onnx, device: tensorrt, device_id: 1}").toString());
     assertThat(trt.exitCode()).isEqualTo(ExitCodes.FAILED);
     assertThat(trt.out()).contains("TENSORRT:1 does not initialise");
   }
 
   @Test
   void autoAndAnExplicitCpuFallbackOnlyWarn() throws Exception {
-    JobTestSupport.Run auto = JobTestSupport.cli("doctor", "--config", config("{path: m.onnx, device: auto}").toString());
+    JobTestSupport.Run auto =
+        JobTestSupport.cli("doctor", "--config", config("{path: m.onnx, device: auto}").toString());
     assertThat(auto.exitCode()).as(auto.out()).isEqualTo(ExitCodes.OK);
-    assertThat(auto.out()).contains("warning: executor none (no Spark)")
+    assertThat(auto.out())
+        .contains("warning: executor none (no Spark)")
         .contains("model.device auto will run on CPU there (CUDA:0 does not initialise");
   }
 
   @Test
   void invalidDeviceKeysExitThreeNamingTheKey() throws Exception {
-    JobTestSupport.Run run = JobTestSupport.cli("doctor", "--config",
-        config("{path: m.onnx, device: cuda, cuda: {gpu_mem_limt: 1000}}").toString());
+    JobTestSupport.Run run =
+        JobTestSupport.cli(
+            "doctor",
+            "--config",
+            config("{path: m.onnx, device: cuda, cuda: {gpu_mem_limt: 1000}}").toString());
     assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID);
-    assertThat(run.err()).contains("model.cuda.gpu_mem_limt: unknown CUDA provider option")
+    assertThat(run.err())
+        .contains("model.cuda.gpu_mem_limt: unknown CUDA provider option")
         .contains("Did you mean 'gpu_mem_limit'?");
   }
 
   @Test
   void withAMasterEachExecutorIsProbedInATask() throws Exception {
-    JobTestSupport.Run run = JobTestSupport.cli("doctor", "--master", "local[2]",
-        "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1",
-        "--conf", "spark.driver.bindAddress=127.0.0.1",
-        "--config", config("{path: m.onnx, device: cuda, device_fallback: cpu}").toString());
+    JobTestSupport.Run run =
+        JobTestSupport.cli(
+            "doctor",
+            "--master",
+            "local[2]",
+            "--conf",
+            "spark.ui.enabled=false",
+            "--conf",
+            "spark.driver.host=127.0.0.1",
+            "--conf",
+            "spark.driver.bindAddress=127.0.0.1",
+            "--config",
+            config("{path: m.onnx, device: cuda, device_fallback: cpu}").toString());
     assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(ExitCodes.OK);
-    assertThat(run.out()).contains("executor driver:")
+    assertThat(run.out())
+        .contains("executor driver:")
         .contains("warning: executor driver on ")
         .contains("model.device cuda will run on CPU there")
         .contains("doctor: ok: model.device cuda can run on 1 executor(s) (1 warning(s)).");

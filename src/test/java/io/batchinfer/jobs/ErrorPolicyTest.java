@@ -31,15 +31,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ErrorPolicyTest extends SparkTestBase {
   private static final String IGNORE_CORRUPT_FILES_CONF = "spark.sql.files.ignoreCorruptFiles";
-  private static final StructType SCHEMA = new StructType()
-      .add("id", DataTypes.LongType, false)
-      .add("features", DataTypes.createArrayType(DataTypes.DoubleType, true), true)
-      .add("note", DataTypes.StringType, true);
+  private static final StructType SCHEMA =
+      new StructType()
+          .add("id", DataTypes.LongType, false)
+          .add("features", DataTypes.createArrayType(DataTypes.DoubleType, true), true)
+          .add("note", DataTypes.StringType, true);
+
   /** Bad row k (k = 0..9) is id 5 + 100k; its kind is k % 5. */
-  private static final String[] CODES = {"null_value", "shape_mismatch", "nan_value", "nan_value", "null_value"};
+  private static final String[] CODES = {
+    "null_value", "shape_mismatch", "nan_value", "nan_value", "null_value"
+  };
 
   /** Input and model, written once per class: every test only reads them. */
   @TempDir static Path shared;
+
   private static Path input;
   private static Path model;
   private static final Map<Long, Row> byId = new HashMap<>();
@@ -50,7 +55,9 @@ class ErrorPolicyTest extends SparkTestBase {
     Random random = new Random(99);
     List<Row> rows = new ArrayList<>();
     for (long id = 0; id < 1000; id++) {
-      Double[] f = {random.nextGaussian(), random.nextGaussian(), random.nextGaussian(), random.nextGaussian()};
+      Double[] f = {
+        random.nextGaussian(), random.nextGaussian(), random.nextGaussian(), random.nextGaussian()
+      };
       List<Double> features = Arrays.asList(f);
       if (id % 100 == 5) {
         switch ((int) (id / 100) % 5) {
@@ -67,8 +74,14 @@ class ErrorPolicyTest extends SparkTestBase {
     }
     input = shared.resolve("input");
     spark.createDataFrame(rows, SCHEMA).repartition(4).write().parquet(input.toString());
-    model = TestModels.write(TestModels.linear("features", "logits",
-        new float[][] {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {1, 1, 1}}, new float[] {0.5f, -0.5f, 0}), shared.resolve("m.onnx"));
+    model =
+        TestModels.write(
+            TestModels.linear(
+                "features",
+                "logits",
+                new float[][] {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {1, 1, 1}},
+                new float[] {0.5f, -0.5f, 0}),
+            shared.resolve("m.onnx"));
   }
 
   private String config(String errors) {
@@ -80,7 +93,8 @@ class ErrorPolicyTest extends SparkTestBase {
         passthrough: [id]
         output: {path: "%s"}
         %s
-        """.formatted(input, model, tmp.resolve("out"), errors);
+        """
+        .formatted(input, model, tmp.resolve("out"), errors);
   }
 
   private JobTestSupport.Run run(String errors) throws IOException {
@@ -91,9 +105,11 @@ class ErrorPolicyTest extends SparkTestBase {
   void failPolicyStopsAtFirstBadRowNamingIdAndColumn() throws IOException {
     JobTestSupport.Run run = run("errors: {policy: fail}");
     assertThat(run.exitCode()).isEqualTo(ExitCodes.FAILED);
-    assertThat(run.err()).containsPattern("partition \\d+, row \\d+ \\(id=\\d*5\\): column 'features")
+    assertThat(run.err())
+        .containsPattern("partition \\d+, row \\d+ \\(id=\\d*5\\): column 'features")
         .doesNotContain("\tat ");
-    // The aborted write's empty folder is removed: a rerun with output.mode error must not refuse it.
+    // The aborted write's empty folder is removed: a rerun with output.mode error must not refuse
+    // it.
     assertThat(tmp.resolve("out")).doesNotExist();
   }
 
@@ -102,28 +118,38 @@ class ErrorPolicyTest extends SparkTestBase {
     JobTestSupport.Run run = run("errors: {policy: skip}");
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(run.out()).contains("rows_in=1000 rows_out=990 rows_rejected=10");
-    List<Long> ids = spark.read().parquet(tmp.resolve("out").toString()).select("id").as(
-        org.apache.spark.sql.Encoders.LONG()).collectAsList();
+    List<Long> ids =
+        spark
+            .read()
+            .parquet(tmp.resolve("out").toString())
+            .select("id")
+            .as(org.apache.spark.sql.Encoders.LONG())
+            .collectAsList();
     assertThat(ids).hasSize(990).doesNotHaveDuplicates().allMatch(id -> id % 100 != 5);
   }
 
   @Test
   void deadLetterKeepsOriginalValuesAndReasons() throws IOException {
     Path dead = tmp.resolve("dead");
-    JobTestSupport.Run run = run("errors: {policy: dead-letter, dead_letter_path: \"" + dead + "\"}");
+    JobTestSupport.Run run =
+        run("errors: {policy: dead-letter, dead_letter_path: \"" + dead + "\"}");
     assertThat(run.exitCode()).as(run.err()).isZero();
-    assertThat(run.out()).contains("rows_in=1000 rows_out=990 rows_rejected=10").contains("dead_letter=" + dead);
+    assertThat(run.out())
+        .contains("rows_in=1000 rows_out=990 rows_rejected=10")
+        .contains("dead_letter=" + dead);
     assertThat(spark.read().parquet(tmp.resolve("out").toString()).count()).isEqualTo(990);
     List<Row> rejected = spark.read().parquet(dead.toString()).collectAsList();
     assertThat(rejected).hasSize(10);
     assertThat(spark.read().parquet(dead.toString()).columns())
-        .containsExactly("id", "features", "note", "_error_code", "_error_column", "_error_message");
+        .containsExactly(
+            "id", "features", "note", "_error_code", "_error_column", "_error_message");
     for (Row r : rejected) {
       long id = r.getLong(0);
       assertThat(id % 100).isEqualTo(5);
       Row original = byId.get(id);
       // Original values survive, NaN and nulls included (compared as strings: NaN != NaN).
-      assertThat(String.valueOf(r.isNullAt(1) ? null : r.getList(1))).isEqualTo(String.valueOf(original.get(1)));
+      assertThat(String.valueOf(r.isNullAt(1) ? null : r.getList(1)))
+          .isEqualTo(String.valueOf(original.get(1)));
       assertThat(r.getString(2)).isEqualTo(original.getString(2));
       assertThat(r.getString(3)).isEqualTo(CODES[(int) (id / 100) % 5]);
       assertThat(r.getString(4)).startsWith("features");
@@ -134,10 +160,15 @@ class ErrorPolicyTest extends SparkTestBase {
   @Test
   void tooManyRejectionsFailBeforeWriting() throws IOException {
     Path dead = tmp.resolve("dead");
-    JobTestSupport.Run run = run("errors: {policy: dead-letter, dead_letter_path: \"" + dead
-        + "\", max_rejected_fraction: 0.005}");
+    JobTestSupport.Run run =
+        run(
+            "errors: {policy: dead-letter, dead_letter_path: \""
+                + dead
+                + "\", max_rejected_fraction: 0.005}");
     assertThat(run.exitCode()).isEqualTo(ExitCodes.FAILED);
-    assertThat(run.err()).contains("10 of 1000 rows (0.0100) were rejected, more than errors.max_rejected_fraction 0.005")
+    assertThat(run.err())
+        .contains(
+            "10 of 1000 rows (0.0100) were rejected, more than errors.max_rejected_fraction 0.005")
         .contains("nothing was written");
     assertThat(tmp.resolve("out")).doesNotExist();
     assertThat(dead).doesNotExist();
@@ -153,17 +184,23 @@ class ErrorPolicyTest extends SparkTestBase {
     spark.createDataFrame(rows, SCHEMA).repartition(2).write().parquet(nan.toString());
     Path report = tmp.resolve("report/report.json");
     Path summary = tmp.resolve("summary.json");
-    String yaml = config("errors: {policy: skip}\nreport: {path: \"" + report + "\"}")
-        .replace("input: {path: \"" + input + "\"}", "input: {path: \"" + nan + "\"}");
+    String yaml =
+        config("errors: {policy: skip}\nreport: {path: \"" + report + "\"}")
+            .replace("input: {path: \"" + input + "\"}", "input: {path: \"" + nan + "\"}");
     Path conf = writeConfig(tmp, yaml);
     JobTestSupport.Run run = cli("--config", conf.toString(), "--summary-json", summary.toString());
     assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.FAILED);
-    assertThat(run.err()).contains("batchinfer: job failed: empty run: all 500 input rows were rejected and none was"
-        + " scored, so nothing was written. Why: 500 rows nan_value in features[0] (first: partition ")
+    assertThat(run.err())
+        .contains(
+            "batchinfer: job failed: empty run: all 500 input rows were rejected and none was"
+                + " scored, so nothing was written. Why: 500 rows nan_value in features[0] (first: partition ")
         .contains("set errors.max_rejected_fraction: 1 if an empty result is acceptable");
-    assertThat(run.out()).contains("status=failed reason=empty_run rows_in=500 rows_out=0 rows_rejected=500 batches=0");
+    assertThat(run.out())
+        .contains(
+            "status=failed reason=empty_run rows_in=500 rows_out=0 rows_rejected=500 batches=0");
     assertThat(tmp.resolve("out")).doesNotExist();
-    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
     var s = json.readTree(summary.toFile());
     assertThat(s.path("status").asText()).isEqualTo("failed");
     assertThat(s.path("reason").asText()).isEqualTo("empty_run");
@@ -177,7 +214,14 @@ class ErrorPolicyTest extends SparkTestBase {
     assertThat(r.path("batches").asLong()).isZero();
     assertThat(r.path("batches_failed").asLong()).isZero();
 
-    run = cli("--config", conf.toString(), "--set", "errors.max_rejected_fraction=1", "--set", "output.mode=overwrite");
+    run =
+        cli(
+            "--config",
+            conf.toString(),
+            "--set",
+            "errors.max_rejected_fraction=1",
+            "--set",
+            "output.mode=overwrite");
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(run.out()).contains("status=ok rows_in=500 rows_out=0 rows_rejected=500");
   }
@@ -186,12 +230,17 @@ class ErrorPolicyTest extends SparkTestBase {
   void defaultRejectionBudgetUnderSkipIsATenthOfTheRows() throws IOException {
     // 1% bad rows pass under the default (skipPolicyCountsAndDropsBadRows); here the filter keeps
     // the 10 bad rows (id % 100 = 5) and 39 good ones (id < 40 but 5): 20% rejected, over 0.1.
-    String yaml = config("errors: {policy: skip}").replace("input: {path: \"" + input + "\"}",
-        "input: {path: \"" + input + "\", filter: \"id % 100 = 5 OR id < 40\"}");
+    String yaml =
+        config("errors: {policy: skip}")
+            .replace(
+                "input: {path: \"" + input + "\"}",
+                "input: {path: \"" + input + "\", filter: \"id % 100 = 5 OR id < 40\"}");
     JobTestSupport.Run run = cli("--config", writeConfig(tmp, yaml).toString());
     assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.FAILED);
-    assertThat(run.err()).contains("10 of 49 rows (0.2041) were rejected, more than errors.max_rejected_fraction 0.1;"
-        + " nothing was written.");
+    assertThat(run.err())
+        .contains(
+            "10 of 49 rows (0.2041) were rejected, more than errors.max_rejected_fraction 0.1;"
+                + " nothing was written.");
     assertThat(run.out()).contains("status=failed reason=too_many_rejected");
     assertThat(tmp.resolve("out")).doesNotExist();
   }
@@ -206,16 +255,22 @@ class ErrorPolicyTest extends SparkTestBase {
 
   @Test
   void failingBatchIsRetriedRowByRow() throws IOException {
-    Path lookup = TestModels.write(TestModels.lookup("idx", "value", 10), tmp.resolve("lookup.onnx"));
+    Path lookup =
+        TestModels.write(TestModels.lookup("idx", "value", 10), tmp.resolve("lookup.onnx"));
     List<Row> rows = new ArrayList<>();
     for (long id = 0; id < 200; id++) {
       rows.add(RowFactory.create(id, id == 17 || id == 18 || id == 150 ? 99L : id % 10));
     }
     Path in = tmp.resolve("idx");
-    spark.createDataFrame(rows, new StructType().add("id", DataTypes.LongType).add("idx", DataTypes.LongType))
-        .coalesce(2).write().parquet(in.toString());
+    spark
+        .createDataFrame(
+            rows, new StructType().add("id", DataTypes.LongType).add("idx", DataTypes.LongType))
+        .coalesce(2)
+        .write()
+        .parquet(in.toString());
     Path dead = tmp.resolve("dead");
-    String yaml = """
+    String yaml =
+        """
         input: {path: "%s"}
         model: {path: "%s", batch_size: 16}
         inputs: {idx: {column: idx}}
@@ -223,7 +278,8 @@ class ErrorPolicyTest extends SparkTestBase {
         passthrough: [id, idx]
         output: {path: "%s"}
         errors: {policy: dead-letter, dead_letter_path: "%s"}
-        """.formatted(in, lookup, tmp.resolve("out"), dead);
+        """
+            .formatted(in, lookup, tmp.resolve("out"), dead);
     JobTestSupport.Run run = cli("--config", writeConfig(tmp, yaml).toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(run.out()).contains("rows_in=200 rows_out=197 rows_rejected=3");
@@ -233,10 +289,12 @@ class ErrorPolicyTest extends SparkTestBase {
     }
     List<Row> bad = spark.read().parquet(dead.toString()).orderBy("id").collectAsList();
     assertThat(bad).extracting(r -> r.getLong(0)).containsExactly(17L, 18L, 150L);
-    assertThat(bad).allSatisfy(r -> {
-      assertThat(r.<String>getAs("_error_code")).isEqualTo("inference_error");
-      assertThat(r.<String>getAs("_error_message")).contains("model run failed");
-    });
+    assertThat(bad)
+        .allSatisfy(
+            r -> {
+              assertThat(r.<String>getAs("_error_code")).isEqualTo("inference_error");
+              assertThat(r.<String>getAs("_error_message")).contains("model run failed");
+            });
   }
 
   @Test
@@ -251,7 +309,8 @@ class ErrorPolicyTest extends SparkTestBase {
     }
     Path victim;
     try (Stream<Path> files = Files.list(input)) {
-      victim = files.filter(f -> f.toString().endsWith(".parquet")).sorted().findFirst().orElseThrow();
+      victim =
+          files.filter(f -> f.toString().endsWith(".parquet")).sorted().findFirst().orElseThrow();
     }
     long victimRows = spark.read().parquet(victim.toString()).count();
     byte[] bytes = Files.readAllBytes(victim);
@@ -259,31 +318,45 @@ class ErrorPolicyTest extends SparkTestBase {
     Files.deleteIfExists(victim.resolveSibling("." + victim.getFileName() + ".crc"));
 
     String sessionSetting = spark.conf().get(IGNORE_CORRUPT_FILES_CONF);
-    String config = config("errors: {policy: skip}").replace(ErrorPolicyTest.input.toString(), input.toString());
+    String config =
+        config("errors: {policy: skip}")
+            .replace(ErrorPolicyTest.input.toString(), input.toString());
     JobTestSupport.Run run = cli("--config", writeConfig(tmp, config).toString());
     assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID);
-    assertThat(run.err()).contains("input.path: 1 input file(s) are not readable Parquet")
-        .contains(victim.getFileName().toString()).contains("input.ignore_corrupt_files: true");
+    assertThat(run.err())
+        .contains("input.path: 1 input file(s) are not readable Parquet")
+        .contains(victim.getFileName().toString())
+        .contains("input.ignore_corrupt_files: true");
 
-    String yaml = config.replace("input: {path: \"" + input + "\"}",
-        "input: {path: \"" + input + "\", ignore_corrupt_files: true}");
+    String yaml =
+        config.replace(
+            "input: {path: \"" + input + "\"}",
+            "input: {path: \"" + input + "\", ignore_corrupt_files: true}");
     run = cli("--config", writeConfig(tmp, yaml).toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
-    assertThat(run.out()).contains("corrupt_files_skipped=1").contains("rows_in=" + (1000 - victimRows));
+    assertThat(run.out())
+        .contains("corrupt_files_skipped=1")
+        .contains("rows_in=" + (1000 - victimRows));
     // Skipping is a read option of the job's input, not a session-wide setting left behind.
     assertThat(spark.conf().get(IGNORE_CORRUPT_FILES_CONF)).isEqualTo(sessionSetting);
-    assertThatThrownBy(() -> spark.read().parquet(input.toString()).count()).hasStackTraceContaining(
-        victim.getFileName().toString());
+    assertThatThrownBy(() -> spark.read().parquet(input.toString()).count())
+        .hasStackTraceContaining(victim.getFileName().toString());
   }
 
   @Test
   void modelOutsideAllowedRootsIsRefused() throws IOException {
     Path elsewhere = Files.createDirectories(tmp.resolve("approved"));
-    String yaml = config("").replace("batch_size: 32}", "batch_size: 32, allowed_roots: [\"" + elsewhere + "\"]}");
+    String yaml =
+        config("")
+            .replace("batch_size: 32}", "batch_size: 32, allowed_roots: [\"" + elsewhere + "\"]}");
     JobTestSupport.Run run = cli("--config", writeConfig(tmp, yaml).toString());
     assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID);
     assertThat(run.err()).contains("model.path: file:" + model + " is outside model.allowed_roots");
-    yaml = config("errors: {policy: skip}").replace("batch_size: 32}", "batch_size: 32, allowed_roots: [\"" + model.getParent() + "\"]}");
+    yaml =
+        config("errors: {policy: skip}")
+            .replace(
+                "batch_size: 32}",
+                "batch_size: 32, allowed_roots: [\"" + model.getParent() + "\"]}");
     assertThat(cli("--config", writeConfig(tmp, yaml).toString()).exitCode()).isZero();
   }
 
@@ -292,23 +365,31 @@ class ErrorPolicyTest extends SparkTestBase {
     // Without the key nothing is loaded (every other test here). With it, the library is loaded
     // into each session, so a missing one fails the job naming it.
     Path missing = tmp.resolve("libmissing_ops.so");
-    String yaml = config("errors: {policy: skip}").replace("batch_size: 32}",
-        "batch_size: 32, custom_op_libraries: [\"" + missing + "\"]}");
+    String yaml =
+        config("errors: {policy: skip}")
+            .replace(
+                "batch_size: 32}", "batch_size: 32, custom_op_libraries: [\"" + missing + "\"]}");
     JobTestSupport.Run run = cli("--config", writeConfig(tmp, yaml).toString());
     assertThat(run.exitCode()).isEqualTo(ExitCodes.FAILED);
-    assertThat(run.err()).contains("cannot create an ONNX Runtime session")
+    assertThat(run.err())
+        .contains("cannot create an ONNX Runtime session")
         .contains("model.custom_op_libraries [" + missing + "]");
   }
 
   @Test
   void deadLettersArePartitionedAndReplacedPerDayUnderOverwritePartitions() throws IOException {
     Path days = tmp.resolve("days");
-    spark.read().parquet(input.toString())
-        .withColumn("day", org.apache.spark.sql.functions.expr("IF(id < 500, '2026-11-01', '2026-11-02')"))
-        .write().parquet(days.toString());
+    spark
+        .read()
+        .parquet(input.toString())
+        .withColumn(
+            "day", org.apache.spark.sql.functions.expr("IF(id < 500, '2026-11-01', '2026-11-02')"))
+        .write()
+        .parquet(days.toString());
     Path out = tmp.resolve("daily");
     Path dead = tmp.resolve("daily-dead");
-    String yaml = """
+    String yaml =
+        """
         input: {path: "%s", filter: "day = '${ds}'"}
         model: {path: "%s", batch_size: 32}
         inputs: {features: {column: features}}
@@ -316,7 +397,8 @@ class ErrorPolicyTest extends SparkTestBase {
         passthrough: [id, day]
         output: {path: "%s", mode: overwrite-partitions, partition_by: [day]}
         errors: {policy: dead-letter, dead_letter_path: "%s"}
-        """.formatted(days, model, out, dead);
+        """
+            .formatted(days, model, out, dead);
     Path conf = writeConfig(tmp, yaml);
     for (String ds : List.of("2026-11-01", "2026-11-02", "2026-11-01")) {
       JobTestSupport.Run run = cli("--config", conf.toString(), "--var", "ds=" + ds);
@@ -325,17 +407,22 @@ class ErrorPolicyTest extends SparkTestBase {
     }
     // Each day exactly once, in the output and in the dead letters.
     assertThat(spark.read().parquet(out.toString()).groupBy("day").count().collectAsList())
-        .extracting(r -> r.get(0) + "=" + r.getLong(1)).containsExactlyInAnyOrder("2026-11-01=495", "2026-11-02=495");
+        .extracting(r -> r.get(0) + "=" + r.getLong(1))
+        .containsExactlyInAnyOrder("2026-11-01=495", "2026-11-02=495");
     assertThat(spark.read().parquet(dead.toString()).groupBy("day").count().collectAsList())
-        .extracting(r -> r.get(0) + "=" + r.getLong(1)).containsExactlyInAnyOrder("2026-11-01=5", "2026-11-02=5");
+        .extracting(r -> r.get(0) + "=" + r.getLong(1))
+        .containsExactlyInAnyOrder("2026-11-01=5", "2026-11-02=5");
   }
 
   @Test
   void deadLetterNeedsAPath() throws IOException {
     JobTestSupport.Run run = run("errors: {policy: dead-letter}");
     assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID);
-    assertThat(run.err()).contains("errors.dead_letter_path: missing; errors.policy is dead-letter");
+    assertThat(run.err())
+        .contains("errors.dead_letter_path: missing; errors.policy is dead-letter");
     run = run("errors: {policy: dead_lettre}");
-    assertThat(run.err()).contains("errors.policy: unknown value 'dead_lettre'").contains("Did you mean 'dead-letter'?");
+    assertThat(run.err())
+        .contains("errors.policy: unknown value 'dead_lettre'")
+        .contains("Did you mean 'dead-letter'?");
   }
 }

@@ -20,25 +20,37 @@ import org.apache.spark.sql.types.StructType;
 final class JobTestSupport {
   private JobTestSupport() {}
 
-  static final StructType IRIS_SCHEMA = new StructType()
-      .add("id", DataTypes.LongType, false)
-      .add("sepal_length", DataTypes.DoubleType, false)
-      .add("sepal_width", DataTypes.DoubleType, false)
-      .add("petal_length", DataTypes.DoubleType, false)
-      .add("petal_width", DataTypes.DoubleType, false)
-      .add("day", DataTypes.StringType, false);
+  static final StructType IRIS_SCHEMA =
+      new StructType()
+          .add("id", DataTypes.LongType, false)
+          .add("sepal_length", DataTypes.DoubleType, false)
+          .add("sepal_width", DataTypes.DoubleType, false)
+          .add("petal_length", DataTypes.DoubleType, false)
+          .add("petal_width", DataTypes.DoubleType, false)
+          .add("day", DataTypes.StringType, false);
 
   /** Writes {@code rows} random flowers (fixed seed) as Parquet in {@code partitions} files. */
   static Path writeIrisLike(SparkSession spark, Path dir, int rows, int partitions, long seed) {
     Random random = new Random(seed);
     List<Row> data = new ArrayList<>();
     for (int i = 0; i < rows; i++) {
-      data.add(RowFactory.create((long) i, 4 + 4 * random.nextDouble(), 2 + 2.5 * random.nextDouble(),
-          1 + 6 * random.nextDouble(), 0.1 + 2.4 * random.nextDouble(), i % 3 == 0 ? "2026-11-01" : "2026-11-02"));
+      data.add(
+          RowFactory.create(
+              (long) i,
+              4 + 4 * random.nextDouble(),
+              2 + 2.5 * random.nextDouble(),
+              1 + 6 * random.nextDouble(),
+              0.1 + 2.4 * random.nextDouble(),
+              i % 3 == 0 ? "2026-11-01" : "2026-11-02"));
     }
     Path path = dir.resolve("input");
-    spark.createDataFrame(data, IRIS_SCHEMA).coalesce(1).repartition(partitions).sortWithinPartitions("id")
-        .write().parquet(path.toString());
+    spark
+        .createDataFrame(data, IRIS_SCHEMA)
+        .coalesce(1)
+        .repartition(partitions)
+        .sortWithinPartitions("id")
+        .write()
+        .parquet(path.toString());
     return path;
   }
 
@@ -59,7 +71,8 @@ final class JobTestSupport {
             labels: [setosa, versicolor, virginica]
         passthrough: [id, day]
         output: {path: "%s", mode: error}
-        """.formatted(input, Projects.irisModel(), output);
+        """
+        .formatted(input, Projects.irisModel(), output);
   }
 
   static Path writeConfig(Path dir, String yaml) throws IOException {
@@ -74,8 +87,12 @@ final class JobTestSupport {
   static Run cli(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = BatchInferenceJob.run(new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), args);
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    int code =
+        BatchInferenceJob.run(
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            args);
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 }

@@ -16,12 +16,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every user mistake the job catches before running: the message names the key or column, says
- * what was expected and found, and the exit code is {@link ExitCodes#INVALID} with nothing written.
+ * Every user mistake the job catches before running: the message names the key or column, says what
+ * was expected and found, and the exit code is {@link ExitCodes#INVALID} with nothing written.
  */
 class JobValidationTest extends SparkTestBase {
   /** The input, written once per class: every test only reads it. */
   @TempDir static Path shared;
+
   private static Path input;
   @TempDir Path tmp;
   private Path output;
@@ -50,27 +51,36 @@ class JobValidationTest extends SparkTestBase {
 
   private static void assertInvalid(JobTestSupport.Run run, String... fragments) {
     assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.INVALID);
-    assertThat(run.err()).contains(fragments).contains("Nothing was run or written.").doesNotContain("\tat ");
+    assertThat(run.err())
+        .contains(fragments)
+        .contains("Nothing was run or written.")
+        .doesNotContain("\tat ");
   }
 
   @Test
   void rejectsMisspelledColumnWithSuggestion() throws Exception {
     JobTestSupport.Run run = runWith("inputs.input.columns[3]=petal_widht");
-    assertInvalid(run, "inputs.input.columns[3]: column 'petal_widht' not found in input; available: [id, sepal_length,",
+    assertInvalid(
+        run,
+        "inputs.input.columns[3]: column 'petal_widht' not found in input; available: [id, sepal_length,",
         "Did you mean 'petal_width'?");
     assertThat(output).doesNotExist();
   }
 
   @Test
   void rejectsWrongColumnCountForFixedDimension() throws Exception {
-    assertInvalid(runWith("inputs.input.columns=[sepal_length, sepal_width, petal_length]"),
+    assertInvalid(
+        runWith("inputs.input.columns=[sepal_length, sepal_width, petal_length]"),
         "inputs.input: model input 'input' expects [batch, 4] float32 but 3 columns are mapped"
             + " (sepal_length, sepal_width, petal_length)");
   }
 
   @Test
   void rejectsUnknownKeyWithSuggestion() throws Exception {
-    assertInvalid(runWith("model.batchsize=3"), "model.batchsize: unknown key 'batchsize'; known keys here: [", "batch_size, batching",
+    assertInvalid(
+        runWith("model.batchsize=3"),
+        "model.batchsize: unknown key 'batchsize'; known keys here: [",
+        "batch_size, batching",
         "Did you mean 'batch_size'?");
   }
 
@@ -81,14 +91,23 @@ class JobValidationTest extends SparkTestBase {
 
   @Test
   void rejectsNonPositiveBatchSizeAndUnknownEnums() throws Exception {
-    JobTestSupport.Run run = runWith("model.batch_size=0", "output.mode=overwrit", "model.device=tpu");
-    assertInvalid(run, "3 problems", "model.batch_size: must be a positive number of rows; found 0",
-        "output.mode: unknown mode 'overwrit'", "Did you mean 'overwrite'?", "model.device: unknown value 'tpu'");
+    JobTestSupport.Run run =
+        runWith("model.batch_size=0", "output.mode=overwrit", "model.device=tpu");
+    assertInvalid(
+        run,
+        "3 problems",
+        "model.batch_size: must be a positive number of rows; found 0",
+        "output.mode: unknown mode 'overwrit'",
+        "Did you mean 'overwrite'?",
+        "model.device: unknown value 'tpu'");
   }
 
   @Test
   void rejectsMissingModelFile() throws Exception {
-    assertInvalid(runWith("model.path=" + tmp.resolve("nope.onnx")), "model.path: model file not found:", "nope.onnx");
+    assertInvalid(
+        runWith("model.path=" + tmp.resolve("nope.onnx")),
+        "model.path: model file not found:",
+        "nope.onnx");
   }
 
   @Test
@@ -99,13 +118,17 @@ class JobValidationTest extends SparkTestBase {
 
   @Test
   void rejectsSha256Mismatch() throws Exception {
-    assertInvalid(runWith("model.sha256=" + "0".repeat(64)), "model.sha256:", "but the config pins 000000",
+    assertInvalid(
+        runWith("model.sha256=" + "0".repeat(64)),
+        "model.sha256:",
+        "but the config pins 000000",
         "update model.sha256");
   }
 
   @Test
   void rejectsMalformedSha256() throws Exception {
-    assertInvalid(runWith("model.sha256=abc123"), "model.sha256: expected 64 hex digits", "found 'abc123'");
+    assertInvalid(
+        runWith("model.sha256=abc123"), "model.sha256: expected 64 hex digits", "found 'abc123'");
   }
 
   @Test
@@ -119,25 +142,38 @@ class JobValidationTest extends SparkTestBase {
   void refusesToOverwriteExistingOutputInErrorMode() throws Exception {
     Files.createDirectories(output);
     Path marker = Files.writeString(output.resolve("keep.txt"), "precious");
-    assertInvalid(runWith(), "output.path:", "exists and output.mode is 'error'", "--set output.mode=overwrite");
+    assertInvalid(
+        runWith(),
+        "output.path:",
+        "exists and output.mode is 'error'",
+        "--set output.mode=overwrite");
     assertThat(Files.readString(marker)).isEqualTo("precious");
   }
 
   @Test
   void rejectsMissingInputPathAndBadFilter() throws Exception {
-    assertInvalid(runWith("input.path=" + tmp.resolve("missing")), "input.path: no data at", "missing");
-    assertInvalid(runWith("input.filter=no_such_col > 3"), "input.filter: not a valid SQL condition",
+    assertInvalid(
+        runWith("input.path=" + tmp.resolve("missing")), "input.path: no data at", "missing");
+    assertInvalid(
+        runWith("input.filter=no_such_col > 3"),
+        "input.filter: not a valid SQL condition",
         "no_such_col");
   }
 
   @Test
   void rejectsUnknownModelOutputAndPartitionColumn() throws Exception {
-    String yaml = irisConfig(input, output).replace("  output:\n    column: probabilities",
-        "  outptu:\n    column: probabilities");
+    String yaml =
+        irisConfig(input, output)
+            .replace(
+                "  output:\n    column: probabilities", "  outptu:\n    column: probabilities");
     JobTestSupport.Run run = cli("--config", writeConfig(tmp, yaml).toString());
-    assertInvalid(run, "outputs.outptu: the model has no output 'outptu'; model outputs: [output [batch, 3] float32]",
+    assertInvalid(
+        run,
+        "outputs.outptu: the model has no output 'outptu'; model outputs: [output [batch, 3] float32]",
         "Did you mean 'output'?");
-    assertInvalid(runWith("output.partition_by=[dya]"), "output.partition_by[0]: column 'dya' is not in the output",
+    assertInvalid(
+        runWith("output.partition_by=[dya]"),
+        "output.partition_by[0]: column 'dya' is not in the output",
         "Did you mean 'day'?");
   }
 
@@ -145,7 +181,12 @@ class JobValidationTest extends SparkTestBase {
   void collectsAllMissingRequiredKeys() throws Exception {
     Path conf = writeConfig(tmp, "job: {name: empty}\n");
     JobTestSupport.Run run = cli("--config", conf.toString());
-    assertInvalid(run, "input.path: missing", "model.path: missing", "output.path: missing", "inputs: missing",
+    assertInvalid(
+        run,
+        "input.path: missing",
+        "model.path: missing",
+        "output.path: missing",
+        "inputs: missing",
         "outputs: missing");
   }
 

@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code model.onnxruntime.*}: accepted values run, bad values are named with the key and the allowed values. */
+/**
+ * {@code model.onnxruntime.*}: accepted values run, bad values are named with the key and the
+ * allowed values.
+ */
 class OrtTuningJobTest extends SparkTestBase {
   @TempDir Path tmp;
 
@@ -30,26 +33,35 @@ class OrtTuningJobTest extends SparkTestBase {
 
   @Test
   void runsWithEverySettingGiven() throws Exception {
-    JobTestSupport.Run run = run("model.onnxruntime.inter_op_threads=2", "model.onnxruntime.spinning=true",
-        "model.onnxruntime.memory_pattern=false", "model.onnxruntime.cpu_arena=false",
-        "model.onnxruntime.optimization_level=basic", "model.onnxruntime.optimized_model_dir=" + tmp.resolve("ort"));
+    JobTestSupport.Run run =
+        run(
+            "model.onnxruntime.inter_op_threads=2",
+            "model.onnxruntime.spinning=true",
+            "model.onnxruntime.memory_pattern=false",
+            "model.onnxruntime.cpu_arena=false",
+            "model.onnxruntime.optimization_level=basic",
+            "model.onnxruntime.optimized_model_dir=" + tmp.resolve("ort"));
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(spark.read().parquet(tmp.resolve("out").toString()).count()).isEqualTo(20);
   }
 
   @Test
   void rejectsBadValuesNamingTheKeys() throws Exception {
-    JobTestSupport.Run run = run("model.onnxruntime.inter_op_threads=0", "model.onnxruntime.optimization_level=max");
+    JobTestSupport.Run run =
+        run("model.onnxruntime.inter_op_threads=0", "model.onnxruntime.optimization_level=max");
     assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.INVALID);
     assertThat(run.err())
         .contains("model.onnxruntime.inter_op_threads: must be at least 1; found 0.")
-        .contains("model.onnxruntime.optimization_level: unknown level 'max'; expected one of [disable, basic, extended, all].");
+        .contains(
+            "model.onnxruntime.optimization_level: unknown level 'max'; expected one of [disable, basic, extended, all].");
   }
 
   @Test
   void rejectsUnknownKeyUnderOnnxruntime() throws Exception {
     JobTestSupport.Run run = run("model.onnxruntime.spining=true");
     assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.INVALID);
-    assertThat(run.err()).contains("model.onnxruntime.spining: unknown key").contains("Did you mean 'spinning'?");
+    assertThat(run.err())
+        .contains("model.onnxruntime.spining: unknown key")
+        .contains("Did you mean 'spinning'?");
   }
 }

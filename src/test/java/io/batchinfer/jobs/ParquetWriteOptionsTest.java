@@ -33,23 +33,26 @@ class ParquetWriteOptionsTest extends SparkTestBase {
 
   @Test
   void optionsNameEveryFloatOrDoubleArrayAtAnyDepthAndNothingElse() {
-    StructType schema = new StructType()
-        .add("id", DataTypes.LongType)
-        .add("p", DataTypes.createArrayType(DataTypes.FloatType))
-        .add("grid", DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.DoubleType)))
-        .add("tags", DataTypes.createArrayType(DataTypes.StringType))
-        .add("ints", DataTypes.createArrayType(DataTypes.IntegerType))
-        .add("x", DataTypes.FloatType);
-    assertThat(ParquetWriteOptions.plainFloatArrays(schema)).containsExactly(
-        Map.entry("parquet.enable.dictionary#p.list.element", "false"),
-        Map.entry("parquet.enable.dictionary#grid.list.element.list.element", "false"));
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.LongType)
+            .add("p", DataTypes.createArrayType(DataTypes.FloatType))
+            .add("grid", DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.DoubleType)))
+            .add("tags", DataTypes.createArrayType(DataTypes.StringType))
+            .add("ints", DataTypes.createArrayType(DataTypes.IntegerType))
+            .add("x", DataTypes.FloatType);
+    assertThat(ParquetWriteOptions.plainFloatArrays(schema))
+        .containsExactly(
+            Map.entry("parquet.enable.dictionary#p.list.element", "false"),
+            Map.entry("parquet.enable.dictionary#grid.list.element.list.element", "false"));
   }
 
   @Test
   void jobWritesProbabilitiesWithoutDictionaryAndLabelsWithIt() throws Exception {
     Path input = writeIrisLike(spark, tmp, 200, 1, 3);
     Path output = tmp.resolve("out");
-    JobTestSupport.Run run = cli("--config", writeConfig(tmp, irisConfig(input, output)).toString());
+    JobTestSupport.Run run =
+        cli("--config", writeConfig(tmp, irisConfig(input, output)).toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
 
     Map<String, Set<Encoding>> encodings = new HashMap<>();
@@ -59,17 +62,23 @@ class ParquetWriteOptionsTest extends SparkTestBase {
     }
     assertThat(parts).isNotEmpty();
     for (Path part : parts) {
-      try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(
-          new org.apache.hadoop.fs.Path(part.toUri()), new Configuration()))) {
+      try (ParquetFileReader r =
+          ParquetFileReader.open(
+              HadoopInputFile.fromPath(
+                  new org.apache.hadoop.fs.Path(part.toUri()), new Configuration()))) {
         for (ColumnChunkMetaData c : r.getFooter().getBlocks().get(0).getColumns()) {
-          encodings.computeIfAbsent(c.getPath().toDotString(), k -> new java.util.HashSet<>()).addAll(c.getEncodings());
+          encodings
+              .computeIfAbsent(c.getPath().toDotString(), k -> new java.util.HashSet<>())
+              .addAll(c.getEncodings());
         }
       }
     }
     assertThat(encodings.get("probabilities.list.element"))
-        .doesNotContain(Encoding.PLAIN_DICTIONARY, Encoding.RLE_DICTIONARY).contains(Encoding.PLAIN);
+        .doesNotContain(Encoding.PLAIN_DICTIONARY, Encoding.RLE_DICTIONARY)
+        .contains(Encoding.PLAIN);
     // Three label strings repeat: Spark's default dictionary encoding stays on for them.
-    assertThat(encodings.get("class_index_label")).containsAnyOf(Encoding.PLAIN_DICTIONARY, Encoding.RLE_DICTIONARY);
+    assertThat(encodings.get("class_index_label"))
+        .containsAnyOf(Encoding.PLAIN_DICTIONARY, Encoding.RLE_DICTIONARY);
     // Same type as before (Spark reads every Parquet column back as nullable).
     assertThat(spark.read().parquet(output.toString()).schema().apply("probabilities").dataType())
         .isEqualTo(DataTypes.createArrayType(DataTypes.FloatType, true));

@@ -20,7 +20,10 @@ class PrecheckTest {
 
   @Test
   void settingsProblemsFailWithoutStartingSpark() throws Exception {
-    Path conf = Files.writeString(tmp.resolve("bad.yaml"), """
+    Path conf =
+        Files.writeString(
+            tmp.resolve("bad.yaml"),
+            """
         input: {path: /nowhere}
         model: {path: /nowhere.onnx, batch_size: 0, device: tpu}
         inputs: {x: {column: a}}
@@ -31,21 +34,32 @@ class PrecheckTest {
     Object before = SparkContext$.MODULE$.getActive();
     JobTestSupport.Run run = JobTestSupport.cli("--config", conf.toString());
     assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID);
-    assertThat(run.err()).contains("3 problems", "model.batch_size: must be a positive number of rows; found 0",
-        "model.device: unknown value 'tpu'", "output.mode: unknown mode 'sometimes'");
-    assertThat((Object) SparkContext$.MODULE$.getActive()).as("no SparkContext was started").isEqualTo(before);
+    assertThat(run.err())
+        .contains(
+            "3 problems",
+            "model.batch_size: must be a positive number of rows; found 0",
+            "model.device: unknown value 'tpu'",
+            "output.mode: unknown mode 'sometimes'");
+    assertThat((Object) SparkContext$.MODULE$.getActive())
+        .as("no SparkContext was started")
+        .isEqualTo(before);
   }
 
   @Test
   void precheckPassesAValidConfigThrough() {
-    JobSettings.precheck(ConfigLoader.parse("""
+    JobSettings.precheck(
+        ConfigLoader.parse(
+            """
         input: {path: in}
         model: {path: m.onnx}
         inputs: {x: {column: a}}
         outputs: {y: {column: b}}
         output: {path: out}
-        """, List.of()));
-    assertThatThrownBy(() -> JobSettings.precheck(ConfigLoader.parse("model: {threads: 0}", List.of())))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("model.threads: must be at least 1; found 0");
+        """,
+            List.of()));
+    assertThatThrownBy(
+            () -> JobSettings.precheck(ConfigLoader.parse("model: {threads: 0}", List.of())))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("model.threads: must be at least 1; found 0");
   }
 }

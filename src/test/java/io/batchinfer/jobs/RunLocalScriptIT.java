@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.batchinfer.testing.Projects;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,32 +26,42 @@ class RunLocalScriptIT {
   void defaultExampleRunsAndWritesEveryIrisRow() throws Exception {
     String log = runScript();
     assertThat(log).contains("rows_in=150 rows_out=150");
-    assertThat(parquetRows(Projects.root().resolve("target/example-output/iris-predictions"))).isEqualTo(150);
+    assertThat(parquetRows(Projects.root().resolve("target/example-output/iris-predictions")))
+        .isEqualTo(150);
   }
 
   @Test
   void textExampleEmbedsEverySentence() throws Exception {
     String log = runScript("conf/examples/text-embeddings.yaml");
     assertThat(log).contains("rows_in=3000 rows_out=3000 rows_rejected=0");
-    assertThat(parquetRows(Projects.root().resolve("target/example-output/sentence-embeddings"))).isEqualTo(3000);
+    assertThat(parquetRows(Projects.root().resolve("target/example-output/sentence-embeddings")))
+        .isEqualTo(3000);
   }
 
-  /** The table examples (README "Tables and object stores"): a new table, then a second day into it. */
+  /**
+   * The table examples (README "Tables and object stores"): a new table, then a second day into it.
+   */
   @Test
   void icebergExampleWritesOneSnapshotPerDay() throws Exception {
-    org.apache.commons.io.FileUtils.deleteDirectory(Projects.root().resolve("target/example-warehouse/iceberg").toFile());
+    org.apache.commons.io.FileUtils.deleteDirectory(
+        Projects.root().resolve("target/example-warehouse/iceberg").toFile());
     assertThat(runScript("conf/examples/iceberg.yaml", "--var", "ds=2026-11-01"))
-        .contains("rows_in=150 rows_out=150").contains("output=table:lake.db.iris_scores snapshot=");
+        .contains("rows_in=150 rows_out=150")
+        .contains("output=table:lake.db.iris_scores snapshot=");
     assertThat(runScript("conf/examples/iceberg.yaml", "--var", "ds=2026-11-02"))
-        .contains("rows_in=150 rows_out=150").contains("output=table:lake.db.iris_scores snapshot=");
+        .contains("rows_in=150 rows_out=150")
+        .contains("output=table:lake.db.iris_scores snapshot=");
   }
 
   @Test
   void deltaExampleWritesOneVersionPerDay() throws Exception {
-    org.apache.commons.io.FileUtils.deleteDirectory(Projects.root().resolve("target/example-warehouse/delta").toFile());
-    assertThat(runScript("conf/examples/delta.yaml", "--var", "ds=2026-11-01")).contains("rows_in=150 rows_out=150")
+    org.apache.commons.io.FileUtils.deleteDirectory(
+        Projects.root().resolve("target/example-warehouse/delta").toFile());
+    assertThat(runScript("conf/examples/delta.yaml", "--var", "ds=2026-11-01"))
+        .contains("rows_in=150 rows_out=150")
         .contains("version=0");
-    assertThat(runScript("conf/examples/delta.yaml", "--var", "ds=2026-11-02")).contains("rows_in=150 rows_out=150")
+    assertThat(runScript("conf/examples/delta.yaml", "--var", "ds=2026-11-02"))
+        .contains("rows_in=150 rows_out=150")
         .contains("version=1");
   }
 
@@ -62,12 +71,18 @@ class RunLocalScriptIT {
     cmd.addAll(List.of(args));
     // Output goes to a file, not a pipe: a full pipe would block the script.
     Path logFile = Files.createTempFile("run-local", ".log");
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true)
-        .redirectOutput(logFile.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .directory(root.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(logFile.toFile());
     pb.environment().remove("ORT_DISABLE_TELEMETRY");
     pb.environment().remove("DJL_OFFLINE");
     pb.environment().remove("OPT_OUT_TRACKING");
-    pb.environment().put("BATCHINFER_SPARK", Projects.sparkLine()); // the build under test: target/ or target/spark4/
+    pb.environment()
+        .put(
+            "BATCHINFER_SPARK",
+            Projects.sparkLine()); // the build under test: target/ or target/spark4/
     Process p = pb.start();
     boolean done = p.waitFor(5, TimeUnit.MINUTES);
     if (!done) {
@@ -89,8 +104,10 @@ class RunLocalScriptIT {
     }
     assertThat(files).isNotEmpty();
     for (Path f : files) {
-      try (ParquetFileReader r = ParquetFileReader.open(
-          HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(f.toUri()), new Configuration()))) {
+      try (ParquetFileReader r =
+          ParquetFileReader.open(
+              HadoopInputFile.fromPath(
+                  new org.apache.hadoop.fs.Path(f.toUri()), new Configuration()))) {
         rows += r.getRecordCount();
       }
     }

@@ -31,8 +31,18 @@ class RunReportTest extends SparkTestBase {
     Path conf = writeConfig(tmp, irisConfig(input, out));
     Path summary = tmp.resolve("airflow/summary.json");
 
-    JobTestSupport.Run run = cli("--config", conf.toString(), "--var", "ds=2026-11-23", "--var", "api_token=tok-777",
-        "--set", "spark.spark.hadoop.fs.s3a.secret.key=AKIA-not-a-real-secret", "--summary-json", summary.toString());
+    JobTestSupport.Run run =
+        cli(
+            "--config",
+            conf.toString(),
+            "--var",
+            "ds=2026-11-23",
+            "--var",
+            "api_token=tok-777",
+            "--set",
+            "spark.spark.hadoop.fs.s3a.secret.key=AKIA-not-a-real-secret",
+            "--summary-json",
+            summary.toString());
 
     assertThat(run.exitCode()).as(run.err()).isZero();
     Path reportFile = out.resolve("_batchinfer/report.json");
@@ -67,7 +77,9 @@ class RunReportTest extends SparkTestBase {
     assertThat(seconds.path("p50").asDouble()).isLessThanOrEqualTo(seconds.path("p95").asDouble());
     assertThat(seconds.path("p95").asDouble()).isLessThanOrEqualTo(seconds.path("max").asDouble());
     assertThat(seconds.path("min").asDouble()).isLessThanOrEqualTo(seconds.path("p50").asDouble());
-    assertThat(parts.path("rows").path("max").asDouble()).isLessThanOrEqualTo(500).isGreaterThanOrEqualTo(500.0 / count);
+    assertThat(parts.path("rows").path("max").asDouble())
+        .isLessThanOrEqualTo(500)
+        .isGreaterThanOrEqualTo(500.0 / count);
     assertThat(parts.path("rows_per_s").path("p50").asDouble()).isPositive();
 
     JsonNode executors = r.path("executors");
@@ -75,23 +87,30 @@ class RunReportTest extends SparkTestBase {
     assertThat(executors.get(0).path("id").asText()).isEqualTo("driver");
     assertThat(executors.get(0).path("providers").toString()).isEqualTo("[\"CPU\"]");
     assertThat(executors.get(0).path("partitions").asInt()).isEqualTo(count);
-    assertThat(executors.get(0).path("sessions_created").asLong()).isEqualTo(r.path("sessions_created").asLong());
+    assertThat(executors.get(0).path("sessions_created").asLong())
+        .isEqualTo(r.path("sessions_created").asLong());
 
-    assertThat(r.path("spark").path("app_id").asText()).isEqualTo(spark.sparkContext().applicationId());
+    assertThat(r.path("spark").path("app_id").asText())
+        .isEqualTo(spark.sparkContext().applicationId());
     assertThat(r.path("spark").path("task_retries").asLong()).isZero();
     assertThat(r.path("spark").path("tasks_succeeded").asLong()).isGreaterThanOrEqualTo(count);
     assertThat(r.path("model").path("sha256").asText()).isEqualTo(sha256(Projects.irisModel()));
     assertThat(r.path("model").path("inputs").get(0).path("name").asText()).isEqualTo("input");
     assertThat(r.path("model").path("inputs").get(0).path("tensor").asText()).contains("float32");
     assertThat(r.path("output").path("mode").asText()).isEqualTo("error");
-    assertThat(r.path("config").path("spark").path("spark.hadoop.fs.s3a.secret.key").asText()).isEqualTo("*****");
+    assertThat(r.path("config").path("spark").path("spark.hadoop.fs.s3a.secret.key").asText())
+        .isEqualTo("*****");
     assertThat(r.path("config").path("output").path("path").asText()).isEqualTo(out.toString());
     assertThat(r.path("variables").path("ds").asText()).isEqualTo("2026-11-23");
     assertThat(r.path("variables").path("api_token").asText()).isEqualTo("*****");
-    assertThat(r.path("variables").path("run_id").asText()).isEqualTo(r.path("run_id").asText()).isNotBlank();
+    assertThat(r.path("variables").path("run_id").asText())
+        .isEqualTo(r.path("run_id").asText())
+        .isNotBlank();
 
     String html = Files.readString(out.resolve("_batchinfer/report.html"));
-    assertThat(html).contains("<svg", "rows/s").contains(r.path("model").path("sha256").asText())
+    assertThat(html)
+        .contains("<svg", "rows/s")
+        .contains(r.path("model").path("sha256").asText())
         .doesNotContain("<script", "AKIA-not-a-real-secret", "https://");
     String throughputChart = html.substring(html.indexOf("<svg"), html.indexOf("</svg>"));
     assertThat(throughputChart.split("<rect ", -1)).hasSize(count + 1);
@@ -101,7 +120,8 @@ class RunReportTest extends SparkTestBase {
     assertThat(s.path("exit_code").asInt()).isZero();
     assertThat(s.path("rows_in").asLong()).isEqualTo(500);
     assertThat(s.path("report").asText()).isEqualTo(reportFile.toString());
-    assertThat(s.path("report_html").asText()).isEqualTo(out.resolve("_batchinfer/report.html").toString());
+    assertThat(s.path("report_html").asText())
+        .isEqualTo(out.resolve("_batchinfer/report.html").toString());
     assertThat(s.path("run_id").asText()).isEqualTo(r.path("run_id").asText());
   }
 
@@ -109,8 +129,16 @@ class RunReportTest extends SparkTestBase {
   void reportPathKeyTakesVariables() throws Exception {
     Path input = writeIrisLike(spark, tmp, 20, 1, 1);
     Path conf = writeConfig(tmp, irisConfig(input, tmp.resolve("out")));
-    JobTestSupport.Run run = cli("--config", conf.toString(), "--var", "ds=2026-11-23", "--var", "run_id=manual-1",
-        "--set", "report.path=" + tmp.resolve("reports") + "/${ds}/${run_id}.json");
+    JobTestSupport.Run run =
+        cli(
+            "--config",
+            conf.toString(),
+            "--var",
+            "ds=2026-11-23",
+            "--var",
+            "run_id=manual-1",
+            "--set",
+            "report.path=" + tmp.resolve("reports") + "/${ds}/${run_id}.json");
     assertThat(run.exitCode()).as(run.err()).isZero();
     Path report = tmp.resolve("reports/2026-11-23/manual-1.json");
     assertThat(JSON.readTree(report.toFile()).path("run_id").asText()).isEqualTo("manual-1");
@@ -138,9 +166,12 @@ class RunReportTest extends SparkTestBase {
     JobTestSupport.Run quiet = cli("--config", conf.toString());
     assertThat(quiet.exitCode()).as(quiet.err()).isZero();
     assertThat(quiet.err()).doesNotContain("rows/s");
-    JobTestSupport.Run shown = cli("--config", conf.toString(), "--set", "output.path=" + tmp.resolve("b"), "--progress");
+    JobTestSupport.Run shown =
+        cli("--config", conf.toString(), "--set", "output.path=" + tmp.resolve("b"), "--progress");
     assertThat(shown.exitCode()).as(shown.err()).isZero();
-    assertThat(shown.err()).containsPattern("batchinfer: 200 of 200 rows \\(100%\\) \\| [\\d,]+ rows/s \\| tasks \\d+/\\d+");
+    assertThat(shown.err())
+        .containsPattern(
+            "batchinfer: 200 of 200 rows \\(100%\\) \\| [\\d,]+ rows/s \\| tasks \\d+/\\d+");
   }
 
   @Test
@@ -151,6 +182,7 @@ class RunReportTest extends SparkTestBase {
   }
 
   private static String sha256(Path file) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    return HexFormat.of()
+        .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
   }
 }

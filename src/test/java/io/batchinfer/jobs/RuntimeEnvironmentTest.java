@@ -10,9 +10,9 @@ import org.apache.spark.launcher.JavaModuleOptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * runtime.properties is the one source of the module flags and the ORT/DJL switches: it must
- * agree with Spark's own list, and the build must actually pass it to the test JVM (the pom reads
- * the file through properties-maven-plugin, so these fail if the pom stops doing so).
+ * runtime.properties is the one source of the module flags and the ORT/DJL switches: it must agree
+ * with Spark's own list, and the build must actually pass it to the test JVM (the pom reads the
+ * file through properties-maven-plugin, so these fail if the pom stops doing so).
  */
 class RuntimeEnvironmentTest {
 
@@ -35,7 +35,9 @@ class RuntimeEnvironmentTest {
   @Test
   void testJvmGotTheEnvironmentFromTheFile() {
     Map<String, String> env = RuntimeEnvironment.environment();
-    assertThat(env).containsEntry("ORT_DISABLE_TELEMETRY", "1").containsKeys("DJL_OFFLINE", "OPT_OUT_TRACKING");
+    assertThat(env)
+        .containsEntry("ORT_DISABLE_TELEMETRY", "1")
+        .containsKeys("DJL_OFFLINE", "OPT_OUT_TRACKING");
     env.forEach((k, v) -> assertThat(System.getenv(k)).as(k).isEqualTo(v));
   }
 }

@@ -20,7 +20,8 @@ class TableConfigTest extends SparkTestBase {
 
   private JobTestSupport.Run run(String input, String output, String extra) throws Exception {
     Path data = JobTestSupport.writeIrisLike(spark, tmp, 20, 1, 1);
-    String yaml = """
+    String yaml =
+        """
         input: {%s}
         model: {path: "%s"}
         inputs: {input: {columns: [sepal_length, sepal_width, petal_length, petal_width]}}
@@ -28,83 +29,120 @@ class TableConfigTest extends SparkTestBase {
         passthrough: [id, day]
         output: {%s}
         %s
-        """.formatted(input.replace("$DATA", data.toString()), Projects.irisModel(), output, extra);
+        """
+            .formatted(
+                input.replace("$DATA", data.toString()), Projects.irisModel(), output, extra);
     return cli("--config", writeConfig(tmp, yaml).toString());
   }
 
   @Test
   void rejectsTwoInputSources() throws Exception {
-    JobTestSupport.Run r = run("path: \"$DATA\", table: default.events", "path: \"" + tmp.resolve("o") + "\"", "");
+    JobTestSupport.Run r =
+        run("path: \"$DATA\", table: default.events", "path: \"" + tmp.resolve("o") + "\"", "");
     assertThat(r.exitCode()).isEqualTo(ExitCodes.INVALID);
-    assertThat(r.err()).contains("input: input.path and input.table are both set; set exactly one of input.path,"
-        + " input.table, input.sql.");
+    assertThat(r.err())
+        .contains(
+            "input: input.path and input.table are both set; set exactly one of input.path,"
+                + " input.table, input.sql.");
   }
 
   @Test
   void rejectsUnknownInputFormatWithSuggestion() throws Exception {
-    JobTestSupport.Run r = run("path: \"$DATA\", format: jsn", "path: \"" + tmp.resolve("o") + "\"", "");
+    JobTestSupport.Run r =
+        run("path: \"$DATA\", format: jsn", "path: \"" + tmp.resolve("o") + "\"", "");
     assertThat(r.exitCode()).isEqualTo(ExitCodes.INVALID);
-    assertThat(r.err()).contains("input.format: unknown format 'jsn'; expected one of [parquet, orc, json, csv, delta,"
-        + " iceberg].").contains("Did you mean 'json'?");
+    assertThat(r.err())
+        .contains(
+            "input.format: unknown format 'jsn'; expected one of [parquet, orc, json, csv, delta,"
+                + " iceberg].")
+        .contains("Did you mean 'json'?");
   }
 
   @Test
   void namesAMissingInputTable() throws Exception {
     spark.sql("CREATE TABLE IF NOT EXISTS default.events_known (id BIGINT) USING parquet");
-    JobTestSupport.Run r = run("table: default.events_knwn", "path: \"" + tmp.resolve("o") + "\"", "");
+    JobTestSupport.Run r =
+        run("table: default.events_knwn", "path: \"" + tmp.resolve("o") + "\"", "");
     assertThat(r.exitCode()).isEqualTo(ExitCodes.INVALID);
-    assertThat(r.err()).contains("input.table: table 'default.events_knwn' not found. Tables in default: [")
-        .contains("events_known").contains("Did you mean 'events_known'?");
+    assertThat(r.err())
+        .contains("input.table: table 'default.events_knwn' not found. Tables in default: [")
+        .contains("events_known")
+        .contains("Did you mean 'events_known'?");
   }
 
   @Test
   void namesABrokenQuery() throws Exception {
-    JobTestSupport.Run r = run("sql: \"SELECT * FROM parquet.`$DATA` WHERE nope = 1\"",
-        "path: \"" + tmp.resolve("o") + "\"", "");
+    JobTestSupport.Run r =
+        run(
+            "sql: \"SELECT * FROM parquet.`$DATA` WHERE nope = 1\"",
+            "path: \"" + tmp.resolve("o") + "\"",
+            "");
     assertThat(r.exitCode()).isEqualTo(ExitCodes.INVALID);
     assertThat(r.err()).contains("input.sql: the query does not run:").contains("`nope`");
   }
 
   @Test
   void missingOutputTableNeedsCreate() throws Exception {
-    JobTestSupport.Run r = run("path: \"$DATA\"", "table: default.scores_absent, partition_by: [day]",
-        "report: {path: \"" + tmp.resolve("r.json") + "\"}");
+    JobTestSupport.Run r =
+        run(
+            "path: \"$DATA\"",
+            "table: default.scores_absent, partition_by: [day]",
+            "report: {path: \"" + tmp.resolve("r.json") + "\"}");
     assertThat(r.exitCode()).isEqualTo(ExitCodes.INVALID);
-    assertThat(r.err()).contains("output.table: table 'default.scores_absent' does not exist. Set output.create: true"
-        + " to create it with the output schema partitioned by [day], or create it first.");
+    assertThat(r.err())
+        .contains(
+            "output.table: table 'default.scores_absent' does not exist. Set output.create: true"
+                + " to create it with the output schema partitioned by [day], or create it first.");
   }
 
   @Test
   void tableOutputNeedsAReportPathAndOneTarget() throws Exception {
-    JobTestSupport.Run r = run("path: \"$DATA\"", "table: default.t, path: \"" + tmp.resolve("o") + "\"", "");
+    JobTestSupport.Run r =
+        run("path: \"$DATA\"", "table: default.t, path: \"" + tmp.resolve("o") + "\"", "");
     assertThat(r.exitCode()).isEqualTo(ExitCodes.INVALID);
-    assertThat(r.err()).contains("output: output.path and output.table are both set; set exactly one.")
-        .contains("report.path: missing; with output.table there is no output folder for the run report");
+    assertThat(r.err())
+        .contains("output: output.path and output.table are both set; set exactly one.")
+        .contains(
+            "report.path: missing; with output.table there is no output folder for the run report");
   }
 
   @Test
   void tableOnlyKeysAreRejectedForPaths() throws Exception {
-    JobTestSupport.Run r = run("path: \"$DATA\"", "path: \"" + tmp.resolve("o") + "\", create: true, format: delta",
-        "errors: {policy: skip, dead_letter_table: default.dl}");
+    JobTestSupport.Run r =
+        run(
+            "path: \"$DATA\"",
+            "path: \"" + tmp.resolve("o") + "\", create: true, format: delta",
+            "errors: {policy: skip, dead_letter_table: default.dl}");
     assertThat(r.exitCode()).isEqualTo(ExitCodes.INVALID);
-    assertThat(r.err()).contains("output.create: applies to output.table only")
+    assertThat(r.err())
+        .contains("output.create: applies to output.table only")
         .contains("output.format: applies to a table created by output.create only")
         .contains("errors.dead_letter_table: set, but errors.policy is skip");
   }
 
   @Test
   void namesS3CredentialsWrittenInTheConfig() {
-    JobConfig cfg = ConfigLoader.parse("spark: {spark.hadoop.fs.s3a.secret.key: abc, spark.hadoop.fs.s3a.bucket.b1.access.key:"
-        + " def, spark.hadoop.fs.s3a.endpoint: http://x}", java.util.List.of());
-    assertThat(ObjectStoreCommit.warnAboutCredentials(cfg)).containsExactlyInAnyOrder(
-        "spark.spark.hadoop.fs.s3a.secret.key", "spark.spark.hadoop.fs.s3a.bucket.b1.access.key");
+    JobConfig cfg =
+        ConfigLoader.parse(
+            "spark: {spark.hadoop.fs.s3a.secret.key: abc, spark.hadoop.fs.s3a.bucket.b1.access.key:"
+                + " def, spark.hadoop.fs.s3a.endpoint: http://x}",
+            java.util.List.of());
+    assertThat(ObjectStoreCommit.warnAboutCredentials(cfg))
+        .containsExactlyInAnyOrder(
+            "spark.spark.hadoop.fs.s3a.secret.key",
+            "spark.spark.hadoop.fs.s3a.bucket.b1.access.key");
   }
 
   @Test
   void s3OutputRefusesOverwritePartitions() throws Exception {
-    JobTestSupport.Run r = run("path: \"$DATA\"", "path: \"s3a://bucket/scores\", mode: overwrite-partitions,"
-        + " partition_by: [day]", "");
+    JobTestSupport.Run r =
+        run(
+            "path: \"$DATA\"",
+            "path: \"s3a://bucket/scores\", mode: overwrite-partitions," + " partition_by: [day]",
+            "");
     assertThat(r.exitCode()).isEqualTo(ExitCodes.INVALID);
-    assertThat(r.err()).contains("output.path: output.mode overwrite-partitions cannot be committed safely on S3 paths");
+    assertThat(r.err())
+        .contains(
+            "output.path: output.mode overwrite-partitions cannot be committed safely on S3 paths");
   }
 }

@@ -13,20 +13,23 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The task listener counts retried attempts, with a real Spark retry: {@code local[2,2]} allows
- * two attempts per task, and one partition fails its first attempt. Owns its session (not the
- * shared {@code local[2]} one, which never retries).
+ * The task listener counts retried attempts, with a real Spark retry: {@code local[2,2]} allows two
+ * attempts per task, and one partition fails its first attempt. Owns its session (not the shared
+ * {@code local[2]} one, which never retries).
  */
 class TaskCounterTest {
   private static SparkSession spark;
 
   @BeforeAll
   static void start() {
-    spark = SparkSession.builder().master("local[2,2]").appName("batchinfer-retry-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .getOrCreate();
+    spark =
+        SparkSession.builder()
+            .master("local[2,2]")
+            .appName("batchinfer-retry-test")
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .getOrCreate();
   }
 
   @AfterAll
@@ -56,7 +59,10 @@ class TaskCounterTest {
     spark.sparkContext().addSparkListener(counter);
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      long n = jsc.parallelize(List.of(1, 2, 3, 4, 5, 6), 3).mapPartitions(new FailFirstAttempt()).count();
+      long n =
+          jsc.parallelize(List.of(1, 2, 3, 4, 5, 6), 3)
+              .mapPartitions(new FailFirstAttempt())
+              .count();
       assertThat(n).isEqualTo(6);
       spark.sparkContext().listenerBus().waitUntilEmpty(10_000);
     } finally {

@@ -52,7 +52,9 @@ class TaskTimelineTest extends SparkTestBase {
     @Override
     public void onTaskEnd(SparkListenerTaskEnd e) {
       byStage.computeIfAbsent(e.stageId(), k -> new AtomicInteger()).incrementAndGet();
-      byExecutor.computeIfAbsent(e.taskInfo().executorId(), k -> new AtomicInteger()).incrementAndGet();
+      byExecutor
+          .computeIfAbsent(e.taskInfo().executorId(), k -> new AtomicInteger())
+          .incrementAndGet();
       if (e.taskInfo().failed()) {
         failed.incrementAndGet();
       }
@@ -67,9 +69,15 @@ class TaskTimelineTest extends SparkTestBase {
   void reportOfARealRunHasOneLaneAndOneBarPerTaskColouredByStage() throws Exception {
     Path input = writeIrisLike(spark, tmp, 600, 3, 7);
     Path out = tmp.resolve("out");
-    // input.partitions forces a shuffle: a reading stage (3 tasks), then 5 tasks that score and write.
-    Path conf = writeConfig(tmp, irisConfig(input, out).replace("input: {path: \"" + input + "\"}",
-        "input: {path: \"" + input + "\", partitions: 5}"));
+    // input.partitions forces a shuffle: a reading stage (3 tasks), then 5 tasks that score and
+    // write.
+    Path conf =
+        writeConfig(
+            tmp,
+            irisConfig(input, out)
+                .replace(
+                    "input: {path: \"" + input + "\"}",
+                    "input: {path: \"" + input + "\", partitions: 5}"));
     Oracle oracle = new Oracle();
     spark.sparkContext().addSparkListener(oracle);
     JobTestSupport.Run run;
@@ -93,15 +101,19 @@ class TaskTimelineTest extends SparkTestBase {
     }
     // Under errors.policy fail the model runs inside the write: one stage of 5 tasks does both.
     assertThat(tasksByKind).containsEntry("scoring-writing", 5).doesNotContainKey("scoring");
-    // Reading the input before the shuffle, plus planning's own passes (schema, footers): neither scores nor writes.
-    assertThat(tasksByKind.get("other")).isGreaterThanOrEqualTo(spark.read().parquet(input.toString()).rdd().getNumPartitions());
+    // Reading the input before the shuffle, plus planning's own passes (schema, footers): neither
+    // scores nor writes.
+    assertThat(tasksByKind.get("other"))
+        .isGreaterThanOrEqualTo(spark.read().parquet(input.toString()).rdd().getNumPartitions());
     JsonNode kinds = report.path("timeline").path("stage_seconds_by_kind");
     assertThat(kinds.path("scoring-writing").asDouble()).isPositive();
 
     Document svg = timelineSvg(Files.readString(out.resolve("_batchinfer/report.html")));
     List<Element> lanes = byClass(svg, "g", "lane");
-    assertThat(lanes).extracting(e -> e.getAttribute("data-executor"))
-        .containsExactlyElementsOf(new TreeMap<>(oracle.byExecutor).keySet()).containsExactly("driver");
+    assertThat(lanes)
+        .extracting(e -> e.getAttribute("data-executor"))
+        .containsExactlyElementsOf(new TreeMap<>(oracle.byExecutor).keySet())
+        .containsExactly("driver");
     List<Element> bars = byClass(svg, "rect", "task");
     assertThat(bars).hasSize(oracle.total());
     assertThat(report.path("timeline").path("tasks_recorded").asInt()).isEqualTo(oracle.total());
@@ -109,7 +121,8 @@ class TaskTimelineTest extends SparkTestBase {
     for (Element bar : bars) {
       barsByStage.merge(Integer.parseInt(bar.getAttribute("data-stage")), 1, Integer::sum);
       assertThat(Double.parseDouble(bar.getAttribute("width"))).isPositive();
-      assertThat(bar.getElementsByTagName("title").item(0).getTextContent()).contains("partition", "succeeded");
+      assertThat(bar.getElementsByTagName("title").item(0).getTextContent())
+          .contains("partition", "succeeded");
     }
     Map<Integer, Integer> expected = new TreeMap<>();
     oracle.byStage.forEach((stage, n) -> expected.put(stage, n.get()));
@@ -124,10 +137,23 @@ class TaskTimelineTest extends SparkTestBase {
   void failedRunShowsItsFailedAttempt() throws Exception {
     Path input = writeIrisLike(spark, tmp, 100, 2, 3);
     // One NaN makes its task fail under errors.policy fail (local mode does not retry it).
-    spark.read().parquet(input.toString()).selectExpr("id", "IF(id = 42, double('NaN'), sepal_length) AS sepal_length",
-        "sepal_width", "petal_length", "petal_width", "day").coalesce(2).write().parquet(tmp.resolve("bad").toString());
+    spark
+        .read()
+        .parquet(input.toString())
+        .selectExpr(
+            "id",
+            "IF(id = 42, double('NaN'), sepal_length) AS sepal_length",
+            "sepal_width",
+            "petal_length",
+            "petal_width",
+            "day")
+        .coalesce(2)
+        .write()
+        .parquet(tmp.resolve("bad").toString());
     Path out = tmp.resolve("out");
-    Path conf = writeConfig(tmp, irisConfig(tmp.resolve("bad"), out).replace("mode: error", "mode: overwrite"));
+    Path conf =
+        writeConfig(
+            tmp, irisConfig(tmp.resolve("bad"), out).replace("mode: error", "mode: overwrite"));
     Oracle oracle = new Oracle();
     spark.sparkContext().addSparkListener(oracle);
     JobTestSupport.Run run;
@@ -145,8 +171,10 @@ class TaskTimelineTest extends SparkTestBase {
     Document svg = timelineSvg(Files.readString(out.resolve("_batchinfer/report.html")));
     List<Element> failed = byClass(svg, "rect", "failed");
     assertThat(failed).hasSize(oracle.failed.get());
-    assertThat(failed.get(0).getElementsByTagName("title").item(0).getTextContent()).contains("failed", "RowRejectedException", "sepal_length");
-    assertThat(report.path("timeline").path("stages").findValuesAsText("status")).contains("failed");
+    assertThat(failed.get(0).getElementsByTagName("title").item(0).getTextContent())
+        .contains("failed", "RowRejectedException", "sepal_length");
+    assertThat(report.path("timeline").path("stages").findValuesAsText("status"))
+        .contains("failed");
   }
 
   @Test
@@ -160,27 +188,44 @@ class TaskTimelineTest extends SparkTestBase {
     tasks.add(task(3, 1, "1", t0 + 1_100, t0 + 2_500, Outcome.KILLED));
     tasks.add(task(4, 1, "2", t0 + 200, t0 + 3_000, Outcome.FAILED));
     tasks.add(task(5, 2, "10", t0 + 3_100, t0 + 4_000, Outcome.SUCCEEDED));
-    List<Stage> stages = List.of(
-        new Stage(1, 0, "count at X.java:1", 4, t0 + 50, t0 + 3_050, Kind.SCORING, 1, 1, null),
-        new Stage(2, 0, "parquet at Y.java:2", 1, t0 + 3_050, t0 + 4_000, Kind.WRITING, 0, 0, null));
-    Snapshot snapshot = new Snapshot(t0, t0 + 4_000, tasks, 0, stages,
-        List.of(new LostExecutor("2", t0 + 3_000, "Command exited with code 137")));
+    List<Stage> stages =
+        List.of(
+            new Stage(1, 0, "count at X.java:1", 4, t0 + 50, t0 + 3_050, Kind.SCORING, 1, 1, null),
+            new Stage(
+                2, 0, "parquet at Y.java:2", 1, t0 + 3_050, t0 + 4_000, Kind.WRITING, 0, 0, null));
+    Snapshot snapshot =
+        new Snapshot(
+            t0,
+            t0 + 4_000,
+            tasks,
+            0,
+            stages,
+            List.of(new LostExecutor("2", t0 + 3_000, "Command exited with code 137")));
 
     Document svg = parse(TimelineSvg.render(snapshot));
-    assertThat(byClass(svg, "g", "lane")).extracting(e -> e.getAttribute("data-executor"))
+    assertThat(byClass(svg, "g", "lane"))
+        .extracting(e -> e.getAttribute("data-executor"))
         .containsExactly("1", "2", "10");
     List<Element> bars = byClass(svg, "rect", "task");
     assertThat(bars).hasSize(5);
     assertThat(byClass(svg, "rect", "killed")).hasSize(1);
-    assertThat(byClass(svg, "rect", "failed")).singleElement()
+    assertThat(byClass(svg, "rect", "failed"))
+        .singleElement()
         .satisfies(e -> assertThat(e.getAttribute("data-executor")).isEqualTo("2"));
-    assertThat(byClass(svg, "rect", "writing")).singleElement()
-        .satisfies(e -> assertThat(e.getAttribute("fill")).isEqualTo(TimelineSvg.colour(Kind.WRITING)));
+    assertThat(byClass(svg, "rect", "writing"))
+        .singleElement()
+        .satisfies(
+            e -> assertThat(e.getAttribute("fill")).isEqualTo(TimelineSvg.colour(Kind.WRITING)));
     List<Element> lost = byClass(svg, "g", "executor-lost");
-    assertThat(lost).singleElement().satisfies(g -> {
-      assertThat(((Element) g.getParentNode()).getAttribute("data-executor")).isEqualTo("2");
-      assertThat(g.getElementsByTagName("title").item(0).getTextContent()).contains("code 137");
-    });
+    assertThat(lost)
+        .singleElement()
+        .satisfies(
+            g -> {
+              assertThat(((Element) g.getParentNode()).getAttribute("data-executor"))
+                  .isEqualTo("2");
+              assertThat(g.getElementsByTagName("title").item(0).getTextContent())
+                  .contains("code 137");
+            });
     // Tasks 1 and 2 overlap on executor 1: two rows; task 3 starts after task 2 ended: row 2 again.
     Element lane1 = byClass(svg, "g", "lane").get(0);
     List<Element> lane1Bars = byClass(lane1, "rect", "task");
@@ -196,8 +241,8 @@ class TaskTimelineTest extends SparkTestBase {
     assertThat(json.path("stages").get(1).path("kind").asText()).isEqualTo("writing");
     assertThat(json.path("stage_seconds_by_kind").path("scoring").asDouble()).isEqualTo(3.0);
     assertThat(json.path("executors").get(1).path("lost_at_s").asDouble()).isEqualTo(3.0);
-    assertThat(json.path("executors").get(0).path("busy_s").asDouble()).isCloseTo(1.9 + 0.85 + 1.4,
-        org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(json.path("executors").get(0).path("busy_s").asDouble())
+        .isCloseTo(1.9 + 0.85 + 1.4, org.assertj.core.data.Offset.offset(1e-9));
   }
 
   private static Element lane(Document svg, String executor) {
@@ -209,9 +254,22 @@ class TaskTimelineTest extends SparkTestBase {
     throw new AssertionError("no lane " + executor);
   }
 
-  private static Task task(long id, int stage, String executor, long launch, long finish, Outcome outcome) {
-    return new Task(id, stage, 0, (int) id, 0, executor, "host-" + executor, launch, finish, finish, outcome,
-        outcome == Outcome.KILLED, outcome == Outcome.SUCCEEDED ? null : "reason " + id);
+  private static Task task(
+      long id, int stage, String executor, long launch, long finish, Outcome outcome) {
+    return new Task(
+        id,
+        stage,
+        0,
+        (int) id,
+        0,
+        executor,
+        "host-" + executor,
+        launch,
+        finish,
+        finish,
+        outcome,
+        outcome == Outcome.KILLED,
+        outcome == Outcome.SUCCEEDED ? null : "reason " + id);
   }
 
   static Document timelineSvg(String html) throws Exception {

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("slow")
 class TerminalConsoleIT {
-  private static final Pattern LOG_LINE = Pattern.compile("\\d\\d:\\d\\d:\\d\\d (TRACE|DEBUG|INFO|WARN|ERROR) ");
+  private static final Pattern LOG_LINE =
+      Pattern.compile("\\d\\d:\\d\\d:\\d\\d (TRACE|DEBUG|INFO|WARN|ERROR) ");
   private static final String PLAN_FIRST_LINE = "job:      iris-classifier";
 
   @TempDir Path tmp;
@@ -32,29 +33,42 @@ class TerminalConsoleIT {
   @Test
   void terminalShowsProgressAndSummaryWhileInfoGoesToDriverLog() throws Exception {
     Path out = tmp.resolve("out");
-    List<String> screen = DriverLoggingTest.screen(underTerminal(
-        "conf/examples/iris.yaml --progress --set output.path=" + out));
+    List<String> screen =
+        DriverLoggingTest.screen(
+            underTerminal("conf/examples/iris.yaml --progress --set output.path=" + out));
 
     Path log = out.resolve("_batchinfer/driver.log");
-    String summary = screen.stream().filter(l -> l.startsWith("batchinfer: job=")).findFirst().orElseThrow();
-    assertThat(summary).contains("status=ok", "rows_in=150", "report=" + out.resolve("_batchinfer/report.json"))
+    String summary =
+        screen.stream().filter(l -> l.startsWith("batchinfer: job=")).findFirst().orElseThrow();
+    assertThat(summary)
+        .contains("status=ok", "rows_in=150", "report=" + out.resolve("_batchinfer/report.json"))
         .endsWith(" log=" + log);
     assertThat(screen).as("no INFO on the console").noneMatch(l -> l.contains(" INFO "));
-    assertThat(screen).as("the plan is in the log only").noneMatch(l -> l.contains(PLAN_FIRST_LINE));
+    assertThat(screen)
+        .as("the plan is in the log only")
+        .noneMatch(l -> l.contains(PLAN_FIRST_LINE));
     // The progress line is drawn (once at least: at the end) and shares no line with a log line.
     assertThat(screen).anyMatch(l -> l.startsWith("batchinfer: 150 of 150 rows (100%)"));
-    assertThat(screen).filteredOn(l -> l.contains("rows/s")).noneMatch(l -> LOG_LINE.matcher(l).find());
+    assertThat(screen)
+        .filteredOn(l -> l.contains("rows/s"))
+        .noneMatch(l -> LOG_LINE.matcher(l).find());
 
     String logged = Files.readString(log);
-    assertThat(logged).contains(" INFO [", "SparkContext: Running Spark version", "SessionCache: created ONNX Runtime session");
+    assertThat(logged)
+        .contains(
+            " INFO [",
+            "SparkContext: Running Spark version",
+            "SessionCache: created ONNX Runtime session");
     assertThat(count(logged, PLAN_FIRST_LINE)).as("the plan once in the log").isEqualTo(1);
   }
 
   @Test
   void dryRunInTerminalPrintsThePlanOnce() throws Exception {
-    List<String> screen = DriverLoggingTest.screen(underTerminal("conf/examples/iris.yaml --dry-run"));
+    List<String> screen =
+        DriverLoggingTest.screen(underTerminal("conf/examples/iris.yaml --dry-run"));
     assertThat(screen.stream().filter(l -> l.contains(PLAN_FIRST_LINE))).hasSize(1);
-    assertThat(screen).contains("dry run: configuration is valid; nothing was run.")
+    assertThat(screen)
+        .contains("dry run: configuration is valid; nothing was run.")
         .noneMatch(l -> l.contains(" INFO "));
   }
 
@@ -73,18 +87,28 @@ class TerminalConsoleIT {
     assertThat(out.resolve("_batchinfer/driver.log")).doesNotExist();
   }
 
-  /** @return what the terminal received while run-local.sh ran with {@code args} under a pseudo-terminal */
+  /**
+   * @return what the terminal received while run-local.sh ran with {@code args} under a
+   *     pseudo-terminal
+   */
   private String underTerminal(String args) throws Exception {
-    assumeTrue(new File("/usr/bin/script").canExecute() || new File("/bin/script").canExecute(),
+    assumeTrue(
+        new File("/usr/bin/script").canExecute() || new File("/bin/script").canExecute(),
         "script (util-linux) is needed to run under a pseudo-terminal");
     Path transcript = tmp.resolve("terminal.txt");
-    List<String> cmd = List.of("script", "-qec", "stty cols 160 rows 30; exec bash submit-scripts/run-local.sh " + args,
-        "/dev/null");
+    List<String> cmd =
+        List.of(
+            "script",
+            "-qec",
+            "stty cols 160 rows 30; exec bash submit-scripts/run-local.sh " + args,
+            "/dev/null");
     String text = run(cmd, transcript, null);
     return text;
   }
 
-  /** @return stdout and stderr of run-local.sh with {@code args}, each redirected to a file */
+  /**
+   * @return stdout and stderr of run-local.sh with {@code args}, each redirected to a file
+   */
   private String[] redirected(String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("bash", "submit-scripts/run-local.sh"));
     cmd.addAll(List.of(args));
@@ -95,8 +119,11 @@ class TerminalConsoleIT {
   }
 
   private static String run(List<String> cmd, Path out, Path err) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(Projects.root().toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectOutput(out.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .directory(Projects.root().toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectOutput(out.toFile());
     if (err == null) {
       pb.redirectErrorStream(true);
     } else {

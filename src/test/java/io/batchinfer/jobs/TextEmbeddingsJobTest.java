@@ -22,13 +22,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The text example config as shipped, and the per-input {@code inputs.<name>.text} form. The
- * oracle uses no batchinfer code: DJL's tokenizer called directly, ONNX Runtime on each sentence
- * alone ({@code [1, L]}: the int8 model's results depend on the batch, so the job runs with
- * batch_size 1 where values are compared), mean pooling and L2 normalization by hand.
+ * The text example config as shipped, and the per-input {@code inputs.<name>.text} form. The oracle
+ * uses no batchinfer code: DJL's tokenizer called directly, ONNX Runtime on each sentence alone
+ * ({@code [1, L]}: the int8 model's results depend on the batch, so the job runs with batch_size 1
+ * where values are compared), mean pooling and L2 normalization by hand.
  */
 class TextEmbeddingsJobTest extends SparkTestBase {
-  private static final Path QUANTIZED_MODEL = Projects.root().resolve("models/all-minilm-l6-v2-q/all-minilm-l6-v2-q.onnx");
+  private static final Path QUANTIZED_MODEL =
+      Projects.root().resolve("models/all-minilm-l6-v2-q/all-minilm-l6-v2-q.onnx");
   private static final Path QUANTIZED_TOKENIZER =
       Projects.root().resolve("models/all-minilm-l6-v2-q/all-minilm-l6-v2-q-tokenizer.json");
   private static OrtSession oracle;
@@ -39,11 +40,24 @@ class TextEmbeddingsJobTest extends SparkTestBase {
 
   @BeforeAll
   static void oracle() throws Exception {
-    oracle = OrtEnvironment.getEnvironment().createSession(QUANTIZED_MODEL.toString(), new OrtSession.SessionOptions());
-    truncating = HuggingFaceTokenizer.newInstance(QUANTIZED_TOKENIZER,
-        Map.of("maxLength", "128", "modelMaxLength", "128", "truncation", "true", "padding", "false"));
-    untruncated = HuggingFaceTokenizer.newInstance(Projects.miniLmTokenizer(),
-        Map.of("truncation", "false", "padding", "false"));
+    oracle =
+        OrtEnvironment.getEnvironment()
+            .createSession(QUANTIZED_MODEL.toString(), new OrtSession.SessionOptions());
+    truncating =
+        HuggingFaceTokenizer.newInstance(
+            QUANTIZED_TOKENIZER,
+            Map.of(
+                "maxLength",
+                "128",
+                "modelMaxLength",
+                "128",
+                "truncation",
+                "true",
+                "padding",
+                "false"));
+    untruncated =
+        HuggingFaceTokenizer.newInstance(
+            Projects.miniLmTokenizer(), Map.of("truncation", "false", "padding", "false"));
   }
 
   @AfterAll
@@ -53,14 +67,17 @@ class TextEmbeddingsJobTest extends SparkTestBase {
     untruncated.close();
   }
 
-  /** @return the normalized mean of the token vectors of {@code text} run alone */
+  /**
+   * @return the normalized mean of the token vectors of {@code text} run alone
+   */
   private static float[] expected(String text) throws Exception {
     Encoding e = truncating.encode(text);
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OnnxTensor a = OnnxTensor.createTensor(env, new long[][] {e.getIds()});
         OnnxTensor b = OnnxTensor.createTensor(env, new long[][] {e.getAttentionMask()});
         OnnxTensor c = OnnxTensor.createTensor(env, new long[][] {e.getTypeIds()});
-        OrtSession.Result r = oracle.run(Map.of("input_ids", a, "attention_mask", b, "token_type_ids", c))) {
+        OrtSession.Result r =
+            oracle.run(Map.of("input_ids", a, "attention_mask", b, "token_type_ids", c))) {
       float[][] tokens = ((float[][][]) r.get("last_hidden_state").orElseThrow().getValue())[0];
       double[] mean = new double[tokens[0].length];
       for (float[] t : tokens) {
@@ -83,10 +100,22 @@ class TextEmbeddingsJobTest extends SparkTestBase {
   @Test
   void shippedExampleWritesTheOraclesEmbeddings() throws Exception {
     Path out = tmp.resolve("emb");
-    JobTestSupport.Run run = cli("--config", Projects.root().resolve("conf/examples/text-embeddings.yaml").toString(),
-        "--set", "input.path=" + Projects.sentences(), "--set", "input.filter=id % 30 = 0",
-        "--set", "model.path=" + QUANTIZED_MODEL, "--set", "text.tokenizer=" + QUANTIZED_TOKENIZER,
-        "--set", "model.batch_size=1", "--set", "output.path=" + out);
+    JobTestSupport.Run run =
+        cli(
+            "--config",
+            Projects.root().resolve("conf/examples/text-embeddings.yaml").toString(),
+            "--set",
+            "input.path=" + Projects.sentences(),
+            "--set",
+            "input.filter=id % 30 = 0",
+            "--set",
+            "model.path=" + QUANTIZED_MODEL,
+            "--set",
+            "text.tokenizer=" + QUANTIZED_TOKENIZER,
+            "--set",
+            "model.batch_size=1",
+            "--set",
+            "output.path=" + out);
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(run.out()).contains("rows_in=100 rows_out=100").contains("texts_truncated=0");
     List<Row> rows = spark.read().parquet(out.toString()).collectAsList();
@@ -98,7 +127,8 @@ class TextEmbeddingsJobTest extends SparkTestBase {
       assertThat(norm).isBetween(0.9999, 1.0001);
       float[] want = expected(r.getString(r.fieldIndex("text")));
       for (int h = 0; h < want.length; h++) {
-        assertThat(e.get(h)).as("id %d dim %d", r.getLong(r.fieldIndex("id")), h)
+        assertThat(e.get(h))
+            .as("id %d dim %d", r.getLong(r.fieldIndex("id")), h)
             .isCloseTo(want[h], offset(1e-5f));
       }
     }
@@ -107,7 +137,8 @@ class TextEmbeddingsJobTest extends SparkTestBase {
   @Test
   void perInputTextBlocksAndTruncationCount() throws Exception {
     String tokenizer = Projects.miniLmTokenizer().toString();
-    String yaml = """
+    String yaml =
+        """
         job: {name: text-per-input}
         input: {path: "%s", filter: "id < 40"}
         model: {path: "%s", batch_size: 8}
@@ -119,36 +150,57 @@ class TextEmbeddingsJobTest extends SparkTestBase {
           last_hidden_state: {column: cls, pooling: cls}
         passthrough: [id]
         output: {path: "%s"}
-        """.formatted(Projects.sentences(), Projects.miniLm(), tokenizer, tokenizer, tokenizer, tmp.resolve("out"));
+        """
+            .formatted(
+                Projects.sentences(),
+                Projects.miniLm(),
+                tokenizer,
+                tokenizer,
+                tokenizer,
+                tmp.resolve("out"));
     JobTestSupport.Run run = cli("--config", writeConfig(tmp, yaml).toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     // A text is cut when DJL, untruncated, gives it more than max_length 8 tokens (special tokens
     // included); counted once per row, whichever of the three inputs is encoded first.
-    List<Row> input = spark.read().parquet(Projects.sentences().toString()).filter("id < 40").collectAsList();
-    long longer = input.stream().filter(r -> untruncated.encode(r.getString(r.fieldIndex("text"))).getIds().length > 8)
-        .count();
+    List<Row> input =
+        spark.read().parquet(Projects.sentences().toString()).filter("id < 40").collectAsList();
+    long longer =
+        input.stream()
+            .filter(r -> untruncated.encode(r.getString(r.fieldIndex("text"))).getIds().length > 8)
+            .count();
     assertThat(longer).isPositive().isLessThanOrEqualTo(input.size());
     assertThat(run.out()).contains("texts_truncated=" + longer + " ");
     long expected = input.size();
-    assertThat(spark.read().parquet(tmp.resolve("out").toString()).count()).isEqualTo(expected).isPositive();
+    assertThat(spark.read().parquet(tmp.resolve("out").toString()).count())
+        .isEqualTo(expected)
+        .isPositive();
   }
 
   @Test
   void textConfigErrorsNameTheirKeys() throws Exception {
-    String yaml = """
+    String yaml =
+        """
         input: {path: "%s"}
         model: {path: "%s"}
         text: {column: txt, tokenizer: "%s", max_length: 0}
         outputs:
           last_hidden_state: {column: e, pooling: maximum}
         output: {path: "%s"}
-        """.formatted(Projects.sentences(), Projects.miniLm(), Projects.miniLmTokenizer(), tmp.resolve("o"));
+        """
+            .formatted(
+                Projects.sentences(),
+                Projects.miniLm(),
+                Projects.miniLmTokenizer(),
+                tmp.resolve("o"));
     JobTestSupport.Run run = cli("--config", writeConfig(tmp, yaml).toString());
     assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID);
     assertThat(run.err()).contains("outputs.last_hidden_state.pooling: unknown pooling 'maximum'");
     yaml = yaml.replace("pooling: maximum", "pooling: mean");
     run = cli("--config", writeConfig(tmp, yaml).toString());
-    assertThat(run.err()).contains("text.column: column 'txt' not found in input; available: [id, text]",
-        "Did you mean 'text'?", "text.max_length: must be a positive number of tokens; found 0");
+    assertThat(run.err())
+        .contains(
+            "text.column: column 'txt' not found in input; available: [id, text]",
+            "Did you mean 'text'?",
+            "text.max_length: must be a positive number of tokens; found 0");
   }
 }

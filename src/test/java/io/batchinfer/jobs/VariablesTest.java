@@ -9,9 +9,12 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Config variables: substitution in the parsed tree after --set, escapes, and every error's text. */
+/**
+ * Config variables: substitution in the parsed tree after --set, escapes, and every error's text.
+ */
 class VariablesTest {
-  private static final Map<String, String> ENV = Map.of("DATA_ROOT", "/data", "SECRET_TOKEN", "s3cr3t");
+  private static final Map<String, String> ENV =
+      Map.of("DATA_ROOT", "/data", "SECRET_TOKEN", "s3cr3t");
 
   private static Variables vars(String... nameValues) {
     Map<String, String> cli = new LinkedHashMap<>();
@@ -27,12 +30,16 @@ class VariablesTest {
 
   @Test
   void substitutesVariablesAndEnvironmentInTextValues() {
-    JobConfig cfg = parse("""
+    JobConfig cfg =
+        parse(
+            """
         input: {path: "${env:DATA_ROOT}/events/ds=${ds}", filter: "day = '${ds}'"}
         model: {path: m.onnx, batch_size: "${bs}"}
         passthrough: [id, "${col}"]
         output: {path: "/out/${ds}/${run_id}"}
-        """, List.of(), vars("ds", "2026-11-23", "bs", "64", "col", "day", "run_id", "r1"));
+        """,
+            List.of(),
+            vars("ds", "2026-11-23", "bs", "64", "col", "day", "run_id", "r1"));
     assertThat(cfg.input().path()).isEqualTo("/data/events/ds=2026-11-23");
     assertThat(cfg.input().filter()).isEqualTo("day = '2026-11-23'");
     assertThat(cfg.model().batchSize()).isEqualTo(64);
@@ -42,13 +49,15 @@ class VariablesTest {
 
   @Test
   void substitutesAfterSetOverrides() {
-    JobConfig cfg = parse("output: {path: /x}\n", List.of("output.path=/out/${ds}"), vars("ds", "2026-11-23"));
+    JobConfig cfg =
+        parse("output: {path: /x}\n", List.of("output.path=/out/${ds}"), vars("ds", "2026-11-23"));
     assertThat(cfg.output().path()).isEqualTo("/out/2026-11-23");
   }
 
   @Test
   void valuesCannotInjectStructure() {
-    JobConfig cfg = parse("input: {filter: \"${f}\"}\n", List.of(), vars("f", "x}\nmodel: {path: evil.onnx"));
+    JobConfig cfg =
+        parse("input: {filter: \"${f}\"}\n", List.of(), vars("f", "x}\nmodel: {path: evil.onnx"));
     assertThat(cfg.input().filter()).isEqualTo("x}\nmodel: {path: evil.onnx");
     assertThat(cfg.model().path()).isNull();
   }
@@ -57,7 +66,8 @@ class VariablesTest {
   void doubleDollarEscapesAndLoneDollarsStay() {
     Variables v = vars("ds", "d");
     io.batchinfer.udfs.plan.Problems problems = new io.batchinfer.udfs.plan.Problems();
-    assertThat(v.resolve("$${ds} is ${ds}, $5 and $$", "k", problems)).isEqualTo("${ds} is d, $5 and $$");
+    assertThat(v.resolve("$${ds} is ${ds}, $5 and $$", "k", problems))
+        .isEqualTo("${ds} is d, $5 and $$");
     assertThat(problems.isEmpty()).isTrue();
   }
 
@@ -73,11 +83,16 @@ class VariablesTest {
 
   @Test
   void rejectsUnknownVariableNamingKeyAndHowToSetIt() {
-    assertThatThrownBy(() -> parse("output: {path: \"/out/${ds}\"}\ninput: {path: \"/in/${dz}\"}\n", List.of(),
-        vars("dt", "x")))
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "output: {path: \"/out/${ds}\"}\ninput: {path: \"/in/${dz}\"}\n",
+                    List.of(),
+                    vars("dt", "x")))
         .isInstanceOf(ValidationException.class)
         .hasMessageContaining("2 problems")
-        .hasMessageContaining("output.path: unknown variable ${ds}; set it on the command line with --var ds=")
+        .hasMessageContaining(
+            "output.path: unknown variable ${ds}; set it on the command line with --var ds=")
         .hasMessageContaining("(variables set: [dt, run_id])")
         .hasMessageContaining("input.path: unknown variable ${dz}")
         .hasMessageContaining("Did you mean 'dt'?");
@@ -86,8 +101,9 @@ class VariablesTest {
   @Test
   void rejectsUnsetEnvironmentVariableWithKeyPathInLists() {
     assertThatThrownBy(() -> parse("passthrough: [id, \"${env:NOPE}\"]\n", List.of(), vars()))
-        .hasMessageContaining("passthrough[1]: environment variable NOPE (referenced as ${env:NOPE}) is not set in the"
-            + " driver's environment");
+        .hasMessageContaining(
+            "passthrough[1]: environment variable NOPE (referenced as ${env:NOPE}) is not set in the"
+                + " driver's environment");
   }
 
   @Test
@@ -112,7 +128,9 @@ class VariablesTest {
 
   @Test
   void toStringMasksSecretVariables() {
-    assertThat(vars("api_token", "abc", "ds", "d").toString()).contains("api_token=*****").contains("ds=d")
+    assertThat(vars("api_token", "abc", "ds", "d").toString())
+        .contains("api_token=*****")
+        .contains("ds=d")
         .doesNotContain("abc");
   }
 }

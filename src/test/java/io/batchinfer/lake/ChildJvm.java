@@ -11,10 +11,10 @@ import java.util.concurrent.TimeUnit;
 import org.apache.spark.launcher.JavaModuleOptions;
 
 /**
- * Runs a main class of the test classpath in a child JVM (Spark's module flags, the test
- * classpath through an argument file so the command line stays short, ONNX Runtime telemetry
- * off), under {@link ProcessWatchdog} so it cannot outlive this JVM, and waits at most {@link
- * #MAX_MINUTES} minutes for it.
+ * Runs a main class of the test classpath in a child JVM (Spark's module flags, the test classpath
+ * through an argument file so the command line stays short, ONNX Runtime telemetry off), under
+ * {@link ProcessWatchdog} so it cannot outlive this JVM, and waits at most {@link #MAX_MINUTES}
+ * minutes for it.
  */
 final class ChildJvm {
   static final long MAX_MINUTES = 5;
@@ -25,13 +25,20 @@ final class ChildJvm {
   record Result(int exitCode, String log) {}
 
   /**
-   * @param hadoop Hadoop settings, passed as {@code -Dspark.hadoop.*} (read by {@code new SparkConf()})
+   * @param hadoop Hadoop settings, passed as {@code -Dspark.hadoop.*} (read by {@code new
+   *     SparkConf()})
    * @param env extra environment variables
    */
-  static Result run(Path workDir, Map<String, String> hadoop, Map<String, String> env, String main, String... args)
+  static Result run(
+      Path workDir,
+      Map<String, String> hadoop,
+      Map<String, String> env,
+      String main,
+      String... args)
       throws IOException, InterruptedException {
     Path argFile = Files.createTempFile(workDir, "child", ".args");
-    Files.writeString(argFile, "-cp\n\"" + System.getProperty("java.class.path").replace("\\", "\\\\") + "\"\n");
+    Files.writeString(
+        argFile, "-cp\n\"" + System.getProperty("java.class.path").replace("\\", "\\\\") + "\"\n");
     ProcessHandle self = ProcessHandle.current();
     long started = self.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(-1L);
     List<String> cmd = new ArrayList<>();
@@ -43,18 +50,25 @@ final class ChildJvm {
     cmd.add("-Dspark.driver.host=127.0.0.1");
     cmd.add("-Dspark.driver.bindAddress=127.0.0.1");
     hadoop.forEach((k, v) -> cmd.add("-Dspark.hadoop." + k + "=" + v));
-    cmd.addAll(List.of(ProcessWatchdog.class.getName(), Long.toString(self.pid()), Long.toString(started),
-        Long.toString(TimeUnit.MINUTES.toSeconds(MAX_MINUTES)), main));
+    cmd.addAll(
+        List.of(
+            ProcessWatchdog.class.getName(),
+            Long.toString(self.pid()),
+            Long.toString(started),
+            Long.toString(TimeUnit.MINUTES.toSeconds(MAX_MINUTES)),
+            main));
     cmd.addAll(List.of(args));
     Path log = Files.createTempFile(workDir, "child", ".log");
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(env);
     pb.environment().put("ORT_DISABLE_TELEMETRY", "1");
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
     Process p = pb.start();
     if (!p.waitFor(MAX_MINUTES, TimeUnit.MINUTES)) {
       p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-      throw new IllegalStateException("child JVM did not end within " + MAX_MINUTES + " minutes:\n" + Files.readString(log));
+      throw new IllegalStateException(
+          "child JVM did not end within " + MAX_MINUTES + " minutes:\n" + Files.readString(log));
     }
     return new Result(p.exitValue(), Files.readString(log));
   }

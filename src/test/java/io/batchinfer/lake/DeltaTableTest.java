@@ -29,17 +29,20 @@ class DeltaTableTest {
 
   @BeforeAll
   static void start() {
-    spark = SparkSession.builder()
-        .master("local[2]")
-        .appName("batchinfer-delta-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-        .config("spark.sql.warehouse.dir", tmp.resolve("warehouse").toString())
-        .getOrCreate();
+    spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .appName("batchinfer-delta-test")
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+            .config(
+                "spark.sql.catalog.spark_catalog",
+                "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+            .config("spark.sql.warehouse.dir", tmp.resolve("warehouse").toString())
+            .getOrCreate();
   }
 
   @AfterAll
@@ -57,7 +60,9 @@ class DeltaTableTest {
       Files.write(model, LakeData.model());
     }
     Path file = Files.createTempFile(tmp, "job", ".yaml");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         job: {name: delta-test}
         input: {%s}
         model: {path: "%s", batch_size: 32}
@@ -67,7 +72,12 @@ class DeltaTableTest {
         output: {%s}
         errors: {policy: skip}
         report: {path: "%s"}
-        """.formatted(input, model, output, tmp.resolve("reports/" + System.nanoTime() + "/report.json")));
+        """
+            .formatted(
+                input,
+                model,
+                output,
+                tmp.resolve("reports/" + System.nanoTime() + "/report.json")));
     List<String> args = new ArrayList<>(List.of("--config", file.toString()));
     args.addAll(List.of(extra));
     return LakeData.cli(args.toArray(String[]::new));
@@ -79,7 +89,8 @@ class DeltaTableTest {
 
   private static Map<Long, List<Object>> day(String table, String day) {
     Map<Long, List<Object>> byId = new TreeMap<>();
-    for (Row r : spark.table(table).where("day = '" + day + "'").select("id", "y").collectAsList()) {
+    for (Row r :
+        spark.table(table).where("day = '" + day + "'").select("id", "y").collectAsList()) {
       byId.put(r.getLong(0), r.getList(1));
     }
     return byId;
@@ -93,7 +104,8 @@ class DeltaTableTest {
     String batch2 = tmp.resolve("events-2").toString();
     LakeData.frame(spark, LakeData.rows(0, 240, 31), 2).write().format("delta").save(batch1);
     LakeData.frame(spark, LakeData.rows(240, 120, 32), 2).write().format("delta").save(batch2);
-    String output = "table: " + table + ", create: true, format: delta, partition_by: [day], mode: append";
+    String output =
+        "table: " + table + ", create: true, format: delta, partition_by: [day], mode: append";
 
     LakeData.Run first = run("path: \"" + batch1 + "\", format: delta", output);
     assertThat(first.exitCode()).as(first.err()).isZero();
@@ -112,15 +124,20 @@ class DeltaTableTest {
     // Rerun one day from the first batch only: that day is replaced, the other days are untouched.
     Map<Long, List<Object>> day1Before = day(table, "2026-11-01");
     Map<Long, List<Object>> day3Before = day(table, "2026-11-03");
-    LakeData.Run rerun = run("path: \"" + batch1 + "\", format: delta, filter: \"day = '${ds}'\"",
-        "table: " + table + ", partition_by: [day], mode: overwrite-partitions", "--var", "ds=2026-11-02");
+    LakeData.Run rerun =
+        run(
+            "path: \"" + batch1 + "\", format: delta, filter: \"day = '${ds}'\"",
+            "table: " + table + ", partition_by: [day], mode: overwrite-partitions",
+            "--var",
+            "ds=2026-11-02");
 
     assertThat(rerun.exitCode()).as(rerun.err()).isZero();
     long v2 = version(table);
     assertThat(v2).isEqualTo(v1 + 1);
     assertThat(rerun.out()).contains("version=" + v2);
     Map<Long, Row> after = LakeData.checkScores(spark.table(table)); // fails on a duplicate id
-    List<Long> expectedDay2 = LongStream.range(0, 240).filter(id -> id % 3 == 1 && !LakeData.bad(id)).boxed().toList();
+    List<Long> expectedDay2 =
+        LongStream.range(0, 240).filter(id -> id % 3 == 1 && !LakeData.bad(id)).boxed().toList();
     assertThat(day(table, "2026-11-02").keySet()).containsExactlyElementsOf(expectedDay2);
     assertThat(day(table, "2026-11-01")).isEqualTo(day1Before);
     assertThat(day(table, "2026-11-03")).isEqualTo(day3Before);

@@ -1,8 +1,8 @@
 package io.batchinfer.lake;
 
 import io.batchinfer.jobs.BatchInferenceJob;
-import java.util.Arrays;
 import java.io.IOException;
+import java.util.Arrays;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
@@ -14,11 +14,11 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Test main for a job killed mid-write: runs {@link BatchInferenceJob} on a local[1] session
- * (Spark settings from {@code -Dspark.*} system properties) and halts the JVM, like {@code kill
- * -9} (no shutdown hooks, no cleanup, no job commit) as soon as {@code args[0]} write tasks have
- * committed to the S3A magic committer under {@code args[1]} (one {@code .pendingset} file each
- * under {@code __magic}) and before the job commits.
+ * Test main for a job killed mid-write: runs {@link BatchInferenceJob} on a local[1] session (Spark
+ * settings from {@code -Dspark.*} system properties) and halts the JVM, like {@code kill -9} (no
+ * shutdown hooks, no cleanup, no job commit) as soon as {@code args[0]} write tasks have committed
+ * to the S3A magic committer under {@code args[1]} (one {@code .pendingset} file each under {@code
+ * __magic}) and before the job commits.
  *
  * <p>Usage: {@code HaltingJobMain <committed tasks> <output path> <job args...>}
  */
@@ -27,11 +27,23 @@ public final class HaltingJobMain {
 
   public static void main(String[] args) {
     int haltAfter = Integer.parseInt(args[0]);
-    SparkSession spark = SparkSession.builder().config(new SparkConf()).master("local[1]").getOrCreate();
-    spark.sparkContext().addSparkListener(new Halter(haltAfter, new Path(args[1], "__magic"),
-        spark.sparkContext().hadoopConfiguration()));
-    int code = BatchInferenceJob.run(System.out, System.err, Arrays.copyOfRange(args, 2, args.length));
-    System.err.println("HaltingJobMain: the job ended (exit " + code + ") before " + haltAfter + " tasks committed");
+    SparkSession spark =
+        SparkSession.builder().config(new SparkConf()).master("local[1]").getOrCreate();
+    spark
+        .sparkContext()
+        .addSparkListener(
+            new Halter(
+                haltAfter,
+                new Path(args[1], "__magic"),
+                spark.sparkContext().hadoopConfiguration()));
+    int code =
+        BatchInferenceJob.run(System.out, System.err, Arrays.copyOfRange(args, 2, args.length));
+    System.err.println(
+        "HaltingJobMain: the job ended (exit "
+            + code
+            + ") before "
+            + haltAfter
+            + " tasks committed");
     System.exit(code == 0 ? 99 : code);
   }
 

@@ -35,23 +35,30 @@ public final class LakeData {
   private LakeData() {}
 
   public static final String[] DAYS = {"2026-11-01", "2026-11-02", "2026-11-03"};
-  public static final StructType SCHEMA = new StructType()
-      .add("id", DataTypes.LongType, false)
-      .add("day", DataTypes.StringType, false)
-      .add("x1", DataTypes.DoubleType, false)
-      .add("x2", DataTypes.DoubleType, false);
+  public static final StructType SCHEMA =
+      new StructType()
+          .add("id", DataTypes.LongType, false)
+          .add("day", DataTypes.StringType, false)
+          .add("x1", DataTypes.DoubleType, false)
+          .add("x2", DataTypes.DoubleType, false);
 
-  /** @return the model's bytes: input {@code x [?, 2]}, output {@code y [?, 2]} float32 */
+  /**
+   * @return the model's bytes: input {@code x [?, 2]}, output {@code y [?, 2]} float32
+   */
   public static byte[] model() {
     return TestModels.linear("x", "y", new float[][] {{1, -1}, {2, 1}}, new float[] {0.5f, 0});
   }
 
-  /** @return whether row {@code id} is bad (NaN feature) and so rejected */
+  /**
+   * @return whether row {@code id} is bad (NaN feature) and so rejected
+   */
   public static boolean bad(long id) {
     return id % 50 == 7;
   }
 
-  /** @return {@code n} rows with ids from {@code firstId}, spread over {@link #DAYS} */
+  /**
+   * @return {@code n} rows with ids from {@code firstId}, spread over {@link #DAYS}
+   */
   public static List<Row> rows(long firstId, int n, long seed) {
     Random random = new Random(seed);
     List<Row> rows = new ArrayList<>(n);
@@ -63,12 +70,16 @@ public final class LakeData {
     return rows;
   }
 
-  /** @return the rows as a DataFrame in {@code partitions} partitions */
+  /**
+   * @return the rows as a DataFrame in {@code partitions} partitions
+   */
   public static Dataset<Row> frame(SparkSession spark, List<Row> rows, int partitions) {
     return spark.createDataFrame(rows, SCHEMA).repartition(partitions);
   }
 
-  /** @return the expected {@code y} of a row, in float32 as the Gemm computes it */
+  /**
+   * @return the expected {@code y} of a row, in float32 as the Gemm computes it
+   */
   public static float[] expected(double x1, double x2) {
     float a = (float) x1;
     float b = (float) x2;
@@ -76,8 +87,8 @@ public final class LakeData {
   }
 
   /**
-   * Checks scored rows (columns {@code id, x1, x2, y}) against the hand-computed oracle and
-   * returns them by id; fails on a duplicate id.
+   * Checks scored rows (columns {@code id, x1, x2, y}) against the hand-computed oracle and returns
+   * them by id; fails on a duplicate id.
    */
   public static Map<Long, Row> checkScores(Dataset<Row> scored) {
     Map<Long, Row> byId = new HashMap<>();
@@ -106,7 +117,8 @@ public final class LakeData {
    * Writes {@code rows} as Parquet in a local folder and copies the files to {@code location} (any
    * Hadoop file system): test setup that does not depend on the committer under test.
    */
-  public static void putParquet(SparkSession spark, Dataset<Row> rows, java.nio.file.Path localTmp, String location)
+  public static void putParquet(
+      SparkSession spark, Dataset<Row> rows, java.nio.file.Path localTmp, String location)
       throws IOException {
     java.nio.file.Path local = localTmp.resolve("upload-" + System.nanoTime());
     rows.write().parquet(local.toString());
@@ -115,9 +127,10 @@ public final class LakeData {
     FileSystem dstFs = dst.getFileSystem(conf);
     FileSystem localFs = FileSystem.getLocal(conf);
     dstFs.mkdirs(dst);
-    for (var status : localFs.listStatus(new Path(local.toUri()), p -> p.getName().endsWith(".parquet"))) {
-      org.apache.hadoop.fs.FileUtil.copy(localFs, status.getPath(), dstFs, new Path(dst, status.getPath().getName()),
-          false, conf);
+    for (var status :
+        localFs.listStatus(new Path(local.toUri()), p -> p.getName().endsWith(".parquet"))) {
+      org.apache.hadoop.fs.FileUtil.copy(
+          localFs, status.getPath(), dstFs, new Path(dst, status.getPath().getName()), false, conf);
     }
   }
 
@@ -136,8 +149,12 @@ public final class LakeData {
   public static Run cli(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = BatchInferenceJob.run(new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), args);
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    int code =
+        BatchInferenceJob.run(
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            args);
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 }

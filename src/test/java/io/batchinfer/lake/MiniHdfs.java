@@ -9,9 +9,8 @@ import org.apache.hadoop.hdfs.MiniDFSCluster;
 /**
  * A real HDFS for tests: Hadoop's in-process mini cluster (hadoop-client-minicluster at Spark's
  * Hadoop version), one NameNode and one DataNode in this JVM, every port an ephemeral one on
- * 127.0.0.1, storage under a test folder. It lives in the test JVM, so it cannot outlive it;
- * {@link #close()} shuts it down. Named apart from the YARN fixture in {@code
- * io.batchinfer.cluster}.
+ * 127.0.0.1, storage under a test folder. It lives in the test JVM, so it cannot outlive it; {@link
+ * #close()} shuts it down. Named apart from the YARN fixture in {@code io.batchinfer.cluster}.
  */
 public final class MiniHdfs implements AutoCloseable {
   private final MiniDFSCluster cluster;
@@ -34,20 +33,22 @@ public final class MiniHdfs implements AutoCloseable {
     // Fail a client call to a dead cluster within seconds instead of retrying for minutes.
     conf.setInt("ipc.client.connect.max.retries", 2);
     conf.setInt("ipc.client.connect.max.retries.on.timeouts", 2);
-    MiniDFSCluster cluster = new MiniDFSCluster.Builder(conf, baseDir.toFile())
-        .numDataNodes(1)
-        .format(true)
-        .build();
+    MiniDFSCluster cluster =
+        new MiniDFSCluster.Builder(conf, baseDir.toFile()).numDataNodes(1).format(true).build();
     cluster.waitActive();
     return new MiniHdfs(cluster);
   }
 
-  /** @return the file system URI, {@code hdfs://127.0.0.1:port} */
+  /**
+   * @return the file system URI, {@code hdfs://127.0.0.1:port}
+   */
   public String uri() {
     return "hdfs://127.0.0.1:" + cluster.getNameNodePort();
   }
 
-  /** @return a client of this cluster */
+  /**
+   * @return a client of this cluster
+   */
   public FileSystem fileSystem() throws IOException {
     return cluster.getFileSystem();
   }

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The job against a real S3 API server on 127.0.0.1 (s3proxy, filesystem backend) through
  * hadoop-aws's S3A connector: model, config, input, output, dead letters and report all on {@code
- * s3a://}, output committed by the S3A magic committer, and clear config-time errors for a
- * missing model object, a bucket that does not exist and a read the server denies.
+ * s3a://}, output committed by the S3A magic committer, and clear config-time errors for a missing
+ * model object, a bucket that does not exist and a read the server denies.
  */
 @Tag("slow")
 class S3ObjectStoreTest {
@@ -36,22 +36,28 @@ class S3ObjectStoreTest {
   @BeforeAll
   static void start() throws Exception {
     s3 = S3Server.start(tmp.resolve("s3"), "lake", "locked");
-    SparkSession.Builder b = SparkSession.builder()
-        .master("local[2]")
-        .appName("batchinfer-s3-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.sql.shuffle.partitions", "4");
+    SparkSession.Builder b =
+        SparkSession.builder()
+            .master("local[2]")
+            .appName("batchinfer-s3-test")
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.sql.shuffle.partitions", "4");
     for (Map.Entry<String, String> e : s3.hadoopConf().entrySet()) {
       b.config("spark.hadoop." + e.getKey(), e.getValue());
     }
-    // Bucket 'locked' exists, but this client signs for it with a wrong secret: the server denies every request.
+    // Bucket 'locked' exists, but this client signs for it with a wrong secret: the server denies
+    // every request.
     b.config("spark.hadoop.fs.s3a.bucket.locked.secret.key", "not-the-secret");
     spark = b.getOrCreate();
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     LakeData.put(conf, "s3a://lake/models/linear.onnx", LakeData.model());
-    LakeData.putParquet(spark, LakeData.frame(spark, LakeData.rows(0, ROWS, 11), 3), tmp, "s3a://lake/input/events");
+    LakeData.putParquet(
+        spark,
+        LakeData.frame(spark, LakeData.rows(0, ROWS, 11), 3),
+        tmp,
+        "s3a://lake/input/events");
   }
 
   @AfterAll
@@ -77,27 +83,34 @@ class S3ObjectStoreTest {
         output: {path: "%s", mode: overwrite, partition_by: [day]}
         errors: {policy: dead-letter, dead_letter_path: "%s_rejected"}
         report: {path: "%s_report/report.json"}
-        """.formatted(model, output, output, output);
+        """
+        .formatted(model, output, output, output);
   }
 
   @Test
   void scoresFromS3ToS3WithTheMagicCommitter() throws Exception {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     String out = "s3a://lake/scored/run1";
-    LakeData.put(conf, "s3a://lake/conf/job.yaml",
+    LakeData.put(
+        conf,
+        "s3a://lake/conf/job.yaml",
         config("s3a://lake/models/linear.onnx", out).getBytes(StandardCharsets.UTF_8));
 
     LakeData.Run run = LakeData.cli("--config", "s3a://lake/conf/job.yaml");
 
     assertThat(run.exitCode()).as(run.err()).isZero();
     long bad = java.util.stream.LongStream.range(0, ROWS).filter(LakeData::bad).count();
-    assertThat(run.out()).contains("rows_in=" + ROWS + " rows_out=" + (ROWS - bad) + " rows_rejected=" + bad)
+    assertThat(run.out())
+        .contains("rows_in=" + ROWS + " rows_out=" + (ROWS - bad) + " rows_rejected=" + bad)
         .contains("report=" + out + "_report/report.json");
     Map<Long, Row> scored = LakeData.checkScores(spark.read().parquet(out));
     assertThat(scored).hasSize((int) (ROWS - bad));
     assertThat(scored.keySet()).noneMatch(LakeData::bad);
-    List<Row> rejected = spark.read().parquet(out + "_rejected").select("id", "_error_code").collectAsList();
-    assertThat(rejected).hasSize((int) bad).allMatch(r -> LakeData.bad(r.getLong(0)) && "nan_value".equals(r.getString(1)));
+    List<Row> rejected =
+        spark.read().parquet(out + "_rejected").select("id", "_error_code").collectAsList();
+    assertThat(rejected)
+        .hasSize((int) bad)
+        .allMatch(r -> LakeData.bad(r.getLong(0)) && "nan_value".equals(r.getString(1)));
 
     // The S3A committers write a JSON _SUCCESS manifest naming themselves; Spark's default
     // (rename-based) committer writes an empty file.
@@ -113,15 +126,17 @@ class S3ObjectStoreTest {
 
   /**
    * A job killed (JVM halted, no cleanup) after some write tasks committed and before the job
-   * committed leaves nothing a reader sees under the output; rerunning the same config writes
-   * each id exactly once.
+   * committed leaves nothing a reader sees under the output; rerunning the same config writes each
+   * id exactly once.
    */
   @Test
   void killedWriteLeavesNoVisibleOutputAndRerunWritesEachIdOnce() throws Exception {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     String out = "s3a://lake/scored/killed";
     Path cfg = tmp.resolve("killed.yaml");
-    java.nio.file.Files.writeString(cfg, """
+    java.nio.file.Files.writeString(
+        cfg,
+        """
         job: {name: s3-killed}
         input: {path: "s3a://lake/input/events", filter: "NOT isnan(x2)", partitions: 6}
         model: {path: "s3a://lake/models/linear.onnx", batch_size: 16}
@@ -130,7 +145,8 @@ class S3ObjectStoreTest {
         passthrough: [id, day, x1, x2]
         output: {path: "%s", mode: overwrite}
         report: {path: "%s_report/report.json"}
-        """.formatted(out, out));
+        """
+            .formatted(out, out));
 
     // The child gets its credentials the standard way, from AWS_* in its environment (S3A's
     // default provider chain), not from any setting.
@@ -138,9 +154,20 @@ class S3ObjectStoreTest {
     hadoop.remove("fs.s3a.access.key");
     hadoop.remove("fs.s3a.secret.key");
     hadoop.remove("fs.s3a.aws.credentials.provider");
-    ChildJvm.Result killed = ChildJvm.run(tmp, hadoop, Map.of("AWS_ACCESS_KEY_ID", S3Server.ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY", S3Server.SECRET_KEY), HaltingJobMain.class.getName(), "2", out,
-        "--config", cfg.toString());
+    ChildJvm.Result killed =
+        ChildJvm.run(
+            tmp,
+            hadoop,
+            Map.of(
+                "AWS_ACCESS_KEY_ID",
+                S3Server.ACCESS_KEY,
+                "AWS_SECRET_ACCESS_KEY",
+                S3Server.SECRET_KEY),
+            HaltingJobMain.class.getName(),
+            "2",
+            out,
+            "--config",
+            cfg.toString());
 
     assertThat(killed.exitCode()).as(killed.log()).isEqualTo(137);
     assertThat(killed.log()).contains("HaltingJobMain: halting after");
@@ -154,7 +181,8 @@ class S3ObjectStoreTest {
 
     assertThat(rerun.exitCode()).as(rerun.err()).isZero();
     long good = java.util.stream.LongStream.range(0, ROWS).filter(id -> !LakeData.bad(id)).count();
-    Map<Long, Row> scored = LakeData.checkScores(spark.read().parquet(out)); // fails on a duplicate id
+    Map<Long, Row> scored =
+        LakeData.checkScores(spark.read().parquet(out)); // fails on a duplicate id
     assertThat(scored).hasSize((int) good);
     assertThat(visibleFiles(conf, out)).allMatch(p -> p.endsWith(".parquet"));
   }
@@ -163,14 +191,17 @@ class S3ObjectStoreTest {
   void missingModelObjectIsAConfigError() throws Exception {
     LakeData.Run run = runWithModel("s3a://lake/models/absent.onnx");
     assertThat(run.exitCode()).isEqualTo(3);
-    assertThat(run.err()).contains("model.path: model file not found: s3a://lake/models/absent.onnx");
+    assertThat(run.err())
+        .contains("model.path: model file not found: s3a://lake/models/absent.onnx");
   }
 
   @Test
   void missingBucketIsAConfigError() throws Exception {
     LakeData.Run run = runWithModel("s3a://no-such-bucket/models/linear.onnx");
     assertThat(run.exitCode()).isEqualTo(3);
-    assertThat(run.err()).contains("model.path").contains("s3a://no-such-bucket/models/linear.onnx")
+    assertThat(run.err())
+        .contains("model.path")
+        .contains("s3a://no-such-bucket/models/linear.onnx")
         .containsIgnoringCase("bucket");
   }
 
@@ -178,7 +209,9 @@ class S3ObjectStoreTest {
   void deniedReadIsAConfigError() throws Exception {
     LakeData.Run run = runWithModel("s3a://locked/models/linear.onnx");
     assertThat(run.exitCode()).isEqualTo(3);
-    assertThat(run.err()).contains("model.path").contains("s3a://locked/models/linear.onnx")
+    assertThat(run.err())
+        .contains("model.path")
+        .contains("s3a://locked/models/linear.onnx")
         .containsIgnoringCase("denied");
   }
 
@@ -186,12 +219,18 @@ class S3ObjectStoreTest {
     Path cfg = tmp.resolve("job-" + Math.abs(model.hashCode()) + ".yaml");
     java.nio.file.Files.writeString(cfg, config(model, "s3a://lake/scored/never"));
     LakeData.Run run = LakeData.cli("--config", cfg.toString());
-    FileSystem fs = new org.apache.hadoop.fs.Path("s3a://lake/").getFileSystem(spark.sparkContext().hadoopConfiguration());
-    assertThat(fs.exists(new org.apache.hadoop.fs.Path("s3a://lake/scored/never"))).as("nothing written").isFalse();
+    FileSystem fs =
+        new org.apache.hadoop.fs.Path("s3a://lake/")
+            .getFileSystem(spark.sparkContext().hadoopConfiguration());
+    assertThat(fs.exists(new org.apache.hadoop.fs.Path("s3a://lake/scored/never")))
+        .as("nothing written")
+        .isFalse();
     return run;
   }
 
-  /** @return files under {@code dir} that a reader sees: none under a {@code _} or {@code .} folder */
+  /**
+   * @return files under {@code dir} that a reader sees: none under a {@code _} or {@code .} folder
+   */
   static List<String> visibleFiles(Configuration conf, String dir) throws Exception {
     org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(dir);
     FileSystem fs = root.getFileSystem(conf);

@@ -17,16 +17,17 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real S3 API server on 127.0.0.1 for tests: s3proxy (org.gaul:s3proxy, Maven Central) with
- * its filesystem backend, so buckets are folders under {@link #root()}. It runs in a child JVM
- * from its own self-contained jar ({@code target/s3proxy/s3proxy.jar}, copied by the build), so
- * its Jetty, Guava and Jackson never meet Spark's on one classpath. The child runs under {@link
+ * A real S3 API server on 127.0.0.1 for tests: s3proxy (org.gaul:s3proxy, Maven Central) with its
+ * filesystem backend, so buckets are folders under {@link #root()}. It runs in a child JVM from its
+ * own self-contained jar ({@code target/s3proxy/s3proxy.jar}, copied by the build), so its Jetty,
+ * Guava and Jackson never meet Spark's on one classpath. The child runs under {@link
  * ProcessWatchdog}: it exits when this JVM is gone or after {@link #MAX_SECONDS}, even if {@link
  * #close()} never runs. Ended by its PID in {@link #close()}.
  */
 public final class S3Server implements AutoCloseable {
   /** The child's lifetime limit: longer than any test class that uses it. */
   static final long MAX_SECONDS = 1200;
+
   public static final String ACCESS_KEY = "batchinfer-test-access";
   public static final String SECRET_KEY = "batchinfer-test-secret";
 
@@ -48,10 +49,12 @@ public final class S3Server implements AutoCloseable {
    *
    * @param buckets buckets to create (folders the filesystem backend serves as buckets)
    */
-  public static S3Server start(Path workDir, String... buckets) throws IOException, InterruptedException {
+  public static S3Server start(Path workDir, String... buckets)
+      throws IOException, InterruptedException {
     Path jar = Projects.root().resolve("target/s3proxy/s3proxy.jar");
     if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException(jar + " is missing; the build copies it (mvn generate-test-resources)");
+      throw new IllegalStateException(
+          jar + " is missing; the build copies it (mvn generate-test-resources)");
     }
     Path root = Files.createDirectories(workDir.resolve("buckets"));
     for (String b : buckets) {
@@ -59,16 +62,19 @@ public final class S3Server implements AutoCloseable {
     }
     int port = freePort();
     Path props = workDir.resolve("s3proxy.properties");
-    Files.writeString(props, String.join("\n",
-        "s3proxy.endpoint=http://127.0.0.1:" + port,
-        "s3proxy.authorization=aws-v2-or-v4",
-        "s3proxy.identity=" + ACCESS_KEY,
-        "s3proxy.credential=" + SECRET_KEY,
-        "jclouds.provider=filesystem",
-        "jclouds.identity=" + ACCESS_KEY,
-        "jclouds.credential=" + SECRET_KEY,
-        "jclouds.filesystem.basedir=" + root,
-        ""));
+    Files.writeString(
+        props,
+        String.join(
+            "\n",
+            "s3proxy.endpoint=http://127.0.0.1:" + port,
+            "s3proxy.authorization=aws-v2-or-v4",
+            "s3proxy.identity=" + ACCESS_KEY,
+            "s3proxy.credential=" + SECRET_KEY,
+            "jclouds.provider=filesystem",
+            "jclouds.identity=" + ACCESS_KEY,
+            "jclouds.credential=" + SECRET_KEY,
+            "jclouds.filesystem.basedir=" + root,
+            ""));
     Path watchdogDir = workDir.resolve("watchdog");
     Path watchdogClass = watchdogDir.resolve("io/batchinfer/cluster/ProcessWatchdog.class");
     Files.createDirectories(watchdogClass.getParent());
@@ -77,24 +83,38 @@ public final class S3Server implements AutoCloseable {
     }
     ProcessHandle self = ProcessHandle.current();
     long started = self.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(-1L);
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-        "-cp", jar + java.io.File.pathSeparator + watchdogDir,
-        ProcessWatchdog.class.getName(), Long.toString(self.pid()), Long.toString(started),
-        Long.toString(MAX_SECONDS), "org.gaul.s3proxy.Main", "--properties", props.toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-cp",
+                jar + java.io.File.pathSeparator + watchdogDir,
+                ProcessWatchdog.class.getName(),
+                Long.toString(self.pid()),
+                Long.toString(started),
+                Long.toString(MAX_SECONDS),
+                "org.gaul.s3proxy.Main",
+                "--properties",
+                props.toString()));
     Path log = workDir.resolve("s3proxy.log");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     S3Server server = new S3Server(p, root, log, port);
     server.awaitReady(60);
     return server;
   }
 
-  /** @return the endpoint URL, {@code http://127.0.0.1:port} */
+  /**
+   * @return the endpoint URL, {@code http://127.0.0.1:port}
+   */
   public String endpoint() {
     return "http://127.0.0.1:" + port;
   }
 
-  /** @return the folder holding one sub-folder per bucket (the filesystem backend's base dir) */
+  /**
+   * @return the folder holding one sub-folder per bucket (the filesystem backend's base dir)
+   */
   public Path root() {
     return root;
   }
@@ -110,12 +130,15 @@ public final class S3Server implements AutoCloseable {
         Map.entry("fs.s3a.connection.ssl.enabled", "false"),
         Map.entry("fs.s3a.access.key", ACCESS_KEY),
         Map.entry("fs.s3a.secret.key", SECRET_KEY),
-        Map.entry("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"),
+        Map.entry(
+            "fs.s3a.aws.credentials.provider",
+            "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"),
         // s3proxy does not answer S3A's bulk DeleteObjects request (the client waits forever):
         // delete one key at a time, and keep directory markers (no bulk delete after each write).
         Map.entry("fs.s3a.multiobjectdelete.enable", "false"),
         Map.entry("fs.s3a.directory.marker.retention", "keep"),
-        // Bounded retries: a test of a wrong bucket or credentials must fail fast, not back off for minutes.
+        // Bounded retries: a test of a wrong bucket or credentials must fail fast, not back off for
+        // minutes.
         Map.entry("fs.s3a.attempts.maximum", "2"),
         Map.entry("fs.s3a.retry.limit", "2"),
         Map.entry("fs.s3a.connection.establish.timeout", "5000"),
@@ -126,10 +149,12 @@ public final class S3Server implements AutoCloseable {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("s3proxy exited with " + process.exitValue() + ":\n" + logTail());
+        throw new IllegalStateException(
+            "s3proxy exited with " + process.exitValue() + ":\n" + logTail());
       }
       try {
-        HttpURLConnection c = (HttpURLConnection) URI.create(endpoint() + "/").toURL().openConnection();
+        HttpURLConnection c =
+            (HttpURLConnection) URI.create(endpoint() + "/").toURL().openConnection();
         c.setConnectTimeout(1000);
         c.setReadTimeout(2000);
         c.getResponseCode(); // any HTTP answer (403 for an anonymous request) means it listens
@@ -140,7 +165,8 @@ public final class S3Server implements AutoCloseable {
       }
     }
     close();
-    throw new IllegalStateException("s3proxy did not answer on " + endpoint() + " within " + seconds + " s:\n" + logTail());
+    throw new IllegalStateException(
+        "s3proxy did not answer on " + endpoint() + " within " + seconds + " s:\n" + logTail());
   }
 
   private String logTail() throws IOException {

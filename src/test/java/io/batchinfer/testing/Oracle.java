@@ -24,7 +24,10 @@ public final class Oracle implements AutoCloseable {
     session = env.createSession(model, new OrtSession.SessionOptions());
   }
 
-  /** Runs one float32 row {@code [1, n]} through {@code input} and returns output {@code [1, k]} row 0. */
+  /**
+   * Runs one float32 row {@code [1, n]} through {@code input} and returns output {@code [1, k]} row
+   * 0.
+   */
   public float[] runRow(String input, String output, float[] row) throws OrtException {
     try (OnnxTensor t = OnnxTensor.createTensor(env, new float[][] {row});
         OrtSession.Result r = session.run(Map.of(input, t))) {

@@ -25,8 +25,10 @@ import java.util.List;
 public final class TestModels {
   /** ONNX IR version of every model built here. */
   public static final int IR_VERSION = 8;
+
   /** Opset of the default ({@code ai.onnx}) domain. */
   public static final int OPSET = 17;
+
   /** A free dimension without a symbolic name. */
   public static final long UNNAMED_DIM = -2;
 
@@ -44,25 +46,41 @@ public final class TestModels {
 
   private TestModels() {}
 
-  /** @return the ONNX {@code TensorProto.DataType} number of an engine element type */
+  /**
+   * @return the ONNX {@code TensorProto.DataType} number of an engine element type
+   */
   public static int onnxType(ElementType type) {
     switch (type) {
-      case FLOAT32: return FLOAT;
-      case FLOAT64: return DOUBLE;
-      case FLOAT16: return FLOAT16;
-      case BFLOAT16: return BFLOAT16;
-      case INT8: return INT8;
-      case UINT8: return UINT8;
-      case INT16: return INT16;
-      case INT32: return INT32;
-      case INT64: return INT64;
-      case BOOL: return BOOL;
-      case STRING: return STRING;
-      default: throw new IllegalArgumentException("no ONNX type for " + type);
+      case FLOAT32:
+        return FLOAT;
+      case FLOAT64:
+        return DOUBLE;
+      case FLOAT16:
+        return FLOAT16;
+      case BFLOAT16:
+        return BFLOAT16;
+      case INT8:
+        return INT8;
+      case UINT8:
+        return UINT8;
+      case INT16:
+        return INT16;
+      case INT32:
+        return INT32;
+      case INT64:
+        return INT64;
+      case BOOL:
+        return BOOL;
+      case STRING:
+        return STRING;
+      default:
+        throw new IllegalArgumentException("no ONNX type for " + type);
     }
   }
 
-  /** {@code out = Identity(in)}, both of element type {@code onnxElemType} and shape {@code dims}. */
+  /**
+   * {@code out = Identity(in)}, both of element type {@code onnxElemType} and shape {@code dims}.
+   */
   public static byte[] identity(String in, String out, int onnxElemType, long... dims) {
     return new Graph("identity")
         .input(in, onnxElemType, dims)
@@ -73,8 +91,12 @@ public final class TestModels {
 
   /** {@code out = Cast(in, to=outType)}, both of shape {@code dims}. */
   public static byte[] cast(String in, int inType, String out, int outType, long... dims) {
-    OnnxMl.AttributeProto to = OnnxMl.AttributeProto.newBuilder()
-        .setName("to").setType(OnnxMl.AttributeProto.AttributeType.INT).setI(outType).build();
+    OnnxMl.AttributeProto to =
+        OnnxMl.AttributeProto.newBuilder()
+            .setName("to")
+            .setType(OnnxMl.AttributeProto.AttributeType.INT)
+            .setI(outType)
+            .build();
     return new Graph("cast")
         .input(in, inType, dims)
         .output(out, outType, dims)
@@ -93,7 +115,10 @@ public final class TestModels {
     return linearGraph(in, out, out, weights, bias).bytes();
   }
 
-  /** {@link #linear} followed by {@code Softmax} over the last axis: {@code out} holds probabilities. */
+  /**
+   * {@link #linear} followed by {@code Softmax} over the last axis: {@code out} holds
+   * probabilities.
+   */
   public static byte[] linearSoftmax(String in, String out, float[][] weights, float[] bias) {
     String logits = out + "_logits";
     return linearGraph(in, logits, out, weights, bias)
@@ -101,13 +126,15 @@ public final class TestModels {
         .bytes();
   }
 
-  private static Graph linearGraph(String in, String gemmOut, String out, float[][] weights, float[] bias) {
+  private static Graph linearGraph(
+      String in, String gemmOut, String out, float[][] weights, float[] bias) {
     int n = weights.length;
     int k = bias.length;
     float[] w = new float[n * k];
     for (int i = 0; i < n; i++) {
       if (weights[i].length != k) {
-        throw new IllegalArgumentException("weights[" + i + "] has " + weights[i].length + " entries; expected " + k);
+        throw new IllegalArgumentException(
+            "weights[" + i + "] has " + weights[i].length + " entries; expected " + k);
       }
       System.arraycopy(weights[i], 0, w, i * k, k);
     }
@@ -127,7 +154,10 @@ public final class TestModels {
    */
   public static byte[] mlp(String in, String out, int[] sizes, long seed) {
     java.util.Random random = new java.util.Random(seed);
-    Graph g = new Graph("mlp").input(in, FLOAT, -1, sizes[0]).output(out, FLOAT, -1, sizes[sizes.length - 1]);
+    Graph g =
+        new Graph("mlp")
+            .input(in, FLOAT, -1, sizes[0])
+            .output(out, FLOAT, -1, sizes[sizes.length - 1]);
     String x = in;
     for (int l = 1; l < sizes.length; l++) {
       int n = sizes[l - 1];
@@ -140,7 +170,8 @@ public final class TestModels {
       float[] b = new float[k];
       java.util.Arrays.fill(b, 0.01f);
       String y = "h" + l;
-      g.floatInitializer("W" + l, new long[] {n, k}, w).floatInitializer("B" + l, new long[] {k}, b)
+      g.floatInitializer("W" + l, new long[] {n, k}, w)
+          .floatInitializer("B" + l, new long[] {k}, b)
           .node("Gemm", List.of(x, "W" + l, "B" + l), List.of(y), null);
       if (l < sizes.length - 1) {
         g.node("Relu", List.of(y), List.of(y + "_relu"), null);
@@ -153,8 +184,8 @@ public final class TestModels {
   }
 
   /**
-   * Two inputs, two outputs: {@code sum = a + b} and {@code product = a * b}, all {@code [batch, n]}
-   * float32.
+   * Two inputs, two outputs: {@code sum = a + b} and {@code product = a * b}, all {@code [batch,
+   * n]} float32.
    */
   public static byte[] addMul(String a, String b, String sum, String product, int n) {
     return new Graph("add-mul")
@@ -177,8 +208,12 @@ public final class TestModels {
    * giving a scalar ({@code []} float32).
    */
   public static byte[] sumNoBatchAxis(String in, String out, int n) {
-    OnnxMl.AttributeProto keepdims = OnnxMl.AttributeProto.newBuilder()
-        .setName("keepdims").setType(OnnxMl.AttributeProto.AttributeType.INT).setI(0).build();
+    OnnxMl.AttributeProto keepdims =
+        OnnxMl.AttributeProto.newBuilder()
+            .setName("keepdims")
+            .setType(OnnxMl.AttributeProto.AttributeType.INT)
+            .setI(0)
+            .build();
     return new Graph("reduce-sum")
         .input(in, FLOAT, n)
         .output(out, FLOAT)
@@ -188,8 +223,8 @@ public final class TestModels {
 
   /**
    * A lookup that fails at run time for bad rows: {@code out = Gather(table, idx)} with {@code idx}
-   * {@code [batch]} int64 and {@code table[i] = 10 * i} for {@code i < size} (float32). ONNX Runtime
-   * rejects the whole batch when any index is outside {@code [-size, size - 1]}.
+   * {@code [batch]} int64 and {@code table[i] = 10 * i} for {@code i < size} (float32). ONNX
+   * Runtime rejects the whole batch when any index is outside {@code [-size, size - 1]}.
    */
   public static byte[] lookup(String in, String out, int size) {
     float[] table = new float[size];
@@ -204,7 +239,9 @@ public final class TestModels {
         .bytes();
   }
 
-  /** Rows of the tensor {@link #allocationHungry} asks for, per input row (times as many columns). */
+  /**
+   * Rows of the tensor {@link #allocationHungry} asks for, per input row (times as many columns).
+   */
   public static final long HUNGRY_DIM = 10_000_000L;
 
   /**
@@ -213,8 +250,8 @@ public final class TestModels {
    * {@code D =} {@value #HUNGRY_DIM}, input {@code [batch, n]} float32, output {@code [batch]}
    * float32. One row needs 4 * 10^14 bytes (400 TB), more than a 47-bit address space, so the
    * allocation fails whatever the kernel's overcommit setting; 256 rows still fit in a signed
-   * 64-bit size, so a batch fails the same way as one row. The shape depends on the input's
-   * batch dimension, so nothing can be folded when the session is created: it loads fine.
+   * 64-bit size, so a batch fails the same way as one row. The shape depends on the input's batch
+   * dimension, so nothing can be folded when the session is created: it loads fine.
    */
   public static byte[] allocationHungry(String in, String out, int n) {
     return new Graph("allocation-hungry")
@@ -230,8 +267,11 @@ public final class TestModels {
   }
 
   private static OnnxMl.AttributeProto intAttr(String name, long value) {
-    return OnnxMl.AttributeProto.newBuilder().setName(name).setType(OnnxMl.AttributeProto.AttributeType.INT)
-        .setI(value).build();
+    return OnnxMl.AttributeProto.newBuilder()
+        .setName(name)
+        .setType(OnnxMl.AttributeProto.AttributeType.INT)
+        .setI(value)
+        .build();
   }
 
   /** Writes {@code model} to {@code file} (creating parent folders) and returns {@code file}. */
@@ -266,7 +306,8 @@ public final class TestModels {
     }
 
     Graph floatInitializer(String name, long[] dims, float[] values) {
-      OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name).setDataType(FLOAT);
+      OnnxMl.TensorProto.Builder t =
+          OnnxMl.TensorProto.newBuilder().setName(name).setDataType(FLOAT);
       for (long d : dims) {
         t.addDims(d);
       }
@@ -278,7 +319,8 @@ public final class TestModels {
     }
 
     Graph longInitializer(String name, long[] dims, long... values) {
-      OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name).setDataType(INT64);
+      OnnxMl.TensorProto.Builder t =
+          OnnxMl.TensorProto.newBuilder().setName(name).setDataType(INT64);
       for (long d : dims) {
         t.addDims(d);
       }
@@ -289,13 +331,16 @@ public final class TestModels {
       return this;
     }
 
-    Graph node(String op, List<String> inputs, List<String> outputs, OnnxMl.AttributeProto... attributes) {
-      OnnxMl.NodeProto.Builder n = OnnxMl.NodeProto.newBuilder()
-          .setName(op.toLowerCase(java.util.Locale.ROOT) + "-" + nodes++)
-          .setOpType(op)
-          .addAllInput(inputs)
-          .addAllOutput(outputs);
-      for (OnnxMl.AttributeProto a : attributes == null ? new OnnxMl.AttributeProto[0] : attributes) {
+    Graph node(
+        String op, List<String> inputs, List<String> outputs, OnnxMl.AttributeProto... attributes) {
+      OnnxMl.NodeProto.Builder n =
+          OnnxMl.NodeProto.newBuilder()
+              .setName(op.toLowerCase(java.util.Locale.ROOT) + "-" + nodes++)
+              .setOpType(op)
+              .addAllInput(inputs)
+              .addAllOutput(outputs);
+      for (OnnxMl.AttributeProto a :
+          attributes == null ? new OnnxMl.AttributeProto[0] : attributes) {
         if (a != null) {
           n.addAttribute(a);
         }
@@ -319,21 +364,28 @@ public final class TestModels {
     private static OnnxMl.ValueInfoProto valueInfo(String name, int elemType, long... dims) {
       OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder();
       for (int i = 0; i < dims.length; i++) {
-        OnnxMl.TensorShapeProto.Dimension.Builder d = OnnxMl.TensorShapeProto.Dimension.newBuilder();
+        OnnxMl.TensorShapeProto.Dimension.Builder d =
+            OnnxMl.TensorShapeProto.Dimension.newBuilder();
         if (dims[i] >= 0) {
           d.setDimValue(dims[i]);
         } else if (dims[i] == -1) {
           d.setDimParam(i == 0 ? "batch" : "d" + i);
         } else if (dims[i] != UNNAMED_DIM) {
-          throw new IllegalArgumentException("dimension " + i + " is " + dims[i]
-              + "; use a size >= 0, -1 (symbolic) or UNNAMED_DIM");
+          throw new IllegalArgumentException(
+              "dimension "
+                  + i
+                  + " is "
+                  + dims[i]
+                  + "; use a size >= 0, -1 (symbolic) or UNNAMED_DIM");
         }
         shape.addDim(d);
       }
       return OnnxMl.ValueInfoProto.newBuilder()
           .setName(name)
-          .setType(OnnxMl.TypeProto.newBuilder()
-              .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder().setElemType(elemType).setShape(shape)))
+          .setType(
+              OnnxMl.TypeProto.newBuilder()
+                  .setTensorType(
+                      OnnxMl.TypeProto.Tensor.newBuilder().setElemType(elemType).setShape(shape)))
           .build();
     }
   }

@@ -36,8 +36,17 @@ class TestModelsTest {
 
   @Test
   void identityNamesInnerFreeDimensionsAndLeavesUnnamedOnesEmpty() throws OrtException {
-    try (OrtSession s = open(TestModels.identity("x", "y", TestModels.FLOAT, -1, -1, TestModels.UNNAMED_DIM, 4))) {
-      assertTensor(s.getInputInfo(), "x", ElementType.FLOAT32, new long[] {-1, -1, -1, 4}, "batch", "d1", "", "");
+    try (OrtSession s =
+        open(TestModels.identity("x", "y", TestModels.FLOAT, -1, -1, TestModels.UNNAMED_DIM, 4))) {
+      assertTensor(
+          s.getInputInfo(),
+          "x",
+          ElementType.FLOAT32,
+          new long[] {-1, -1, -1, 4},
+          "batch",
+          "d1",
+          "",
+          "");
     }
   }
 
@@ -48,22 +57,27 @@ class TestModelsTest {
         OrtSession.Result r = s.run(Map.of("x", x))) {
       assertTensor(s.getInputInfo(), "x", ElementType.INT64, new long[] {-1, 2}, "batch", "");
       assertTensor(s.getOutputInfo(), "y", ElementType.FLOAT32, new long[] {-1, 2}, "batch", "");
-      assertThat((float[][]) r.get(0).getValue()).isDeepEqualTo(new float[][] {{1f, -2f}, {16777216f, 3f}});
+      assertThat((float[][]) r.get(0).getValue())
+          .isDeepEqualTo(new float[][] {{1f, -2f}, {16777216f, 3f}});
     }
   }
 
   @Test
   void linearComputesGemm() throws OrtException {
-    // W is [n=2][k=3]; y = x·W + b. For x = [1, 2]: y = [1*1 + 2*4 + 0.5, 1*2 + 2*5 - 1, 1*3 + 2*6 + 0]
+    // W is [n=2][k=3]; y = x·W + b. For x = [1, 2]: y = [1*1 + 2*4 + 0.5, 1*2 + 2*5 - 1, 1*3 + 2*6
+    // + 0]
     // = [9.5, 11, 15], exact in float32.
     float[][] w = {{1, 2, 3}, {4, 5, 6}};
     float[] b = {0.5f, -1, 0};
     try (OrtSession s = open(TestModels.linear("features", "logits", w, b));
         OnnxTensor x = OnnxTensor.createTensor(ENV, new float[][] {{1, 2}, {0, 0}});
         OrtSession.Result r = s.run(Map.of("features", x))) {
-      assertTensor(s.getInputInfo(), "features", ElementType.FLOAT32, new long[] {-1, 2}, "batch", "");
-      assertTensor(s.getOutputInfo(), "logits", ElementType.FLOAT32, new long[] {-1, 3}, "batch", "");
-      assertThat((float[][]) r.get(0).getValue()).isDeepEqualTo(new float[][] {{9.5f, 11f, 15f}, {0.5f, -1f, 0f}});
+      assertTensor(
+          s.getInputInfo(), "features", ElementType.FLOAT32, new long[] {-1, 2}, "batch", "");
+      assertTensor(
+          s.getOutputInfo(), "logits", ElementType.FLOAT32, new long[] {-1, 3}, "batch", "");
+      assertThat((float[][]) r.get(0).getValue())
+          .isDeepEqualTo(new float[][] {{9.5f, 11f, 15f}, {0.5f, -1f, 0f}});
     }
   }
 
@@ -75,7 +89,8 @@ class TestModelsTest {
         OnnxTensor x = OnnxTensor.createTensor(ENV, new float[][] {{1, 2}});
         OrtSession.Result r = s.run(Map.of("features", x))) {
       assertThat(s.getOutputNames()).containsExactly("probs");
-      assertTensor(s.getOutputInfo(), "probs", ElementType.FLOAT32, new long[] {-1, 3}, "batch", "");
+      assertTensor(
+          s.getOutputInfo(), "probs", ElementType.FLOAT32, new long[] {-1, 3}, "batch", "");
       float[] p = ((float[][]) r.get(0).getValue())[0];
       double z = Math.exp(9.5) + Math.exp(11) + Math.exp(15);
       assertThat(p[0]).isCloseTo((float) (Math.exp(9.5) / z), within(1e-6f));
@@ -93,9 +108,12 @@ class TestModelsTest {
       assertThat(s.getInputNames()).containsExactly("a", "b");
       assertThat(s.getOutputNames()).containsExactly("sum", "product");
       assertTensor(s.getInputInfo(), "b", ElementType.FLOAT32, new long[] {-1, 2}, "batch", "");
-      assertTensor(s.getOutputInfo(), "product", ElementType.FLOAT32, new long[] {-1, 2}, "batch", "");
-      assertThat((float[][]) r.get("sum").orElseThrow().getValue()).isDeepEqualTo(new float[][] {{4, -2}});
-      assertThat((float[][]) r.get("product").orElseThrow().getValue()).isDeepEqualTo(new float[][] {{3, -8}});
+      assertTensor(
+          s.getOutputInfo(), "product", ElementType.FLOAT32, new long[] {-1, 2}, "batch", "");
+      assertThat((float[][]) r.get("sum").orElseThrow().getValue())
+          .isDeepEqualTo(new float[][] {{4, -2}});
+      assertThat((float[][]) r.get("product").orElseThrow().getValue())
+          .isDeepEqualTo(new float[][] {{3, -8}});
     }
   }
 
@@ -125,9 +143,13 @@ class TestModelsTest {
       assertTensor(s.getOutputInfo(), "y", ElementType.FLOAT32, new long[] {-1}, "batch");
       for (int rows : new int[] {1, 256}) {
         try (OnnxTensor x = OnnxTensor.createTensor(ENV, new float[rows][2])) {
-          // 4 * rows * 10^14 bytes: beyond any address space, so the same failure for 1 row and 256.
-          assertThatThrownBy(() -> s.run(Map.of("x", x)).close()).isInstanceOf(OrtException.class)
-              .hasMessageContaining("Failed to allocate memory for requested buffer of size " + 4 * rows * 100_000_000_000_000L);
+          // 4 * rows * 10^14 bytes: beyond any address space, so the same failure for 1 row and
+          // 256.
+          assertThatThrownBy(() -> s.run(Map.of("x", x)).close())
+              .isInstanceOf(OrtException.class)
+              .hasMessageContaining(
+                  "Failed to allocate memory for requested buffer of size "
+                      + 4 * rows * 100_000_000_000_000L);
         }
       }
     }
@@ -153,13 +175,19 @@ class TestModelsTest {
     }
   }
 
-  private static void assertTensor(Map<String, NodeInfo> nodes, String name, ElementType type, long[] shape,
+  private static void assertTensor(
+      Map<String, NodeInfo> nodes,
+      String name,
+      ElementType type,
+      long[] shape,
       String... dimNames) {
     assertThat(nodes).containsKey(name);
     assertThat(nodes.get(name).getInfo()).isInstanceOf(TensorInfo.class);
     TensorInfo info = (TensorInfo) nodes.get(name).getInfo();
     assertThat(ElementType.fromOnnx(info.onnxType)).as("element type of %s", name).isEqualTo(type);
     assertThat(info.getShape()).as("shape of %s", name).isEqualTo(shape);
-    assertThat(List.of(info.getDimensionNames())).as("dimension names of %s", name).containsExactly(dimNames);
+    assertThat(List.of(info.getDimensionNames()))
+        .as("dimension names of %s", name)
+        .containsExactly(dimNames);
   }
 }

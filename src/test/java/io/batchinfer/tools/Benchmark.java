@@ -15,52 +15,81 @@ import picocli.CommandLine.Option;
 /**
  * The benchmark behind {@code docs/PERFORMANCE.md}: for each workload, in one invocation and in
  * alternating order after a warm-up, (1) raw ONNX Runtime on the rows pre-loaded as tensors, same
- * batch size and threads, (2) Spark reading and writing the same columns with no inference, (3)
- * the engine API in this JVM, (4) the job as a user runs it ({@code submit-scripts/run-local.sh},
- * a fresh JVM). Prints rows/s and the ratios to raw, to I/O and to the combined limit
- * 1/(1/raw + 1/io); writes {@code benchmark.json} and {@code benchmark.png}. Ratios, never
- * assertions: shared machines are noisy. Run it with {@code submit-scripts/benchmark.sh}; it is
- * never part of the test run.
+ * batch size and threads, (2) Spark reading and writing the same columns with no inference, (3) the
+ * engine API in this JVM, (4) the job as a user runs it ({@code submit-scripts/run-local.sh}, a
+ * fresh JVM). Prints rows/s and the ratios to raw, to I/O and to the combined limit 1/(1/raw +
+ * 1/io); writes {@code benchmark.json} and {@code benchmark.png}. Ratios, never assertions: shared
+ * machines are noisy. Run it with {@code submit-scripts/benchmark.sh}; it is never part of the test
+ * run.
  */
-@Command(name = "benchmark.sh", mixinStandardHelpOptions = true,
-    description = "Measures batchinfer against raw ONNX Runtime and Parquet I/O (see docs/PERFORMANCE.md).")
+@Command(
+    name = "benchmark.sh",
+    mixinStandardHelpOptions = true,
+    description =
+        "Measures batchinfer against raw ONNX Runtime and Parquet I/O (see docs/PERFORMANCE.md).")
 public final class Benchmark implements Callable<Integer> {
-  @Option(names = "--root", description = "Repository root (default: ${DEFAULT-VALUE}).", defaultValue = ".")
+  @Option(
+      names = "--root",
+      description = "Repository root (default: ${DEFAULT-VALUE}).",
+      defaultValue = ".")
   Path root;
 
-  @Option(names = "--out", description = "Where data, outputs, JSON and PNG go (default: ${DEFAULT-VALUE}).",
+  @Option(
+      names = "--out",
+      description = "Where data, outputs, JSON and PNG go (default: ${DEFAULT-VALUE}).",
       defaultValue = "target/benchmark")
   Path out;
 
-  @Option(names = "--workloads", split = ",", description = "Any of tabular, wide, text, fixed, encode (default: ${DEFAULT-VALUE}).",
+  @Option(
+      names = "--workloads",
+      split = ",",
+      description = "Any of tabular, wide, text, fixed, encode (default: ${DEFAULT-VALUE}).",
       defaultValue = "encode,tabular,wide,text,fixed")
   List<String> workloads;
 
-  @Option(names = "--tabular-rows", split = ",", description = "Row counts for the tabular workloads (default: ${DEFAULT-VALUE}).",
+  @Option(
+      names = "--tabular-rows",
+      split = ",",
+      description = "Row counts for the tabular workloads (default: ${DEFAULT-VALUE}).",
       defaultValue = "1000000")
   List<Long> tabularRows;
 
-  @Option(names = "--wide-rows", description = "Rows for the wide MLP workload (default: ${DEFAULT-VALUE}).",
+  @Option(
+      names = "--wide-rows",
+      description = "Rows for the wide MLP workload (default: ${DEFAULT-VALUE}).",
       defaultValue = "100000")
   long wideRows;
 
-  @Option(names = "--text-rows", description = "Sentences for the text workload, at most 8000 (default: ${DEFAULT-VALUE}).",
+  @Option(
+      names = "--text-rows",
+      description = "Sentences for the text workload, at most 8000 (default: ${DEFAULT-VALUE}).",
       defaultValue = "8000")
   int textRows;
 
-  @Option(names = "--fixed-files", description = "Small files for the fixed-cost workload (default: ${DEFAULT-VALUE}).",
+  @Option(
+      names = "--fixed-files",
+      description = "Small files for the fixed-cost workload (default: ${DEFAULT-VALUE}).",
       defaultValue = "1000")
   int fixedFiles;
 
-  @Option(names = "--extras-max-rows", description = "Run the variant modes (one setting changed) only on workloads of"
-      + " at most this many rows (default: ${DEFAULT-VALUE}).", defaultValue = "1000000")
+  @Option(
+      names = "--extras-max-rows",
+      description =
+          "Run the variant modes (one setting changed) only on workloads of"
+              + " at most this many rows (default: ${DEFAULT-VALUE}).",
+      defaultValue = "1000000")
   long extrasMaxRows;
 
-  @Option(names = "--repeats", description = "Counted rounds per workload, after one warm-up (default: ${DEFAULT-VALUE}).",
+  @Option(
+      names = "--repeats",
+      description = "Counted rounds per workload, after one warm-up (default: ${DEFAULT-VALUE}).",
       defaultValue = "3")
   int repeats;
 
-  @Option(names = "--no-job", negatable = true, description = "Also run the job in a fresh JVM per round (default: on).",
+  @Option(
+      names = "--no-job",
+      negatable = true,
+      description = "Also run the job in a fresh JVM per round (default: on).",
       defaultValue = "true")
   boolean job;
 
@@ -72,18 +101,24 @@ public final class Benchmark implements Callable<Integer> {
   public Integer call() throws Exception {
     root = root.toAbsolutePath().normalize();
     out = root.resolve(out).toAbsolutePath().normalize();
-    SparkSession spark = SparkSession.builder().master("local[*]").appName("batchinfer-benchmark")
-        .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    SparkSession spark =
+        SparkSession.builder()
+            .master("local[*]")
+            .appName("batchinfer-benchmark")
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     int threads = spark.sparkContext().defaultParallelism();
-    Report report = new Report()
-        .machine("cores", Runtime.getRuntime().availableProcessors())
-        .machine("spark_master", "local[" + threads + "]")
-        .machine("java", System.getProperty("java.version"))
-        .machine("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20)
-        .machine("repeats", repeats)
-        .machine("started", java.time.Instant.now().toString());
+    Report report =
+        new Report()
+            .machine("cores", Runtime.getRuntime().availableProcessors())
+            .machine("spark_master", "local[" + threads + "]")
+            .machine("java", System.getProperty("java.version"))
+            .machine("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20)
+            .machine("repeats", repeats)
+            .machine("started", java.time.Instant.now().toString());
     BenchData data = new BenchData(root, out, spark, threads, job, extrasMaxRows);
     try {
       for (String w : workloads) {
@@ -96,9 +131,12 @@ public final class Benchmark implements Callable<Integer> {
           case "wide" -> FloatWorkloads.wide(data, wideRows, repeats, report);
           case "text" -> TextWorkload.run(data, textRows, repeats, report);
           case "fixed" -> io.batchinfer.jobs.FixedCosts.run(data, fixedFiles, repeats, report);
-          case "encode" -> io.batchinfer.tools.bench.EncodeWorkload.run(2_000_000, Math.max(repeats, 5), report);
-          default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown workload '" + w
-              + "'; expected tabular, wide, text, fixed or encode");
+          case "encode" ->
+              io.batchinfer.tools.bench.EncodeWorkload.run(2_000_000, Math.max(repeats, 5), report);
+          default ->
+              throw new CommandLine.ParameterException(
+                  new CommandLine(this),
+                  "unknown workload '" + w + "'; expected tabular, wide, text, fixed or encode");
         }
       }
     } finally {
@@ -106,7 +144,8 @@ public final class Benchmark implements Callable<Integer> {
       report.write(out);
       spark.stop();
     }
-    System.out.println("wrote " + out.resolve("benchmark.json") + " and " + out.resolve("benchmark.png"));
+    System.out.println(
+        "wrote " + out.resolve("benchmark.json") + " and " + out.resolve("benchmark.png"));
     return 0;
   }
 }

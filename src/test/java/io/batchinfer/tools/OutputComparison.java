@@ -16,7 +16,8 @@ import org.apache.spark.sql.types.StructField;
  * smallest cosine similarity. Exits 1 when the row sets differ or a difference exceeds the
  * tolerance. Used by {@code submit-scripts/gpu-check.sh}.
  *
- * <p>{@code OutputComparison <reference parquet dir> <other parquet dir> <max abs diff> <min cosine>}
+ * <p>{@code OutputComparison <reference parquet dir> <other parquet dir> <max abs diff> <min
+ * cosine>}
  */
 public final class OutputComparison {
   private OutputComparison() {}
@@ -26,12 +27,18 @@ public final class OutputComparison {
     String other = args[1];
     double maxAbs = Double.parseDouble(args[2]);
     double minCosine = Double.parseDouble(args[3]);
-    SparkSession spark = SparkSession.builder().master("local[2]").appName("batchinfer-output-comparison")
-        .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    SparkSession spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .appName("batchinfer-output-comparison")
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .getOrCreate();
     int code;
     try {
-      code = compare(spark.read().parquet(reference), spark.read().parquet(other), maxAbs, minCosine);
+      code =
+          compare(spark.read().parquet(reference), spark.read().parquet(other), maxAbs, minCosine);
     } finally {
       spark.stop();
     }
@@ -41,9 +48,13 @@ public final class OutputComparison {
   static int compare(Dataset<Row> a, Dataset<Row> b, double maxAbs, double minCosine) {
     List<String> columns = new ArrayList<>();
     for (StructField f : a.schema().fields()) {
-      boolean floatArray = f.dataType() instanceof ArrayType t
-          && (t.elementType().equals(DataTypes.FloatType) || t.elementType().equals(DataTypes.DoubleType));
-      if (floatArray || f.dataType().equals(DataTypes.FloatType) || f.dataType().equals(DataTypes.DoubleType)) {
+      boolean floatArray =
+          f.dataType() instanceof ArrayType t
+              && (t.elementType().equals(DataTypes.FloatType)
+                  || t.elementType().equals(DataTypes.DoubleType));
+      if (floatArray
+          || f.dataType().equals(DataTypes.FloatType)
+          || f.dataType().equals(DataTypes.DoubleType)) {
         columns.add(f.name());
       }
     }
@@ -51,7 +62,8 @@ public final class OutputComparison {
     long nb = b.count();
     List<Row> joined = a.alias("a").join(b.alias("b"), "id").collectAsList();
     if (na != nb || joined.size() != na) {
-      System.out.printf(Locale.ROOT, "rows differ: %d vs %d, %d ids in both%n", na, nb, joined.size());
+      System.out.printf(
+          Locale.ROOT, "rows differ: %d vs %d, %d ids in both%n", na, nb, joined.size());
       return 1;
     }
     int width = a.schema().size();
@@ -87,18 +99,29 @@ public final class OutputComparison {
             worstCos = Math.min(worstCos, dot / Math.sqrt(nx * ny));
           }
         } else {
-          worstAbs = Math.max(worstAbs, Math.abs(((Number) x).doubleValue() - ((Number) y).doubleValue()));
+          worstAbs =
+              Math.max(worstAbs, Math.abs(((Number) x).doubleValue() - ((Number) y).doubleValue()));
         }
       }
       boolean ok = worstAbs <= maxAbs && worstCos >= minCosine;
-      System.out.printf(Locale.ROOT, "%s: %d rows, max |diff| %.3g (limit %.3g), min cosine %.6f (limit %.6f): %s%n",
-          c, joined.size(), worstAbs, maxAbs, worstCos, minCosine, ok ? "ok" : "DIFFERENT");
+      System.out.printf(
+          Locale.ROOT,
+          "%s: %d rows, max |diff| %.3g (limit %.3g), min cosine %.6f (limit %.6f): %s%n",
+          c,
+          joined.size(),
+          worstAbs,
+          maxAbs,
+          worstCos,
+          minCosine,
+          ok ? "ok" : "DIFFERENT");
       code = ok ? code : 1;
     }
     return code;
   }
 
-  /** Position of column {@code i} of {@code a} in the joined row (id first, then a's other columns). */
+  /**
+   * Position of column {@code i} of {@code a} in the joined row (id first, then a's other columns).
+   */
   private static int position(Dataset<Row> a, int i) {
     int id = a.schema().fieldIndex("id");
     return i < id ? i + 1 : i;

@@ -27,70 +27,127 @@ import java.util.Set;
  * <p>Deliberate exceptions, kept visible here: the root package is a facade, so it calls into
  * {@code plan} (to plan) and {@code exec} (to ship the partition function) while those use its
  * value types (mappings, option enums, exceptions). That root-to-subpackage round trip is the one
- * cycle allowed; cycles are checked among the subpackages. {@code InferencePlan.spec()} returns
- * the frozen {@code exec.InferenceSpec} (the job's run report and tests read it), and the {@code
- * model} package's {@code ModelArtifact}/{@code ModelSignature} are part of the API surface.
+ * cycle allowed; cycles are checked among the subpackages. {@code InferencePlan.spec()} returns the
+ * frozen {@code exec.InferenceSpec} (the job's run report and tests read it), and the {@code model}
+ * package's {@code ModelArtifact}/{@code ModelSignature} are part of the API surface.
  */
 @AnalyzeClasses(packages = "io.batchinfer", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
   private static final String ROOT = "io.batchinfer.udfs";
+
   /** Packages a Java/Scala user never needs to name. */
-  private static final Set<String> INTERNAL = Set.of(ROOT + ".plan", ROOT + ".exec", ROOT + ".codec",
-      ROOT + ".session", ROOT + ".text", ROOT + ".compat");
-  /** Public members of the root package allowed to name an internal type (see the class comment). */
-  private static final Set<String> EXPOSURE_EXCEPTIONS = Set.of("io.batchinfer.udfs.InferencePlan.spec()");
+  private static final Set<String> INTERNAL =
+      Set.of(
+          ROOT + ".plan",
+          ROOT + ".exec",
+          ROOT + ".codec",
+          ROOT + ".session",
+          ROOT + ".text",
+          ROOT + ".compat");
+
+  /**
+   * Public members of the root package allowed to name an internal type (see the class comment).
+   */
+  private static final Set<String> EXPOSURE_EXCEPTIONS =
+      Set.of("io.batchinfer.udfs.InferencePlan.spec()");
 
   @ArchTest
-  static final ArchRule engineNeverUsesJobs = noClasses().that().resideInAPackage(ROOT + "..")
-      .should().dependOnClassesThat().resideInAPackage("io.batchinfer.jobs..")
-      .because("udfs is a library any Spark program can use; jobs is one such program");
+  static final ArchRule engineNeverUsesJobs =
+      noClasses()
+          .that()
+          .resideInAPackage(ROOT + "..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("io.batchinfer.jobs..")
+          .because("udfs is a library any Spark program can use; jobs is one such program");
 
   @ArchTest
-  static final ArchRule executorCodeNeverUsesPlanning = noClasses().that().resideInAPackage(ROOT + ".exec..")
-      .should().dependOnClassesThat().resideInAPackage(ROOT + ".plan..")
-      .because("executors get the frozen InferenceSpec (in exec); planning is driver-only");
+  static final ArchRule executorCodeNeverUsesPlanning =
+      noClasses()
+          .that()
+          .resideInAPackage(ROOT + ".exec..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage(ROOT + ".plan..")
+          .because("executors get the frozen InferenceSpec (in exec); planning is driver-only");
 
   @ArchTest
-  static final ArchRule buildingBlocksNeverUsePlanningOrExecution = noClasses()
-      .that().resideInAnyPackage(ROOT + ".codec..", ROOT + ".model..", ROOT + ".session..", ROOT + ".text..")
-      .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".plan..", ROOT + ".exec..")
-      .because("codec, model, session and text are shared by planning and execution");
+  static final ArchRule buildingBlocksNeverUsePlanningOrExecution =
+      noClasses()
+          .that()
+          .resideInAnyPackage(
+              ROOT + ".codec..", ROOT + ".model..", ROOT + ".session..", ROOT + ".text..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(ROOT + ".plan..", ROOT + ".exec..")
+          .because("codec, model, session and text are shared by planning and execution");
 
   @ArchTest
-  static final ArchRule buildingBlocksUseOnlyApiValuesFromTheRoot = noClasses()
-      .that().resideInAnyPackage(ROOT + ".codec..", ROOT + ".model..", ROOT + ".session..", ROOT + ".text..")
-      .should().dependOnClassesThat(resideInAPackage(ROOT)
-          .and(not(JavaClass.Predicates.ENUMS)).and(not(assignableTo(Throwable.class))))
-      .because("from the API they need only option enums and exception types, never the builder or plan");
+  static final ArchRule buildingBlocksUseOnlyApiValuesFromTheRoot =
+      noClasses()
+          .that()
+          .resideInAnyPackage(
+              ROOT + ".codec..", ROOT + ".model..", ROOT + ".session..", ROOT + ".text..")
+          .should()
+          .dependOnClassesThat(
+              resideInAPackage(ROOT)
+                  .and(not(JavaClass.Predicates.ENUMS))
+                  .and(not(assignableTo(Throwable.class))))
+          .because(
+              "from the API they need only option enums and exception types, never the builder or plan");
 
   @ArchTest
-  static final ArchRule onlyTheSparkSeamNamesSparkClassic = noClasses().that().resideOutsideOfPackage(ROOT + ".compat..")
-      .should().dependOnClassesThat().resideInAPackage("org.apache.spark.sql.classic..")
-      .because("what differs between Spark 3.5 and Spark 4 stays in spark-compat (SparkCompat), one class per line");
+  static final ArchRule onlyTheSparkSeamNamesSparkClassic =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage(ROOT + ".compat..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("org.apache.spark.sql.classic..")
+          .because(
+              "what differs between Spark 3.5 and Spark 4 stays in spark-compat (SparkCompat), one class per line");
 
   @ArchTest
-  static final ArchRule subpackagesAreFreeOfCycles = slices().matching(ROOT + ".(*)..").should().beFreeOfCycles();
+  static final ArchRule subpackagesAreFreeOfCycles =
+      slices().matching(ROOT + ".(*)..").should().beFreeOfCycles();
 
   @ArchTest
-  static final ArchRule publicApiExposesNoInternalTypes = codeUnits()
-      .that().areDeclaredInClassesThat().resideInAPackage(ROOT)
-      .and().areDeclaredInClassesThat().arePublic()
-      .and().arePublic()
-      .should(new ArchCondition<JavaCodeUnit>("not name a plan, exec, codec, session or text type in its signature") {
-        @Override
-        public void check(JavaCodeUnit unit, ConditionEvents events) {
-          if (EXPOSURE_EXCEPTIONS.contains(unit.getOwner().getName() + "." + unit.getName() + "()")
-              || unit.getOwner().getModifiers().contains(JavaModifier.SYNTHETIC)) {
-            return;
-          }
-          Set<JavaClass> named = new HashSet<>(unit.getReturnType().getAllInvolvedRawTypes());
-          unit.getParameterTypes().forEach(t -> named.addAll(t.getAllInvolvedRawTypes()));
-          for (JavaClass c : named) {
-            if (INTERNAL.stream().anyMatch(p -> c.getPackageName().equals(p) || c.getPackageName().startsWith(p + "."))) {
-              events.add(SimpleConditionEvent.violated(unit, unit.getFullName() + " names internal type " + c.getName()));
-            }
-          }
-        }
-      })
-      .because("a Java/Scala user should need only io.batchinfer.udfs (and the model artifact) to call the engine");
+  static final ArchRule publicApiExposesNoInternalTypes =
+      codeUnits()
+          .that()
+          .areDeclaredInClassesThat()
+          .resideInAPackage(ROOT)
+          .and()
+          .areDeclaredInClassesThat()
+          .arePublic()
+          .and()
+          .arePublic()
+          .should(
+              new ArchCondition<JavaCodeUnit>(
+                  "not name a plan, exec, codec, session or text type in its signature") {
+                @Override
+                public void check(JavaCodeUnit unit, ConditionEvents events) {
+                  if (EXPOSURE_EXCEPTIONS.contains(
+                          unit.getOwner().getName() + "." + unit.getName() + "()")
+                      || unit.getOwner().getModifiers().contains(JavaModifier.SYNTHETIC)) {
+                    return;
+                  }
+                  Set<JavaClass> named =
+                      new HashSet<>(unit.getReturnType().getAllInvolvedRawTypes());
+                  unit.getParameterTypes().forEach(t -> named.addAll(t.getAllInvolvedRawTypes()));
+                  for (JavaClass c : named) {
+                    if (INTERNAL.stream()
+                        .anyMatch(
+                            p ->
+                                c.getPackageName().equals(p)
+                                    || c.getPackageName().startsWith(p + "."))) {
+                      events.add(
+                          SimpleConditionEvent.violated(
+                              unit, unit.getFullName() + " names internal type " + c.getName()));
+                    }
+                  }
+                }
+              })
+          .because(
+              "a Java/Scala user should need only io.batchinfer.udfs (and the model artifact) to call the engine");
 }

@@ -28,17 +28,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The bulk copy of float/double array columns (Spark's binary arrays, as read from Parquet) into
  * the input tensor: a dense linear model scored through the engine must equal ONNX Runtime run
- * directly on the same rows (within 1e-6), for float and double columns and batch sizes that do
- * and do not divide the row count; bad elements must still be named, which proves the bulk path
- * falls back to the element-by-element one instead of copying them.
+ * directly on the same rows (within 1e-6), for float and double columns and batch sizes that do and
+ * do not divide the row count; bad elements must still be named, which proves the bulk path falls
+ * back to the element-by-element one instead of copying them.
  */
 class BulkArrayInputTest extends SparkTestBase {
   private static final int N = 24;
   private static final int K = 3;
   private static final int ROWS = 101;
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
 
   private static Path model;
   private static float[][] features;
@@ -52,7 +51,10 @@ class BulkArrayInputTest extends SparkTestBase {
         row[k] = (float) random.nextGaussian();
       }
     }
-    model = TestModels.write(TestModels.linear("x", "y", w, new float[] {0.5f, -0.25f, 1f}), dir.resolve("linear.onnx"));
+    model =
+        TestModels.write(
+            TestModels.linear("x", "y", w, new float[] {0.5f, -0.25f, 1f}),
+            dir.resolve("linear.onnx"));
     features = new float[ROWS][N];
     for (float[] f : features) {
       for (int i = 0; i < N; i++) {
@@ -114,7 +116,8 @@ class BulkArrayInputTest extends SparkTestBase {
     for (int i = 0; i < N; i++) {
       v.add(i == 5 ? 1e300 : 1d);
     }
-    Dataset<Row> df = writeAndRead("overflow", List.of(RowFactory.create(0, v)), DataTypes.DoubleType);
+    Dataset<Row> df =
+        writeAndRead("overflow", List.of(RowFactory.create(0, v)), DataTypes.DoubleType);
     Dataset<Row> scored = plan(df, 8).apply(df).scored();
     assertThatThrownBy(scored::collectAsList)
         .rootCause()
@@ -135,7 +138,8 @@ class BulkArrayInputTest extends SparkTestBase {
         .hasMessageContaining("column 'v[3]': null element");
   }
 
-  private static void assertMatchesOracle(Dataset<Row> df, int batchSize, float[][] fed) throws Exception {
+  private static void assertMatchesOracle(Dataset<Row> df, int batchSize, float[][] fed)
+      throws Exception {
     Map<Integer, float[]> got = new HashMap<>();
     for (Row r : plan(df, batchSize).apply(df).scored().collectAsList()) {
       List<Float> y = r.getList(1);
@@ -150,8 +154,9 @@ class BulkArrayInputTest extends SparkTestBase {
       for (int r = 0; r < ROWS; r++) {
         float[] expected = oracle.runRow("x", "y", fed[r]);
         for (int k = 0; k < K; k++) {
-          assertThat(got.get(r)[k]).as("row %d output %d", r, k).isCloseTo(expected[k], within(1e-6f * Math.max(1f,
-              Math.abs(expected[k]))));
+          assertThat(got.get(r)[k])
+              .as("row %d output %d", r, k)
+              .isCloseTo(expected[k], within(1e-6f * Math.max(1f, Math.abs(expected[k]))));
         }
       }
     }
@@ -167,10 +172,15 @@ class BulkArrayInputTest extends SparkTestBase {
         .plan(spark, df.schema());
   }
 
-  /** Writes to Parquet in two files and reads back: the scan yields Spark's binary (unsafe) arrays. */
-  private static Dataset<Row> writeAndRead(String name, List<Row> rows, org.apache.spark.sql.types.DataType element) {
-    StructType schema = new StructType().add("id", DataTypes.IntegerType)
-        .add("v", DataTypes.createArrayType(element));
+  /**
+   * Writes to Parquet in two files and reads back: the scan yields Spark's binary (unsafe) arrays.
+   */
+  private static Dataset<Row> writeAndRead(
+      String name, List<Row> rows, org.apache.spark.sql.types.DataType element) {
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.IntegerType)
+            .add("v", DataTypes.createArrayType(element));
     String path = dir.resolve(name).toString();
     spark.createDataFrame(rows, schema).repartition(2).write().parquet(path);
     return spark.read().parquet(path);

@@ -28,28 +28,33 @@ import scala.collection.JavaConverters;
 
 /**
  * Input and output codecs end to end: values written to Parquet, read back, scored through real
- * ONNX Runtime models built by {@link TestModels} on a real local Spark session, the result
- * written to Parquet and read back again, then compared with expected values derived by hand.
+ * ONNX Runtime models built by {@link TestModels} on a real local Spark session, the result written
+ * to Parquet and read back again, then compared with expected values derived by hand.
  *
  * <p>Most models are {@code Identity}, so the expected output is the input after the engine's
- * casts: exact for values representable in the model's element type, Spark widening for types
- * Spark lacks ({@code uint8} to {@code smallint}, {@code float16}/{@code bfloat16} to {@code
- * float}), and IEEE round-to-nearest-even where a value is not representable (each such value is
- * worked out in a comment).
+ * casts: exact for values representable in the model's element type, Spark widening for types Spark
+ * lacks ({@code uint8} to {@code smallint}, {@code float16}/{@code bfloat16} to {@code float}), and
+ * IEEE round-to-nearest-even where a value is not representable (each such value is worked out in a
+ * comment).
  */
 class CodecRoundTripTest extends SparkTestBase {
   private static final int ROWS = 11;
+
   /** Not a divisor of {@link #ROWS}, so every partition ends with a shorter batch. */
   private static final int BATCH = 4;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /**
-   * Values per element type: what goes in (as the Spark type feeding it), and what must come out
-   * of an Identity model of that type (as the Spark type the engine writes).
+   * Values per element type: what goes in (as the Spark type feeding it), and what must come out of
+   * an Identity model of that type (as the Spark type the engine writes).
    */
-  private record Case(ElementType type, DataType inputType, DataType outputType, List<Object> in, List<Object> out) {
+  private record Case(
+      ElementType type,
+      DataType inputType,
+      DataType outputType,
+      List<Object> in,
+      List<Object> out) {
     static Case exact(ElementType type, DataType sparkType, Object... values) {
       return new Case(type, sparkType, sparkType, Arrays.asList(values), Arrays.asList(values));
     }
@@ -61,62 +66,161 @@ class CodecRoundTripTest extends SparkTestBase {
         // Every float32 is exact through float32: extremes, the smallest subnormal, a fraction
         // that is not a short decimal (1/3 rounded once, by the Java compiler), signed zero,
         // infinities and NaN.
-        return Case.exact(type, DataTypes.FloatType, 0f, -1.5f, Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE,
-            1f / 3f, -0.0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN);
+        return Case.exact(
+            type,
+            DataTypes.FloatType,
+            0f,
+            -1.5f,
+            Float.MAX_VALUE,
+            -Float.MAX_VALUE,
+            Float.MIN_VALUE,
+            1f / 3f,
+            -0.0f,
+            Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY,
+            Float.NaN);
       case FLOAT64:
-        return Case.exact(type, DataTypes.DoubleType, 0d, -1.5d, Double.MAX_VALUE, -Double.MAX_VALUE, Double.MIN_VALUE,
-            1d / 3d, -0.0d, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN);
-      case FLOAT16: {
-        // float16 has 10 mantissa bits, exponent range 2^-14..2^15.
-        //   1.5, -2.25, 65504 (max, 0x7bff), 2^-14 = 6.1035156E-5 (min normal, 0x0400),
-        //   2^-24 = 5.9604645E-8 (min subnormal, 0x0001), -0.0, +-inf, NaN: exact.
-        //   0.1f is not: 0.1 = 1.6 * 2^-4, mantissa 0.6 * 1024 = 614.4 -> 614, so
-        //   (1024 + 614) / 1024 * 2^-4 = 1638 / 16384 = 0.0999755859375 (0x2e66).
-        //   1/3f: 1/3 = 1.333.. * 2^-2, mantissa 0.333.. * 1024 = 341.33 -> 341, so
-        //   1365 / 4096 = 0.333251953125 (0x3555).
-        //   65519 is below 65520, the halfway point between 65504 and 65536 (not representable): it
-        //   rounds down to 65504. (From 65520 up a finite value would become inf: the engine rejects
-        //   that as out_of_range instead; ErrorPolicyFuzzTest covers it.)
-        List<Object> in = List.of(1.5f, -2.25f, 65504f, 6.1035156E-5f, 5.9604645E-8f, -0.0f,
-            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 0.1f, 1f / 3f, 65519f);
-        List<Object> out = List.of(1.5f, -2.25f, 65504f, 6.1035156E-5f, 5.9604645E-8f, -0.0f,
-            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 0.0999755859375f, 0.333251953125f,
-            65504f);
-        return new Case(type, DataTypes.FloatType, DataTypes.FloatType, in, out);
-      }
-      case BFLOAT16: {
-        // bfloat16 is float32 with 7 mantissa bits: same exponent range.
-        //   1.5, -2.5, 2^-7 = 0.0078125, 256, 2^-126 (min normal, 0x0080),
-        //   (2 - 2^-7) * 2^127 = 3.3895314E38 (max, 0x7f7f), -0.0, +-inf, NaN: exact.
-        //   1/3f = 0x3eaaaaab: upper half 0x3eaa, lower half 0xaaab > 0x8000 rounds up to 0x3eab
-        //   = (1 + 43/128) * 2^-2 = 171/512 = 0.333984375.
-        //   0.1f = 0x3dcccccd: lower half 0xcccd rounds up to 0x3dcd = (1 + 77/128) * 2^-4
-        //   = 205/2048 = 0.10009765625.
-        List<Object> in = List.of(1.5f, -2.5f, 0.0078125f, 256f, Float.MIN_NORMAL, 3.3895314E38f, -0.0f,
-            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 1f / 3f, 0.1f);
-        List<Object> out = List.of(1.5f, -2.5f, 0.0078125f, 256f, Float.MIN_NORMAL, 3.3895314E38f, -0.0f,
-            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 0.333984375f, 0.10009765625f);
-        return new Case(type, DataTypes.FloatType, DataTypes.FloatType, in, out);
-      }
+        return Case.exact(
+            type,
+            DataTypes.DoubleType,
+            0d,
+            -1.5d,
+            Double.MAX_VALUE,
+            -Double.MAX_VALUE,
+            Double.MIN_VALUE,
+            1d / 3d,
+            -0.0d,
+            Double.POSITIVE_INFINITY,
+            Double.NEGATIVE_INFINITY,
+            Double.NaN);
+      case FLOAT16:
+        {
+          // float16 has 10 mantissa bits, exponent range 2^-14..2^15.
+          //   1.5, -2.25, 65504 (max, 0x7bff), 2^-14 = 6.1035156E-5 (min normal, 0x0400),
+          //   2^-24 = 5.9604645E-8 (min subnormal, 0x0001), -0.0, +-inf, NaN: exact.
+          //   0.1f is not: 0.1 = 1.6 * 2^-4, mantissa 0.6 * 1024 = 614.4 -> 614, so
+          //   (1024 + 614) / 1024 * 2^-4 = 1638 / 16384 = 0.0999755859375 (0x2e66).
+          //   1/3f: 1/3 = 1.333.. * 2^-2, mantissa 0.333.. * 1024 = 341.33 -> 341, so
+          //   1365 / 4096 = 0.333251953125 (0x3555).
+          //   65519 is below 65520, the halfway point between 65504 and 65536 (not representable):
+          // it
+          //   rounds down to 65504. (From 65520 up a finite value would become inf: the engine
+          // rejects
+          //   that as out_of_range instead; ErrorPolicyFuzzTest covers it.)
+          List<Object> in =
+              List.of(
+                  1.5f,
+                  -2.25f,
+                  65504f,
+                  6.1035156E-5f,
+                  5.9604645E-8f,
+                  -0.0f,
+                  Float.POSITIVE_INFINITY,
+                  Float.NEGATIVE_INFINITY,
+                  Float.NaN,
+                  0.1f,
+                  1f / 3f,
+                  65519f);
+          List<Object> out =
+              List.of(
+                  1.5f,
+                  -2.25f,
+                  65504f,
+                  6.1035156E-5f,
+                  5.9604645E-8f,
+                  -0.0f,
+                  Float.POSITIVE_INFINITY,
+                  Float.NEGATIVE_INFINITY,
+                  Float.NaN,
+                  0.0999755859375f,
+                  0.333251953125f,
+                  65504f);
+          return new Case(type, DataTypes.FloatType, DataTypes.FloatType, in, out);
+        }
+      case BFLOAT16:
+        {
+          // bfloat16 is float32 with 7 mantissa bits: same exponent range.
+          //   1.5, -2.5, 2^-7 = 0.0078125, 256, 2^-126 (min normal, 0x0080),
+          //   (2 - 2^-7) * 2^127 = 3.3895314E38 (max, 0x7f7f), -0.0, +-inf, NaN: exact.
+          //   1/3f = 0x3eaaaaab: upper half 0x3eaa, lower half 0xaaab > 0x8000 rounds up to 0x3eab
+          //   = (1 + 43/128) * 2^-2 = 171/512 = 0.333984375.
+          //   0.1f = 0x3dcccccd: lower half 0xcccd rounds up to 0x3dcd = (1 + 77/128) * 2^-4
+          //   = 205/2048 = 0.10009765625.
+          List<Object> in =
+              List.of(
+                  1.5f,
+                  -2.5f,
+                  0.0078125f,
+                  256f,
+                  Float.MIN_NORMAL,
+                  3.3895314E38f,
+                  -0.0f,
+                  Float.POSITIVE_INFINITY,
+                  Float.NEGATIVE_INFINITY,
+                  Float.NaN,
+                  1f / 3f,
+                  0.1f);
+          List<Object> out =
+              List.of(
+                  1.5f,
+                  -2.5f,
+                  0.0078125f,
+                  256f,
+                  Float.MIN_NORMAL,
+                  3.3895314E38f,
+                  -0.0f,
+                  Float.POSITIVE_INFINITY,
+                  Float.NEGATIVE_INFINITY,
+                  Float.NaN,
+                  0.333984375f,
+                  0.10009765625f);
+          return new Case(type, DataTypes.FloatType, DataTypes.FloatType, in, out);
+        }
       case INT8:
-        return Case.exact(type, DataTypes.ByteType, (byte) 0, (byte) -1, (byte) 1, Byte.MIN_VALUE, Byte.MAX_VALUE);
-      case UINT8: {
-        // No unsigned byte in Spark: fed from smallint, written back as smallint (0..255 kept).
-        List<Object> values = List.of((short) 0, (short) 255, (short) 1, (short) 128, (short) 127, (short) 254);
-        return new Case(type, DataTypes.ShortType, DataTypes.ShortType, values, values);
-      }
+        return Case.exact(
+            type,
+            DataTypes.ByteType,
+            (byte) 0,
+            (byte) -1,
+            (byte) 1,
+            Byte.MIN_VALUE,
+            Byte.MAX_VALUE);
+      case UINT8:
+        {
+          // No unsigned byte in Spark: fed from smallint, written back as smallint (0..255 kept).
+          List<Object> values =
+              List.of((short) 0, (short) 255, (short) 1, (short) 128, (short) 127, (short) 254);
+          return new Case(type, DataTypes.ShortType, DataTypes.ShortType, values, values);
+        }
       case INT16:
-        return Case.exact(type, DataTypes.ShortType, (short) 0, (short) -1, Short.MIN_VALUE, Short.MAX_VALUE, (short) 7);
+        return Case.exact(
+            type,
+            DataTypes.ShortType,
+            (short) 0,
+            (short) -1,
+            Short.MIN_VALUE,
+            Short.MAX_VALUE,
+            (short) 7);
       case INT32:
-        return Case.exact(type, DataTypes.IntegerType, 0, -1, Integer.MIN_VALUE, Integer.MAX_VALUE, 123_456_789);
+        return Case.exact(
+            type, DataTypes.IntegerType, 0, -1, Integer.MIN_VALUE, Integer.MAX_VALUE, 123_456_789);
       case INT64:
         // 2^53 + 1 is not representable as a double: proves no floating-point path.
-        return Case.exact(type, DataTypes.LongType, 0L, -1L, Long.MIN_VALUE, Long.MAX_VALUE, (1L << 53) + 1);
+        return Case.exact(
+            type, DataTypes.LongType, 0L, -1L, Long.MIN_VALUE, Long.MAX_VALUE, (1L << 53) + 1);
       case BOOL:
         return Case.exact(type, DataTypes.BooleanType, true, false, false, true, true);
       case STRING:
-        return Case.exact(type, DataTypes.StringType, "", "a", "héllo wörld", "日本語", "emoji \uD83D\uDE42",
-            "tab\tnew\nline", "  spaced  ");
+        return Case.exact(
+            type,
+            DataTypes.StringType,
+            "",
+            "a",
+            "héllo wörld",
+            "日本語",
+            "emoji \uD83D\uDE42",
+            "tab\tnew\nline",
+            "  spaced  ");
       default:
         throw new IllegalArgumentException(type.toString());
     }
@@ -127,24 +231,31 @@ class CodecRoundTripTest extends SparkTestBase {
   void identityRoundTripsEveryElementTypeInEveryLayout(ElementType type) {
     Case c = caseFor(type);
     int n = c.in().size();
-    StructType schema = new StructType()
-        .add("id", DataTypes.IntegerType)
-        .add("s0", c.inputType())
-        .add("s1", c.inputType())
-        .add("s2", c.inputType())
-        .add("arr", DataTypes.createArrayType(c.inputType()));
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.IntegerType)
+            .add("s0", c.inputType())
+            .add("s1", c.inputType())
+            .add("s2", c.inputType())
+            .add("arr", DataTypes.createArrayType(c.inputType()));
     List<Row> rows = new ArrayList<>();
     List<List<Object>> expectedTriples = new ArrayList<>();
     for (int i = 0; i < ROWS; i++) {
       // Rotate through the values so each appears in every position.
-      List<Object> triple = List.of(c.in().get(i % n), c.in().get((i + 1) % n), c.in().get((i + 2) % n));
+      List<Object> triple =
+          List.of(c.in().get(i % n), c.in().get((i + 1) % n), c.in().get((i + 2) % n));
       rows.add(RowFactory.create(i, triple.get(0), triple.get(1), triple.get(2), triple));
-      expectedTriples.add(List.of(c.out().get(i % n), c.out().get((i + 1) % n), c.out().get((i + 2) % n)));
+      expectedTriples.add(
+          List.of(c.out().get(i % n), c.out().get((i + 1) % n), c.out().get((i + 2) % n)));
     }
     Dataset<Row> df = writeAndRead("in-" + type, rows, schema);
     int onnx = TestModels.onnxType(type);
-    Path matrixModel = TestModels.write(TestModels.identity("x", "y", onnx, -1, 3), dir.resolve("id3-" + type + ".onnx"));
-    Path vectorModel = TestModels.write(TestModels.identity("x", "y", onnx, -1), dir.resolve("id1-" + type + ".onnx"));
+    Path matrixModel =
+        TestModels.write(
+            TestModels.identity("x", "y", onnx, -1, 3), dir.resolve("id3-" + type + ".onnx"));
+    Path vectorModel =
+        TestModels.write(
+            TestModels.identity("x", "y", onnx, -1), dir.resolve("id1-" + type + ".onnx"));
 
     // Three scalar columns stacked into [batch, 3].
     InferencePlan columns = plan(matrixModel, InputMapping.columns("s0", "s1", "s2"), df);
@@ -153,14 +264,18 @@ class CodecRoundTripTest extends SparkTestBase {
         .isEqualTo(DataTypes.createArrayType(c.outputType(), false));
     List<List<Object>> got = scoreToParquetAndBack("cols-" + type, columns, df);
     for (int i = 0; i < ROWS; i++) {
-      assertThat(got.get(i)).as("row %d, columns into %s", i, type).containsExactly(i, expectedTriples.get(i));
+      assertThat(got.get(i))
+          .as("row %d, columns into %s", i, type)
+          .containsExactly(i, expectedTriples.get(i));
     }
 
     // One array<T> column into [batch, 3].
     InferencePlan array = plan(matrixModel, InputMapping.column("arr"), df);
     got = scoreToParquetAndBack("arr-" + type, array, df);
     for (int i = 0; i < ROWS; i++) {
-      assertThat(got.get(i)).as("row %d, array into %s", i, type).containsExactly(i, expectedTriples.get(i));
+      assertThat(got.get(i))
+          .as("row %d, array into %s", i, type)
+          .containsExactly(i, expectedTriples.get(i));
     }
 
     // One scalar column into [batch]: a scalar per row out.
@@ -168,7 +283,9 @@ class CodecRoundTripTest extends SparkTestBase {
     assertThat(single.outputSchema().apply("y").dataType()).isEqualTo(c.outputType());
     got = scoreToParquetAndBack("one-" + type, single, df);
     for (int i = 0; i < ROWS; i++) {
-      assertThat(got.get(i)).as("row %d, scalar into %s", i, type).containsExactly(i, expectedTriples.get(i).get(1));
+      assertThat(got.get(i))
+          .as("row %d, scalar into %s", i, type)
+          .containsExactly(i, expectedTriples.get(i).get(1));
     }
   }
 
@@ -176,36 +293,69 @@ class CodecRoundTripTest extends SparkTestBase {
   void castModelInt64ToFloat32RoundsToNearestEven() {
     // int64 -> float32 (24-bit mantissa): 2^24 + 1 is halfway between 2^24 and 2^24 + 2 and ties
     // to the even 2^24; Long.MAX_VALUE = 2^63 - 1 rounds to 2^63; Long.MIN_VALUE = -2^63 is exact.
-    StructType schema = new StructType().add("id", DataTypes.IntegerType).add("v", DataTypes.LongType);
-    Dataset<Row> df = writeAndRead("cast-in", List.of(
-        RowFactory.create(0, 0L), RowFactory.create(1, -3L), RowFactory.create(2, (1L << 24) + 1),
-        RowFactory.create(3, Long.MAX_VALUE), RowFactory.create(4, Long.MIN_VALUE)), schema);
-    Path model = TestModels.write(TestModels.cast("x", TestModels.INT64, "y", TestModels.FLOAT, -1),
-        dir.resolve("cast.onnx"));
+    StructType schema =
+        new StructType().add("id", DataTypes.IntegerType).add("v", DataTypes.LongType);
+    Dataset<Row> df =
+        writeAndRead(
+            "cast-in",
+            List.of(
+                RowFactory.create(0, 0L),
+                RowFactory.create(1, -3L),
+                RowFactory.create(2, (1L << 24) + 1),
+                RowFactory.create(3, Long.MAX_VALUE),
+                RowFactory.create(4, Long.MIN_VALUE)),
+            schema);
+    Path model =
+        TestModels.write(
+            TestModels.cast("x", TestModels.INT64, "y", TestModels.FLOAT, -1),
+            dir.resolve("cast.onnx"));
 
-    List<List<Object>> got = scoreToParquetAndBack("cast-out", plan(model, InputMapping.column("v"), df), df);
+    List<List<Object>> got =
+        scoreToParquetAndBack("cast-out", plan(model, InputMapping.column("v"), df), df);
 
-    assertThat(got).containsExactly(List.of(0, 0f), List.of(1, -3f), List.of(2, 16777216f),
-        List.of(3, 9.223372036854775808E18f), List.of(4, -9.223372036854775808E18f));
+    assertThat(got)
+        .containsExactly(
+            List.of(0, 0f),
+            List.of(1, -3f),
+            List.of(2, 16777216f),
+            List.of(3, 9.223372036854775808E18f),
+            List.of(4, -9.223372036854775808E18f));
   }
 
   @Test
   void castModelFloat64ToFloat16IsWidenedToFloat() {
     // float64 -> float16 inside the model, float16 -> float when written (see the FLOAT16 case):
     // 1.5, -2, 65504 exact; 0.1 -> 0.0999755859375; 1/3 -> 0.333251953125; 1e6 > 65520 -> inf.
-    StructType schema = new StructType().add("id", DataTypes.IntegerType).add("v", DataTypes.DoubleType);
-    Dataset<Row> df = writeAndRead("cast16-in", List.of(
-        RowFactory.create(0, 1.5d), RowFactory.create(1, -2d), RowFactory.create(2, 65504d),
-        RowFactory.create(3, 0.1d), RowFactory.create(4, 1d / 3d), RowFactory.create(5, 1e6d)), schema);
-    Path model = TestModels.write(TestModels.cast("x", TestModels.DOUBLE, "y", TestModels.FLOAT16, -1),
-        dir.resolve("cast16.onnx"));
+    StructType schema =
+        new StructType().add("id", DataTypes.IntegerType).add("v", DataTypes.DoubleType);
+    Dataset<Row> df =
+        writeAndRead(
+            "cast16-in",
+            List.of(
+                RowFactory.create(0, 1.5d),
+                RowFactory.create(1, -2d),
+                RowFactory.create(2, 65504d),
+                RowFactory.create(3, 0.1d),
+                RowFactory.create(4, 1d / 3d),
+                RowFactory.create(5, 1e6d)),
+            schema);
+    Path model =
+        TestModels.write(
+            TestModels.cast("x", TestModels.DOUBLE, "y", TestModels.FLOAT16, -1),
+            dir.resolve("cast16.onnx"));
 
     InferencePlan plan = plan(model, InputMapping.column("v"), df);
     assertThat(plan.outputSchema().apply("y").dataType()).isEqualTo(DataTypes.FloatType);
     List<List<Object>> got = scoreToParquetAndBack("cast16-out", plan, df);
 
-    assertThat(got).containsExactly(List.of(0, 1.5f), List.of(1, -2f), List.of(2, 65504f),
-        List.of(3, 0.0999755859375f), List.of(4, 0.333251953125f), List.of(5, Float.POSITIVE_INFINITY));
+    assertThat(got)
+        .containsExactly(
+            List.of(0, 1.5f),
+            List.of(1, -2f),
+            List.of(2, 65504f),
+            List.of(3, 0.0999755859375f),
+            List.of(4, 0.333251953125f),
+            List.of(5, Float.POSITIVE_INFINITY));
   }
 
   @Test
@@ -214,32 +364,46 @@ class CodecRoundTripTest extends SparkTestBase {
     //   int 16777217 = 2^24 + 1 -> 16777216f (ties to even); bigint -5 -> -5f;
     //   double 0.1 -> 0.1f (the float nearest to it); decimal 1.125 -> 1.125f (exact);
     //   boolean true/false -> 1f/0f.
-    StructType schema = new StructType()
-        .add("id", DataTypes.IntegerType)
-        .add("i", DataTypes.IntegerType)
-        .add("l", DataTypes.LongType)
-        .add("d", DataTypes.DoubleType)
-        .add("dec", DataTypes.createDecimalType(10, 3))
-        .add("b", DataTypes.BooleanType);
-    Dataset<Row> df = writeAndRead("mixed-in", List.of(
-        RowFactory.create(0, 16_777_217, -5L, 0.1d, new BigDecimal("1.125"), true),
-        RowFactory.create(1, -7, 1L << 40, -2.5d, new BigDecimal("-0.500"), false)), schema);
-    Path model = TestModels.write(TestModels.identity("x", "y", TestModels.FLOAT, -1, 5), dir.resolve("f5.onnx"));
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.IntegerType)
+            .add("i", DataTypes.IntegerType)
+            .add("l", DataTypes.LongType)
+            .add("d", DataTypes.DoubleType)
+            .add("dec", DataTypes.createDecimalType(10, 3))
+            .add("b", DataTypes.BooleanType);
+    Dataset<Row> df =
+        writeAndRead(
+            "mixed-in",
+            List.of(
+                RowFactory.create(0, 16_777_217, -5L, 0.1d, new BigDecimal("1.125"), true),
+                RowFactory.create(1, -7, 1L << 40, -2.5d, new BigDecimal("-0.500"), false)),
+            schema);
+    Path model =
+        TestModels.write(
+            TestModels.identity("x", "y", TestModels.FLOAT, -1, 5), dir.resolve("f5.onnx"));
 
-    List<List<Object>> got = scoreToParquetAndBack("mixed-out",
-        plan(model, InputMapping.columns("i", "l", "d", "dec", "b"), df), df);
+    List<List<Object>> got =
+        scoreToParquetAndBack(
+            "mixed-out", plan(model, InputMapping.columns("i", "l", "d", "dec", "b"), df), df);
 
-    assertThat(got).containsExactly(
-        List.of(0, List.of(16777216f, -5f, 0.1f, 1.125f, 1f)),
-        List.of(1, List.of(-7f, 1.09951163E12f, -2.5f, -0.5f, 0f)));
+    assertThat(got)
+        .containsExactly(
+            List.of(0, List.of(16777216f, -5f, 0.1f, 1.125f, 1f)),
+            List.of(1, List.of(-7f, 1.09951163E12f, -2.5f, -0.5f, 0f)));
   }
 
   @Test
   void castsWholeDoublesIntoAnIntegerModel() {
     // 2.0 and -3.0 are whole, so a double column may feed int32 exactly.
-    StructType schema = new StructType().add("id", DataTypes.IntegerType).add("v", DataTypes.DoubleType);
-    Dataset<Row> df = writeAndRead("whole-in", List.of(RowFactory.create(0, 2.0d), RowFactory.create(1, -3.0d)), schema);
-    Path model = TestModels.write(TestModels.identity("x", "y", TestModels.INT32, -1), dir.resolve("i32.onnx"));
+    StructType schema =
+        new StructType().add("id", DataTypes.IntegerType).add("v", DataTypes.DoubleType);
+    Dataset<Row> df =
+        writeAndRead(
+            "whole-in", List.of(RowFactory.create(0, 2.0d), RowFactory.create(1, -3.0d)), schema);
+    Path model =
+        TestModels.write(
+            TestModels.identity("x", "y", TestModels.INT32, -1), dir.resolve("i32.onnx"));
 
     assertThat(scoreToParquetAndBack("whole-out", plan(model, InputMapping.column("v"), df), df))
         .containsExactly(List.of(0, 2), List.of(1, -3));
@@ -249,71 +413,111 @@ class CodecRoundTripTest extends SparkTestBase {
   void decimalColumnsFeedIntegerModelsExactly() {
     // 2^53 + 1 = 9007199254740993 and Long.MAX_VALUE do not survive a trip through double: the
     // decimal path must be exact. 2.00 (scale 2) is whole.
-    StructType schema = new StructType().add("id", DataTypes.IntegerType).add("v", DataTypes.createDecimalType(25, 2));
-    Dataset<Row> df = writeAndRead("dec-in", List.of(
-        RowFactory.create(0, new BigDecimal("9007199254740993.00")),
-        RowFactory.create(1, new BigDecimal("9223372036854775807.00")),
-        RowFactory.create(2, new BigDecimal("-9223372036854775808.00")),
-        RowFactory.create(3, new BigDecimal("2.00"))), schema);
-    Path model = TestModels.write(TestModels.identity("x", "y", TestModels.INT64, -1), dir.resolve("i64.onnx"));
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.IntegerType)
+            .add("v", DataTypes.createDecimalType(25, 2));
+    Dataset<Row> df =
+        writeAndRead(
+            "dec-in",
+            List.of(
+                RowFactory.create(0, new BigDecimal("9007199254740993.00")),
+                RowFactory.create(1, new BigDecimal("9223372036854775807.00")),
+                RowFactory.create(2, new BigDecimal("-9223372036854775808.00")),
+                RowFactory.create(3, new BigDecimal("2.00"))),
+            schema);
+    Path model =
+        TestModels.write(
+            TestModels.identity("x", "y", TestModels.INT64, -1), dir.resolve("i64.onnx"));
 
-    assertThat(scoreToParquetAndBack("dec-out", plan(model, InputMapping.column("v"), df), df)).containsExactly(
-        List.of(0, 9007199254740993L), List.of(1, Long.MAX_VALUE), List.of(2, Long.MIN_VALUE), List.of(3, 2L));
+    assertThat(scoreToParquetAndBack("dec-out", plan(model, InputMapping.column("v"), df), df))
+        .containsExactly(
+            List.of(0, 9007199254740993L),
+            List.of(1, Long.MAX_VALUE),
+            List.of(2, Long.MIN_VALUE),
+            List.of(3, 2L));
   }
 
   @Test
   void decimalOutOfRangeOrFractionalIntoIntegerModelFails() {
-    StructType schema = new StructType().add("id", DataTypes.IntegerType).add("big", DataTypes.createDecimalType(20, 0))
-        .add("frac", DataTypes.createDecimalType(5, 2));
-    Dataset<Row> df = writeAndRead("decbad-in", List.of(
-        RowFactory.create(0, new BigDecimal("9223372036854775808"), new BigDecimal("2.50"))), schema);
-    Path model = TestModels.write(TestModels.identity("x", "y", TestModels.INT64, -1), dir.resolve("i64.onnx"));
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.IntegerType)
+            .add("big", DataTypes.createDecimalType(20, 0))
+            .add("frac", DataTypes.createDecimalType(5, 2));
+    Dataset<Row> df =
+        writeAndRead(
+            "decbad-in",
+            List.of(
+                RowFactory.create(
+                    0, new BigDecimal("9223372036854775808"), new BigDecimal("2.50"))),
+            schema);
+    Path model =
+        TestModels.write(
+            TestModels.identity("x", "y", TestModels.INT64, -1), dir.resolve("i64.onnx"));
 
     Dataset<Row> big = plan(model, InputMapping.column("big"), df).apply(df).scored();
     assertThatThrownBy(big::collectAsList)
         .rootCause()
         .isInstanceOf(RowRejectedException.class)
-        .hasMessageContaining("column 'big': value 9223372036854775808 is out of the range of int64");
+        .hasMessageContaining(
+            "column 'big': value 9223372036854775808 is out of the range of int64");
     Dataset<Row> frac = plan(model, InputMapping.column("frac"), df).apply(df).scored();
     assertThatThrownBy(frac::collectAsList)
         .rootCause()
         .isInstanceOf(RowRejectedException.class)
-        .hasMessageContaining("column 'frac': value 2.50 is not a whole number, but the model takes int64");
+        .hasMessageContaining(
+            "column 'frac': value 2.50 is not a whole number, but the model takes int64");
   }
 
   @Test
   void doubleOfTwoToThe63IsOutOfRangeForInt64() {
     // (double) Long.MAX_VALUE is 2^63, one more than the largest int64: must not saturate silently.
-    StructType schema = new StructType().add("id", DataTypes.IntegerType).add("v", DataTypes.DoubleType);
+    StructType schema =
+        new StructType().add("id", DataTypes.IntegerType).add("v", DataTypes.DoubleType);
     Dataset<Row> df = writeAndRead("d63-in", List.of(RowFactory.create(0, 0x1p63)), schema);
-    Path model = TestModels.write(TestModels.identity("x", "y", TestModels.INT64, -1), dir.resolve("i64.onnx"));
+    Path model =
+        TestModels.write(
+            TestModels.identity("x", "y", TestModels.INT64, -1), dir.resolve("i64.onnx"));
 
     Dataset<Row> scored = plan(model, InputMapping.column("v"), df).apply(df).scored();
 
     assertThatThrownBy(scored::collectAsList)
         .rootCause()
         .isInstanceOf(RowRejectedException.class)
-        .hasMessageContaining("column 'v': value 9.223372036854776E18 is out of the range of int64");
+        .hasMessageContaining(
+            "column 'v': value 9.223372036854776E18 is out of the range of int64");
   }
 
   @Test
   void nestedArrayColumnReachesARank4Input() {
-    // array<array<array<float>>> of [2][3][4] per row -> [batch, 2, 3, 4]; value = id*100 + i*12 + j*4 + k.
-    StructType schema = new StructType()
-        .add("id", DataTypes.IntegerType)
-        .add("grid", DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType))));
+    // array<array<array<float>>> of [2][3][4] per row -> [batch, 2, 3, 4]; value = id*100 + i*12 +
+    // j*4 + k.
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.IntegerType)
+            .add(
+                "grid",
+                DataTypes.createArrayType(
+                    DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType))));
     List<Row> rows = new ArrayList<>();
     for (int id = 0; id < ROWS; id++) {
       rows.add(RowFactory.create(id, grid(id)));
     }
     Dataset<Row> df = writeAndRead("grid-in", rows, schema);
-    Path model = TestModels.write(TestModels.identity("x", "y", TestModels.FLOAT, -1, 2, 3, 4), dir.resolve("grid.onnx"));
+    Path model =
+        TestModels.write(
+            TestModels.identity("x", "y", TestModels.FLOAT, -1, 2, 3, 4), dir.resolve("grid.onnx"));
 
     InferencePlan plan = plan(model, InputMapping.column("grid"), df);
     assertThat(plan.spec().inputs().get(0).rowShape()).containsExactly(2, 3, 4);
     assertThat(plan.spec().inputs().get(0).batchAxis()).isTrue();
-    assertThat(plan.outputSchema().apply("y").dataType()).isEqualTo(DataTypes.createArrayType(
-        DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType, false), false), false));
+    assertThat(plan.outputSchema().apply("y").dataType())
+        .isEqualTo(
+            DataTypes.createArrayType(
+                DataTypes.createArrayType(
+                    DataTypes.createArrayType(DataTypes.FloatType, false), false),
+                false));
     List<List<Object>> got = scoreToParquetAndBack("grid-out", plan, df);
 
     for (int id = 0; id < ROWS; id++) {
@@ -325,8 +529,10 @@ class CodecRoundTripTest extends SparkTestBase {
   void rowsOfDifferentLengthsAlongAFreeDimensionGoToSeparateBatches() {
     // Model input [?, ?]: a batch is one tensor, so rows of another length must start a new batch
     // rather than fail. Lengths 2,2,3,3,3,1,... over 40 rows; expected output = input (Identity).
-    StructType schema = new StructType().add("id", DataTypes.IntegerType)
-        .add("v", DataTypes.createArrayType(DataTypes.FloatType));
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.IntegerType)
+            .add("v", DataTypes.createArrayType(DataTypes.FloatType));
     int[] lengths = {2, 2, 3, 3, 3, 1};
     List<Row> rows = new ArrayList<>();
     Map<Integer, List<Float>> expected = new HashMap<>();
@@ -339,7 +545,9 @@ class CodecRoundTripTest extends SparkTestBase {
       expected.put(id, v);
     }
     Dataset<Row> df = writeAndRead("var-len", rows, schema).coalesce(1);
-    Path model = TestModels.write(TestModels.identity("x", "y", TestModels.FLOAT, -1, -1), dir.resolve("varlen.onnx"));
+    Path model =
+        TestModels.write(
+            TestModels.identity("x", "y", TestModels.FLOAT, -1, -1), dir.resolve("varlen.onnx"));
 
     InferencePlan.Scored scored = plan(model, InputMapping.column("v"), df).apply(df);
     List<Row> out = scored.scored().collectAsList();
@@ -355,16 +563,26 @@ class CodecRoundTripTest extends SparkTestBase {
 
   @Test
   void rejectsANestedArrayOfTheWrongLengthNamingTheElement() {
-    StructType schema = new StructType()
-        .add("id", DataTypes.IntegerType)
-        .add("grid", DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType))));
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.IntegerType)
+            .add(
+                "grid",
+                DataTypes.createArrayType(
+                    DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType))));
     List<List<List<Float>>> ragged = grid(1);
     List<List<Float>> plane = new ArrayList<>(ragged.get(1));
     plane.set(2, List.of(1f, 2f, 3f)); // 3 instead of 4 elements
     List<List<List<Float>>> bad = List.of(ragged.get(0), plane);
-    Dataset<Row> df = writeAndRead("ragged-in",
-        List.of(RowFactory.create(0, grid(0)), RowFactory.create(7, bad)), schema).coalesce(1);
-    Path model = TestModels.write(TestModels.identity("x", "y", TestModels.FLOAT, -1, 2, 3, 4), dir.resolve("grid.onnx"));
+    Dataset<Row> df =
+        writeAndRead(
+                "ragged-in",
+                List.of(RowFactory.create(0, grid(0)), RowFactory.create(7, bad)),
+                schema)
+            .coalesce(1);
+    Path model =
+        TestModels.write(
+            TestModels.identity("x", "y", TestModels.FLOAT, -1, 2, 3, 4), dir.resolve("grid.onnx"));
 
     Dataset<Row> scored = plan(model, InputMapping.column("grid"), df).apply(df).scored();
 
@@ -373,14 +591,18 @@ class CodecRoundTripTest extends SparkTestBase {
         .isInstanceOf(RowRejectedException.class)
         .hasMessageContaining("(id=7)")
         .hasMessageContaining("column 'grid[1][2]'")
-        .hasMessageContaining("array has 3 elements at depth 2; expected model input 'x' expects 4 (row shape [2, 3, 4])");
+        .hasMessageContaining(
+            "array has 3 elements at depth 2; expected model input 'x' expects 4 (row shape [2, 3, 4])");
   }
 
   @Test
   void fixedBatchOfOneModelRunsOneRowPerRun() {
-    StructType schema = new StructType()
-        .add("id", DataTypes.IntegerType).add("a", DataTypes.FloatType).add("b", DataTypes.FloatType)
-        .add("c", DataTypes.FloatType);
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.IntegerType)
+            .add("a", DataTypes.FloatType)
+            .add("b", DataTypes.FloatType)
+            .add("c", DataTypes.FloatType);
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       rows.add(RowFactory.create(i, i + 0.5f, -i * 1f, i * 0.25f));
@@ -390,7 +612,8 @@ class CodecRoundTripTest extends SparkTestBase {
 
     InferencePlan plan = plan(model, InputMapping.columns("a", "b", "c"), df);
     assertThat(plan.spec().batched()).isFalse();
-    assertThat(plan.describe()).contains("one row per run (model inputs have a fixed batch of 1 or no batch axis)");
+    assertThat(plan.describe())
+        .contains("one row per run (model inputs have a fixed batch of 1 or no batch axis)");
     InferencePlan.Scored scored = plan.apply(df);
     List<List<Object>> got = sorted(scored.scored());
 
@@ -404,25 +627,32 @@ class CodecRoundTripTest extends SparkTestBase {
   @Test
   void modelWithoutBatchAxisRunsOneRowPerRunFromColumnsOrAnArray() {
     // ReduceSum over [3] -> scalar: 1.5 + 2 - 0.25 = 3.25 and i + (i + 1) + 0.5 exactly in float32.
-    StructType schema = new StructType()
-        .add("id", DataTypes.IntegerType).add("a", DataTypes.FloatType).add("b", DataTypes.FloatType)
-        .add("c", DataTypes.FloatType).add("v", DataTypes.createArrayType(DataTypes.FloatType));
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.IntegerType)
+            .add("a", DataTypes.FloatType)
+            .add("b", DataTypes.FloatType)
+            .add("c", DataTypes.FloatType)
+            .add("v", DataTypes.createArrayType(DataTypes.FloatType));
     List<Row> rows = new ArrayList<>();
     rows.add(RowFactory.create(0, 1.5f, 2f, -0.25f, List.of(1.5f, 2f, -0.25f)));
     for (int i = 1; i < 6; i++) {
       rows.add(RowFactory.create(i, (float) i, i + 1f, 0.5f, List.of((float) i, i + 1f, 0.5f)));
     }
     Dataset<Row> df = writeAndRead("sum-in", rows, schema);
-    Path model = TestModels.write(TestModels.sumNoBatchAxis("x", "total", 3), dir.resolve("sum.onnx"));
+    Path model =
+        TestModels.write(TestModels.sumNoBatchAxis("x", "total", 3), dir.resolve("sum.onnx"));
 
-    for (InputMapping mapping : List.of(InputMapping.columns("a", "b", "c"), InputMapping.column("v"))) {
-      InferencePlan plan = BatchInference.builder()
-          .modelPath(model.toString(), null)
-          .input("x", mapping)
-          .output("total", OutputMapping.toColumn("total"))
-          .passthrough(List.of("id"))
-          .batchSize(BATCH)
-          .plan(spark, df.schema());
+    for (InputMapping mapping :
+        List.of(InputMapping.columns("a", "b", "c"), InputMapping.column("v"))) {
+      InferencePlan plan =
+          BatchInference.builder()
+              .modelPath(model.toString(), null)
+              .input("x", mapping)
+              .output("total", OutputMapping.toColumn("total"))
+              .passthrough(List.of("id"))
+              .batchSize(BATCH)
+              .plan(spark, df.schema());
       assertThat(plan.spec().batched()).as("batched, %s", mapping).isFalse();
       assertThat(plan.spec().inputs().get(0).batchAxis()).isFalse();
       assertThat(plan.outputSchema().apply("total").dataType()).isEqualTo(DataTypes.FloatType);
@@ -439,22 +669,26 @@ class CodecRoundTripTest extends SparkTestBase {
 
   @Test
   void batchingNoneRunsABatchableModelOneRowAtATime() {
-    StructType schema = new StructType().add("id", DataTypes.IntegerType).add("v", DataTypes.LongType);
+    StructType schema =
+        new StructType().add("id", DataTypes.IntegerType).add("v", DataTypes.LongType);
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < ROWS; i++) {
       rows.add(RowFactory.create(i, i * 1_000_000_007L));
     }
     Dataset<Row> df = writeAndRead("none-in", rows, schema);
-    Path model = TestModels.write(TestModels.identity("x", "y", TestModels.INT64, -1), dir.resolve("i64.onnx"));
+    Path model =
+        TestModels.write(
+            TestModels.identity("x", "y", TestModels.INT64, -1), dir.resolve("i64.onnx"));
 
-    InferencePlan plan = BatchInference.builder()
-        .modelPath(model.toString(), null)
-        .input("x", InputMapping.column("v"))
-        .output("y", OutputMapping.toColumn("y"))
-        .passthrough(List.of("id"))
-        .batchSize(BATCH)
-        .batching(Batching.NONE)
-        .plan(spark, df.schema());
+    InferencePlan plan =
+        BatchInference.builder()
+            .modelPath(model.toString(), null)
+            .input("x", InputMapping.column("v"))
+            .output("y", OutputMapping.toColumn("y"))
+            .passthrough(List.of("id"))
+            .batchSize(BATCH)
+            .batching(Batching.NONE)
+            .plan(spark, df.schema());
     assertThat(plan.spec().batched()).isFalse();
     InferencePlan.Scored scored = plan.apply(df);
     List<List<Object>> got = sorted(scored.scored());
@@ -468,41 +702,57 @@ class CodecRoundTripTest extends SparkTestBase {
   @Test
   void twoInputsAndTwoOutputs() {
     // sum = a + b and product = a * b, elementwise; all values small integers or halves (exact).
-    StructType schema = new StructType()
-        .add("id", DataTypes.IntegerType)
-        .add("a0", DataTypes.FloatType).add("a1", DataTypes.FloatType)
-        .add("b", DataTypes.createArrayType(DataTypes.FloatType));
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.IntegerType)
+            .add("a0", DataTypes.FloatType)
+            .add("a1", DataTypes.FloatType)
+            .add("b", DataTypes.createArrayType(DataTypes.FloatType));
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < ROWS; i++) {
       rows.add(RowFactory.create(i, (float) i, 0.5f, List.of(2f, (float) -i)));
     }
     Dataset<Row> df = writeAndRead("two-in", rows, schema);
-    Path model = TestModels.write(TestModels.addMul("a", "b", "sum", "product", 2), dir.resolve("addmul.onnx"));
+    Path model =
+        TestModels.write(
+            TestModels.addMul("a", "b", "sum", "product", 2), dir.resolve("addmul.onnx"));
 
-    InferencePlan plan = BatchInference.builder()
-        .modelPath(model.toString(), null)
-        .input("a", InputMapping.columns("a0", "a1"))
-        .input("b", InputMapping.column("b"))
-        .output("sum", OutputMapping.toColumn("s"))
-        .output("product", OutputMapping.toColumn("p"))
-        .passthrough(List.of("id"))
-        .batchSize(BATCH)
-        .plan(spark, df.schema());
+    InferencePlan plan =
+        BatchInference.builder()
+            .modelPath(model.toString(), null)
+            .input("a", InputMapping.columns("a0", "a1"))
+            .input("b", InputMapping.column("b"))
+            .output("sum", OutputMapping.toColumn("s"))
+            .output("product", OutputMapping.toColumn("p"))
+            .passthrough(List.of("id"))
+            .batchSize(BATCH)
+            .plan(spark, df.schema());
     assertThat(plan.outputSchema().fieldNames()).containsExactly("id", "s", "p");
     List<List<Object>> got = scoreToParquetAndBack("two-out", plan, df);
 
     for (int i = 0; i < ROWS; i++) {
-      assertThat(got.get(i)).containsExactly(i, List.of(i + 2f, 0.5f - i), List.of(2f * i, 0.5f * -i));
+      assertThat(got.get(i))
+          .containsExactly(i, List.of(i + 2f, 0.5f - i), List.of(2f * i, 0.5f * -i));
     }
   }
 
   @Test
   void outOfRangeValueFailsTheJobNamingTheColumn() {
-    StructType schema = new StructType().add("id", DataTypes.IntegerType).add("v", DataTypes.IntegerType);
-    Dataset<Row> df = writeAndRead("range-in", List.of(
-        RowFactory.create(0, 1), RowFactory.create(1, -128), RowFactory.create(2, 300), RowFactory.create(3, 5)),
-        schema).coalesce(1);
-    Path model = TestModels.write(TestModels.identity("x", "y", TestModels.INT8, -1), dir.resolve("i8.onnx"));
+    StructType schema =
+        new StructType().add("id", DataTypes.IntegerType).add("v", DataTypes.IntegerType);
+    Dataset<Row> df =
+        writeAndRead(
+                "range-in",
+                List.of(
+                    RowFactory.create(0, 1),
+                    RowFactory.create(1, -128),
+                    RowFactory.create(2, 300),
+                    RowFactory.create(3, 5)),
+                schema)
+            .coalesce(1);
+    Path model =
+        TestModels.write(
+            TestModels.identity("x", "y", TestModels.INT8, -1), dir.resolve("i8.onnx"));
 
     Dataset<Row> scored = plan(model, InputMapping.column("v"), df).apply(df).scored();
 
@@ -515,11 +765,19 @@ class CodecRoundTripTest extends SparkTestBase {
 
   @Test
   void negativeValueIntoUint8FailsAndFractionIntoIntegerFails() {
-    StructType schema = new StructType().add("id", DataTypes.IntegerType).add("v", DataTypes.ShortType)
-        .add("d", DataTypes.DoubleType);
-    Dataset<Row> df = writeAndRead("neg-in", List.of(RowFactory.create(0, (short) -1, 2.5d)), schema);
-    Path u8 = TestModels.write(TestModels.identity("x", "y", TestModels.UINT8, -1), dir.resolve("u8.onnx"));
-    Path i32 = TestModels.write(TestModels.identity("x", "y", TestModels.INT32, -1), dir.resolve("i32.onnx"));
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.IntegerType)
+            .add("v", DataTypes.ShortType)
+            .add("d", DataTypes.DoubleType);
+    Dataset<Row> df =
+        writeAndRead("neg-in", List.of(RowFactory.create(0, (short) -1, 2.5d)), schema);
+    Path u8 =
+        TestModels.write(
+            TestModels.identity("x", "y", TestModels.UINT8, -1), dir.resolve("u8.onnx"));
+    Path i32 =
+        TestModels.write(
+            TestModels.identity("x", "y", TestModels.INT32, -1), dir.resolve("i32.onnx"));
 
     Dataset<Row> uint8 = plan(u8, InputMapping.column("v"), df).apply(df).scored();
     assertThatThrownBy(uint8::collectAsList)
@@ -531,17 +789,30 @@ class CodecRoundTripTest extends SparkTestBase {
     assertThatThrownBy(int32::collectAsList)
         .rootCause()
         .isInstanceOf(RowRejectedException.class)
-        .hasMessageContaining("column 'd': value 2.5 is not a whole number, but the model takes int32");
+        .hasMessageContaining(
+            "column 'd': value 2.5 is not a whole number, but the model takes int32");
   }
 
   @Test
   void nullValueFailsTheJobNamingTheColumnAndElement() {
-    StructType schema = new StructType().add("id", DataTypes.IntegerType).add("v", DataTypes.FloatType)
-        .add("arr", DataTypes.createArrayType(DataTypes.FloatType));
-    Dataset<Row> df = writeAndRead("null-in", List.of(
-        RowFactory.create(0, 1f, Arrays.asList(1f, null)), RowFactory.create(1, null, List.of(1f, 2f))), schema);
-    Path scalar = TestModels.write(TestModels.identity("x", "y", TestModels.FLOAT, -1), dir.resolve("f.onnx"));
-    Path vector = TestModels.write(TestModels.identity("x", "y", TestModels.FLOAT, -1, 2), dir.resolve("f2.onnx"));
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.IntegerType)
+            .add("v", DataTypes.FloatType)
+            .add("arr", DataTypes.createArrayType(DataTypes.FloatType));
+    Dataset<Row> df =
+        writeAndRead(
+            "null-in",
+            List.of(
+                RowFactory.create(0, 1f, Arrays.asList(1f, null)),
+                RowFactory.create(1, null, List.of(1f, 2f))),
+            schema);
+    Path scalar =
+        TestModels.write(
+            TestModels.identity("x", "y", TestModels.FLOAT, -1), dir.resolve("f.onnx"));
+    Path vector =
+        TestModels.write(
+            TestModels.identity("x", "y", TestModels.FLOAT, -1, 2), dir.resolve("f2.onnx"));
 
     Dataset<Row> byColumn = plan(scalar, InputMapping.column("v"), df).apply(df).scored();
     assertThatThrownBy(byColumn::collectAsList)
@@ -560,16 +831,21 @@ class CodecRoundTripTest extends SparkTestBase {
 
   @Test
   void stringArrayColumnKeepsOrderAndContent() {
-    StructType schema = new StructType().add("id", DataTypes.IntegerType)
-        .add("words", DataTypes.createArrayType(DataTypes.StringType));
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.IntegerType)
+            .add("words", DataTypes.createArrayType(DataTypes.StringType));
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < ROWS; i++) {
       rows.add(RowFactory.create(i, List.of("w" + i, "", "ü" + i * 7)));
     }
     Dataset<Row> df = writeAndRead("words-in", rows, schema);
-    Path model = TestModels.write(TestModels.identity("x", "y", TestModels.STRING, -1, 3), dir.resolve("s3.onnx"));
+    Path model =
+        TestModels.write(
+            TestModels.identity("x", "y", TestModels.STRING, -1, 3), dir.resolve("s3.onnx"));
 
-    List<List<Object>> got = scoreToParquetAndBack("words-out", plan(model, InputMapping.column("words"), df), df);
+    List<List<Object>> got =
+        scoreToParquetAndBack("words-out", plan(model, InputMapping.column("words"), df), df);
 
     for (int i = 0; i < ROWS; i++) {
       assertThat(got.get(i)).containsExactly(i, List.of("w" + i, "", "ü" + i * 7));
@@ -578,9 +854,12 @@ class CodecRoundTripTest extends SparkTestBase {
 
   @Test
   void emptyInputGivesEmptyOutput() {
-    StructType schema = new StructType().add("id", DataTypes.IntegerType).add("v", DataTypes.FloatType);
+    StructType schema =
+        new StructType().add("id", DataTypes.IntegerType).add("v", DataTypes.FloatType);
     Dataset<Row> df = writeAndRead("empty-in", List.of(), schema);
-    Path model = TestModels.write(TestModels.identity("x", "y", TestModels.FLOAT, -1), dir.resolve("f.onnx"));
+    Path model =
+        TestModels.write(
+            TestModels.identity("x", "y", TestModels.FLOAT, -1), dir.resolve("f.onnx"));
 
     InferencePlan.Scored scored = plan(model, InputMapping.column("v"), df).apply(df);
 
@@ -608,9 +887,9 @@ class CodecRoundTripTest extends SparkTestBase {
   }
 
   /**
-   * Plans {@code model}'s input {@code x} and output {@code y} against {@code df}, passing {@code id}
-   * through. NaN and ±Infinity are allowed here: the round trips check that special float values
-   * reach the model intact (they are rejected by default; ErrorPolicyTest covers that).
+   * Plans {@code model}'s input {@code x} and output {@code y} against {@code df}, passing {@code
+   * id} through. NaN and ±Infinity are allowed here: the round trips check that special float
+   * values reach the model intact (they are rejected by default; ErrorPolicyTest covers that).
    */
   private static InferencePlan plan(Path model, InputMapping input, Dataset<Row> df) {
     return BatchInference.builder()
@@ -630,8 +909,12 @@ class CodecRoundTripTest extends SparkTestBase {
     return spark.read().parquet(path);
   }
 
-  /** Scores {@code df}, writes the result to Parquet, reads it back and returns its rows sorted by id. */
-  private List<List<Object>> scoreToParquetAndBack(String name, InferencePlan plan, Dataset<Row> df) {
+  /**
+   * Scores {@code df}, writes the result to Parquet, reads it back and returns its rows sorted by
+   * id.
+   */
+  private List<List<Object>> scoreToParquetAndBack(
+      String name, InferencePlan plan, Dataset<Row> df) {
     return scoreToParquetAndBack(name, plan.apply(df));
   }
 

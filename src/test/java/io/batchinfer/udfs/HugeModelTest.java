@@ -24,9 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A model over 2 GB (a 2.2 GB lookup table in an external-data file, generated on disk here) runs
  * with the default {@code model.distribution: auto}: no byte array could hold it, so it must go as
- * files and load by path. Expected values are the table's defining formula
- * ({@link ExternalDataModels#tableValue}), exact in float32. Writes about 4.4 GB (the model and
- * the driver's cache copy, both under {@code @TempDir}); tagged slow.
+ * files and load by path. Expected values are the table's defining formula ({@link
+ * ExternalDataModels#tableValue}), exact in float32. Writes about 4.4 GB (the model and the
+ * driver's cache copy, both under {@code @TempDir}); tagged slow.
  */
 @Tag("slow")
 class HugeModelTest extends SparkTestBase {
@@ -43,7 +43,9 @@ class HugeModelTest extends SparkTestBase {
 
   @Test
   void aModelOverTwoGigabytesRunsWithAuto() throws Exception {
-    Path graph = ExternalDataModels.hugeLookup(dir.resolve("model"), "huge.onnx", "idx", "value", SIZE, "table.bin");
+    Path graph =
+        ExternalDataModels.hugeLookup(
+            dir.resolve("model"), "huge.onnx", "idx", "value", SIZE, "table.bin");
     assertThat(Files.size(graph.resolveSibling("table.bin"))).isGreaterThan(Integer.MAX_VALUE);
     Random random = new Random(5);
     List<Row> rows = new ArrayList<>();
@@ -51,22 +53,27 @@ class HugeModelTest extends SparkTestBase {
       long idx = id == 0 ? SIZE - 1 : id == 1 ? 0 : (long) (random.nextDouble() * SIZE);
       rows.add(RowFactory.create(id, idx));
     }
-    StructType schema = new StructType().add("id", DataTypes.LongType).add("idx", DataTypes.LongType);
+    StructType schema =
+        new StructType().add("id", DataTypes.LongType).add("idx", DataTypes.LongType);
     Dataset<Row> input = spark.createDataFrame(rows, schema).repartition(2);
 
-    InferencePlan plan = BatchInference.builder().modelPath(graph.toString(), null)
-        .input("idx", InputMapping.column("idx"))
-        .output("value", OutputMapping.toColumn("value"))
-        .passthrough(List.of("id", "idx"))
-        .cacheDir(dir.resolve("cache").toString())
-        .plan(spark, schema);
+    InferencePlan plan =
+        BatchInference.builder()
+            .modelPath(graph.toString(), null)
+            .input("idx", InputMapping.column("idx"))
+            .output("value", OutputMapping.toColumn("value"))
+            .passthrough(List.of("id", "idx"))
+            .cacheDir(dir.resolve("cache").toString())
+            .plan(spark, schema);
     assertThat(plan.model().distribution()).isEqualTo("files");
     assertThat(plan.model().size()).isGreaterThan(2_200_000_000L);
 
     List<Row> scored = plan.apply(input).scored().collectAsList();
     assertThat(scored).hasSize(200);
     for (Row r : scored) {
-      assertThat(r.getFloat(2)).as("idx %d", r.getLong(1)).isEqualTo(ExternalDataModels.tableValue(r.getLong(1)));
+      assertThat(r.getFloat(2))
+          .as("idx %d", r.getLong(1))
+          .isEqualTo(ExternalDataModels.tableValue(r.getLong(1)));
     }
   }
 }

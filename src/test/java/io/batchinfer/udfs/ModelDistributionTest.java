@@ -10,7 +10,6 @@ import io.batchinfer.testing.ExternalDataModels;
 import io.batchinfer.testing.SparkTestBase;
 import io.batchinfer.testing.TestModels;
 import io.batchinfer.udfs.model.LocalModelCache;
-import io.batchinfer.udfs.ModelDistribution;
 import io.batchinfer.udfs.session.SessionCache;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,10 +38,14 @@ import org.junit.jupiter.api.io.TempDir;
  * model with a fix. Local Spark; the multi-JVM run is in the standalone cluster test.
  */
 class ModelDistributionTest extends SparkTestBase {
-  private static final float[][] W = {{0.5f, -1f, 2f}, {1.5f, 0f, -0.25f}, {-2f, 1f, 0.75f}, {0.1f, 0.2f, 0.3f}};
+  private static final float[][] W = {
+    {0.5f, -1f, 2f}, {1.5f, 0f, -0.25f}, {-2f, 1f, 0.75f}, {0.1f, 0.2f, 0.3f}
+  };
   private static final float[] B = {0.01f, -0.02f, 0.03f};
-  private static final StructType SCHEMA = new StructType().add("id", DataTypes.LongType)
-      .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+  private static final StructType SCHEMA =
+      new StructType()
+          .add("id", DataTypes.LongType)
+          .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), false);
 
   @TempDir Path dir;
   private Path graph;
@@ -50,7 +53,9 @@ class ModelDistributionTest extends SparkTestBase {
 
   @BeforeEach
   void writeModel() throws Exception {
-    graph = ExternalDataModels.linear(dir.resolve("model"), "linear.onnx", "x", "y", W, B, "weights.bin", "bias.bin");
+    graph =
+        ExternalDataModels.linear(
+            dir.resolve("model"), "linear.onnx", "x", "y", W, B, "weights.bin", "bias.bin");
     cache = dir.resolve("cache");
   }
 
@@ -76,7 +81,8 @@ class ModelDistributionTest extends SparkTestBase {
   }
 
   private BatchInference.Builder request(ModelDistribution distribution, String sha256) {
-    return BatchInference.builder().modelPath(graph.toString(), sha256)
+    return BatchInference.builder()
+        .modelPath(graph.toString(), sha256)
         .input("x", InputMapping.column("features"))
         .output("y", OutputMapping.toColumn("scores"))
         .passthrough(List.of("id"))
@@ -85,11 +91,18 @@ class ModelDistributionTest extends SparkTestBase {
         .cacheDir(cache.toString());
   }
 
-  /** The pin as documented: sha256 of what {@code sha256sum linear.onnx bias.bin weights.bin} prints. */
+  /**
+   * The pin as documented: sha256 of what {@code sha256sum linear.onnx bias.bin weights.bin}
+   * prints.
+   */
   private String pin() throws Exception {
     StringBuilder manifest = new StringBuilder();
     for (String name : new String[] {"linear.onnx", "bias.bin", "weights.bin"}) {
-      manifest.append(sha256(Files.readAllBytes(graph.resolveSibling(name)))).append("  ").append(name).append('\n');
+      manifest
+          .append(sha256(Files.readAllBytes(graph.resolveSibling(name))))
+          .append("  ")
+          .append(name)
+          .append('\n');
     }
     return sha256(manifest.toString().getBytes(StandardCharsets.UTF_8));
   }
@@ -97,7 +110,8 @@ class ModelDistributionTest extends SparkTestBase {
   @Test
   void externalDataModelScoresThroughFilesLikeOnnxRuntimeDirectly() throws Exception {
     Dataset<Row> input = rows(40);
-    for (ModelDistribution mode : new ModelDistribution[] {ModelDistribution.FILES, ModelDistribution.AUTO}) {
+    for (ModelDistribution mode :
+        new ModelDistribution[] {ModelDistribution.FILES, ModelDistribution.AUTO}) {
       SessionCache.closeAll();
       InferencePlan plan = request(mode, pin()).plan(spark, input.schema());
       assertThat(plan.model().distribution()).as(mode.toString()).isEqualTo("files");
@@ -110,21 +124,26 @@ class ModelDistributionTest extends SparkTestBase {
         List<Float> got = r.getList(1);
         float[] want = expected.get(r.getLong(0));
         for (int k = 0; k < 3; k++) {
-          assertThat(got.get(k)).as("id %d output %d", r.getLong(0), k)
+          assertThat(got.get(k))
+              .as("id %d output %d", r.getLong(0), k)
               .isCloseTo(want[k], org.assertj.core.data.Offset.offset(1e-6f));
         }
       }
     }
     // Planning copied the files once into the driver's cache, under the pin's name.
-    assertThat(cache.resolve("driver").resolve(pin()).resolve("weights.bin")).hasSameBinaryContentAs(
-        graph.resolveSibling("weights.bin"));
+    assertThat(cache.resolve("driver").resolve(pin()).resolve("weights.bin"))
+        .hasSameBinaryContentAs(graph.resolveSibling("weights.bin"));
   }
 
-  /** ONNX Runtime on the original files, by path (external data resolved next to the graph), one row per run. */
+  /**
+   * ONNX Runtime on the original files, by path (external data resolved next to the graph), one row
+   * per run.
+   */
   private Map<Long, float[]> oracle(Dataset<Row> input) throws Exception {
     Map<Long, float[]> out = new HashMap<>();
     OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OrtSession session = env.createSession(graph.toString(), new OrtSession.SessionOptions())) {
+    try (OrtSession session =
+        env.createSession(graph.toString(), new OrtSession.SessionOptions())) {
       for (Row r : input.collectAsList()) {
         List<Float> f = r.getList(1);
         float[] row = new float[4];
@@ -153,7 +172,8 @@ class ModelDistributionTest extends SparkTestBase {
         .hasMessageContaining("but the config pins " + pin)
         .hasMessageContaining(sha256(bias) + "  bias.bin");
     try (var s = Files.list(cache.resolve("driver"))) {
-      assertThat(s.map(p -> p.getFileName().toString())).as("no copy kept of a model that failed its pin")
+      assertThat(s.map(p -> p.getFileName().toString()))
+          .as("no copy kept of a model that failed its pin")
           .noneMatch(n -> n.startsWith(".copy-") || n.length() == 64);
     }
   }
@@ -171,15 +191,19 @@ class ModelDistributionTest extends SparkTestBase {
     Files.delete(graph.resolveSibling("weights.bin"));
     assertThatThrownBy(() -> request(ModelDistribution.AUTO, null).plan(spark, SCHEMA))
         .hasMessageContaining("model.path: ")
-        .hasMessageContaining("stores weights in external data file 'weights.bin', which is missing");
+        .hasMessageContaining(
+            "stores weights in external data file 'weights.bin', which is missing");
   }
 
   @Test
   void autoBroadcastsSmallSelfContainedModelsAndCopiesLargeOnes() throws Exception {
     Path inline = TestModels.write(TestModels.linear("x", "y", W, B), dir.resolve("inline.onnx"));
-    BatchInference.Builder small = BatchInference.builder().modelPath(inline.toString(), null)
-        .input("x", InputMapping.column("features")).output("y", OutputMapping.toColumn("scores"))
-        .cacheDir(cache.toString());
+    BatchInference.Builder small =
+        BatchInference.builder()
+            .modelPath(inline.toString(), null)
+            .input("x", InputMapping.column("features"))
+            .output("y", OutputMapping.toColumn("scores"))
+            .cacheDir(cache.toString());
     InferencePlan broadcast = small.plan(spark, SCHEMA);
     assertThat(broadcast.model().distribution()).isEqualTo("broadcast");
     assertThat(broadcast.describe()).contains("distribution broadcast");

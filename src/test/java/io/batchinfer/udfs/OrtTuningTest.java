@@ -6,9 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.batchinfer.testing.Oracle;
 import io.batchinfer.testing.SparkTestBase;
 import io.batchinfer.testing.TestModels;
-import io.batchinfer.udfs.OptimizationLevel;
 import io.batchinfer.udfs.session.OrtRuntime;
-import io.batchinfer.udfs.OnnxRuntimeOptions;
 import io.batchinfer.udfs.session.SessionCache;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,8 +32,7 @@ class OrtTuningTest extends SparkTestBase {
   private static final int N = 8;
   private static final int ROWS = 57;
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
 
   private static Path model;
   private static float[][] features;
@@ -49,7 +46,10 @@ class OrtTuningTest extends SparkTestBase {
       row[0] = (float) random.nextGaussian();
       row[1] = (float) random.nextGaussian();
     }
-    model = TestModels.write(TestModels.linearSoftmax("x", "y", w, new float[] {0.1f, -0.1f}), dir.resolve("m.onnx"));
+    model =
+        TestModels.write(
+            TestModels.linearSoftmax("x", "y", w, new float[] {0.1f, -0.1f}),
+            dir.resolve("m.onnx"));
     features = new float[ROWS][N];
     List<Row> rows = new ArrayList<>();
     for (int r = 0; r < ROWS; r++) {
@@ -60,31 +60,42 @@ class OrtTuningTest extends SparkTestBase {
       }
       rows.add(RowFactory.create(r, v));
     }
-    StructType schema = new StructType().add("id", DataTypes.IntegerType)
-        .add("v", DataTypes.createArrayType(DataTypes.FloatType));
-    spark.createDataFrame(rows, schema).repartition(2).write().parquet(dir.resolve("in").toString());
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.IntegerType)
+            .add("v", DataTypes.createArrayType(DataTypes.FloatType));
+    spark
+        .createDataFrame(rows, schema)
+        .repartition(2)
+        .write()
+        .parquet(dir.resolve("in").toString());
     df = spark.read().parquet(dir.resolve("in").toString());
   }
 
   @Test
   void everyNonDefaultSettingGivesOnnxRuntimesResult() throws Exception {
-    OnnxRuntimeOptions tuning = new OnnxRuntimeOptions(2, true, false, false, false, OptimizationLevel.BASIC, null);
+    OnnxRuntimeOptions tuning =
+        new OnnxRuntimeOptions(2, true, false, false, false, OptimizationLevel.BASIC, null);
     assertEqualsOracle(tuning, 2);
-    assertEqualsOracle(new OnnxRuntimeOptions(1, false, false, true, true, OptimizationLevel.DISABLE, null), 1);
+    assertEqualsOracle(
+        new OnnxRuntimeOptions(1, false, false, true, true, OptimizationLevel.DISABLE, null), 1);
   }
 
   @Test
   void globalThreadPoolFallsBackToSessionThreadsWhenOnnxRuntimeAlreadyStarted() throws Exception {
     // Other tests in this JVM have started ONNX Runtime: the pool cannot be created any more.
     OrtRuntime.environment();
-    assertEqualsOracle(new OnnxRuntimeOptions(1, false, true, true, true, OptimizationLevel.ALL, null), 2);
+    assertEqualsOracle(
+        new OnnxRuntimeOptions(1, false, true, true, true, OptimizationLevel.ALL, null), 2);
     assertThat(OrtRuntime.globalThreadPoolActive()).isFalse();
   }
 
   @Test
   void optimizedModelCacheWritesOnceAndIsReadBack() throws Exception {
     Path cache = dir.resolve("ort-cache");
-    OnnxRuntimeOptions tuning = new OnnxRuntimeOptions(1, false, false, true, true, OptimizationLevel.EXTENDED, cache.toString());
+    OnnxRuntimeOptions tuning =
+        new OnnxRuntimeOptions(
+            1, false, false, true, true, OptimizationLevel.EXTENDED, cache.toString());
     SessionCache.closeAll();
     assertEqualsOracle(tuning, 1);
     List<Path> files;
@@ -104,22 +115,27 @@ class OrtTuningTest extends SparkTestBase {
   }
 
   private static void assertEqualsOracle(OnnxRuntimeOptions tuning, int threads) throws Exception {
-    List<Row> got = BatchInference.builder()
-        .modelPath(model.toString(), null)
-        .input("x", InputMapping.column("v"))
-        .output("y", OutputMapping.toColumn("y"))
-        .passthrough(List.of("id"))
-        .batchSize(10)
-        .threads(threads)
-        .onnxRuntime(tuning)
-        .score(df).scored().collectAsList();
+    List<Row> got =
+        BatchInference.builder()
+            .modelPath(model.toString(), null)
+            .input("x", InputMapping.column("v"))
+            .output("y", OutputMapping.toColumn("y"))
+            .passthrough(List.of("id"))
+            .batchSize(10)
+            .threads(threads)
+            .onnxRuntime(tuning)
+            .score(df)
+            .scored()
+            .collectAsList();
     assertThat(got).hasSize(ROWS);
     try (Oracle oracle = new Oracle(model)) {
       for (Row r : got) {
         float[] expected = oracle.runRow("x", "y", features[r.getInt(0)]);
         List<Float> y = r.getList(1);
         for (int k = 0; k < expected.length; k++) {
-          assertThat(y.get(k)).as("%s row %d", tuning, r.getInt(0)).isCloseTo(expected[k], within(1e-6f));
+          assertThat(y.get(k))
+              .as("%s row %d", tuning, r.getInt(0))
+              .isCloseTo(expected[k], within(1e-6f));
         }
       }
     }

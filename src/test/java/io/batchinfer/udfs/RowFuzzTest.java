@@ -31,12 +31,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * carry the right result (a + b and a * b, computed here in float32).
  */
 class RowFuzzTest extends SparkTestBase {
-  private static final StructType SCHEMA = new StructType()
-      .add("id", DataTypes.LongType, false)
-      .add("p", DataTypes.IntegerType, true)
-      .add("q", DataTypes.DoubleType, true)
-      .add("r", DataTypes.createDecimalType(12, 3), true)
-      .add("arr", DataTypes.createArrayType(DataTypes.FloatType, true), true);
+  private static final StructType SCHEMA =
+      new StructType()
+          .add("id", DataTypes.LongType, false)
+          .add("p", DataTypes.IntegerType, true)
+          .add("q", DataTypes.DoubleType, true)
+          .add("r", DataTypes.createDecimalType(12, 3), true)
+          .add("arr", DataTypes.createArrayType(DataTypes.FloatType, true), true);
 
   @TempDir Path tmp;
 
@@ -49,10 +50,22 @@ class RowFuzzTest extends SparkTestBase {
     List<Row> rows = new ArrayList<>();
     for (long id = 0; id < n; id++) {
       Integer p = random.nextInt(10) == 0 ? null : random.nextInt(2001) - 1000;
-      Double q = random.nextInt(6) == 0
-          ? (Double) pick(random, null, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1e300, -4e38)
-          : Double.valueOf(random.nextGaussian() * 100);
-      BigDecimal r = random.nextInt(10) == 0 ? null : BigDecimal.valueOf(random.nextInt(2_000_000) - 1_000_000, 3);
+      Double q =
+          random.nextInt(6) == 0
+              ? (Double)
+                  pick(
+                      random,
+                      null,
+                      Double.NaN,
+                      Double.POSITIVE_INFINITY,
+                      Double.NEGATIVE_INFINITY,
+                      1e300,
+                      -4e38)
+              : Double.valueOf(random.nextGaussian() * 100);
+      BigDecimal r =
+          random.nextInt(10) == 0
+              ? null
+              : BigDecimal.valueOf(random.nextInt(2_000_000) - 1_000_000, 3);
       List<Float> arr;
       int shape = random.nextInt(8);
       if (shape == 0) {
@@ -61,8 +74,10 @@ class RowFuzzTest extends SparkTestBase {
         int len = shape == 1 ? random.nextInt(6) : 3;
         arr = new ArrayList<>();
         for (int i = 0; i < len; i++) {
-          arr.add(random.nextInt(25) == 0 ? (Float) pick(random, null, Float.NaN, Float.NEGATIVE_INFINITY)
-              : Float.valueOf((float) random.nextGaussian()));
+          arr.add(
+              random.nextInt(25) == 0
+                  ? (Float) pick(random, null, Float.NaN, Float.NEGATIVE_INFINITY)
+                  : Float.valueOf((float) random.nextGaussian()));
         }
       }
       rows.add(RowFactory.create(id, p, q, r, arr));
@@ -100,19 +115,22 @@ class RowFuzzTest extends SparkTestBase {
   @ParameterizedTest
   @ValueSource(longs = {1, 2, 3})
   void everyRandomRowEndsAsPredictionOrRejection(long seed) {
-    Path model = TestModels.write(TestModels.addMul("a", "b", "sum", "product", 3), tmp.resolve("addmul.onnx"));
+    Path model =
+        TestModels.write(
+            TestModels.addMul("a", "b", "sum", "product", 3), tmp.resolve("addmul.onnx"));
     List<Row> rows = randomRows(seed, 600);
     Dataset<Row> input = spark.createDataFrame(rows, SCHEMA).repartition(3);
-    InferencePlan.Scored scored = BatchInference.builder()
-        .modelPath(model.toString(), null)
-        .input("a", InputMapping.columns("p", "q", "r"))
-        .input("b", InputMapping.column("arr"))
-        .output("sum", OutputMapping.toColumn("sum"))
-        .output("product", OutputMapping.toColumn("product"))
-        .passthrough(List.of("id"))
-        .batchSize(7)
-        .errorPolicy(ErrorPolicy.DEAD_LETTER)
-        .score(input);
+    InferencePlan.Scored scored =
+        BatchInference.builder()
+            .modelPath(model.toString(), null)
+            .input("a", InputMapping.columns("p", "q", "r"))
+            .input("b", InputMapping.column("arr"))
+            .output("sum", OutputMapping.toColumn("sum"))
+            .output("product", OutputMapping.toColumn("product"))
+            .passthrough(List.of("id"))
+            .batchSize(7)
+            .errorPolicy(ErrorPolicy.DEAD_LETTER)
+            .score(input);
     scored.emitted().persist(StorageLevel.MEMORY_ONLY());
     List<Row> good = scored.scored().collectAsList();
     List<Row> rejected = scored.rejected().collectAsList();
@@ -130,7 +148,8 @@ class RowFuzzTest extends SparkTestBase {
       List<Float> sum = g.getList(1);
       List<Float> product = g.getList(2);
       for (int i = 0; i < 3; i++) {
-        assertThat(sum.get(i)).isCloseTo(a[i] + b.get(i), within(1e-3f * Math.max(1, Math.abs(a[i]))));
+        assertThat(sum.get(i))
+            .isCloseTo(a[i] + b.get(i), within(1e-3f * Math.max(1, Math.abs(a[i]))));
         assertThat(product.get(i)).isEqualTo(a[i] * b.get(i));
       }
     }
@@ -138,9 +157,13 @@ class RowFuzzTest extends SparkTestBase {
       long id = r.getLong(0);
       assertThat(seen.add(id)).as("id %d emitted twice", id).isTrue();
       Row in = byId.get(id);
-      assertThat(bad(in)).as("row %d rejected (%s: %s) but is fine: %s", id, r.getAs("_error_code"),
-          r.getAs("_error_message"), in).isTrue();
-      assertThat(r.<String>getAs("_error_code")).isIn("null_value", "nan_value", "shape_mismatch", "out_of_range");
+      assertThat(bad(in))
+          .as(
+              "row %d rejected (%s: %s) but is fine: %s",
+              id, r.getAs("_error_code"), r.getAs("_error_message"), in)
+          .isTrue();
+      assertThat(r.<String>getAs("_error_code"))
+          .isIn("null_value", "nan_value", "shape_mismatch", "out_of_range");
     }
     assertThat(seen).hasSize(rows.size());
     assertThat(scored.metrics().rowsIn()).isEqualTo(rows.size());

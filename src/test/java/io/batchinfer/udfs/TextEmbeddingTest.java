@@ -11,7 +11,6 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import io.batchinfer.testing.Projects;
 import io.batchinfer.testing.SparkTestBase;
-import io.batchinfer.udfs.Pooling;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,8 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * sentence is alone) and L2-normalizes.
  */
 class TextEmbeddingTest extends SparkTestBase {
-  private static final StructType SCHEMA = new StructType()
-      .add("id", DataTypes.LongType, false).add("text", DataTypes.StringType, true);
+  private static final StructType SCHEMA =
+      new StructType().add("id", DataTypes.LongType, false).add("text", DataTypes.StringType, true);
   private static OrtSession oracle;
   private static HuggingFaceTokenizer oracleTokenizer;
 
@@ -45,9 +44,21 @@ class TextEmbeddingTest extends SparkTestBase {
 
   @BeforeAll
   static void oracle() throws Exception {
-    oracle = OrtEnvironment.getEnvironment().createSession(Projects.miniLm().toString(), new OrtSession.SessionOptions());
-    oracleTokenizer = HuggingFaceTokenizer.newInstance(Projects.miniLmTokenizer(),
-        Map.of("maxLength", "128", "modelMaxLength", "128", "truncation", "true", "padding", "false"));
+    oracle =
+        OrtEnvironment.getEnvironment()
+            .createSession(Projects.miniLm().toString(), new OrtSession.SessionOptions());
+    oracleTokenizer =
+        HuggingFaceTokenizer.newInstance(
+            Projects.miniLmTokenizer(),
+            Map.of(
+                "maxLength",
+                "128",
+                "modelMaxLength",
+                "128",
+                "truncation",
+                "true",
+                "padding",
+                "false"));
   }
 
   @AfterAll
@@ -62,9 +73,11 @@ class TextEmbeddingTest extends SparkTestBase {
     long[][] mask = {e.getAttentionMask()};
     long[][] types = {e.getTypeIds()};
     OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OnnxTensor a = OnnxTensor.createTensor(env, ids); OnnxTensor b = OnnxTensor.createTensor(env, mask);
+    try (OnnxTensor a = OnnxTensor.createTensor(env, ids);
+        OnnxTensor b = OnnxTensor.createTensor(env, mask);
         OnnxTensor c = OnnxTensor.createTensor(env, types);
-        OrtSession.Result r = oracle.run(Map.of("input_ids", a, "attention_mask", b, "token_type_ids", c))) {
+        OrtSession.Result r =
+            oracle.run(Map.of("input_ids", a, "attention_mask", b, "token_type_ids", c))) {
       float[][] tokens = ((float[][][]) r.get("last_hidden_state").orElseThrow().getValue())[0];
       double[] mean = new double[tokens[0].length];
       for (float[] t : tokens) {
@@ -86,8 +99,14 @@ class TextEmbeddingTest extends SparkTestBase {
   }
 
   private Dataset<Row> sentences(int n, int partitions, String... extra) {
-    List<Row> rows = new ArrayList<>(spark.read().parquet(Projects.sentences().toString()).orderBy("id").limit(n)
-        .collectAsList());
+    List<Row> rows =
+        new ArrayList<>(
+            spark
+                .read()
+                .parquet(Projects.sentences().toString())
+                .orderBy("id")
+                .limit(n)
+                .collectAsList());
     long id = 1_000_000;
     for (String e : extra) {
       rows.add(RowFactory.create(id++, e));
@@ -99,7 +118,9 @@ class TextEmbeddingTest extends SparkTestBase {
     return BatchInference.builder()
         .modelPath(Projects.miniLm().toString(), null)
         .text(TextInput.of("text", Projects.miniLmTokenizer().toString(), 128))
-        .output("last_hidden_state", OutputMapping.toColumn("embedding").withPooling(Pooling.MEAN).withNormalize())
+        .output(
+            "last_hidden_state",
+            OutputMapping.toColumn("embedding").withPooling(Pooling.MEAN).withNormalize())
         .passthrough(List.of("id", "text"))
         .batchSize(batchSize)
         .lengthWindow(window);
@@ -146,7 +167,9 @@ class TextEmbeddingTest extends SparkTestBase {
       float[] want = expected(r.getString(1));
       assertThat(got).hasSize(384);
       for (int h = 0; h < 384; h++) {
-        assertThat(got[h]).as("id %d component %d", r.getLong(0), h).isCloseTo(want[h], within(1e-4f));
+        assertThat(got[h])
+            .as("id %d component %d", r.getLong(0), h)
+            .isCloseTo(want[h], within(1e-4f));
       }
       assertThat(cosine(got, want)).isGreaterThanOrEqualTo(0.99999);
     }
@@ -157,7 +180,9 @@ class TextEmbeddingTest extends SparkTestBase {
     Dataset<Row> input = sentences(60, 2);
     List<Row> plain = embedder(8, 1).score(input).scored().collectAsList();
     List<Row> sorted = embedder(8, 4).score(input).scored().collectAsList();
-    assertThat(sorted).extracting(r -> r.getLong(0)).containsExactlyElementsOf(plain.stream().map(r -> r.getLong(0)).toList());
+    assertThat(sorted)
+        .extracting(r -> r.getLong(0))
+        .containsExactlyElementsOf(plain.stream().map(r -> r.getLong(0)).toList());
     Map<Long, float[]> a = embeddings(plain);
     Map<Long, float[]> b = embeddings(sorted);
     for (Long id : a.keySet()) {
@@ -169,7 +194,8 @@ class TextEmbeddingTest extends SparkTestBase {
 
   @Test
   void paraphrasesAreCloserThanUnrelatedSentences() throws IOException {
-    List<String> lines = Files.readAllLines(Projects.root().resolve("src/test/resources/paraphrases.csv"));
+    List<String> lines =
+        Files.readAllLines(Projects.root().resolve("src/test/resources/paraphrases.csv"));
     List<Row> rows = new ArrayList<>();
     List<String[]> triples = new ArrayList<>();
     for (String line : lines.subList(1, lines.size())) {
@@ -182,11 +208,15 @@ class TextEmbeddingTest extends SparkTestBase {
         rows.add(RowFactory.create(id++, s.replace("\"", "")));
       }
     }
-    Map<Long, float[]> e = embeddings(embedder(4, 1).score(spark.createDataFrame(rows, SCHEMA)).scored().collectAsList());
+    Map<Long, float[]> e =
+        embeddings(
+            embedder(4, 1).score(spark.createDataFrame(rows, SCHEMA)).scored().collectAsList());
     for (int i = 0; i < triples.size(); i++) {
       double paraphrase = cosine(e.get(3L * i), e.get(3L * i + 1));
       double unrelated = cosine(e.get(3L * i), e.get(3L * i + 2));
-      assertThat(paraphrase).as("triple %d: %s", i, String.join(" | ", triples.get(i))).isGreaterThan(unrelated + 0.2);
+      assertThat(paraphrase)
+          .as("triple %d: %s", i, String.join(" | ", triples.get(i)))
+          .isGreaterThan(unrelated + 0.2);
     }
   }
 
@@ -195,35 +225,49 @@ class TextEmbeddingTest extends SparkTestBase {
     List<Row> rows = List.of(RowFactory.create(1L, "fine"), RowFactory.create(2L, null));
     Dataset<Row> input = spark.createDataFrame(rows, SCHEMA).coalesce(1);
     assertThatThrownBy(() -> embedder(4, 1).score(input).scored().collectAsList())
-        .rootCause().isInstanceOf(RowRejectedException.class)
-        .hasMessageContaining("(id=2)").hasMessageContaining("column 'text': null text");
+        .rootCause()
+        .isInstanceOf(RowRejectedException.class)
+        .hasMessageContaining("(id=2)")
+        .hasMessageContaining("column 'text': null text");
   }
 
   @Test
   void rejectsMissingOrInvalidTokenizer() throws IOException {
     Dataset<Row> input = sentences(2, 1);
-    assertThatThrownBy(() -> BatchInference.builder().modelPath(Projects.miniLm().toString(), null)
-        .text(TextInput.of("text", tmp.resolve("none.json").toString(), 128))
-        .output("last_hidden_state", OutputMapping.toColumn("e").withPooling(Pooling.MEAN))
-        .plan(spark, input.schema()))
+    assertThatThrownBy(
+            () ->
+                BatchInference.builder()
+                    .modelPath(Projects.miniLm().toString(), null)
+                    .text(TextInput.of("text", tmp.resolve("none.json").toString(), 128))
+                    .output(
+                        "last_hidden_state", OutputMapping.toColumn("e").withPooling(Pooling.MEAN))
+                    .plan(spark, input.schema()))
         .isInstanceOf(ValidationException.class)
         .hasMessageContaining("text.tokenizer: tokenizer file not found");
     Path bogus = Files.writeString(tmp.resolve("bogus.json"), "{\"not\": \"a tokenizer\"}");
-    assertThatThrownBy(() -> BatchInference.builder().modelPath(Projects.miniLm().toString(), null)
-        .text(TextInput.of("text", bogus.toString(), 128))
-        .output("last_hidden_state", OutputMapping.toColumn("e").withPooling(Pooling.MEAN))
-        .plan(spark, input.schema()))
+    assertThatThrownBy(
+            () ->
+                BatchInference.builder()
+                    .modelPath(Projects.miniLm().toString(), null)
+                    .text(TextInput.of("text", bogus.toString(), 128))
+                    .output(
+                        "last_hidden_state", OutputMapping.toColumn("e").withPooling(Pooling.MEAN))
+                    .plan(spark, input.schema()))
         .isInstanceOf(ValidationException.class)
-        .hasMessageContaining("text.tokenizer:").hasMessageContaining("is not a usable HuggingFace tokenizer.json");
+        .hasMessageContaining("text.tokenizer:")
+        .hasMessageContaining("is not a usable HuggingFace tokenizer.json");
   }
 
   @Test
   void rejectsTextForModelWithoutTokenInputs() {
     Dataset<Row> input = sentences(2, 1);
-    assertThatThrownBy(() -> BatchInference.builder().modelPath(Projects.irisModel().toString(), null)
-        .text(TextInput.of("text", Projects.miniLmTokenizer().toString(), 128))
-        .output("output", OutputMapping.toColumn("p"))
-        .plan(spark, input.schema()))
+    assertThatThrownBy(
+            () ->
+                BatchInference.builder()
+                    .modelPath(Projects.irisModel().toString(), null)
+                    .text(TextInput.of("text", Projects.miniLmTokenizer().toString(), 128))
+                    .output("output", OutputMapping.toColumn("p"))
+                    .plan(spark, input.schema()))
         .isInstanceOf(ValidationException.class)
         .hasMessageContaining("text: the model has no token input left to fill")
         .hasMessageContaining("inputs: model input 'input' ([batch, 4] float32) is not mapped");

@@ -28,10 +28,12 @@ public final class BenchData {
   public final SparkSession spark;
   public final int threads;
   public final boolean job;
+
   /** Variant modes (A/B of one setting) run only on workloads of at most this many rows. */
   public final long extrasMaxRows;
 
-  public BenchData(Path root, Path out, SparkSession spark, int threads, boolean job, long extrasMaxRows) {
+  public BenchData(
+      Path root, Path out, SparkSession spark, int threads, boolean job, long extrasMaxRows) {
     this.root = root;
     this.out = out;
     this.spark = spark;
@@ -40,15 +42,17 @@ public final class BenchData {
     this.extrasMaxRows = extrasMaxRows;
   }
 
-  /** @return whether variant modes run for a workload of {@code rows} rows */
+  /**
+   * @return whether variant modes run for a workload of {@code rows} rows
+   */
   public boolean extras(long rows) {
     return rows <= extrasMaxRows;
   }
 
   /**
-   * Writes {@code columns} computed from {@code id} in [0, rows) to {@code out/data/name} as
-   * {@code files} Parquet files, unless a complete copy is there already. The values depend on
-   * {@code id} only (Spark's murmur3 {@code hash}), so they do not change with the partitioning.
+   * Writes {@code columns} computed from {@code id} in [0, rows) to {@code out/data/name} as {@code
+   * files} Parquet files, unless a complete copy is there already. The values depend on {@code id}
+   * only (Spark's murmur3 {@code hash}), so they do not change with the partitioning.
    */
   public Path generate(String name, long rows, int files, Column... columns) {
     Path dir = out.resolve("data").resolve(name);
@@ -58,7 +62,11 @@ public final class BenchData {
     List<Column> all = new ArrayList<>();
     all.add(org.apache.spark.sql.functions.col("id"));
     all.addAll(List.of(columns));
-    spark.range(0, rows, 1, files).select(all.toArray(new Column[0])).write().mode(SaveMode.Overwrite)
+    spark
+        .range(0, rows, 1, files)
+        .select(all.toArray(new Column[0]))
+        .write()
+        .mode(SaveMode.Overwrite)
         .parquet(dir.toString());
     return dir;
   }
@@ -68,17 +76,26 @@ public final class BenchData {
     return "cast(hash(" + id + ", " + salt + ") % 10000 / 10000.0 as float)";
   }
 
-  /** Mode (2): reads {@code columns} of {@code in} and writes them, no inference. @return rows written */
+  /**
+   * Mode (2): reads {@code columns} of {@code in} and writes them, no inference. @return rows
+   * written
+   */
   public long ioOnly(Path in, List<String> columns, Integer partitions, long rows, String name) {
-    Dataset<Row> df = spark.read().parquet(in.toString()).selectExpr(columns.toArray(new String[0]));
+    Dataset<Row> df =
+        spark.read().parquet(in.toString()).selectExpr(columns.toArray(new String[0]));
     if (partitions != null) {
       df = df.repartition(partitions);
     }
-    df.write().mode(SaveMode.Overwrite).parquet(out.resolve("out").resolve(name + "-io").toString());
+    df.write()
+        .mode(SaveMode.Overwrite)
+        .parquet(out.resolve("out").resolve(name + "-io").toString());
     return rows;
   }
 
-  /** The first {@code limit} rows of {@code df}, flattened row-major from float columns or one array<float> column. */
+  /**
+   * The first {@code limit} rows of {@code df}, flattened row-major from float columns or one
+   * array<float> column.
+   */
   public static float[] preload(Dataset<Row> df, int limit, int width) {
     float[] flat = new float[Math.multiplyExact(limit, width)];
     Iterator<Row> it = df.limit(limit).toLocalIterator();
@@ -104,41 +121,53 @@ public final class BenchData {
   }
 
   /**
-   * Mode (4): runs the job as a user runs it, {@code submit-scripts/run-local.sh config}, in a fresh
-   * JVM on {@code local[threads]}. Timed from process start to exit (JVM start, planning, footer
-   * check, scoring, writing, report). @return {@code rows}
+   * Mode (4): runs the job as a user runs it, {@code submit-scripts/run-local.sh config}, in a
+   * fresh JVM on {@code local[threads]}. Timed from process start to exit (JVM start, planning,
+   * footer check, scoring, writing, report). @return {@code rows}
    */
-  public long runJob(String name, String yaml, long rows, String... extraArgs) throws IOException, InterruptedException {
+  public long runJob(String name, String yaml, long rows, String... extraArgs)
+      throws IOException, InterruptedException {
     Path conf = out.resolve("conf").resolve(name + ".yaml");
     Files.createDirectories(conf.getParent());
     Files.writeString(conf, yaml);
-    List<String> cmd = new ArrayList<>(List.of("bash", root.resolve("submit-scripts/run-local.sh").toString(),
-        conf.toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "bash", root.resolve("submit-scripts/run-local.sh").toString(), conf.toString()));
     cmd.addAll(List.of(extraArgs));
     Path log = out.resolve("logs").resolve(name + ".log");
     Files.createDirectories(log.getParent());
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .directory(root.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
     pb.environment().put("SPARK_MASTER", "local[" + threads + "]");
     // benchmark.sh built the jar; never rebuild inside a timed run.
     pb.environment().put("BATCHINFER_REBUILD", "0");
     Process p = pb.start();
     if (!p.waitFor(JOB_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
       p.destroyForcibly();
-      throw new IllegalStateException("job " + name + " ran longer than " + JOB_TIMEOUT_MINUTES + " minutes; see " + log);
+      throw new IllegalStateException(
+          "job " + name + " ran longer than " + JOB_TIMEOUT_MINUTES + " minutes; see " + log);
     }
     if (p.exitValue() != 0) {
-      throw new IllegalStateException("job " + name + " exited with " + p.exitValue() + "; see " + log);
+      throw new IllegalStateException(
+          "job " + name + " exited with " + p.exitValue() + "; see " + log);
     }
     return rows;
   }
 
-  /** @return {@code path} as a YAML string value */
+  /**
+   * @return {@code path} as a YAML string value
+   */
   public static String q(Path path) {
     return "\"" + path.toString().replace(File.separatorChar, '/') + "\"";
   }
 
-  /** @return where the engine / job modes of {@code name} write */
+  /**
+   * @return where the engine / job modes of {@code name} write
+   */
   public Path output(String name) {
     return out.resolve("out").resolve(name);
   }

@@ -17,8 +17,8 @@ import org.apache.spark.sql.types.DecimalType;
  * The input encoder alone, one thread, no Spark job and no model: rows holding a float array in
  * Spark's binary format (what a Parquet scan yields) appended into the direct input buffer, with
  * the bulk copy and element by element ({@code batchinfer.codec.elementwise}). End-to-end runs
- * cannot resolve a few percent on a shared machine; this isolates the part that changed.
- * Benchmark code only.
+ * cannot resolve a few percent on a shared machine; this isolates the part that changed. Benchmark
+ * code only.
  */
 public final class EncodeWorkload {
   private EncodeWorkload() {}
@@ -35,11 +35,22 @@ public final class EncodeWorkload {
         }
         data[i] = new GenericInternalRow(new Object[] {UnsafeArrayData.fromPrimitiveArray(v)});
       }
-      InputBinding binding = new InputBinding("x", ElementType.FLOAT32, InputLayout.ARRAY, new String[] {"v"},
-          new int[] {0}, new SourceKind[] {SourceKind.FLOAT}, new DecimalType[] {null}, new long[] {width}, true, false);
-      Trial t = new Trial("encode-" + width)
-          .add("bulk[" + width + "]", () -> encode(binding, data, rows, false))
-          .add("elementwise[" + width + "]", () -> encode(binding, data, rows, true));
+      InputBinding binding =
+          new InputBinding(
+              "x",
+              ElementType.FLOAT32,
+              InputLayout.ARRAY,
+              new String[] {"v"},
+              new int[] {0},
+              new SourceKind[] {SourceKind.FLOAT},
+              new DecimalType[] {null},
+              new long[] {width},
+              true,
+              false);
+      Trial t =
+          new Trial("encode-" + width)
+              .add("bulk[" + width + "]", () -> encode(binding, data, rows, false))
+              .add("elementwise[" + width + "]", () -> encode(binding, data, rows, true));
       try {
         samples.putAll(t.run(repeats));
       } catch (Exception e) {
@@ -48,14 +59,27 @@ public final class EncodeWorkload {
     }
     Map<String, String> notes = new LinkedHashMap<>();
     for (int width : new int[] {16, 256}) {
-      notes.put("array<float>[" + width + "]", String.format(java.util.Locale.ROOT, "bulk copy %.2fx element-by-element",
-          Trial.median(samples.get("bulk[" + width + "]")) / Trial.median(samples.get("elementwise[" + width + "]"))));
+      notes.put(
+          "array<float>[" + width + "]",
+          String.format(
+              java.util.Locale.ROOT,
+              "bulk copy %.2fx element-by-element",
+              Trial.median(samples.get("bulk[" + width + "]"))
+                  / Trial.median(samples.get("elementwise[" + width + "]"))));
     }
-    report.add(new Report.Workload("encode", "input encoder alone, one thread: rows appended into the direct buffer,"
-        + " batches of 1024", rows, 1024, samples, notes));
+    report.add(
+        new Report.Workload(
+            "encode",
+            "input encoder alone, one thread: rows appended into the direct buffer,"
+                + " batches of 1024",
+            rows,
+            1024,
+            samples,
+            notes));
   }
 
-  private static long encode(InputBinding binding, InternalRow[] data, int rows, boolean elementwise) {
+  private static long encode(
+      InputBinding binding, InternalRow[] data, int rows, boolean elementwise) {
     if (elementwise) {
       System.setProperty("batchinfer.codec.elementwise", "true");
     }

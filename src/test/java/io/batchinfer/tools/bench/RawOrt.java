@@ -19,8 +19,8 @@ import java.util.concurrent.Future;
 /**
  * The compute limit: ONNX Runtime alone, on rows already in memory as tensors, with the engine's
  * batch size and thread layout (one session with one intra-op thread, shared by as many Java
- * threads as Spark has task slots; spinning off, as the engine's default). No Spark, no Parquet,
- * no batchinfer code. Owns its session and tensors; close it. Benchmark code only.
+ * threads as Spark has task slots; spinning off, as the engine's default). No Spark, no Parquet, no
+ * batchinfer code. Owns its session and tensors; close it. Benchmark code only.
  */
 public final class RawOrt implements AutoCloseable {
   private final OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -40,47 +40,62 @@ public final class RawOrt implements AutoCloseable {
   }
 
   /** Adds one float32 batch {@code [rows, width]} for input {@code name}. */
-  public void addFloatBatch(String name, float[] values, int batchRows, int width) throws OrtException {
-    FloatBuffer b = ByteBuffer.allocateDirect(values.length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+  public void addFloatBatch(String name, float[] values, int batchRows, int width)
+      throws OrtException {
+    FloatBuffer b =
+        ByteBuffer.allocateDirect(values.length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
     b.put(values).flip();
     batches.add(Map.of(name, OnnxTensor.createTensor(env, b, new long[] {batchRows, width})));
     rows += batchRows;
   }
 
   /** Adds one token batch: the three int64 {@code [rows, seqLen]} inputs of a BERT-style model. */
-  public void addTokenBatch(long[] ids, long[] mask, long[] types, int batchRows, int seqLen) throws OrtException {
+  public void addTokenBatch(long[] ids, long[] mask, long[] types, int batchRows, int seqLen)
+      throws OrtException {
     long[] shape = {batchRows, seqLen};
-    batches.add(Map.of("input_ids", OnnxTensor.createTensor(env, longs(ids), shape),
-        "attention_mask", OnnxTensor.createTensor(env, longs(mask), shape),
-        "token_type_ids", OnnxTensor.createTensor(env, longs(types), shape)));
+    batches.add(
+        Map.of(
+            "input_ids",
+            OnnxTensor.createTensor(env, longs(ids), shape),
+            "attention_mask",
+            OnnxTensor.createTensor(env, longs(mask), shape),
+            "token_type_ids",
+            OnnxTensor.createTensor(env, longs(types), shape)));
     rows += batchRows;
   }
 
   private static LongBuffer longs(long[] v) {
-    LongBuffer b = ByteBuffer.allocateDirect(v.length * 8).order(ByteOrder.nativeOrder()).asLongBuffer();
+    LongBuffer b =
+        ByteBuffer.allocateDirect(v.length * 8).order(ByteOrder.nativeOrder()).asLongBuffer();
     b.put(v).flip();
     return b;
   }
 
-  /** Runs every batch once, spread over the threads; reads each output into a Java buffer. @return rows run */
+  /**
+   * Runs every batch once, spread over the threads; reads each output into a Java buffer. @return
+   * rows run
+   */
   public long runAll() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       List<Future<?>> done = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int first = t;
-        done.add(pool.submit(() -> {
-          for (int i = first; i < batches.size(); i += threads) {
-            try (OrtSession.Result r = session.run(batches.get(i))) {
-              OnnxTensor out = (OnnxTensor) r.get(0);
-              FloatBuffer f = out.getFloatBuffer(); // copies out, as the engine's decoder must
-              if (f.capacity() == 0) {
-                throw new IllegalStateException("empty output");
-              }
-            }
-          }
-          return null;
-        }));
+        done.add(
+            pool.submit(
+                () -> {
+                  for (int i = first; i < batches.size(); i += threads) {
+                    try (OrtSession.Result r = session.run(batches.get(i))) {
+                      OnnxTensor out = (OnnxTensor) r.get(0);
+                      FloatBuffer f =
+                          out.getFloatBuffer(); // copies out, as the engine's decoder must
+                      if (f.capacity() == 0) {
+                        throw new IllegalStateException("empty output");
+                      }
+                    }
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : done) {
         f.get();

@@ -23,13 +23,18 @@ import org.jfree.data.category.DefaultCategoryDataset;
 
 /**
  * The benchmark's results: per workload the median rows/s of each mode and the ratios to the
- * limits, printed as a table, written as JSON and drawn as a PNG bar chart (JFreeChart). The
- * chart shows each mode's rate divided by the workload's combined limit 1/(1/raw + 1/io), so
- * workloads of very different speeds share one axis. Benchmark code only.
+ * limits, printed as a table, written as JSON and drawn as a PNG bar chart (JFreeChart). The chart
+ * shows each mode's rate divided by the workload's combined limit 1/(1/raw + 1/io), so workloads of
+ * very different speeds share one axis. Benchmark code only.
  */
 public final class Report {
   /** One workload's outcome. */
-  public record Workload(String name, String description, long rows, int batchSize, Map<String, double[]> samples,
+  public record Workload(
+      String name,
+      String description,
+      long rows,
+      int batchSize,
+      Map<String, double[]> samples,
       Map<String, String> notes) {
     double rate(String mode) {
       double[] s = samples.get(mode);
@@ -62,16 +67,37 @@ public final class Report {
 
   static String table(Workload w) {
     StringBuilder b = new StringBuilder();
-    b.append(String.format(Locale.ROOT, "%n%s: %s (%d rows, batch %d)%n", w.name(), w.description(), w.rows(),
-        w.batchSize()));
-    b.append(String.format(Locale.ROOT, "  %-24s %12s %8s %8s %10s%n", "mode", "rows/s", "/raw", "/io", "/combined"));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "%n%s: %s (%d rows, batch %d)%n",
+            w.name(),
+            w.description(),
+            w.rows(),
+            w.batchSize()));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "  %-24s %12s %8s %8s %10s%n",
+            "mode",
+            "rows/s",
+            "/raw",
+            "/io",
+            "/combined"));
     double raw = w.rate("raw");
     double io = w.rate("io");
     double combined = w.combined();
     for (String mode : w.samples().keySet()) {
       double r = w.rate(mode);
-      b.append(String.format(Locale.ROOT, "  %-24s %12.0f %8.2f %8.2f %10.2f%n", mode, r, r / raw, r / io,
-          r / combined));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "  %-24s %12.0f %8.2f %8.2f %10.2f%n",
+              mode,
+              r,
+              r / raw,
+              r / io,
+              r / combined));
     }
     b.append(String.format(Locale.ROOT, "  %-24s %12.0f%n", "combined limit", combined));
     w.notes().forEach((k, v) -> b.append("  ").append(k).append(": ").append(v).append('\n'));
@@ -86,7 +112,10 @@ public final class Report {
     ArrayNode list = root.putArray("workloads");
     for (Workload w : workloads) {
       ObjectNode o = list.addObject();
-      o.put("name", w.name()).put("description", w.description()).put("rows", w.rows()).put("batch_size", w.batchSize());
+      o.put("name", w.name())
+          .put("description", w.description())
+          .put("rows", w.rows())
+          .put("batch_size", w.batchSize());
       ObjectNode modes = o.putObject("modes");
       for (Map.Entry<String, double[]> e : w.samples().entrySet()) {
         ObjectNode m = modes.putObject(e.getKey());
@@ -108,18 +137,34 @@ public final class Report {
     chart(dir.resolve("benchmark.png"));
   }
 
-  /** @return the tables as Markdown, as pasted into docs/PERFORMANCE.md */
+  /**
+   * @return the tables as Markdown, as pasted into docs/PERFORMANCE.md
+   */
   String markdown() {
     StringBuilder b = new StringBuilder();
     b.append("Machine: ").append(machine).append("\n\n");
     for (Workload w : workloads) {
-      b.append(String.format(Locale.ROOT, "**%s**: %s (%,d rows, batch %d)%n%n", w.name(), w.description(), w.rows(),
-          w.batchSize()));
-      b.append("| mode | rows/s (median) | / raw | / io | / combined limit |\n|---|---:|---:|---:|---:|\n");
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "**%s**: %s (%,d rows, batch %d)%n%n",
+              w.name(),
+              w.description(),
+              w.rows(),
+              w.batchSize()));
+      b.append(
+          "| mode | rows/s (median) | / raw | / io | / combined limit |\n|---|---:|---:|---:|---:|\n");
       for (String mode : w.samples().keySet()) {
         double r = w.rate(mode);
-        b.append(String.format(Locale.ROOT, "| %s | %,.0f | %s | %s | %s |%n", mode, r, ratio(r / w.rate("raw")),
-            ratio(r / w.rate("io")), ratio(r / w.combined())));
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "| %s | %,.0f | %s | %s | %s |%n",
+                mode,
+                r,
+                ratio(r / w.rate("raw")),
+                ratio(r / w.rate("io")),
+                ratio(r / w.combined())));
       }
       if (!Double.isNaN(w.combined())) {
         b.append(String.format(Locale.ROOT, "| *combined limit* | %,.0f | | | |%n", w.combined()));
@@ -132,7 +177,9 @@ public final class Report {
   }
 
   private static String ratio(double v) {
-    return Double.isNaN(v) ? "" : v >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.2f", v);
+    return Double.isNaN(v)
+        ? ""
+        : v >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.2f", v);
   }
 
   /** NaN (a limit not measured for this workload) becomes JSON null. */
@@ -156,8 +203,16 @@ public final class Report {
         }
       }
     }
-    JFreeChart chart = ChartFactory.createBarChart("batchinfer: throughput / combined limit 1/(1/raw + 1/io)", null,
-        "rows/s divided by the combined limit", data, PlotOrientation.HORIZONTAL, true, false, false);
+    JFreeChart chart =
+        ChartFactory.createBarChart(
+            "batchinfer: throughput / combined limit 1/(1/raw + 1/io)",
+            null,
+            "rows/s divided by the combined limit",
+            data,
+            PlotOrientation.HORIZONTAL,
+            true,
+            false,
+            false);
     chart.setBackgroundPaint(Color.WHITE);
     CategoryPlot plot = chart.getCategoryPlot();
     plot.setBackgroundPaint(Color.WHITE);
@@ -166,7 +221,9 @@ public final class Report {
     bars.setShadowVisible(false);
     bars.setDrawBarOutline(false);
     bars.setBarPainter(new org.jfree.chart.renderer.category.StandardBarPainter());
-    Color[] colors = {new Color(0x9e9e9e), new Color(0x4e79a7), new Color(0xf28e2b), new Color(0x59a14f)};
+    Color[] colors = {
+      new Color(0x9e9e9e), new Color(0x4e79a7), new Color(0xf28e2b), new Color(0x59a14f)
+    };
     for (int i = 0; i < colors.length; i++) {
       bars.setSeriesPaint(i, colors[i]);
     }

@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs the modes of one workload in alternating order and keeps every sample: a warm-up round
- * (not counted) in declaration order, then {@code repeats} rounds, round {@code r} starting at mode
- * {@code r mod modes} so that no mode always runs first or last on a noisy machine. The median
- * of the samples is what gets reported. Benchmark code, driver JVM only.
+ * Runs the modes of one workload in alternating order and keeps every sample: a warm-up round (not
+ * counted) in declaration order, then {@code repeats} rounds, round {@code r} starting at mode
+ * {@code r mod modes} so that no mode always runs first or last on a noisy machine. The median of
+ * the samples is what gets reported. Benchmark code, driver JVM only.
  */
 public final class Trial {
   /** One measured mode: a name and an action that returns the rows it processed. */
@@ -37,7 +37,9 @@ public final class Trial {
     return add(name, mode);
   }
 
-  /** @return per mode, the rows/s of each counted round */
+  /**
+   * @return per mode, the rows/s of each counted round
+   */
   public Map<String, double[]> run(int repeats) throws Exception {
     List<String> names = new ArrayList<>(modes.keySet());
     for (String name : names) {
@@ -63,11 +65,19 @@ public final class Trial {
   }
 
   private void log(String what, long rows, long nanos) {
-    System.err.printf(java.util.Locale.ROOT, "[bench] %s %s: %d rows in %.2f s (%.0f rows/s)%n", workload, what, rows,
-        nanos / 1e9, rows / (nanos / 1e9));
+    System.err.printf(
+        java.util.Locale.ROOT,
+        "[bench] %s %s: %d rows in %.2f s (%.0f rows/s)%n",
+        workload,
+        what,
+        rows,
+        nanos / 1e9,
+        rows / (nanos / 1e9));
   }
 
-  /** @return the median of {@code samples} */
+  /**
+   * @return the median of {@code samples}
+   */
   public static double median(double[] samples) {
     double[] s = samples.clone();
     Arrays.sort(s);

@@ -28,25 +28,33 @@ class SparkCompatTest extends SparkTestBase {
     assertThat(spark.version()).isEqualTo(expected);
     assertThat(expected).startsWith(SparkCompat.SPARK_LINE + ".");
     assertThat(SparkCompat.SPARK_LINE).isEqualTo(Projects.sparkLine());
-    assertThat(scala.util.Properties.versionNumberString()).startsWith(Projects.scalaBinaryVersion() + ".");
+    assertThat(scala.util.Properties.versionNumberString())
+        .startsWith(Projects.scalaBinaryVersion() + ".");
   }
 
   @Test
   void internalRowsBecomeADataFrameWithoutConversion() {
-    Dataset<Row> source = spark.range(0, 1000, 1, 3).selectExpr("id", "CAST(id * 0.5 AS FLOAT) AS x",
-        "CAST(id AS STRING) AS s");
+    Dataset<Row> source =
+        spark
+            .range(0, 1000, 1, 3)
+            .selectExpr("id", "CAST(id * 0.5 AS FLOAT) AS x", "CAST(id AS STRING) AS s");
     RDD<InternalRow> rows = source.queryExecution().toRdd();
     Dataset<Row> rebuilt = SparkCompat.internalCreateDataFrame(spark, rows, source.schema());
     assertThat(rebuilt.schema()).isEqualTo(source.schema());
     assertThat(rebuilt.rdd().getNumPartitions()).isEqualTo(3);
-    assertThat(rebuilt.orderBy("id").collectAsList()).isEqualTo(source.orderBy("id").collectAsList());
+    assertThat(rebuilt.orderBy("id").collectAsList())
+        .isEqualTo(source.orderBy("id").collectAsList());
   }
 
   @Test
   void scriptsGiveDriversTheModuleFlagsOfThisSparkLauncher() throws Exception {
-    ProcessBuilder pb = new ProcessBuilder("bash", "-c",
-        "source submit-scripts/env.sh && printf '%s\\n' \"$BATCHINFER_DRIVER_OPTS\"")
-        .directory(Projects.root().toFile()).redirectErrorStream(true);
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                "bash",
+                "-c",
+                "source submit-scripts/env.sh && printf '%s\\n' \"$BATCHINFER_DRIVER_OPTS\"")
+            .directory(Projects.root().toFile())
+            .redirectErrorStream(true);
     pb.environment().put("BATCHINFER_SPARK", Projects.sparkLine());
     Process p = pb.start();
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();

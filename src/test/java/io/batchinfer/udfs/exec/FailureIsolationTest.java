@@ -32,9 +32,17 @@ import org.junit.jupiter.params.provider.EnumSource;
  * failure in our decoding fails the task under every policy. Real Spark, real ONNX Runtime.
  */
 class FailureIsolationTest extends SparkTestBase {
-  /** {@code value = table[idx]} with {@code table[i] = 10 i}, i < 10: ONNX Runtime fails a batch holding an index >= 10. */
-  private static final ModelArtifact LOOKUP = ModelLoader.fromBytes("lookup", TestModels.lookup("idx", "value", 10));
-  /** {@code y = x}, float32 {@code [?, ?]}: the class count is not in the metadata, so labels cannot be checked on the driver. */
+  /**
+   * {@code value = table[idx]} with {@code table[i] = 10 i}, i < 10: ONNX Runtime fails a batch
+   * holding an index >= 10.
+   */
+  private static final ModelArtifact LOOKUP =
+      ModelLoader.fromBytes("lookup", TestModels.lookup("idx", "value", 10));
+
+  /**
+   * {@code y = x}, float32 {@code [?, ?]}: the class count is not in the metadata, so labels cannot
+   * be checked on the driver.
+   */
   private static final ModelArtifact SCORES =
       ModelLoader.fromBytes("scores", TestModels.identity("x", "y", TestModels.FLOAT, -1, -1));
 
@@ -47,20 +55,23 @@ class FailureIsolationTest extends SparkTestBase {
       }
       rows.add(RowFactory.create(id, idx));
     }
-    return spark.createDataFrame(rows, new StructType().add("id", DataTypes.LongType).add("idx", DataTypes.LongType))
+    return spark
+        .createDataFrame(
+            rows, new StructType().add("id", DataTypes.LongType).add("idx", DataTypes.LongType))
         .coalesce(1);
   }
 
   @Test
   void ortFailureOnABatchRejectsOnlyTheRowsThatFailAlone() {
-    InferencePlan.Scored scored = BatchInference.builder()
-        .model(LOOKUP)
-        .input("idx", InputMapping.column("idx"))
-        .output("value", OutputMapping.toColumn("value"))
-        .passthrough(List.of("id", "idx"))
-        .batchSize(16)
-        .errorPolicy(ErrorPolicy.SKIP)
-        .score(indices(7, 30));
+    InferencePlan.Scored scored =
+        BatchInference.builder()
+            .model(LOOKUP)
+            .input("idx", InputMapping.column("idx"))
+            .output("value", OutputMapping.toColumn("value"))
+            .passthrough(List.of("id", "idx"))
+            .batchSize(16)
+            .errorPolicy(ErrorPolicy.SKIP)
+            .score(indices(7, 30));
     List<Row> out = scored.scored().collectAsList();
     assertThat(out).extracting(r -> r.getLong(0)).hasSize(38).doesNotContain(7L, 30L);
     // table[i] = 10 i by construction of the model.
@@ -82,20 +93,34 @@ class FailureIsolationTest extends SparkTestBase {
       x[id % 3] = 0.9f; // argmax = id % 3
       rows.add(RowFactory.create(id, x));
     }
-    Dataset<Row> df = spark.createDataFrame(rows, new StructType().add("id", DataTypes.IntegerType)
-        .add("x", DataTypes.createArrayType(DataTypes.FloatType, false))).coalesce(1);
-    InferencePlan.Scored scored = BatchInference.builder()
-        .model(SCORES)
-        .input("x", InputMapping.column("x"))
-        .output("y", OutputMapping.none().withArgmax("best").withLabels(List.of("a", "b"), null))
-        .passthrough(List.of("id"))
-        .batchSize(8)
-        .errorPolicy(policy)
-        .score(df);
+    Dataset<Row> df =
+        spark
+            .createDataFrame(
+                rows,
+                new StructType()
+                    .add("id", DataTypes.IntegerType)
+                    .add("x", DataTypes.createArrayType(DataTypes.FloatType, false)))
+            .coalesce(1);
+    InferencePlan.Scored scored =
+        BatchInference.builder()
+            .model(SCORES)
+            .input("x", InputMapping.column("x"))
+            .output(
+                "y", OutputMapping.none().withArgmax("best").withLabels(List.of("a", "b"), null))
+            .passthrough(List.of("id"))
+            .batchSize(8)
+            .errorPolicy(policy)
+            .score(df);
     assertThatThrownBy(() -> scored.emitted().collectAsList())
-        .satisfies(e -> assertThat(causes(e)).anySatisfy(c -> assertThat(c)
-            .isInstanceOf(InferenceRunException.class)
-            .hasMessageContaining("model output 'y' has 3 classes but outputs.y.labels lists 2")));
+        .satisfies(
+            e ->
+                assertThat(causes(e))
+                    .anySatisfy(
+                        c ->
+                            assertThat(c)
+                                .isInstanceOf(InferenceRunException.class)
+                                .hasMessageContaining(
+                                    "model output 'y' has 3 classes but outputs.y.labels lists 2")));
   }
 
   /**
@@ -104,20 +129,27 @@ class FailureIsolationTest extends SparkTestBase {
    */
   @Test
   void runnerSeparatesOrtFailuresFromOurBugs() {
-    InferencePlan plan = BatchInference.builder()
-        .model(LOOKUP)
-        .input("idx", InputMapping.column("idx"))
-        .output("value", OutputMapping.toColumn("value"))
-        .passthrough(List.of("id"))
-        .plan(spark, indices().schema());
+    InferencePlan plan =
+        BatchInference.builder()
+            .model(LOOKUP)
+            .input("idx", InputMapping.column("idx"))
+            .output("value", OutputMapping.toColumn("value"))
+            .passthrough(List.of("id"))
+            .plan(spark, indices().schema());
     InferenceSpec spec = plan.spec();
     ScoringCounters counters = ScoringCounters.register(spark.sparkContext());
-    BatchRunner runner = new BatchRunner(spec, counters,
-        SessionCache.acquire(spec.sha256(), spec.session(), () -> LOOKUP).session(), 4, 1);
+    BatchRunner runner =
+        new BatchRunner(
+            spec,
+            counters,
+            SessionCache.acquire(spec.sha256(), spec.session(), () -> LOOKUP).session(),
+            4,
+            1);
 
     runner.reset();
     assertThat(runner.append(new GenericInternalRow(new Object[] {0L, 3L}))).isNull();
-    assertThat(runner.append(new GenericInternalRow(new Object[] {1L, 99L}))).isNull(); // valid long, bad index
+    assertThat(runner.append(new GenericInternalRow(new Object[] {1L, 99L})))
+        .isNull(); // valid long, bad index
     Object[][] values = {new Object[2], new Object[2]};
     assertThatThrownBy(() -> runner.run(new int[] {0, 1}, values, 0, 0))
         .isInstanceOf(ModelRunFailure.class)

@@ -18,16 +18,33 @@ import org.junit.jupiter.api.Test;
 /** The breaker's decisions, fed directly with the failures {@code OrtSession.run} throws. */
 class InferenceBreakerTest {
   private static final String SHA = "ab".repeat(32);
-  private static final InferenceBreaker.RowRef ROW = new InferenceBreaker.RowRef("partition 3, row 0 (id=7)", "id = 7");
+  private static final InferenceBreaker.RowRef ROW =
+      new InferenceBreaker.RowRef("partition 3, row 0 (id=7)", "id = 7");
 
   private static InferenceBreaker breaker(ErrorPolicy policy, int maxConsecutive) {
-    InferenceSpec spec = new InferenceSpec("file:/models/m.onnx", SHA, SessionOptionsSpec.DEFAULT, 8, true, List.of(),
-        List.of(), new int[0], new DataType[0], new StructType(), List.of(), 1, policy, new StructType(), maxConsecutive);
+    InferenceSpec spec =
+        new InferenceSpec(
+            "file:/models/m.onnx",
+            SHA,
+            SessionOptionsSpec.DEFAULT,
+            8,
+            true,
+            List.of(),
+            List.of(),
+            new int[0],
+            new DataType[0],
+            new StructType(),
+            List.of(),
+            1,
+            policy,
+            new StructType(),
+            maxConsecutive);
     return new InferenceBreaker(spec, 3);
   }
 
   private static OrtException alloc(long bytes) {
-    return new OrtException(OrtErrorCode.ORT_FAIL, "Failed to allocate memory for requested buffer of size " + bytes);
+    return new OrtException(
+        OrtErrorCode.ORT_FAIL, "Failed to allocate memory for requested buffer of size " + bytes);
   }
 
   @Test
@@ -37,13 +54,17 @@ class InferenceBreakerTest {
     for (int i = 0; i < 8; i++) {
       b.rowFailed(alloc(400), ROW);
     }
-    assertThatThrownBy(() -> b.retried(alloc(400), ROW)).isInstanceOf(ModelFailureException.class)
+    assertThatThrownBy(() -> b.retried(alloc(400), ROW))
+        .isInstanceOf(ModelFailureException.class)
         .hasMessageContaining("model file:/models/m.onnx (sha256 " + SHA + ") fails on every input")
-        .hasMessageContaining("a batch of 8 rows and then on each of its 8 rows run alone, with the same error")
+        .hasMessageContaining(
+            "a batch of 8 rows and then on each of its 8 rows run alone, with the same error")
         .hasMessageContaining("errors.policy skip does not apply")
-        .hasMessageContaining("ONNX Runtime's reason: Failed to allocate memory for requested buffer of size 400")
-        .hasMessageContaining("To reproduce on one row, run the model on partition 3, row 0 (id=7) alone, e.g."
-            + " --set 'input.filter=id = 7' --set model.batch_size=1 --set errors.policy=fail");
+        .hasMessageContaining(
+            "ONNX Runtime's reason: Failed to allocate memory for requested buffer of size 400")
+        .hasMessageContaining(
+            "To reproduce on one row, run the model on partition 3, row 0 (id=7) alone, e.g."
+                + " --set 'input.filter=id = 7' --set model.batch_size=1 --set errors.policy=fail");
   }
 
   @Test
@@ -59,7 +80,8 @@ class InferenceBreakerTest {
     InferenceBreaker mixed = breaker(ErrorPolicy.DEAD_LETTER, 32);
     mixed.batchFailed(2, alloc(800), ROW);
     mixed.rowFailed(alloc(400), ROW);
-    OrtException other = new OrtException(OrtErrorCode.ORT_INVALID_ARGUMENT, "indices element out of data bounds");
+    OrtException other =
+        new OrtException(OrtErrorCode.ORT_INVALID_ARGUMENT, "indices element out of data bounds");
     mixed.rowFailed(other, ROW);
     assertThatCode(() -> mixed.retried(other, ROW)).doesNotThrowAnyException();
 
@@ -82,24 +104,30 @@ class InferenceBreakerTest {
     for (int i = 0; i < 3; i++) {
       b.rowFailed(alloc(400), ROW);
     }
-    assertThatThrownBy(() -> b.rowFailed(alloc(400), ROW)).isInstanceOf(ModelFailureException.class)
-        .hasMessageContaining("4 ONNX Runtime calls in a row failed after 101 rows had been scored, more than"
-            + " errors.max_consecutive_inference_errors (3)")
+    assertThatThrownBy(() -> b.rowFailed(alloc(400), ROW))
+        .isInstanceOf(ModelFailureException.class)
+        .hasMessageContaining(
+            "4 ONNX Runtime calls in a row failed after 101 rows had been scored, more than"
+                + " errors.max_consecutive_inference_errors (3)")
         .hasMessageContaining("raise errors.max_consecutive_inference_errors.");
 
     InferenceBreaker fresh = breaker(ErrorPolicy.SKIP, 3);
     fresh.batchFailed(8, alloc(3200), ROW);
     fresh.rowFailed(alloc(400), ROW);
     fresh.rowFailed(alloc(400), ROW);
-    assertThatThrownBy(() -> fresh.rowFailed(alloc(400), ROW)).isInstanceOf(ModelFailureException.class)
-        .hasMessageContaining("fails on every input: in partition 3, 4 ONNX Runtime calls in a row failed");
+    assertThatThrownBy(() -> fresh.rowFailed(alloc(400), ROW))
+        .isInstanceOf(ModelFailureException.class)
+        .hasMessageContaining(
+            "fails on every input: in partition 3, 4 ONNX Runtime calls in a row failed");
   }
 
   @Test
   void failPolicyBlamesTheModelOnlyWhenTheFirstRowAloneFailsTheSameWayBeforeAnythingScored() {
-    InferenceRunException batch = new InferenceRunException("model failed on partition 3, 8 rows", alloc(3200));
+    InferenceRunException batch =
+        new InferenceRunException("model failed on partition 3, 8 rows", alloc(3200));
     InferenceBreaker b = breaker(ErrorPolicy.FAIL, 32);
-    assertThat(b.failFast(batch, alloc(3200), 8, alloc(400), ROW)).isInstanceOf(ModelFailureException.class)
+    assertThat(b.failFast(batch, alloc(3200), 8, alloc(400), ROW))
+        .isInstanceOf(ModelFailureException.class)
         .hasMessageContaining("fails on every input it was given")
         .hasMessageContaining("ONNX Runtime's reason: Failed to allocate memory");
     assertThat(b.failFast(batch, alloc(3200), 8, null, ROW)).isSameAs(batch);
@@ -111,6 +139,8 @@ class InferenceBreakerTest {
   void errorKindsIgnoreNumbers() {
     assertThat(InferenceBreaker.kind(alloc(400))).isEqualTo(InferenceBreaker.kind(alloc(102_400)));
     assertThat(InferenceBreaker.kind(alloc(400)))
-        .isNotEqualTo(InferenceBreaker.kind(new OrtException(OrtErrorCode.ORT_RUNTIME_EXCEPTION, alloc(400).getMessage())));
+        .isNotEqualTo(
+            InferenceBreaker.kind(
+                new OrtException(OrtErrorCode.ORT_RUNTIME_EXCEPTION, alloc(400).getMessage())));
   }
 }

@@ -39,9 +39,14 @@ class LocalModelCacheTest {
     List<ModelFiles.ModelFile> files = new ArrayList<>();
     for (String name : new String[] {"m.onnx", "data/w.bin"}) {
       Path f = source.resolve(name);
-      files.add(new ModelFiles.ModelFile(name, f.toUri().toString(), Files.size(f), sha256(Files.readAllBytes(f))));
+      files.add(
+          new ModelFiles.ModelFile(
+              name, f.toUri().toString(), Files.size(f), sha256(Files.readAllBytes(f))));
     }
-    return new ModelArtifact(files.get(0).uri(), sha, new byte[0],
+    return new ModelArtifact(
+        files.get(0).uri(),
+        sha,
+        new byte[0],
         new ModelFiles(files, cache.toString(), new ModelFiles.HadoopConf(new Configuration())));
   }
 
@@ -60,10 +65,12 @@ class LocalModelCacheTest {
     CountDownLatch go = new CountDownLatch(1);
     List<Future<Path>> results = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
-      results.add(pool.submit(() -> {
-        go.await();
-        return LocalModelCache.materialize(model);
-      }));
+      results.add(
+          pool.submit(
+              () -> {
+                go.await();
+                return LocalModelCache.materialize(model);
+              }));
     }
     go.countDown();
     List<Path> paths = new ArrayList<>();
@@ -73,13 +80,16 @@ class LocalModelCacheTest {
     pool.shutdown();
     assertThat(paths).containsOnly(cache.resolve("a".repeat(64)).resolve("m.onnx"));
     assertThat(LocalModelCache.copies() - before).isOne();
-    assertThat(Files.readString(cache.resolve("a".repeat(64)).resolve("data/w.bin"))).isEqualTo("weights");
+    assertThat(Files.readString(cache.resolve("a".repeat(64)).resolve("data/w.bin")))
+        .isEqualTo("weights");
     try (Stream<Path> s = Files.list(cache)) {
-      assertThat(s.map(p -> p.getFileName().toString())).as("no temporary copy left")
+      assertThat(s.map(p -> p.getFileName().toString()))
+          .as("no temporary copy left")
           .noneMatch(n -> n.startsWith(".copy-"));
     }
 
-    // Another JVM of the node (simulated: this JVM's memory of the copy is dropped) finds the folder.
+    // Another JVM of the node (simulated: this JVM's memory of the copy is dropped) finds the
+    // folder.
     LocalModelCache.forget();
     assertThat(LocalModelCache.materialize(model)).isEqualTo(paths.get(0));
     assertThat(LocalModelCache.copies() - before).isOne();
@@ -94,7 +104,8 @@ class LocalModelCacheTest {
         .isInstanceOf(LocalModelCache.ModelChangedException.class)
         .hasMessageContaining("model.sha256: ")
         .hasMessageContaining("w.bin changed after the job was planned")
-        .hasMessageContaining("planned 7 bytes with sha256 " + sha256("weights".getBytes(StandardCharsets.UTF_8)));
+        .hasMessageContaining(
+            "planned 7 bytes with sha256 " + sha256("weights".getBytes(StandardCharsets.UTF_8)));
     assertThat(cache.resolve("b".repeat(64))).doesNotExist();
     try (Stream<Path> s = Files.list(cache)) {
       assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".copy-"));

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The ONNX Runtime 1.29 telemetry crash (SIGSEGV when the command line is over ~4 KB and
- * ORT_DISABLE_TELEMETRY is not 1) must never happen through batchinfer: in a fresh JVM with a
- * 6 KB command line and no ORT_DISABLE_TELEMETRY, {@link OrtRuntime#environment()} refuses with a
+ * ORT_DISABLE_TELEMETRY is not 1) must never happen through batchinfer: in a fresh JVM with a 6 KB
+ * command line and no ORT_DISABLE_TELEMETRY, {@link OrtRuntime#environment()} refuses with a
  * message naming the fix; with the variable set, the same JVM loads ONNX Runtime.
  */
 @Tag("slow")
@@ -58,8 +58,10 @@ class OrtRuntimeGuardTest {
   void refusesInsteadOfCrashingWhenTelemetryIsOnAndTheCommandLineIsLong() throws Exception {
     Result r = runChild(false);
     assertThat(r.exit()).as(r.out()).isEqualTo(3);
-    assertThat(r.out()).contains("refused: ONNX Runtime would crash this JVM")
-        .contains("Set ORT_DISABLE_TELEMETRY=1").contains("spark.executorEnv.ORT_DISABLE_TELEMETRY=1");
+    assertThat(r.out())
+        .contains("refused: ONNX Runtime would crash this JVM")
+        .contains("Set ORT_DISABLE_TELEMETRY=1")
+        .contains("spark.executorEnv.ORT_DISABLE_TELEMETRY=1");
   }
 
   @Test

@@ -25,13 +25,11 @@ import org.junit.jupiter.api.Test;
 /**
  * Tests {@link TextTokenizer} with the real all-MiniLM-L6-v2 {@code tokenizer.json} (BERT uncased
  * WordPiece; its JSON asks for truncation and padding to 128). The file is unpacked from Maven
- * Central by the build into {@code models/all-minilm-l6-v2/}; the tests fail when it is
- * missing.
+ * Central by the build into {@code models/all-minilm-l6-v2/}; the tests fail when it is missing.
  *
- * <p>The oracle for ids is DJL itself, used directly on one sentence at a time with truncation
- * and padding off, plus a few ids checked by hand against the BERT uncased vocabulary
- * ({@code [CLS]}=101, {@code [SEP]}=102, {@code [PAD]}=0, "hello"=7592, "world"=2088, "!"=999,
- * "fox"=4419).
+ * <p>The oracle for ids is DJL itself, used directly on one sentence at a time with truncation and
+ * padding off, plus a few ids checked by hand against the BERT uncased vocabulary ({@code
+ * [CLS]}=101, {@code [SEP]}=102, {@code [PAD]}=0, "hello"=7592, "world"=2088, "!"=999, "fox"=4419).
  */
 class TextTokenizerTest {
   private static final int MAX_LENGTH = 128;
@@ -68,7 +66,9 @@ class TextTokenizerTest {
   /** DJL used directly, one sentence at a time, no truncation, no padding. */
   private static long[][] oracleIds(String... texts) throws IOException {
     try (InputStream in = Files.newInputStream(json);
-        HuggingFaceTokenizer djl = HuggingFaceTokenizer.newInstance(in, Map.of("truncation", "false", "padding", "false"))) {
+        HuggingFaceTokenizer djl =
+            HuggingFaceTokenizer.newInstance(
+                in, Map.of("truncation", "false", "padding", "false"))) {
       long[][] ids = new long[texts.length][];
       for (int i = 0; i < texts.length; i++) {
         ids[i] = djl.encode(texts[i]).getIds();
@@ -81,7 +81,9 @@ class TextTokenizerTest {
     return Arrays.copyOfRange(flat, r * batch.seqLen(), (r + 1) * batch.seqLen());
   }
 
-  /** Unlike AssertJ's {@code containsOnly(0L)}, also passes for an empty array (the longest row). */
+  /**
+   * Unlike AssertJ's {@code containsOnly(0L)}, also passes for an empty array (the longest row).
+   */
   private static void assertAllZero(long[] values, String description) {
     assertThat(Arrays.stream(values).filter(v -> v != 0).count()).as(description).isZero();
   }
@@ -111,14 +113,17 @@ class TextTokenizerTest {
     for (int r = 0; r < SENTENCES.length; r++) {
       long[] ids = row(batch.inputIds(), batch, r);
       int n = expected[r].length;
-      assertThat(Arrays.copyOf(ids, n)).as("row %d: %s", r, SENTENCES[r]).containsExactly(expected[r]);
+      assertThat(Arrays.copyOf(ids, n))
+          .as("row %d: %s", r, SENTENCES[r])
+          .containsExactly(expected[r]);
       assertAllZero(Arrays.copyOfRange(ids, n, batch.seqLen()), "row " + r + " padding ids");
     }
   }
 
   @Test
   void padsToTheLongestRowOfTheBatchNotToMaxLength() throws IOException {
-    int longest = Arrays.stream(oracleIds(SENTENCES)).mapToInt(ids -> ids.length).max().orElseThrow();
+    int longest =
+        Arrays.stream(oracleIds(SENTENCES)).mapToInt(ids -> ids.length).max().orElseThrow();
 
     Batch batch = tokenizer.encode(SENTENCES, SENTENCES.length);
 
@@ -153,9 +158,15 @@ class TextTokenizerTest {
         Batch cut = TextTokenizer.select(rows, picks, count);
         assertThat(cut.seqLen()).as("trial %d", trial).isEqualTo(expected.seqLen());
         assertThat(cut.inputIds()).as("trial %d ids", trial).isEqualTo(expected.inputIds());
-        assertThat(cut.attentionMask()).as("trial %d mask", trial).isEqualTo(expected.attentionMask());
-        assertThat(cut.tokenTypeIds()).as("trial %d types", trial).isEqualTo(expected.tokenTypeIds());
-        assertThat(cut.truncatedRows()).as("trial %d truncated", trial).isEqualTo(expected.truncatedRows());
+        assertThat(cut.attentionMask())
+            .as("trial %d mask", trial)
+            .isEqualTo(expected.attentionMask());
+        assertThat(cut.tokenTypeIds())
+            .as("trial %d types", trial)
+            .isEqualTo(expected.tokenTypeIds());
+        assertThat(cut.truncatedRows())
+            .as("trial %d truncated", trial)
+            .isEqualTo(expected.truncatedRows());
       }
     }
   }
@@ -190,11 +201,13 @@ class TextTokenizerTest {
       assertThat(row(batch.inputIds(), batch, 2)).startsWith(CLS, FOX).endsWith(FOX, SEP);
       long[] farOverIds = oracleIds(farOver)[0];
       assertThat(farOverIds).hasSize(162);
-      long[] expectedRow = Arrays.copyOf(farOverIds, 16); // right truncation keeps the first 15 tokens
+      long[] expectedRow =
+          Arrays.copyOf(farOverIds, 16); // right truncation keeps the first 15 tokens
       expectedRow[15] = SEP;
       assertThat(row(batch.inputIds(), batch, 3)).containsExactly(expectedRow);
       assertThat(row(batch.attentionMask(), batch, 3)).containsOnly(1L);
-      assertThat(row(batch.attentionMask(), batch, 0)).containsExactly(1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+      assertThat(row(batch.attentionMask(), batch, 0))
+          .containsExactly(1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
       assertThat(t16.tokenCount(over)).isEqualTo(16);
       assertThat(t16.tokenCount(fits)).isEqualTo(16);
     }
@@ -272,7 +285,8 @@ class TextTokenizerTest {
 
   @Test
   void rejectsMaxLengthThatLeavesNoRoomForText() {
-    // DJL would accept 1 and then silently not truncate at all (unsigned underflow in the Rust code).
+    // DJL would accept 1 and then silently not truncate at all (unsigned underflow in the Rust
+    // code).
     assertThatThrownBy(() -> TextTokenizer.fromFile(json, 2))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("maxLength 2 leaves no room for text")
@@ -348,17 +362,20 @@ class TextTokenizerTest {
     try {
       List<Future<Boolean>> results = new ArrayList<>();
       for (int t = 0; t < 4; t++) {
-        results.add(pool.submit(() -> {
-          for (int round = 0; round < 25; round++) {
-            for (int b = 0; b < batches.size(); b++) {
-              String[] texts = batches.get(b);
-              if (!Arrays.equals(tokenizer.encode(texts, texts.length).inputIds(), expected.get(b))) {
-                return false;
-              }
-            }
-          }
-          return true;
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  for (int round = 0; round < 25; round++) {
+                    for (int b = 0; b < batches.size(); b++) {
+                      String[] texts = batches.get(b);
+                      if (!Arrays.equals(
+                          tokenizer.encode(texts, texts.length).inputIds(), expected.get(b))) {
+                        return false;
+                      }
+                    }
+                  }
+                  return true;
+                }));
       }
       for (Future<Boolean> result : results) {
         assertThat(result.get()).isTrue();
