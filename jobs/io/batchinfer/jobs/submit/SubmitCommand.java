@@ -9,10 +9,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * Builds the {@code spark-submit} command that {@code submit-scripts/submit.sh} runs: the script
@@ -95,38 +91,6 @@ public final class SubmitCommand {
     }
   }
 
-  @Command(name = "submit.sh")
-  static final class Args {
-    @Option(names = "--master")
-    String master;
-
-    @Option(names = "--deploy-mode")
-    String deployMode = "client";
-
-    @Option(names = "--conf")
-    List<String> conf = new ArrayList<>();
-
-    @Option(names = "--properties-file")
-    Path propertiesFile;
-
-    @Option(names = "--jar")
-    String jar;
-
-    @Option(names = {"--print-command", "--print"})
-    boolean print;
-
-    @Option(
-        names = {"-h", "--help"},
-        usageHelp = true)
-    boolean help;
-
-    @Parameters(index = "0", arity = "0..1")
-    String config;
-
-    @Parameters(index = "1..*")
-    List<String> jobArgs = new ArrayList<>();
-  }
-
   private SubmitCommand() {}
 
   /** Entry point for submit.sh: the project root comes from {@code BATCHINFER_ROOT}. */
@@ -178,7 +142,7 @@ public final class SubmitCommand {
    */
   static Plan plan(String[] argv, Map<String, String> env, Path root)
       throws SubmitException, IOException {
-    Args a = parse(argv);
+    SubmitArgs a = SubmitArgs.parse(argv);
     String master = a.master != null ? a.master : env.getOrDefault("SPARK_MASTER", "local[*]");
     Kind kind = kind(master);
     boolean cluster =
@@ -393,25 +357,6 @@ public final class SubmitCommand {
         values.put(key, value);
       }
     }
-  }
-
-  private static Args parse(String[] argv) throws SubmitException {
-    Args a = new Args();
-    CommandLine cli =
-        new CommandLine(a).setStopAtPositional(true).setUnmatchedOptionsArePositionalParams(false);
-    try {
-      cli.parseArgs(argv);
-    } catch (CommandLine.ParameterException e) {
-      throw new SubmitException(
-          USAGE,
-          e.getMessage()
-              + " (submit.sh options go before CONFIG, job options after it;"
-              + " see submit.sh --help)");
-    }
-    if (a.help) {
-      throw new SubmitException(HELP, "help");
-    }
-    return a;
   }
 
   static Kind kind(String master) throws SubmitException {

@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import io.batchinfer.udfs.model.ElementType;
 import io.batchinfer.udfs.session.OrtRuntime;
+import io.batchinfer.udfs.text.EncodedRows;
 import io.batchinfer.udfs.text.TextTokenizer;
 import io.batchinfer.udfs.text.TokenField;
 import io.batchinfer.udfs.text.TokenizerCache;
@@ -31,7 +32,7 @@ public final class TextEncoder implements InputEncoder {
   private final int[] positions;
 
   private final Map<InternalRow, Integer> windowIndex = new IdentityHashMap<>();
-  private TextTokenizer.Rows windowRows;
+  private EncodedRows windowRows;
   private final Map<TokenField, ByteBuffer> buffers = new HashMap<>();
   private int rows;
   private long[] lastMask;
@@ -81,7 +82,7 @@ public final class TextEncoder implements InputEncoder {
         all[n++] = window[i].getUTF8String(binding.ordinal()).toString();
       }
     }
-    TextTokenizer.Rows encoded = tokenizer.encodeRows(all, n);
+    EncodedRows encoded = tokenizer.encodeRows(all, n);
     for (int j = 0; j < n; j++) {
       counts[at[j]] = encoded.lengths()[j];
       windowIndex.put(window[at[j]], j);
@@ -93,7 +94,7 @@ public final class TextEncoder implements InputEncoder {
   public Map<String, OnnxTensor> tensors(int rowCount) throws OrtException {
     TextTokenizer.Batch batch =
         fromWindow(rowCount)
-            ? TextTokenizer.select(windowRows, positions, rowCount)
+            ? windowRows.select(positions, rowCount)
             : tokenizer.encode(texts, rowCount);
     int seqLen = binding.fixedSeqLen() > 0 ? (int) binding.fixedSeqLen() : batch.seqLen();
     lastMask = pad(batch.attentionMask(), batch.seqLen(), seqLen, rowCount);

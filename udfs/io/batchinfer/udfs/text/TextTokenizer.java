@@ -280,25 +280,10 @@ public final class TextTokenizer implements AutoCloseable {
   }
 
   /**
-   * Texts encoded once as one batch, with what is needed to cut batches out of them later without
-   * tokenizing again ({@link #select}): each row's token count and whether it was truncated. Used
-   * by length-aware batching, which needs every text's length to order a window and then the tokens
-   * of each batch.
-   *
-   * @param batch all texts, padded to the longest
-   * @param lengths tokens per row before padding (the attention mask's sum)
-   * @param truncated whether each row was cut to {@link #maxLength()}
-   * @param rightPadded whether every row is its tokens followed by padding (then any subset of
-   *     rows, cut to its own longest row, equals encoding that subset); false means {@link #select}
-   *     must not be used
+   * Like {@link #encode}, keeping per-row lengths and truncation flags for {@link
+   * EncodedRows#select}. Thread-safe; same contract as {@link #encode}.
    */
-  public record Rows(Batch batch, int[] lengths, boolean[] truncated, boolean rightPadded) {}
-
-  /**
-   * Like {@link #encode}, keeping per-row lengths and truncation flags for {@link #select}.
-   * Thread-safe; same contract as {@link #encode}.
-   */
-  public Rows encodeRows(String[] texts, int count) {
+  public EncodedRows encodeRows(String[] texts, int count) {
     Objects.requireNonNull(texts, "texts");
     if (count < 0 || count > texts.length) {
       throw new IllegalArgumentException(
@@ -314,7 +299,7 @@ public final class TextTokenizer implements AutoCloseable {
       }
     }
     if (count == 0) {
-      return new Rows(
+      return new EncodedRows(
           new Batch(0, 0, NO_LONGS, NO_LONGS, NO_LONGS, 0), new int[0], new boolean[0], true);
     }
     // A copy, because DJL may rewrite its argument array in place (lower-casing option).
@@ -368,40 +353,8 @@ public final class TextTokenizer implements AutoCloseable {
       cut[r] = e.exceedMaxLength();
       truncated += cut[r] ? 1 : 0;
     }
-    return new Rows(
+    return new EncodedRows(
         new Batch(count, seqLen, ids, mask, types, truncated), lengths, cut, rightPadded);
-  }
-
-  /**
-   * Cuts a batch out of texts encoded earlier: rows {@code picks[0..count)} of {@code rows}, padded
-   * to the longest of them. Equal to {@link #encode} of those texts when {@link Rows#rightPadded()}
-   * (each row is then its tokens followed by padding, so its first {@code seqLen} positions are
-   * what encoding it with shorter companions gives). Stateless; the result's arrays are new.
-   *
-   * @throws IllegalArgumentException if {@code rows} is not right-padded
-   */
-  public static Batch select(Rows rows, int[] picks, int count) {
-    if (!rows.rightPadded()) {
-      throw new IllegalArgumentException("rows are not right-padded: encode the batch instead");
-    }
-    Batch from = rows.batch();
-    int seqLen = 0;
-    int truncated = 0;
-    for (int i = 0; i < count; i++) {
-      seqLen = Math.max(seqLen, rows.lengths()[picks[i]]);
-      truncated += rows.truncated()[picks[i]] ? 1 : 0;
-    }
-    int size = Math.multiplyExact(count, seqLen);
-    long[] ids = new long[size];
-    long[] mask = new long[size];
-    long[] types = new long[size];
-    for (int i = 0; i < count; i++) {
-      int src = picks[i] * from.seqLen();
-      System.arraycopy(from.inputIds(), src, ids, i * seqLen, seqLen);
-      System.arraycopy(from.attentionMask(), src, mask, i * seqLen, seqLen);
-      System.arraycopy(from.tokenTypeIds(), src, types, i * seqLen, seqLen);
-    }
-    return new Batch(count, seqLen, ids, mask, types, truncated);
   }
 
   /**

@@ -6,6 +6,7 @@ import io.batchinfer.udfs.BatchInference;
 import io.batchinfer.udfs.OutputMapping;
 import io.batchinfer.udfs.Pooling;
 import io.batchinfer.udfs.TextInput;
+import io.batchinfer.udfs.text.EncodedRows;
 import io.batchinfer.udfs.text.TextTokenizer;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -73,8 +74,7 @@ public final class TextWorkload {
       String[] all = texts.toArray(new String[0]);
       for (int w = 0; w < n; w += BATCH * WINDOW) {
         int count = Math.min(BATCH * WINDOW, n - w);
-        TextTokenizer.Rows window =
-            tokenizer.encodeRows(Arrays.copyOfRange(all, w, w + count), count);
+        EncodedRows window = tokenizer.encodeRows(Arrays.copyOfRange(all, w, w + count), count);
         int[] lengths = window.lengths();
         for (int i = 0; i < count; i += BATCH) {
           int max = 0;
@@ -91,8 +91,7 @@ public final class TextWorkload {
                 .toArray();
         for (int i = 0; i < count; i += BATCH) {
           int b = Math.min(BATCH, count - i);
-          TextTokenizer.Batch batch =
-              TextTokenizer.select(window, Arrays.copyOfRange(order, i, i + b), b);
+          TextTokenizer.Batch batch = window.select(Arrays.copyOfRange(order, i, i + b), b);
           windowed.addTokenBatch(
               batch.inputIds(), batch.attentionMask(), batch.tokenTypeIds(), b, batch.seqLen());
           fedWindowed += (long) b * batch.seqLen();
@@ -222,11 +221,10 @@ public final class TextWorkload {
       start = System.nanoTime();
       for (int w = 0; w < all.length; w += BATCH * WINDOW) {
         int count = Math.min(BATCH * WINDOW, all.length - w);
-        TextTokenizer.Rows rows =
-            tokenizer.encodeRows(Arrays.copyOfRange(all, w, w + count), count);
+        EncodedRows rows = tokenizer.encodeRows(Arrays.copyOfRange(all, w, w + count), count);
         for (int i = 0; i < count; i += BATCH) {
           int b = Math.min(BATCH, count - i);
-          TextTokenizer.select(rows, IntStream.range(i, i + b).toArray(), b);
+          rows.select(IntStream.range(i, i + b).toArray(), b);
         }
       }
       once = Math.min(once, (System.nanoTime() - start) / 1e9);

@@ -143,7 +143,7 @@ class TextTokenizerTest {
     window[SENTENCES.length] = repeat("fox", 30);
     window[SENTENCES.length + 1] = "a";
     try (TextTokenizer t16 = TextTokenizer.fromFile(json, 16)) {
-      TextTokenizer.Rows rows = t16.encodeRows(window, window.length);
+      EncodedRows rows = t16.encodeRows(window, window.length);
       assertThat(rows.rightPadded()).isTrue();
       java.util.Random random = new java.util.Random(3);
       for (int trial = 0; trial < 50; trial++) {
@@ -155,7 +155,7 @@ class TextTokenizerTest {
           assertThat(rows.lengths()[picks[i]]).isEqualTo(t16.tokenCount(subset[i]));
         }
         Batch expected = t16.encode(subset, count);
-        Batch cut = TextTokenizer.select(rows, picks, count);
+        Batch cut = rows.select(picks, count);
         assertThat(cut.seqLen()).as("trial %d", trial).isEqualTo(expected.seqLen());
         assertThat(cut.inputIds()).as("trial %d ids", trial).isEqualTo(expected.inputIds());
         assertThat(cut.attentionMask())
