@@ -119,6 +119,18 @@ final class ObjectStoreCommit {
     private Scope(SparkSession spark, String path) {
       this.conf = spark.conf();
       if (!isS3a(path)) {
+        // Spark 4 switches the whole session to the cloud committer protocol when
+        // spark-hadoop-cloud is on the classpath (run-local.sh has it). Through a path committer a
+        // local or HDFS write under output.mode overwrite-partitions silently kept the old
+        // partition's files (ScheduledRunsTest on -Pspark4), so other paths use Spark's own
+        // protocol, which replaces partitions correctly.
+        if (PATH_COMMIT_PROTOCOL.equals(conf.get(COMMIT_PROTOCOL_KEY, SPARK_DEFAULT_PROTOCOL))) {
+          swap(COMMIT_PROTOCOL_KEY, SPARK_DEFAULT_PROTOCOL);
+          if (conf.contains(PARQUET_COMMITTER_KEY)
+              && BINDING_PARQUET_COMMITTER.equals(conf.get(PARQUET_COMMITTER_KEY))) {
+            swap(PARQUET_COMMITTER_KEY, "org.apache.parquet.hadoop.ParquetOutputCommitter");
+          }
+        }
         return;
       }
       // A user's own choice (spark: section, spark-defaults, --conf) wins.

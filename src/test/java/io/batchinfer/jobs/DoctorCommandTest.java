@@ -35,7 +35,7 @@ class DoctorCommandTest {
     assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(ExitCodes.OK);
     assertThat(run.out())
         .contains("java: 17")
-        .contains("spark: 3.5.9")
+        .contains("spark: " + org.apache.spark.package$.MODULE$.SPARK_VERSION())
         .contains("onnxruntime: 1.29.0 (CPU build)")
         .contains("tokenizers: DJL 0.38.0 (HuggingFace tokenizers 0.21.0)")
         .contains("providers compiled in: [CPU]")
