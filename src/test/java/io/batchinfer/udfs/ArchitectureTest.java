@@ -6,19 +6,24 @@ import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPac
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.codeUnits;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.domain.JavaCodeUnit;
 import com.tngtech.archunit.core.domain.JavaModifier;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.EvaluationResult;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
 import java.util.HashSet;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 /**
  * The engine's architecture, checked by ArchUnit on the compiled main classes in every {@code mvn
@@ -150,4 +155,22 @@ class ArchitectureTest {
               })
           .because(
               "a Java/Scala user should need only io.batchinfer.udfs (and the model artifact) to call the engine");
+
+  /**
+   * The rules bite: a test-only executor class that names planning and the job breaks both rules,
+   * with messages that name the offending dependency (a rule that cannot fail proves nothing).
+   */
+  @Test
+  void rulesRejectAnExecutorClassThatUsesPlanningOrTheJob() throws ClassNotFoundException {
+    JavaClasses leaky =
+        new ClassFileImporter().importClasses(Class.forName(ROOT + ".exec.LeakyExecutorFixture"));
+    EvaluationResult planning = executorCodeNeverUsesPlanning.evaluate(leaky);
+    EvaluationResult jobs = engineNeverUsesJobs.evaluate(leaky);
+    assertThat(planning.hasViolation()).isTrue();
+    assertThat(planning.getFailureReport().getDetails())
+        .anyMatch(d -> d.contains("io.batchinfer.udfs.plan.Problems"));
+    assertThat(jobs.hasViolation()).isTrue();
+    assertThat(jobs.getFailureReport().getDetails())
+        .anyMatch(d -> d.contains("io.batchinfer.jobs.BatchInferenceJob"));
+  }
 }
