@@ -15,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -140,7 +141,7 @@ public final class LocalModelCache {
                     dir.resolve(sha256 + ".lock"),
                     StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE);
-            FileLock lock = lockFile.lock()) {
+            FileLock lock = acquire(lockFile, dir.resolve(sha256 + ".lock"))) {
           Path graph = graphIn(target);
           if (graph == null) {
             long start = System.nanoTime();
@@ -178,6 +179,38 @@ public final class LocalModelCache {
                 + ". Set model.cache_dir to a writable local folder with room"
                 + " for the model.",
             e);
+      }
+    }
+  }
+
+  /** How long an executor waits for another process of its node to finish copying the model. */
+  static final Duration LOCK_WAIT = Duration.ofMinutes(20);
+
+  /**
+   * Takes the node-wide copy lock, waiting at most {@link #LOCK_WAIT}: a copier that hangs (a stuck
+   * network read) must not hold every other executor of the node forever.
+   */
+  private static FileLock acquire(FileChannel channel, Path lockPath) throws IOException {
+    long deadline = System.nanoTime() + LOCK_WAIT.toNanos();
+    while (true) {
+      FileLock lock = channel.tryLock();
+      if (lock != null) {
+        return lock;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IOException(
+            "model.cache_dir: another process of this node has held "
+                + lockPath
+                + " for over "
+                + LOCK_WAIT.toMinutes()
+                + " minutes while copying the model (an OS lock, released when that process"
+                + " exits); stop the stuck executor, or set model.cache_dir to another folder");
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for " + lockPath, e);
       }
     }
   }
