@@ -56,30 +56,32 @@ def job_args(ds: str, run_id: str) -> list[str]:
 # Exit codes of the batchinfer job (README.md, "Exit codes").
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INVALID = 0, 1, 2, 3
 
-# The module flags Spark 3.5 needs on Java 17 (org.apache.spark.launcher.JavaModuleOptions), for
-# a driver that the cluster starts (cluster mode); spark-submit adds them itself in client mode.
-SPARK_MODULE_FLAGS = " ".join(
-    ["-XX:+IgnoreUnrecognizedVMOptions", "-Djdk.reflect.useDirectMethodHandle=false"]
-    + [
-        f"--add-opens={m}=ALL-UNNAMED"
-        for m in (
-            "java.base/java.lang", "java.base/java.lang.invoke", "java.base/java.lang.reflect",
-            "java.base/java.io", "java.base/java.net", "java.base/java.nio", "java.base/java.util",
-            "java.base/java.util.concurrent", "java.base/java.util.concurrent.atomic",
-            "java.base/jdk.internal.ref", "java.base/sun.nio.ch", "java.base/sun.nio.cs",
-            "java.base/sun.security.action", "java.base/sun.util.calendar",
-            "java.security.jgss/sun.security.krb5",
-        )
-    ]
-)
+# What every batchinfer JVM needs, from the installation's own runtime.properties (the one place
+# the build, submit-scripts/env.sh and the job read it from): the module flags a driver that the
+# cluster starts (cluster mode) needs on Java 17 (spark-submit adds them itself in client mode), for
+# the Spark line the installation was built for (BATCHINFER_SPARK=4 for the -Pspark4 build), and the
+# environment every JVM that loads ONNX Runtime or DJL's tokenizer needs.
+RUNTIME_PROPERTIES = f"{BATCHINFER_HOME}/jobs/io/batchinfer/jobs/runtime.properties"
+SPARK_LINE = os.environ.get("BATCHINFER_SPARK", "3")
 
-# Every JVM that loads ONNX Runtime 1.29 needs ORT_DISABLE_TELEMETRY=1 (else it segfaults on the
-# long command lines executors have); DJL's tokenizer must not call home.
-ORT_DJL_ENV = {"ORT_DISABLE_TELEMETRY": "1", "DJL_OFFLINE": "true", "OPT_OUT_TRACKING": "true"}
+
+def read_runtime_properties(path: str) -> dict[str, str]:
+    """Plain key=value lines (runtime.properties has no continuation lines)."""
+    with open(path, encoding="utf-8") as lines:
+        pairs = (line.strip().split("=", 1) for line in lines)
+        return {kv[0]: kv[1] for kv in pairs if len(kv) == 2 and not kv[0].startswith("#")}
+
+
+RUNTIME = read_runtime_properties(RUNTIME_PROPERTIES)
+SPARK_MODULE_FLAGS = RUNTIME["spark4.module.flags" if SPARK_LINE == "4" else "spark.module.flags"]
+ORT_DJL_ENV = {k[len("runtime.env."):]: v for k, v in RUNTIME.items() if k.startswith("runtime.env.")}
+DRIVER_SYSPROPS = " ".join(
+    f"-D{k[len('runtime.sysprop.'):]}={v}" for k, v in RUNTIME.items() if k.startswith("runtime.sysprop.")
+)
 
 SPARK_CONF = {
     **{f"spark.executorEnv.{k}": v for k, v in ORT_DJL_ENV.items()},
-    "spark.driver.extraJavaOptions": SPARK_MODULE_FLAGS + " -Dai.djl.offline=true",
+    "spark.driver.extraJavaOptions": f"{SPARK_MODULE_FLAGS} {DRIVER_SYSPROPS}",
     # Tasks share one ONNX Runtime session per executor: keep model.threads <= spark.task.cpus.
     "spark.task.cpus": "1",
 }
