@@ -162,7 +162,9 @@ class OnnxMlTest extends SparkTestBase {
             .plan(spark, TREE_SCHEMA);
     assertThat(plan.outputSchema().apply("scores").dataType())
         .isEqualTo(DataTypes.createArrayType(DataTypes.FloatType, false));
-    assertThat(plan.describe()).contains("probabilities seq(map(int64, float32)) as array");
+    assertThat(plan.describe())
+        .contains("outputs label [N] int64, probabilities seq(map(int64, float32))\n")
+        .contains("probabilities seq(map(int64, float32)) as array -> scores, best (argmax)");
     List<Row> out = plan.apply(treeRows(HAND_ROWS, 1)).scored().collectAsList();
     String[] names = {"three", "seven", "nine"};
     for (Row r : out) {
