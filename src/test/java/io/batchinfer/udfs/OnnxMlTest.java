@@ -458,6 +458,19 @@ class OnnxMlTest extends SparkTestBase {
         .isInstanceOf(ValidationException.class)
         .hasMessageContaining("outputs.probabilities.labels:")
         .hasMessageContaining("has 3 classes");
+    assertThatThrownBy(
+            () ->
+                BatchInference.builder()
+                    .modelPath(TREE.toString(), null)
+                    .input("features", InputMapping.columns("x0", "x1", "x2"))
+                    .output(
+                        "probabilities",
+                        OutputMapping.toColumn("p").withForm(null, List.of("3", "7", "9")))
+                    .plan(spark, TREE_SCHEMA))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining(
+            "outputs.probabilities: classes orders the array form of model output 'probabilities'"
+                + " (seq(map(int64, float32))); add outputs.probabilities.as: array");
   }
 
   @Test
@@ -467,7 +480,7 @@ class OnnxMlTest extends SparkTestBase {
             .add("id", DataTypes.LongType, false)
             .add("age", DataTypes.DoubleType, true)
             .add("citty", DataTypes.StringType, true)
-            .add("plan", DataTypes.StringType, true)
+            .add("plan", DataTypes.IntegerType, true)
             .add("visits", DataTypes.LongType, true);
     assertThatThrownBy(
             () ->
@@ -482,6 +495,10 @@ class OnnxMlTest extends SparkTestBase {
                 + " same name, but the input has no column 'city'; available: [id, age, citty,"
                 + " plan, visits]. Did you mean 'citty'?")
         .hasMessageContaining("map the input explicitly with inputs.city.column")
-        .hasMessageNotContaining("is not mapped");
+        .hasMessageContaining(
+            "inputs.auto: by_name feeds model input 'plan' ([N, 1] string) from column 'plan',"
+                + " which is int; the input takes a string column.")
+        .hasMessageNotContaining("is not mapped")
+        .hasMessageNotContaining("inputs.plan.column: column");
   }
 }
