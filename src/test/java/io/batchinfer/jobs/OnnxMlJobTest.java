@@ -137,7 +137,13 @@ class OnnxMlJobTest extends SparkTestBase {
     Map<Long, String> nameOf = Map.of(9L, "nine", 7L, "seven", 3L, "three");
     for (Row r : rows) {
       List<Float> scores = r.getList(r.fieldIndex("scores"));
+      long id = r.getLong(r.fieldIndex("id"));
+      double[] want = treeScores(id % 2, id % 5, id % 3);
       assertThat(scores).hasSize(3);
+      // classes: [9, 7, 3]: the reverse of the model's (and the sorted) order
+      assertThat((double) scores.get(0)).isCloseTo(want[2], within(1e-6));
+      assertThat((double) scores.get(1)).isCloseTo(want[1], within(1e-6));
+      assertThat((double) scores.get(2)).isCloseTo(want[0], within(1e-6));
       // The classifier's own label output names the same class as the argmax of the array.
       long label = r.getLong(r.fieldIndex("label"));
       assertThat(r.<String>getAs("best_label")).isEqualTo(nameOf.get(label));
@@ -145,6 +151,22 @@ class OnnxMlJobTest extends SparkTestBase {
       assertThat(r.<Integer>getList(r.fieldIndex("top")).get(0))
           .isEqualTo(r.<Integer>getAs("best"));
     }
+  }
+
+  /**
+   * The tree ensemble of tree-zipmap.onnx written out from its parameters (see
+   * make_onnxml_models.py): tree 0 splits on x0 <= 0.5, then x1 <= 2.0; tree 1 on x2 <= 1.0; a
+   * class's score is the sum of its weights in the two leaves reached (post_transform NONE).
+   *
+   * @return scores of classes 3, 7, 9
+   */
+  static double[] treeScores(double x0, double x1, double x2) {
+    double[] tree0 =
+        x0 <= 0.5
+            ? new double[] {0.6, 0.3, 0.1}
+            : x1 <= 2.0 ? new double[] {0.1, 0.8, 0.1} : new double[] {0.2, 0.2, 0.6};
+    double[] tree1 = x2 <= 1.0 ? new double[] {0.5, 0.25, 0.25} : new double[] {0.0, 0.5, 0.5};
+    return new double[] {tree0[0] + tree1[0], tree0[1] + tree1[1], tree0[2] + tree1[2]};
   }
 
   private JobTestSupport.Run plan(String inputs, String outputs) throws Exception {
