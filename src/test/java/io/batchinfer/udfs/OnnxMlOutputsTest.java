@@ -7,15 +7,14 @@ import static org.assertj.core.api.Assertions.within;
 import ai.onnxruntime.OnnxMap;
 import ai.onnxruntime.OnnxSequence;
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import io.batchinfer.testing.OrtMaps;
 import io.batchinfer.testing.Projects;
 import io.batchinfer.testing.SparkTestBase;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -24,7 +23,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,17 +30,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * ONNX-ML models through the Java API: ZipMap outputs ({@code seq(map(int64|string, float))}) as
- * map and array columns, string and int64 label outputs, many {@code [N, 1]} inputs (numeric and
- * string) mapped one by one or by name. The fixtures are written by {@code
- * src/test/python/make_onnxml_models.py}; the oracle is ONNX Runtime called directly on the same
- * rows (reading its {@link OnnxSequence} of {@link OnnxMap}s), and for the tree ensemble also the
- * sums of leaf weights worked out by hand.
+ * ONNX-ML outputs through the Java API: ZipMap outputs ({@code seq(map(int64, float))}) as map and
+ * array columns (class order sorted or configured; argmax, labels and top-k on the array), int64
+ * label outputs, and the planning errors for map-only keys. The fixture {@code tree-zipmap.onnx} is
+ * written by {@code src/test/python/make_onnxml_models.py}; the oracles are the sums of leaf
+ * weights worked out by hand from its parameters and ONNX Runtime called directly on the same rows
+ * (reading its {@link OnnxSequence} of {@link OnnxMap}s).
  */
-class OnnxMlTest extends SparkTestBase {
+class OnnxMlOutputsTest extends SparkTestBase {
   static final Path TREE = Projects.root().resolve("src/test/resources/onnxml/tree-zipmap.onnx");
-  static final Path MIXED = Projects.root().resolve("src/test/resources/onnxml/mixed-columns.onnx");
-  static final Path IRIS = Projects.root().resolve("models/iris-sklearn/iris-sklearn.onnx");
 
   private static final StructType TREE_SCHEMA =
       new StructType()
@@ -51,28 +47,18 @@ class OnnxMlTest extends SparkTestBase {
           .add("x1", DataTypes.FloatType, false)
           .add("x2", DataTypes.FloatType, false);
 
-  static final StructType MIXED_SCHEMA =
-      new StructType()
-          .add("id", DataTypes.LongType, false)
-          .add("age", DataTypes.DoubleType, true)
-          .add("city", DataTypes.StringType, true)
-          .add("plan", DataTypes.StringType, true)
-          .add("visits", DataTypes.LongType, true);
-
   private static OrtSession treeOracle;
-  private static OrtSession mixedOracle;
 
   @BeforeAll
-  static void oracles() throws Exception {
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    treeOracle = env.createSession(TREE.toString(), new OrtSession.SessionOptions());
-    mixedOracle = env.createSession(MIXED.toString(), new OrtSession.SessionOptions());
+  static void oracle() throws Exception {
+    treeOracle =
+        OrtEnvironment.getEnvironment()
+            .createSession(TREE.toString(), new OrtSession.SessionOptions());
   }
 
   @AfterAll
-  static void closeOracles() throws Exception {
+  static void closeOracle() throws Exception {
     treeOracle.close();
-    mixedOracle.close();
   }
 
   /**
@@ -207,30 +193,6 @@ class OnnxMlTest extends SparkTestBase {
     }
   }
 
-  /** Map of class to score per row, straight from ONNX Runtime's sequence of maps. */
-  static List<Map<Object, Float>> oracleMaps(OrtSession session, Map<String, OnnxTensor> feeds)
-      throws Exception {
-    try (OrtSession.Result r = session.run(feeds)) {
-      OnnxSequence seq =
-          (OnnxSequence)
-              r.get(
-                      session.getOutputNames().stream()
-                          .filter(n -> n.contains("prob"))
-                          .findFirst()
-                          .orElseThrow())
-                  .orElseThrow();
-      List<Map<Object, Float>> maps = new ArrayList<>();
-      for (OnnxValue v : seq.getValue()) {
-        try (OnnxMap m = (OnnxMap) v) {
-          Map<Object, Float> copy = new LinkedHashMap<>();
-          m.getValue().forEach((k, x) -> copy.put(k, (Float) x));
-          maps.add(copy);
-        }
-      }
-      return maps;
-    }
-  }
-
   @ParameterizedTest
   @ValueSource(ints = {1, 7, 500})
   void treeEnsembleMatchesOnnxRuntimeForAnyBatchSize(int batchSize) throws Exception {
@@ -249,7 +211,7 @@ class OnnxMlTest extends SparkTestBase {
     List<Map<Object, Float>> want;
     long[] labels;
     try (OnnxTensor x = OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), features)) {
-      want = oracleMaps(treeOracle, Map.of("features", x));
+      want = OrtMaps.sequenceOfMaps(treeOracle, Map.of("features", x), "probabilities");
       try (OrtSession.Result r = treeOracle.run(Map.of("features", x))) {
         labels = (long[]) r.get("label").orElseThrow().getValue();
       }
@@ -260,156 +222,6 @@ class OnnxMlTest extends SparkTestBase {
       assertThat(r.getLong(1)).isEqualTo(labels[id]);
       Map<Long, Float> got = r.getJavaMap(2);
       assertThat(new HashMap<Object, Float>(got)).isEqualTo(want.get(id));
-    }
-  }
-
-  static List<Row> mixedRows() {
-    String[] cities = {"paris", "london", "tokyo", "berlin"};
-    String[] plans = {"basic", "plus", "pro", "gold"};
-    Random random = new Random(7);
-    List<Row> rows = new ArrayList<>();
-    for (int i = 0; i < 60; i++) {
-      rows.add(
-          RowFactory.create(
-              (long) i,
-              18 + 60 * random.nextDouble(),
-              i == 13 ? null : cities[random.nextInt(cities.length)],
-              plans[random.nextInt(plans.length)],
-              (long) random.nextInt(20)));
-    }
-    return rows;
-  }
-
-  /** ONNX Runtime on {@code rows} (none null), one tensor [n, 1] per input. */
-  static List<Map<Object, Float>> mixedOracle(List<Row> rows) throws Exception {
-    int n = rows.size();
-    float[][] age = new float[n][1];
-    String[] city = new String[n];
-    String[] plan = new String[n];
-    long[][] visits = new long[n][1];
-    for (int i = 0; i < n; i++) {
-      Row r = rows.get(i);
-      age[i][0] = (float) r.getDouble(1);
-      city[i] = r.getString(2);
-      plan[i] = r.getString(3);
-      visits[i][0] = r.getLong(4);
-    }
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OnnxTensor a = OnnxTensor.createTensor(env, age);
-        OnnxTensor c = OnnxTensor.createTensor(env, city, new long[] {n, 1});
-        OnnxTensor p = OnnxTensor.createTensor(env, plan, new long[] {n, 1});
-        OnnxTensor v = OnnxTensor.createTensor(env, visits)) {
-      return oracleMaps(mixedOracle, Map.of("age", a, "city", c, "plan", p, "visits", v));
-    }
-  }
-
-  @Test
-  void columnInputsByNameWithStringsMatchOnnxRuntimeAndRejectNulls() throws Exception {
-    List<Row> rows = mixedRows();
-    Dataset<Row> input = spark.createDataFrame(rows, MIXED_SCHEMA).repartition(2);
-    InferencePlan.Scored scored =
-        BatchInference.builder()
-            .modelPath(MIXED.toString(), null)
-            .autoInputs(AutoInputs.BY_NAME)
-            .input("visits", InputMapping.column("visits")) // an explicit line wins over auto
-            .output("output_label", OutputMapping.toColumn("churn"))
-            .output("output_probability", OutputMapping.toColumn("probability"))
-            .passthrough(List.of("id"))
-            .batchSize(16)
-            .errorPolicy(ErrorPolicy.DEAD_LETTER)
-            .score(input);
-    scored.emitted().persist(StorageLevel.MEMORY_ONLY());
-    List<Row> good = scored.scored().collectAsList();
-    List<Row> rejected = scored.rejected().collectAsList();
-    assertThat(rejected).hasSize(1);
-    assertThat(rejected.get(0).getLong(0)).isEqualTo(13L);
-    assertThat(rejected.get(0).<String>getAs("_error_code")).isEqualTo("null_value");
-    assertThat(rejected.get(0).<String>getAs("_error_column")).contains("city");
-
-    List<Row> clean = new ArrayList<>(rows);
-    clean.remove(13);
-    List<Map<Object, Float>> want = mixedOracle(clean);
-    Map<Long, Map<Object, Float>> byId = new HashMap<>();
-    for (int i = 0; i < clean.size(); i++) {
-      byId.put(clean.get(i).getLong(0), want.get(i));
-    }
-    assertThat(good).hasSize(59);
-    for (Row r : good) {
-      Map<Object, Float> expected = byId.get(r.getLong(0));
-      Map<Long, Float> got = r.getJavaMap(2);
-      assertThat(got.keySet()).containsExactlyInAnyOrder(0L, 1L);
-      for (Map.Entry<Long, Float> e : got.entrySet()) {
-        assertThat(e.getValue()).isCloseTo(expected.get(e.getKey()), within(1e-6f));
-      }
-      long argmax = got.get(1L) > got.get(0L) ? 1 : 0;
-      assertThat(r.getLong(1)).isEqualTo(argmax);
-    }
-    scored.emitted().unpersist();
-  }
-
-  @Test
-  void stringLabelOutputIsAStringColumn() throws Exception {
-    StructType schema =
-        new StructType()
-            .add("id", DataTypes.LongType, false)
-            .add("sepal_length", DataTypes.DoubleType, false)
-            .add("sepal_width", DataTypes.DoubleType, false)
-            .add("petal_length", DataTypes.DoubleType, false)
-            .add("petal_width", DataTypes.DoubleType, false);
-    InferencePlan plan =
-        BatchInference.builder()
-            .modelPath(IRIS.toString(), null)
-            // one line per [N, 1] input: 'column' feeds [N] and [N, 1] alike
-            .input("sepal_length", InputMapping.column("sepal_length"))
-            .input("sepal_width", InputMapping.column("sepal_width"))
-            .input("petal_length", InputMapping.column("petal_length"))
-            .input("petal_width", InputMapping.column("petal_width"))
-            .output("output_label", OutputMapping.toColumn("species"))
-            .output(
-                "output_probability",
-                OutputMapping.toColumn("probability").asArray(null).withArgmax("best"))
-            .passthrough(List.of("id"))
-            .plan(spark, schema);
-    assertThat(plan.outputSchema().apply("species").dataType()).isEqualTo(DataTypes.StringType);
-    List<Row> rows =
-        List.of(
-            RowFactory.create(0L, 5.1, 3.5, 1.4, 0.2),
-            RowFactory.create(1L, 6.4, 3.2, 4.5, 1.5),
-            RowFactory.create(2L, 7.7, 3.8, 6.7, 2.2));
-    List<Row> out = plan.apply(spark.createDataFrame(rows, schema)).scored().collectAsList();
-    String[] expected = new String[3];
-    float[][] probs = new float[3][];
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OrtSession iris = env.createSession(IRIS.toString(), new OrtSession.SessionOptions())) {
-      Map<String, OnnxTensor> feeds = new HashMap<>();
-      String[] names = {"sepal_length", "sepal_width", "petal_length", "petal_width"};
-      for (int c = 0; c < 4; c++) {
-        float[][] col = new float[3][1];
-        for (int i = 0; i < 3; i++) {
-          col[i][0] = (float) rows.get(i).getDouble(c + 1);
-        }
-        feeds.put(names[c], OnnxTensor.createTensor(env, col));
-      }
-      try (OrtSession.Result r = iris.run(feeds)) {
-        String[] labels = (String[]) r.get("output_label").orElseThrow().getValue();
-        System.arraycopy(labels, 0, expected, 0, 3);
-      }
-      List<Map<Object, Float>> maps = oracleMaps(iris, feeds);
-      for (int i = 0; i < 3; i++) {
-        Map<Object, Float> m = maps.get(i);
-        probs[i] = new float[] {m.get("setosa"), m.get("versicolor"), m.get("virginica")};
-      }
-      feeds.values().forEach(OnnxTensor::close);
-    }
-    assertThat(expected).containsExactly("setosa", "versicolor", "virginica");
-    for (Row r : out) {
-      int id = (int) r.getLong(0);
-      assertThat(r.getString(r.fieldIndex("species"))).isEqualTo(expected[id]);
-      List<Float> p = r.getList(r.fieldIndex("probability"));
-      for (int c = 0; c < 3; c++) {
-        assertThat(p.get(c)).isCloseTo(probs[id][c], within(1e-6f));
-      }
-      assertThat(r.getInt(r.fieldIndex("best"))).isEqualTo(id);
     }
   }
 
@@ -471,34 +283,5 @@ class OnnxMlTest extends SparkTestBase {
         .hasMessageContaining(
             "outputs.probabilities: classes orders the array form of model output 'probabilities'"
                 + " (seq(map(int64, float32))); add outputs.probabilities.as: array");
-  }
-
-  @Test
-  void autoByNameNamesTheMissingInputAndTheColumns() {
-    StructType schema =
-        new StructType()
-            .add("id", DataTypes.LongType, false)
-            .add("age", DataTypes.DoubleType, true)
-            .add("citty", DataTypes.StringType, true)
-            .add("plan", DataTypes.IntegerType, true)
-            .add("visits", DataTypes.LongType, true);
-    assertThatThrownBy(
-            () ->
-                BatchInference.builder()
-                    .modelPath(MIXED.toString(), null)
-                    .autoInputs(AutoInputs.BY_NAME)
-                    .output("output_label", OutputMapping.toColumn("churn"))
-                    .plan(spark, schema))
-        .isInstanceOf(ValidationException.class)
-        .hasMessageContaining(
-            "inputs.auto: by_name feeds model input 'city' ([N, 1] string) from the column of the"
-                + " same name, but the input has no column 'city'; available: [id, age, citty,"
-                + " plan, visits]. Did you mean 'citty'?")
-        .hasMessageContaining("map the input explicitly with inputs.city.column")
-        .hasMessageContaining(
-            "inputs.auto: by_name feeds model input 'plan' ([N, 1] string) from column 'plan',"
-                + " which is int; the input takes a string column.")
-        .hasMessageNotContaining("is not mapped")
-        .hasMessageNotContaining("inputs.plan.column: column");
   }
 }
