@@ -11,6 +11,8 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.batchinfer.testing.Projects;
 import io.batchinfer.testing.SparkTestBase;
 import java.nio.file.Path;
@@ -98,6 +100,9 @@ class OnnxMlJobTest extends SparkTestBase {
     }
     // scikit-learn's own training accuracy, printed by make_onnxml_models.py, is 0.9733 (146/150).
     assertThat(correct).isEqualTo(146);
+    JsonNode report = new ObjectMapper().readTree(out.resolve("_batchinfer/report.json").toFile());
+    assertThat(report.at("/model/outputs/1/name").asText()).isEqualTo("output_probability");
+    assertThat(report.at("/model/outputs/1/map").asText()).isEqualTo("seq(map(string, float32))");
   }
 
   @Test
