@@ -174,7 +174,7 @@ class OnnxMlJobTest extends SparkTestBase {
     return new double[] {tree0[0] + tree1[0], tree0[1] + tree1[1], tree0[2] + tree1[2]};
   }
 
-  private JobTestSupport.Run plan(String inputs, String outputs) throws Exception {
+  private JobTestSupport.Run plan(String inputs, String outputs, String... extra) throws Exception {
     String yaml =
         """
         job: {name: bad}
@@ -185,7 +185,25 @@ class OnnxMlJobTest extends SparkTestBase {
         output: {path: "%s"}
         """
             .formatted(IRIS_DATA, IRIS_MODEL, inputs, outputs, tmp.resolve("never"));
-    return cli("--config", writeConfig(tmp, yaml).toString(), "--dry-run");
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of("--config", writeConfig(tmp, yaml).toString(), "--dry-run"));
+    args.addAll(List.of(extra));
+    return cli(args.toArray(new String[0]));
+  }
+
+  @Test
+  void autoInputsFromTheCommandLine() throws Exception {
+    JobTestSupport.Run run =
+        plan(
+            "{sepal_length: {column: sepal_length}}",
+            "{output_label: {column: species_pred}}",
+            "--set",
+            "inputs.auto=by_name");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out())
+        .contains("input:    sepal_length <- [sepal_length] as [?, 1] float32")
+        .contains("input:    petal_width <- [petal_width] as [?, 1] float32");
   }
 
   @Test
