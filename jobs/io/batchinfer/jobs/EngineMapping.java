@@ -1,8 +1,10 @@
 package io.batchinfer.jobs;
 
+import io.batchinfer.udfs.AutoInputs;
 import io.batchinfer.udfs.BatchInference;
 import io.batchinfer.udfs.InferencePlan;
 import io.batchinfer.udfs.InputMapping;
+import io.batchinfer.udfs.MapForm;
 import io.batchinfer.udfs.OnnxRuntimeOptions;
 import io.batchinfer.udfs.OutputMapping;
 import io.batchinfer.udfs.Pooling;
@@ -73,6 +75,15 @@ final class EngineMapping {
     boolean mappingOk = true;
     for (Map.Entry<String, JobConfig.InputSpec> e : cfg.inputs().entrySet()) {
       JobConfig.InputSpec in = e.getValue();
+      if (in != null && in.auto() != null) {
+        AutoInputs auto = OnnxMlConfig.autoInputs(e.getKey(), in.auto(), problems);
+        if (auto == null) {
+          mappingOk = false;
+        } else {
+          builder.autoInputs(auto);
+        }
+        continue;
+      }
       if (in == null) {
         problems.add(ConfigKeys.INPUTS + "." + e.getKey() + ": empty; set 'columns' or 'column'.");
         mappingOk = false;
@@ -127,6 +138,13 @@ final class EngineMapping {
             o.labelColumn(),
             pooling,
             Boolean.TRUE.equals(o.normalize()));
+    if (o.as() != null || o.classes() != null) {
+      MapForm form = OnnxMlConfig.mapForm(key, o.as(), problems);
+      if (o.as() != null && form == null) {
+        return null;
+      }
+      m = m.withForm(form, o.classes());
+    }
     if (o.topK() != null) {
       if (o.topK().k() == null) {
         problems.add(key + ".top_k.k: missing; how many top classes to keep, e.g. 3.");

@@ -1,5 +1,6 @@
 package io.batchinfer.jobs;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -101,8 +102,29 @@ public record JobConfig(
       @JsonProperty("max_consecutive_inference_errors") Integer maxConsecutiveInferenceErrors,
       @JsonProperty("dead_letter_table") String deadLetterTable) {}
 
-  /** {@code inputs.<onnx input name>:} which columns feed a model input. */
-  public record InputSpec(List<String> columns, String column, String type, Text text) {}
+  /**
+   * {@code inputs.<onnx input name>:} which columns feed a model input; or, for the entry {@code
+   * inputs.auto: by_name} (a plain value), how unmapped model inputs are fed ({@code auto}, null
+   * for a mapping).
+   */
+  public record InputSpec(
+      List<String> columns, String column, String type, Text text, String auto) {
+    /** A mapping (YAML object). */
+    @JsonCreator(mode = JsonCreator.Mode.PROPERTIES)
+    public InputSpec(
+        @JsonProperty("columns") List<String> columns,
+        @JsonProperty("column") String column,
+        @JsonProperty("type") String type,
+        @JsonProperty("text") Text text) {
+      this(columns, column, type, text, null);
+    }
+
+    /** A plain value, as in {@code inputs: {auto: by_name}}. */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    static InputSpec ofValue(String value) {
+      return new InputSpec(null, null, null, null, value);
+    }
+  }
 
   /**
    * {@code text:} (top level: fills every token input of the model) or {@code inputs.<name>.text:}
@@ -124,7 +146,9 @@ public record JobConfig(
       List<String> labels,
       @JsonProperty("label_column") String labelColumn,
       String pooling,
-      Boolean normalize) {}
+      Boolean normalize,
+      String as,
+      List<String> classes) {}
 
   /** {@code outputs.<name>.top_k:} */
   public record TopK(Integer k, String indices, String scores) {}

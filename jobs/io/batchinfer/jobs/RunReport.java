@@ -281,7 +281,18 @@ final class RunReport {
     }
     ModelSignature sig = plan.inference().signature();
     signature(model.putArray("inputs"), sig.inputs());
-    signature(model.putArray("outputs"), sig.outputs());
+    ArrayNode modelOutputs = model.putArray("outputs");
+    signature(modelOutputs, sig.outputs());
+    // ONNX-ML map and sequence-of-maps outputs (ZipMap), after the tensors.
+    sig.maps()
+        .values()
+        .forEach(
+            m ->
+                modelOutputs
+                    .addObject()
+                    .put("name", m.name())
+                    .put("type", m.valueType().onnxName())
+                    .put("map", m.describe()));
     model.put("device", String.valueOf(plan.inference().spec().session().device()));
 
     ObjectNode input = root.putObject("input");

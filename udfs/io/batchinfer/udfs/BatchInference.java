@@ -82,6 +82,7 @@ public final class BatchInference {
     private long distributionThresholdMb = ModelDistribution.THRESHOLD_MB_DEFAULT;
     private String cacheDir;
     private OnnxRuntimeOptions tuning = OnnxRuntimeOptions.DEFAULT;
+    private AutoInputs autoInputs = AutoInputs.NONE;
 
     private Builder() {}
 
@@ -106,6 +107,16 @@ public final class BatchInference {
     /** Maps columns to the model input {@code onnxName} ({@code inputs.<onnxName>}). */
     public Builder input(String onnxName, InputMapping mapping) {
       inputs.put(onnxName, Objects.requireNonNull(mapping, "mapping"));
+      return this;
+    }
+
+    /**
+     * Feeds every model input that has no {@link #input} mapping (and is not a text target) from
+     * the input column of the same name ({@code inputs: {auto: by_name}}); {@link AutoInputs#NONE}
+     * (the default) requires a mapping per input.
+     */
+    public Builder autoInputs(AutoInputs mode) {
+      this.autoInputs = Objects.requireNonNull(mode, "autoInputs");
       return this;
     }
 
@@ -302,7 +313,8 @@ public final class BatchInference {
               cudaOptions,
               tensorrtOptions),
           new DistributionSettings(distribution, distributionThresholdMb, cacheDir),
-          tuning);
+          tuning,
+          autoInputs);
     }
 
     /**

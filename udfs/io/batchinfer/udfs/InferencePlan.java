@@ -172,8 +172,13 @@ public final class InferencePlan {
         .append(ModelSignature.describe(signature.inputs()))
         .append('\n');
     sb.append("          outputs ").append(ModelSignature.describe(signature.outputs()));
-    if (!signature.unsupported().isEmpty()) {
-      sb.append(", not tensors: ").append(signature.unsupported().keySet());
+    for (io.batchinfer.udfs.model.MapSpec m : signature.maps().values()) {
+      sb.append(", ").append(m.name()).append(' ').append(m.describe());
+    }
+    java.util.Set<String> other = new java.util.LinkedHashSet<>(signature.unsupported().keySet());
+    other.removeAll(signature.maps().keySet());
+    if (!other.isEmpty()) {
+      sb.append(", not tensors: ").append(other);
     }
     sb.append('\n');
     sb.append("session:  device ")

@@ -34,6 +34,8 @@ import java.util.Map;
  * @param distributionSettings how the model reaches executors ({@code model.distribution}, ...)
  * @param onnxRuntime ONNX Runtime threading, memory and graph settings ({@code
  *     model.onnxruntime.*})
+ * @param autoInputs how model inputs without a mapping are fed ({@code inputs.auto}); null means
+ *     {@link AutoInputs#NONE}
  */
 public record InferenceRequest(
     ModelArtifact model,
@@ -54,9 +56,11 @@ public record InferenceRequest(
     int maxConsecutiveInferenceErrors,
     DeviceSettings deviceSettings,
     DistributionSettings distributionSettings,
-    OnnxRuntimeOptions onnxRuntime) {
+    OnnxRuntimeOptions onnxRuntime,
+    AutoInputs autoInputs) {
 
   public InferenceRequest {
+    autoInputs = autoInputs == null ? AutoInputs.NONE : autoInputs;
     onnxRuntime = onnxRuntime == null ? OnnxRuntimeOptions.DEFAULT : onnxRuntime;
     inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
     outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
@@ -65,5 +69,49 @@ public record InferenceRequest(
     deviceSettings = deviceSettings == null ? DeviceSettings.defaults(device) : deviceSettings;
     distributionSettings =
         distributionSettings == null ? DistributionSettings.DEFAULT : distributionSettings;
+  }
+
+  /** A request in which every model input is mapped explicitly ({@link AutoInputs#NONE}). */
+  public InferenceRequest(
+      ModelArtifact model,
+      String modelPath,
+      String modelSha256,
+      Map<String, InputMapping> inputs,
+      Map<String, OutputMapping> outputs,
+      TextInput text,
+      List<String> passthrough,
+      int batchSize,
+      int lengthWindow,
+      int threads,
+      Device device,
+      Batching batching,
+      ErrorPolicy errorPolicy,
+      boolean allowNan,
+      List<String> customOpLibraries,
+      int maxConsecutiveInferenceErrors,
+      DeviceSettings deviceSettings,
+      DistributionSettings distributionSettings,
+      OnnxRuntimeOptions onnxRuntime) {
+    this(
+        model,
+        modelPath,
+        modelSha256,
+        inputs,
+        outputs,
+        text,
+        passthrough,
+        batchSize,
+        lengthWindow,
+        threads,
+        device,
+        batching,
+        errorPolicy,
+        allowNan,
+        customOpLibraries,
+        maxConsecutiveInferenceErrors,
+        deviceSettings,
+        distributionSettings,
+        onnxRuntime,
+        AutoInputs.NONE);
   }
 }

@@ -16,6 +16,10 @@ import java.util.List;
  * @param pooling pooling of token vectors {@code [batch, tokens, hidden]} into one vector per row,
  *     or null
  * @param normalize L2-normalize the written vector
+ * @param as how a map or sequence-of-maps output (ONNX-ML, ZipMap) is written; null means {@link
+ *     MapForm#MAP}; only for such outputs
+ * @param classes the map keys, as written in config, in the order of the array form ({@code
+ *     outputs.<name>.classes}); null for the keys sorted ascending
  */
 public record OutputMapping(
     String column,
@@ -25,9 +29,51 @@ public record OutputMapping(
     List<String> labels,
     String labelColumn,
     Pooling pooling,
-    boolean normalize) {
+    boolean normalize,
+    MapForm as,
+    List<String> classes) {
   public OutputMapping {
     labels = labels == null ? null : List.copyOf(labels);
+    classes = classes == null ? null : List.copyOf(classes);
+  }
+
+  /** A mapping for a tensor output (no map form, no class order). */
+  public OutputMapping(
+      String column,
+      boolean softmax,
+      String argmax,
+      TopK topK,
+      List<String> labels,
+      String labelColumn,
+      Pooling pooling,
+      boolean normalize) {
+    this(column, softmax, argmax, topK, labels, labelColumn, pooling, normalize, null, null);
+  }
+
+  /**
+   * @return this mapping writing a map or sequence-of-maps output as an array in the order of
+   *     {@code classOrder} (map keys as strings; null: keys sorted ascending)
+   */
+  public OutputMapping asArray(List<String> classOrder) {
+    return new OutputMapping(
+        column,
+        softmax,
+        argmax,
+        topK,
+        labels,
+        labelColumn,
+        pooling,
+        normalize,
+        MapForm.ARRAY,
+        classOrder);
+  }
+
+  /**
+   * @return this mapping with the map form set explicitly (null: the default, {@link MapForm#MAP})
+   */
+  public OutputMapping withForm(MapForm form, List<String> classOrder) {
+    return new OutputMapping(
+        column, softmax, argmax, topK, labels, labelColumn, pooling, normalize, form, classOrder);
   }
 
   /**
@@ -57,7 +103,8 @@ public record OutputMapping(
    * @return this mapping with softmax on
    */
   public OutputMapping withSoftmax() {
-    return new OutputMapping(column, true, argmax, topK, labels, labelColumn, pooling, normalize);
+    return new OutputMapping(
+        column, true, argmax, topK, labels, labelColumn, pooling, normalize, as, classes);
   }
 
   /**
@@ -65,7 +112,7 @@ public record OutputMapping(
    */
   public OutputMapping withArgmax(String argmaxColumn) {
     return new OutputMapping(
-        column, softmax, argmaxColumn, topK, labels, labelColumn, pooling, normalize);
+        column, softmax, argmaxColumn, topK, labels, labelColumn, pooling, normalize, as, classes);
   }
 
   /**
@@ -80,21 +127,25 @@ public record OutputMapping(
         labels,
         labelColumn,
         pooling,
-        normalize);
+        normalize,
+        as,
+        classes);
   }
 
   /**
    * @return this mapping pooling token vectors into one vector per row
    */
   public OutputMapping withPooling(Pooling mode) {
-    return new OutputMapping(column, softmax, argmax, topK, labels, labelColumn, mode, normalize);
+    return new OutputMapping(
+        column, softmax, argmax, topK, labels, labelColumn, mode, normalize, as, classes);
   }
 
   /**
    * @return this mapping L2-normalizing the written vector
    */
   public OutputMapping withNormalize() {
-    return new OutputMapping(column, softmax, argmax, topK, labels, labelColumn, pooling, true);
+    return new OutputMapping(
+        column, softmax, argmax, topK, labels, labelColumn, pooling, true, as, classes);
   }
 
   /**
@@ -103,6 +154,6 @@ public record OutputMapping(
    */
   public OutputMapping withLabels(List<String> labelList, String labelColumnName) {
     return new OutputMapping(
-        column, softmax, argmax, topK, labelList, labelColumnName, pooling, normalize);
+        column, softmax, argmax, topK, labelList, labelColumnName, pooling, normalize, as, classes);
   }
 }

@@ -31,6 +31,9 @@ import org.apache.spark.sql.types.StructField;
  * @param topKScores the column for the top-k scores (when topK > 0)
  * @param pooling pooling over the token axis ({@code [batch, tokens, hidden]} to {@code [hidden]})
  * @param normalize L2-normalize the (pooled) vector
+ * @param map for a map or sequence-of-maps output: how it is written (then {@code type} is the
+ *     map's value type, and the row shape is {@code [classes]} in the array form, {@code []} in the
+ *     map form); null for tensors
  */
 public record OutputBinding(
     String onnxName,
@@ -46,13 +49,70 @@ public record OutputBinding(
     String topKIndices,
     String topKScores,
     Pooling pooling,
-    boolean normalize)
+    boolean normalize,
+    MapLayout map)
     implements Serializable {
 
   public OutputBinding {
     rowShape = rowShape.clone();
     labels = labels == null ? null : List.copyOf(labels);
     pooling = pooling == null ? Pooling.NONE : pooling;
+  }
+
+  /** A binding of a tensor output. */
+  public OutputBinding(
+      String onnxName,
+      ElementType type,
+      long[] rowShape,
+      boolean batchAxis,
+      String column,
+      boolean softmax,
+      String argmax,
+      List<String> labels,
+      String labelColumn,
+      int topK,
+      String topKIndices,
+      String topKScores,
+      Pooling pooling,
+      boolean normalize) {
+    this(
+        onnxName,
+        type,
+        rowShape,
+        batchAxis,
+        column,
+        softmax,
+        argmax,
+        labels,
+        labelColumn,
+        topK,
+        topKIndices,
+        topKScores,
+        pooling,
+        normalize,
+        null);
+  }
+
+  /**
+   * @return this binding for a map or sequence-of-maps output written as {@code layout} says
+   */
+  public OutputBinding withMap(MapLayout layout) {
+    return new OutputBinding(
+        onnxName,
+        type,
+        rowShape,
+        batchAxis,
+        column,
+        softmax,
+        argmax,
+        labels,
+        labelColumn,
+        topK,
+        topKIndices,
+        topKScores,
+        pooling,
+        normalize,
+        layout);
   }
 
   /**
@@ -80,7 +140,8 @@ public record OutputBinding(
         && Objects.equals(topKIndices, b.topKIndices)
         && Objects.equals(topKScores, b.topKScores)
         && pooling == b.pooling
-        && normalize == b.normalize;
+        && normalize == b.normalize
+        && Objects.equals(map, b.map);
   }
 
   @Override
@@ -99,7 +160,8 @@ public record OutputBinding(
         topKIndices,
         topKScores,
         pooling,
-        normalize);
+        normalize,
+        map);
   }
 
   @Override
@@ -137,6 +199,9 @@ public record OutputBinding(
    * @return the Spark type of {@link #column}: the element type nested once per axis
    */
   public DataType valueType() {
+    if (map != null && !map.asArray()) {
+      return map.mapType();
+    }
     DataType t = type.sparkType();
     if (transformsValues()) {
       t = type == ElementType.FLOAT64 ? DataTypes.DoubleType : DataTypes.FloatType;
@@ -187,9 +252,10 @@ public record OutputBinding(
     StringBuilder sb =
         new StringBuilder(onnxName)
             .append(' ')
-            .append(Shapes.format(full))
-            .append(' ')
-            .append(type)
+            .append(
+                map != null
+                    ? map.describe() + (map.asArray() ? " as array" : "")
+                    : Shapes.format(full) + " " + type)
             .append(" ->");
     String sep = " ";
     if (column != null) {

@@ -12,13 +12,15 @@ import org.apache.spark.sql.catalyst.util.GenericArrayData;
  * Executor side: turns one output tensor of a batch into Spark internal values, one row at a time.
  * Checks the tensor's shape against the binding, reads it once into a {@link FlatTensor} (rows are
  * slices of it), then writes each row as nested arrays, through {@link ClassScores} (softmax,
- * argmax, labels, top-k) or through {@link VectorPooling} (pooling, normalize). Does not close the
- * tensor (the caller's result owns it). Stateless apart from the binding; thread-safe.
+ * argmax, labels, top-k) or through {@link VectorPooling} (pooling, normalize). ONNX-ML map and
+ * sequence-of-maps outputs go to {@link MapOutputDecoder}. Does not close the tensor (the caller's
+ * result owns it). One instance per task; not thread-safe (the map decoder keeps the class order).
  */
 public final class OutputDecoder {
   private final OutputBinding binding;
   private final ClassScores classScores;
   private final VectorPooling pooling;
+  private final MapOutputDecoder maps;
 
   /**
    * @param binding the validated output mapping
@@ -27,6 +29,7 @@ public final class OutputDecoder {
     this.binding = binding;
     this.classScores = new ClassScores(binding);
     this.pooling = new VectorPooling(binding);
+    this.maps = binding.map() == null ? null : new MapOutputDecoder(binding);
   }
 
   /**
@@ -47,6 +50,10 @@ public final class OutputDecoder {
   public void decode(
       OnnxValue value, int rows, Object[][] out, int[] rowIndex, int offset, TextEncoder text)
       throws OrtException {
+    if (maps != null) {
+      maps.decode(value, rows, out, rowIndex, offset);
+      return;
+    }
     if (!(value instanceof OnnxTensor tensor)) {
       throw new OutputShapeException(
           "model output '" + binding.onnxName() + "' is " + value.getInfo() + ", not a tensor");

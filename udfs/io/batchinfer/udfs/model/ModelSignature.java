@@ -14,13 +14,15 @@ import java.util.Map;
  * A model's inputs and outputs, in graph order. Inputs and outputs that are not tensors (sequences,
  * maps) or whose element type ONNX Runtime Java cannot build are kept in {@link #unsupported()}
  * with a description (inputs among them also in {@link #unsupportedInputs()}), so validation can
- * name them. Immutable.
+ * name them. Outputs that are ONNX-ML maps or sequences of maps (ZipMap) are also described in
+ * {@link #maps()}: they can be written as map or array columns. Immutable.
  */
 public record ModelSignature(
     Map<String, TensorSpec> inputs,
     Map<String, TensorSpec> outputs,
     Map<String, String> unsupported,
-    java.util.Set<String> unsupportedInputs)
+    java.util.Set<String> unsupportedInputs,
+    Map<String, MapSpec> maps)
     implements Serializable {
 
   public ModelSignature {
@@ -29,6 +31,16 @@ public record ModelSignature(
     unsupported = Collections.unmodifiableMap(new LinkedHashMap<>(unsupported));
     unsupportedInputs =
         Collections.unmodifiableSet(new java.util.LinkedHashSet<>(unsupportedInputs));
+    maps = Collections.unmodifiableMap(new LinkedHashMap<>(maps == null ? Map.of() : maps));
+  }
+
+  /** A signature without map outputs. */
+  public ModelSignature(
+      Map<String, TensorSpec> inputs,
+      Map<String, TensorSpec> outputs,
+      Map<String, String> unsupported,
+      java.util.Set<String> unsupportedInputs) {
+    this(inputs, outputs, unsupported, unsupportedInputs, Map.of());
   }
 
   /** Reads the signature from an open session. Does not close the session. */
@@ -37,7 +49,14 @@ public record ModelSignature(
     Map<String, TensorSpec> in = read(session.getInputInfo(), unsupportedIn);
     Map<String, String> unsupported = new LinkedHashMap<>(unsupportedIn);
     Map<String, TensorSpec> out = read(session.getOutputInfo(), unsupported);
-    return new ModelSignature(in, out, unsupported, unsupportedIn.keySet());
+    Map<String, MapSpec> maps = new LinkedHashMap<>();
+    for (NodeInfo node : session.getOutputInfo().values()) {
+      MapSpec map = MapSpec.of(node.getName(), node.getInfo());
+      if (map != null) {
+        maps.put(node.getName(), map);
+      }
+    }
+    return new ModelSignature(in, out, unsupported, unsupportedIn.keySet(), maps);
   }
 
   private static Map<String, TensorSpec> read(

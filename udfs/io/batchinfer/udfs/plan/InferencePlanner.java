@@ -146,10 +146,20 @@ public final class InferencePlanner {
     InputBinder inputs = new InputBinder(signature, schema, request.allowNan(), problems);
     inputs.checkSupported();
     Map<String, TextBinder.TextRef> textTargets = TextBinder.targets(request, signature, problems);
-    inputs.checkMapped(request.inputs(), textTargets.keySet());
+    AutoInputBinder.Resolved mapped =
+        AutoInputBinder.resolve(
+            request.autoInputs(),
+            request.inputs(),
+            signature,
+            schema,
+            textTargets.keySet(),
+            problems);
+    Set<String> fedOrReported = new HashSet<>(textTargets.keySet());
+    fedOrReported.addAll(mapped.reported());
+    inputs.checkMapped(mapped.inputs(), fedOrReported);
     List<TextBinding> textBindings =
         new TextBinder(signature, schema, hadoopConf, problems).bind(textTargets);
-    List<InputBinding> inputBindings = inputs.bind(request.inputs());
+    List<InputBinding> inputBindings = inputs.bind(mapped.inputs());
     boolean anyInput = !inputBindings.isEmpty() || !textBindings.isEmpty();
     boolean allBatchAxis = anyInput && inputBindings.stream().allMatch(InputBinding::batchAxis);
     boolean batchable =

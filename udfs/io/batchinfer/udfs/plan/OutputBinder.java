@@ -16,8 +16,9 @@ import org.apache.spark.sql.types.StructField;
 /**
  * Driver only: binds the requested model outputs ({@code outputs.<name>}) to output columns,
  * checking that each post-processing step (softmax, argmax, top-k, labels, pooling, normalize) fits
- * the output's type and shape and that no output column name is taken twice. Records problems
- * instead of throwing; one instance per planning pass.
+ * the output's type and shape and that no output column name is taken twice. ONNX-ML map outputs go
+ * through {@link MapOutputBinder}. Records problems instead of throwing; one instance per planning
+ * pass.
  */
 final class OutputBinder {
   private final ModelSignature signature;
@@ -53,7 +54,17 @@ final class OutputBinder {
     for (Map.Entry<String, OutputMapping> e : outputs.entrySet()) {
       String key = "outputs." + e.getKey();
       TensorSpec spec = signature.outputs().get(e.getKey());
-      if (spec == null) {
+      MapOutputBinder maps = new MapOutputBinder(problems);
+      OutputBinding b;
+      if (spec == null && signature.maps().containsKey(e.getKey())) {
+        b =
+            maps.bind(
+                key,
+                signature.maps().get(e.getKey()),
+                e.getValue(),
+                batchAxis,
+                s -> bindOutput(key, s, e.getValue(), s.rank() == 2, hasText));
+      } else if (spec == null) {
         if (signature.unsupported().containsKey(e.getKey())) {
           problems.add(
               key
@@ -74,8 +85,11 @@ final class OutputBinder {
                   + Problems.didYouMean(e.getKey(), signature.allOutputNames()));
         }
         continue;
+      } else if (maps.checkTensor(key, spec, e.getValue())) {
+        b = bindOutput(key, spec, e.getValue(), batchAxis, hasText);
+      } else {
+        continue;
       }
-      OutputBinding b = bindOutput(key, spec, e.getValue(), batchAxis, hasText);
       if (b == null) {
         continue;
       }
