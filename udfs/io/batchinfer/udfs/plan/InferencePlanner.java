@@ -149,7 +149,8 @@ public final class InferencePlanner {
     inputs.checkMapped(request.inputs(), textTargets.keySet());
     List<TextBinding> textBindings =
         new TextBinder(signature, schema, hadoopConf, problems).bind(textTargets);
-    List<InputBinding> inputBindings = inputs.bind(request.inputs());
+    List<InputBinding> inputBindings = new ArrayList<>(inputs.bind(request.inputs()));
+    inputBindings.addAll(new ImageBinder(signature, schema, problems).bind(request.inputs()));
     boolean anyInput = !inputBindings.isEmpty() || !textBindings.isEmpty();
     boolean allBatchAxis = anyInput && inputBindings.stream().allMatch(InputBinding::batchAxis);
     boolean batchable =
