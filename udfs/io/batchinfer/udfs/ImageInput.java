@@ -1,6 +1,8 @@
 package io.batchinfer.udfs;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -45,13 +47,17 @@ public record ImageInput(
     List<Double> mean,
     List<Double> std,
     String dtype) {
-  /** Copies the lists. */
+  /** Copies the lists (null elements are kept: planning reports them naming the key). */
   public ImageInput {
-    resize = resize == null ? null : List.copyOf(resize);
-    crop = crop == null ? null : List.copyOf(crop);
-    fit = fit == null ? null : List.copyOf(fit);
-    mean = mean == null ? null : List.copyOf(mean);
-    std = std == null ? null : List.copyOf(std);
+    resize = copy(resize);
+    crop = copy(crop);
+    fit = copy(fit);
+    mean = copy(mean);
+    std = copy(std);
+  }
+
+  private static <T> List<T> copy(List<T> list) {
+    return list == null ? null : Collections.unmodifiableList(new ArrayList<>(list));
   }
 
   /**

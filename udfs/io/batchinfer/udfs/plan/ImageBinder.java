@@ -390,7 +390,7 @@ final class ImageBinder {
     if (values == null) {
       return null;
     }
-    if (values.isEmpty() || values.size() > 2 || values.contains(null)) {
+    if (values.isEmpty() || values.size() > 2 || values.stream().anyMatch(v -> v == null)) {
       problems.add(
           key
               + ": expected one number"
