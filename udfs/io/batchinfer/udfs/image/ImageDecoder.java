@@ -78,6 +78,17 @@ public final class ImageDecoder {
         .toList();
   }
 
+  /**
+   * @return the class of the reader that decodes {@code bytes}, or null when none does (for tests
+   *     and diagnostics)
+   */
+  static String readerClass(byte[] bytes) throws IOException {
+    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      return readers.hasNext() ? readers.next().getClass().getName() : null;
+    }
+  }
+
   private static BufferedImage read(byte[] bytes) throws ImageDecodeException {
     if (bytes.length == 0) {
       throw new ImageDecodeException("empty value (0 bytes)");

@@ -182,7 +182,12 @@ class ImagePreprocessingTest {
   }
 
   @Test
-  void decodesWebpThroughTwelveMonkeys() {
+  void registersTheTwelveMonkeysReaders() throws Exception {
     assertThat(ImageDecoder.formats()).contains("jpeg", "png", "gif", "bmp", "tiff", "webp");
+    // JPEG goes to TwelveMonkeys' reader (CMYK/YCCK, broken ICC profiles), ahead of the JDK's.
+    assertThat(ImageDecoder.readerClass(Files.readAllBytes(DIR.resolve("astronaut-exif6.jpg"))))
+        .isEqualTo("com.twelvemonkeys.imageio.plugins.jpeg.JPEGImageReader");
+    assertThat(ImageDecoder.readerClass(Files.readAllBytes(DIR.resolve("not-an-image.jpg"))))
+        .isNull();
   }
 }
