@@ -385,4 +385,101 @@ class ImageJobTest extends SparkTestBase {
             "evaluate.prediction_column: column 'predicted' is not in the output; output columns:"
                 + " [path, label, probabilities, digit, predicted_digit].");
   }
+
+  /**
+   * Through the job, against Pillow + NumPy directly: an identity model returns the tensor the job
+   * fed it, compared with the fixture tensors {@code src/test/python/image_fixtures.py} wrote. A
+   * uint8 NHWC palette PNG must match exactly; the EXIF-rotated JPEG (shorter side 24, crop 20,
+   * ImageNet mean/std, NCHW float32) within the JPEG tolerance of {@code ImagePreprocessingTest}.
+   */
+  @Test
+  void identityModelReturnsWhatPillowComputes() throws Exception {
+    Path uint8Model =
+        io.batchinfer.testing.TestModels.write(
+            io.batchinfer.testing.TestModels.identity(
+                "pixels", "out", io.batchinfer.testing.TestModels.UINT8, -1, 20, 30, 3),
+            tmp.resolve("uint8.onnx"));
+    Path floatModel =
+        io.batchinfer.testing.TestModels.write(
+            io.batchinfer.testing.TestModels.identity(
+                "pixels", "out", io.batchinfer.testing.TestModels.FLOAT, -1, 3, 20, 20),
+            tmp.resolve("float.onnx"));
+    String template =
+        """
+        job: {name: images-identity}
+        input: {path: "%s", format: binaryFile, file_pattern: "%s"}
+        model: {path: "%s"}
+        inputs:
+          pixels:
+            image: %s
+        outputs:
+          out: {column: tensor}
+        output: {path: "%s", mode: error}
+        """;
+    Path out8 = tmp.resolve("uint8-out");
+    JobTestSupport.Run run =
+        cli(
+            "--config",
+            writeConfig(
+                    tmp,
+                    template.formatted(
+                        FIXTURES,
+                        "chelsea-palette.png",
+                        uint8Model,
+                        "{column: content, mode: rgb, layout: nhwc}",
+                        out8))
+                .toString());
+    assertThat(run.exitCode()).as(run.err()).isEqualTo(0);
+    byte[] expected8 = Files.readAllBytes(FIXTURES.resolve("chelsea-palette-none.bin"));
+    List<Row> rows =
+        spark
+            .read()
+            .parquet(out8.toString())
+            .selectExpr("flatten(flatten(tensor))")
+            .collectAsList();
+    assertThat(rows).hasSize(1);
+    List<Integer> actual8 = new ArrayList<>();
+    for (Object v : rows.get(0).getList(0)) {
+      actual8.add(((Number) v).intValue());
+    }
+    assertThat(actual8).hasSize(expected8.length);
+    for (int i = 0; i < expected8.length; i++) {
+      assertThat(actual8.get(i)).as("value " + i).isEqualTo(expected8[i] & 0xFF);
+    }
+
+    Path outF = tmp.resolve("float-out");
+    run =
+        cli(
+            "--config",
+            writeConfig(
+                    tmp,
+                    template.formatted(
+                        FIXTURES,
+                        "astronaut-exif6.jpg",
+                        floatModel,
+                        "{column: content, resize: 24, crop: 20, mean: [0.485, 0.456, 0.406],"
+                            + " std: [0.229, 0.224, 0.225]}",
+                        outF))
+                .toString());
+    assertThat(run.exitCode()).as(run.err()).isEqualTo(0);
+    ByteBuffer expectedF =
+        ByteBuffer.wrap(Files.readAllBytes(FIXTURES.resolve("astronaut-shorter-crop.bin")))
+            .order(ByteOrder.LITTLE_ENDIAN);
+    List<Float> actualF =
+        spark
+            .read()
+            .parquet(outF.toString())
+            .selectExpr("flatten(flatten(tensor))")
+            .first()
+            .getList(0);
+    float[] std = {0.229f, 0.224f, 0.225f};
+    int i = 0;
+    double max = 0;
+    for (float x : actualF) {
+      max = Math.max(max, Math.abs(x - expectedF.getFloat(i * 4)) * std[i / 400] * 255);
+      i++;
+    }
+    assertThat(i).isEqualTo(3 * 20 * 20);
+    assertThat(max).isLessThanOrEqualTo(4);
+  }
 }
