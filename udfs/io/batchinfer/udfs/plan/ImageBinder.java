@@ -233,91 +233,8 @@ final class ImageBinder {
         return null;
       }
     }
-    // Sizes
-    int[] resize = size(key + ".resize", in.resize(), true);
-    int[] crop = size(key + ".crop", in.crop(), false);
-    int[] fit = size(key + ".fit", in.fit(), false);
-    if (problems.size() > before) {
-      return null;
-    }
-    if (fit != null && (resize != null || crop != null)) {
-      problems.add(
-          key
-              + ".fit: set either fit (keep the aspect, pad) or resize/crop, not both; remove "
-              + (resize != null ? "resize" : "crop")
-              + " or fit.");
-      return null;
-    }
-    int padValue = in.padValue() == null ? 0 : in.padValue();
-    if (padValue < 0 || padValue > 255) {
-      problems.add(key + ".pad_value: must be 0-255 (a pixel value); found " + padValue + ".");
-    }
-    ImagePreprocessing.Resize mode;
-    int rh = 0;
-    int rw = 0;
-    if (fit != null) {
-      mode = ImagePreprocessing.Resize.FIT;
-      rh = fit[0];
-      rw = fit[1];
-    } else if (resize != null && resize.length == 1) {
-      mode = ImagePreprocessing.Resize.SHORTER;
-      rh = resize[0];
-    } else if (resize != null) {
-      mode = ImagePreprocessing.Resize.EXACT;
-      rh = resize[0];
-      rw = resize[1];
-    } else if (crop == null && modelH > 0 && modelW > 0) {
-      // Nothing said: resize to what the model takes.
-      mode = ImagePreprocessing.Resize.EXACT;
-      rh = (int) modelH;
-      rw = (int) modelW;
-    } else {
-      mode = ImagePreprocessing.Resize.NONE;
-    }
-    int outH;
-    int outW;
-    if (crop != null) {
-      outH = crop[0];
-      outW = crop[1];
-    } else if (mode == ImagePreprocessing.Resize.EXACT || mode == ImagePreprocessing.Resize.FIT) {
-      outH = rh;
-      outW = rw;
-    } else {
-      problems.add(
-          key
-              + ": images of different sizes cannot make one tensor, and model input '"
-              + spec.name()
-              + "' ("
-              + spec.describe()
-              + ") "
-              + (modelH > 0 && modelW > 0 ? "takes " + modelH + " x " + modelW : "has a free size")
-              + "; set crop (e.g. crop: "
-              + (modelH > 0 ? modelH : 224)
-              + "), resize: [height, width] or fit: [height, width].");
-      return null;
-    }
-    if ((modelH > 0 && modelH != outH) || (modelW > 0 && modelW != outW)) {
-      problems.add(
-          key
-              + ": the preprocessing gives "
-              + outH
-              + " x "
-              + outW
-              + " (height x width) but model input '"
-              + spec.name()
-              + "' expects "
-              + spec.describe()
-              + ", i.e. "
-              + (modelH > 0 ? modelH : "any")
-              + " x "
-              + (modelW > 0 ? modelW : "any")
-              + ". Set "
-              + (crop != null ? "crop" : fit != null ? "fit" : "resize")
-              + " to ["
-              + (modelH > 0 ? modelH : outH)
-              + ", "
-              + (modelW > 0 ? modelW : outW)
-              + "].");
+    ImageGeometry geometry = ImageGeometry.resolve(key, in, spec, modelH, modelW, problems);
+    if (geometry == null) {
       return null;
     }
     // Normalisation
@@ -350,15 +267,15 @@ final class ImageBinder {
         new ImagePreprocessing(
             grayscale,
             bgr,
-            mode,
-            rh,
-            rw,
+            geometry.resize(),
+            geometry.resizeHeight(),
+            geometry.resizeWidth(),
             interpolation,
-            crop == null ? 0 : crop[0],
-            crop == null ? 0 : crop[1],
-            padValue,
-            outH,
-            outW,
+            geometry.cropHeight(),
+            geometry.cropWidth(),
+            geometry.padValue(),
+            geometry.height(),
+            geometry.width(),
             nchw,
             uint8,
             scale,
@@ -380,36 +297,6 @@ final class ImageBinder {
 
   private static boolean isChannels(long d) {
     return d == 1 || d == 3;
-  }
-
-  /**
-   * @return {@code [n]} or {@code [height, width]} (one number means a square unless {@code
-   *     shorterSide}), or null when unset or wrong (problem recorded)
-   */
-  private int[] size(String key, List<Integer> values, boolean shorterSide) {
-    if (values == null) {
-      return null;
-    }
-    if (values.isEmpty() || values.size() > 2 || values.stream().anyMatch(v -> v == null)) {
-      problems.add(
-          key
-              + ": expected one number"
-              + (shorterSide ? " (the shorter side)" : " (a square)")
-              + " or [height, width]; found "
-              + values
-              + ".");
-      return null;
-    }
-    for (int v : values) {
-      if (v < 1 || v > 65_535) {
-        problems.add(key + ": sizes are pixels, 1 to 65535; found " + values + ".");
-        return null;
-      }
-    }
-    if (values.size() == 1) {
-      return shorterSide ? new int[] {values.get(0)} : new int[] {values.get(0), values.get(0)};
-    }
-    return new int[] {values.get(0), values.get(1)};
   }
 
   private float[] perChannel(String key, List<Double> values, float dflt, int channels) {
