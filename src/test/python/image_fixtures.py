@@ -11,6 +11,9 @@ Image files:
   coffee-alpha.png      RGBA PNG, 36 x 24, alpha falling from 255 to 0 left to right
   chelsea-gray.png      8-bit greyscale PNG, 30 x 20
   chelsea-palette.png   palette (P mode) PNG, 32 adaptive colours, 30 x 20
+  coffee-exif8.png      RGB PNG, 24 x 16, with an eXIf chunk saying orientation 8 (rotated 90
+                        degrees counter-clockwise when shown)
+  coffee-exif3.webp     lossless WebP, 24 x 16, with an EXIF chunk saying orientation 3 (180)
   not-an-image.jpg      text bytes with a .jpg name (must be rejected as decode_error)
   truncated.png         the first 60 bytes of chelsea-gray.png (must be rejected as decode_error)
 
@@ -55,6 +58,13 @@ def write_files():
     chelsea = Image.fromarray(skimage.data.chelsea()).resize((30, 20), Image.LANCZOS)
     chelsea.convert("L").save(os.path.join(OUT, "chelsea-gray.png"))
     chelsea.quantize(colors=32).save(os.path.join(OUT, "chelsea-palette.png"))
+
+    small = Image.fromarray(skimage.data.coffee()).resize((24, 16), Image.LANCZOS)
+    for name, orientation, kw in (("coffee-exif8.png", 8, {}),
+                                  ("coffee-exif3.webp", 3, {"lossless": True})):
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        small.save(os.path.join(OUT, name), exif=exif.tobytes(), **kw)
 
     with open(os.path.join(OUT, "not-an-image.jpg"), "wb") as f:
         f.write(b"this is not an image, only text with a .jpg name\n")
@@ -123,6 +133,10 @@ CASES = [
      dict(mode="rgb", resize=[10, 15], interpolation="lanczos", layout="nchw")),
     ("chelsea-palette.png", "chelsea-palette-none",
      dict(mode="rgb", layout="nhwc", dtype="uint8")),
+    ("coffee-exif8.png", "coffee-png-exif8-uint8",
+     dict(mode="rgb", layout="nhwc", dtype="uint8")),
+    ("coffee-exif3.webp", "coffee-webp-exif3-uint8",
+     dict(mode="rgb", layout="nchw", dtype="uint8")),
 ]
 
 

@@ -32,10 +32,11 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * channels are scaled to 8 bits.
  *
  * <p>Formats: JPEG (TwelveMonkeys' reader, which also takes CMYK/YCCK JPEGs), PNG, GIF, BMP, TIFF
- * (the JDK's readers) and WebP (TwelveMonkeys). EXIF orientation is read from a JPEG's APP1
- * segment; other formats are taken as stored. Images above {@link #MAX_PIXELS} pixels are refused
- * before their pixels are decoded (a decompression bomb would otherwise exhaust the executor's
- * memory). Stateless and thread-safe; runs wherever rows are scored.
+ * (the JDK's readers) and WebP (TwelveMonkeys). The EXIF orientation is read, as Pillow's {@code
+ * ImageOps.exif_transpose} reads it, from a JPEG's APP1 segment, a PNG's {@code eXIf} chunk or a
+ * WebP's {@code EXIF} chunk; other formats are taken as stored. Images above {@link #MAX_PIXELS}
+ * pixels are refused before their pixels are decoded (a decompression bomb would otherwise exhaust
+ * the executor's memory). Stateless and thread-safe; runs wherever rows are scored.
  */
 public final class ImageDecoder {
   /** Pillow's limit for refusing an image as a decompression bomb (2 x MAX_IMAGE_PIXELS). */
@@ -149,12 +150,28 @@ public final class ImageDecoder {
   }
 
   /**
-   * @return the EXIF orientation (1-8) of a JPEG, or 1 when there is none or it cannot be read
+   * @return the EXIF orientation (1-8) of a JPEG (APP1 segment), PNG ({@code eXIf} chunk) or WebP
+   *     ({@code EXIF} chunk), or 1 when there is none or it cannot be read
    */
   static int orientation(byte[] bytes) {
-    if (bytes.length < 4 || (bytes[0] & 0xFF) != 0xFF || (bytes[1] & 0xFF) != 0xD8) {
+    try {
+      if (bytes.length > 4 && (bytes[0] & 0xFF) == 0xFF && (bytes[1] & 0xFF) == 0xD8) {
+        return jpegOrientation(bytes);
+      }
+      if (bytes.length > 8 && bytes[0] == (byte) 0x89 && tag(bytes, 1).startsWith("PNG")) {
+        return chunkOrientation(bytes, 8, "eXIf", true);
+      }
+      if (bytes.length > 12 && tag(bytes, 0).equals("RIFF") && tag(bytes, 8).equals("WEBP")) {
+        return chunkOrientation(bytes, 12, "EXIF", false);
+      }
+      return 1;
+    } catch (IOException | RuntimeException e) {
+      // Unreadable metadata does not make the pixels unusable: take the image as stored.
       return 1;
     }
+  }
+
+  private static int jpegOrientation(byte[] bytes) throws IOException {
     try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
       List<JPEGSegment> exif = JPEGSegmentUtil.readSegments(in, JPEG.APP1, "Exif");
       if (exif.isEmpty()) {
@@ -164,15 +181,70 @@ public final class ImageDecoder {
       if (data.read() < 0) { // the pad byte after "Exif\0"
         return 1;
       }
-      try (ImageInputStream tiff = new MemoryCacheImageInputStream(data)) {
-        Directory dir = new TIFFReader().read(tiff);
-        Entry e = dir.getEntryById(TIFF.TAG_ORIENTATION);
-        return e != null && e.getValue() instanceof Number n ? n.intValue() : 1;
-      }
-    } catch (IOException | RuntimeException e) {
-      // Unreadable metadata does not make the pixels unusable: take the image as stored.
-      return 1;
+      return tiffOrientation(data);
     }
+  }
+
+  /**
+   * Walks PNG chunks (big-endian length, type, data, CRC) or RIFF chunks (type, little-endian
+   * length, data padded to even) from {@code offset} to the EXIF chunk {@code type}.
+   */
+  private static int chunkOrientation(byte[] b, int offset, String type, boolean png)
+      throws IOException {
+    int pos = offset;
+    while (pos + 8 <= b.length) {
+      long length;
+      String name;
+      int data;
+      if (png) {
+        length =
+            ((b[pos] & 0xFFL) << 24)
+                | ((b[pos + 1] & 0xFF) << 16)
+                | ((b[pos + 2] & 0xFF) << 8)
+                | (b[pos + 3] & 0xFF);
+        name = tag(b, pos + 4);
+        data = pos + 8;
+      } else {
+        name = tag(b, pos);
+        length =
+            (b[pos + 4] & 0xFF)
+                | ((b[pos + 5] & 0xFF) << 8)
+                | ((b[pos + 6] & 0xFF) << 16)
+                | ((b[pos + 7] & 0xFFL) << 24);
+        data = pos + 8;
+      }
+      if (length < 0 || data + length > b.length) {
+        return 1;
+      }
+      if (name.equals(type)) {
+        int start = data;
+        int len = (int) length;
+        if (len > 6 && tag(b, start).equals("Exif")) { // some writers keep JPEG's "Exif\0\0"
+          start += 6;
+          len -= 6;
+        }
+        return tiffOrientation(new ByteArrayInputStream(b, start, len));
+      }
+      if (png && name.equals("IEND")) {
+        return 1;
+      }
+      pos = (int) (data + length + (png ? 4 : length % 2));
+    }
+    return 1;
+  }
+
+  private static int tiffOrientation(InputStream tiffBytes) throws IOException {
+    try (ImageInputStream tiff = new MemoryCacheImageInputStream(tiffBytes)) {
+      Directory dir = new TIFFReader().read(tiff);
+      Entry e = dir.getEntryById(TIFF.TAG_ORIENTATION);
+      return e != null && e.getValue() instanceof Number n ? n.intValue() : 1;
+    }
+  }
+
+  private static String tag(byte[] b, int at) {
+    return new String(
+            b, at, Math.min(4, b.length - at), java.nio.charset.StandardCharsets.ISO_8859_1)
+        .replace("\0", "");
   }
 
   /** Reads the raster as stored (no colour management), converting as Pillow does. */

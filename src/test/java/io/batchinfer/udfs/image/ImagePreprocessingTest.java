@@ -19,11 +19,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Image preprocessing against Pillow + NumPy: {@code src/test/python/image_fixtures.py} ran the
- * same steps on the same files (EXIF-rotated JPEG, RGBA PNG, greyscale PNG, palette PNG) and saved
- * the tensors. Tolerances: PNG cases must match exactly (the resampler is Pillow's fixed-point
- * algorithm, the normalisation the same float32 operations); JPEG cases may differ by the decoder
- * (the JDK's libjpeg 6b vs Pillow's libjpeg-turbo: IDCT and chroma upsampling rounding), at most
- * {@link #JPEG_MAX_LEVELS} 8-bit levels per value and {@link #JPEG_MEAN_LEVELS} on average.
+ * same steps on the same files (EXIF-rotated JPEG, PNG and WebP, RGBA PNG, greyscale PNG, palette
+ * PNG) and saved the tensors. Tolerances: PNG cases must match exactly (the resampler is Pillow's
+ * fixed-point algorithm, the normalisation the same float32 operations); JPEG cases may differ by
+ * the decoder (the JDK's libjpeg 6b vs Pillow's libjpeg-turbo: IDCT and chroma upsampling
+ * rounding), at most {@link #JPEG_MAX_LEVELS} 8-bit levels per value and {@link #JPEG_MEAN_LEVELS}
+ * on average.
  */
 class ImagePreprocessingTest {
   static final Path DIR = Path.of("src/test/resources/images");
@@ -151,6 +152,16 @@ class ImagePreprocessingTest {
     // Stored 40 wide x 30 high; displayed rotated: 30 wide x 40 high.
     assertThat(p.width()).isEqualTo(30);
     assertThat(p.height()).isEqualTo(40);
+  }
+
+  @Test
+  void readsExifOrientationFromPngAndWebpChunks() throws Exception {
+    assertThat(ImageDecoder.orientation(Files.readAllBytes(DIR.resolve("coffee-exif8.png"))))
+        .isEqualTo(8);
+    assertThat(ImageDecoder.orientation(Files.readAllBytes(DIR.resolve("coffee-exif3.webp"))))
+        .isEqualTo(3);
+    assertThat(ImageDecoder.orientation(Files.readAllBytes(DIR.resolve("chelsea-gray.png"))))
+        .isEqualTo(1);
   }
 
   @Test
