@@ -14,6 +14,7 @@ Image files:
   coffee-exif8.png      RGB PNG, 24 x 16, with an eXIf chunk saying orientation 8 (rotated 90
                         degrees counter-clockwise when shown)
   coffee-exif3.webp     lossless WebP, 24 x 16, with an EXIF chunk saying orientation 3 (180)
+  chelsea-cmyk.jpg      CMYK JPEG (Adobe APP14), 30 x 20: the JDK's own reader refuses these
   not-an-image.jpg      text bytes with a .jpg name (must be rejected as decode_error)
   truncated.png         the first 60 bytes of chelsea-gray.png (must be rejected as decode_error)
 
@@ -58,6 +59,7 @@ def write_files():
     chelsea = Image.fromarray(skimage.data.chelsea()).resize((30, 20), Image.LANCZOS)
     chelsea.convert("L").save(os.path.join(OUT, "chelsea-gray.png"))
     chelsea.quantize(colors=32).save(os.path.join(OUT, "chelsea-palette.png"))
+    chelsea.convert("CMYK").save(os.path.join(OUT, "chelsea-cmyk.jpg"), quality=95)
 
     small = Image.fromarray(skimage.data.coffee()).resize((24, 16), Image.LANCZOS)
     for name, orientation, kw in (("coffee-exif8.png", 8, {}),
@@ -132,6 +134,8 @@ CASES = [
     ("chelsea-palette.png", "chelsea-palette-lanczos",
      dict(mode="rgb", resize=[10, 15], interpolation="lanczos", layout="nchw")),
     ("chelsea-palette.png", "chelsea-palette-none",
+     dict(mode="rgb", layout="nhwc", dtype="uint8")),
+    ("chelsea-cmyk.jpg", "chelsea-cmyk-uint8",
      dict(mode="rgb", layout="nhwc", dtype="uint8")),
     ("coffee-exif8.png", "coffee-png-exif8-uint8",
      dict(mode="rgb", layout="nhwc", dtype="uint8")),

@@ -20,9 +20,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Image preprocessing against Pillow + NumPy: {@code src/test/python/image_fixtures.py} ran the
  * same steps on the same files (EXIF-rotated JPEG, PNG and WebP, RGBA PNG, greyscale PNG, palette
- * PNG) and saved the tensors. Tolerances: PNG cases must match exactly (the resampler is Pillow's
- * fixed-point algorithm, the normalisation the same float32 operations); JPEG cases may differ by
- * the decoder (the JDK's libjpeg 6b vs Pillow's libjpeg-turbo: IDCT and chroma upsampling
+ * PNG, CMYK JPEG) and saved the tensors. Tolerances: PNG cases must match exactly (the resampler is
+ * Pillow's fixed-point algorithm, the normalisation the same float32 operations); JPEG cases may
+ * differ by the decoder (the JDK's libjpeg 6b vs Pillow's libjpeg-turbo: IDCT and chroma upsampling
  * rounding), at most {@link #JPEG_MAX_LEVELS} 8-bit levels per value and {@link #JPEG_MEAN_LEVELS}
  * on average.
  */
@@ -162,6 +162,26 @@ class ImagePreprocessingTest {
         .isEqualTo(3);
     assertThat(ImageDecoder.orientation(Files.readAllBytes(DIR.resolve("chelsea-gray.png"))))
         .isEqualTo(1);
+  }
+
+  @Test
+  void scalesSixteenBitChannelsToEightBits() throws Exception {
+    // A 16-bit greyscale PNG written by the JDK: each value v becomes round(v * 255 / 65535).
+    int[] values = {0, 128, 257, 32767, 32768, 65280, 65535};
+    java.awt.image.BufferedImage img =
+        new java.awt.image.BufferedImage(
+            values.length, 1, java.awt.image.BufferedImage.TYPE_USHORT_GRAY);
+    for (int x = 0; x < values.length; x++) {
+      img.getRaster().setSample(x, 0, 0, values[x]);
+    }
+    java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+    javax.imageio.ImageIO.write(img, "png", png);
+    Pixels p = ImageDecoder.decode(png.toByteArray(), true);
+    for (int x = 0; x < values.length; x++) {
+      assertThat(p.at(x, 0, 0))
+          .as("value " + values[x])
+          .isEqualTo((int) Math.round(values[x] * 255.0 / 65535));
+    }
   }
 
   @Test
