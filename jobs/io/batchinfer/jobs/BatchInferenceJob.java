@@ -178,6 +178,10 @@ public final class BatchInferenceJob implements Callable<Integer> {
               failure);
       String log = logging.publish(hadoopConf, result.reportLocation());
       out.println(result.line() + (log == null ? "" : " log=" + log));
+      String evaluation = Evaluation.run(spark, cfg, plan);
+      if (evaluation != null) {
+        out.println(evaluation);
+      }
       if (summaryJson != null) {
         ObjectNode summary = SummaryJson.of("ok", ExitCodes.OK, plan.name(), variables.runId());
         result.addTo(summary);

@@ -21,6 +21,8 @@ final class ConfigKeys {
   static final String INPUT_TABLE = "input.table";
   static final String INPUT_SQL = "input.sql";
   static final String INPUT_FORMAT = "input.format";
+  static final String INPUT_RECURSIVE = "input.recursive";
+  static final String INPUT_FILE_PATTERN = "input.file_pattern";
   static final String OUTPUT_TABLE = "output.table";
   static final String OUTPUT_CREATE = "output.create";
   static final String OUTPUT_FORMAT = "output.format";

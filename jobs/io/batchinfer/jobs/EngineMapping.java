@@ -2,6 +2,7 @@ package io.batchinfer.jobs;
 
 import io.batchinfer.udfs.AutoInputs;
 import io.batchinfer.udfs.BatchInference;
+import io.batchinfer.udfs.ImageInput;
 import io.batchinfer.udfs.InferencePlan;
 import io.batchinfer.udfs.InputMapping;
 import io.batchinfer.udfs.MapForm;
@@ -85,12 +86,15 @@ final class EngineMapping {
         continue;
       }
       if (in == null) {
-        problems.add(ConfigKeys.INPUTS + "." + e.getKey() + ": empty; set 'columns' or 'column'.");
+        problems.add(
+            ConfigKeys.INPUTS + "." + e.getKey() + ": empty; set 'columns', 'column' or 'image'.");
         mappingOk = false;
         continue;
       }
       builder.input(
-          e.getKey(), new InputMapping(in.columns(), in.column(), in.type(), toText(in.text())));
+          e.getKey(),
+          new InputMapping(
+              in.columns(), in.column(), in.type(), toText(in.text()), toImage(in.image())));
     }
     for (Map.Entry<String, JobConfig.OutputSpec> e : cfg.outputs().entrySet()) {
       OutputMapping m = toMapping(ConfigKeys.OUTPUTS + "." + e.getKey(), e.getValue(), problems);
@@ -153,6 +157,25 @@ final class EngineMapping {
       m = m.withTopK(o.topK().k(), o.topK().indices(), o.topK().scores());
     }
     return m;
+  }
+
+  private static ImageInput toImage(JobConfig.Image i) {
+    return i == null
+        ? null
+        : new ImageInput(
+            i.column(),
+            i.mode(),
+            i.resize(),
+            i.crop(),
+            i.fit(),
+            i.padValue(),
+            i.interpolation(),
+            i.channelOrder(),
+            i.layout(),
+            i.scale(),
+            i.mean(),
+            i.std(),
+            i.dtype());
   }
 
   private static TextInput toText(JobConfig.Text t) {

@@ -1,6 +1,7 @@
 package io.batchinfer.jobs;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,12 +23,16 @@ public record JobConfig(
     Output output,
     Text text,
     Errors errors,
-    Report report) {
+    Report report,
+    Evaluate evaluate) {
 
   public JobConfig {
     job = job == null ? new Job(null, null) : job;
     spark = spark == null ? Map.of() : spark;
-    input = input == null ? new Input(null, null, null, null, null, null, null, null) : input;
+    input =
+        input == null
+            ? new Input(null, null, null, null, null, null, null, null, null, null)
+            : input;
     model =
         model == null
             ? new Model(
@@ -58,7 +63,9 @@ public record JobConfig(
       Integer partitions,
       String table,
       String sql,
-      String format) {}
+      String format,
+      Boolean recursive,
+      @JsonProperty("file_pattern") String filePattern) {}
 
   /** {@code model:} the ONNX model and how to run it. */
   public record Model(
@@ -108,23 +115,51 @@ public record JobConfig(
    * for a mapping).
    */
   public record InputSpec(
-      List<String> columns, String column, String type, Text text, String auto) {
+      List<String> columns, String column, String type, Text text, Image image, String auto) {
     /** A mapping (YAML object). */
     @JsonCreator(mode = JsonCreator.Mode.PROPERTIES)
     public InputSpec(
         @JsonProperty("columns") List<String> columns,
         @JsonProperty("column") String column,
         @JsonProperty("type") String type,
-        @JsonProperty("text") Text text) {
-      this(columns, column, type, text, null);
+        @JsonProperty("text") Text text,
+        @JsonProperty("image") Image image) {
+      this(columns, column, type, text, image, null);
     }
 
     /** A plain value, as in {@code inputs: {auto: by_name}}. */
     @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     static InputSpec ofValue(String value) {
-      return new InputSpec(null, null, null, null, value);
+      return new InputSpec(null, null, null, null, null, value);
     }
   }
+
+  /**
+   * {@code inputs.<name>.image:} a binary column of encoded images decoded and preprocessed into an
+   * image model input. Sizes, mean and std take one number or a list.
+   */
+  public record Image(
+      String column,
+      String mode,
+      @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<Integer> resize,
+      @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<Integer> crop,
+      @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<Integer> fit,
+      @JsonProperty("pad_value") Integer padValue,
+      String interpolation,
+      @JsonProperty("channel_order") String channelOrder,
+      String layout,
+      Double scale,
+      @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<Double> mean,
+      @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<Double> std,
+      String dtype) {}
+
+  /**
+   * {@code evaluate:} after a successful run, compare a predicted column with a label column of the
+   * written output and print the accuracy.
+   */
+  public record Evaluate(
+      @JsonProperty("label_column") String labelColumn,
+      @JsonProperty("prediction_column") String predictionColumn) {}
 
   /**
    * {@code text:} (top level: fills every token input of the model) or {@code inputs.<name>.text:}

@@ -57,6 +57,7 @@ final class JobPlanner {
     if (outputTable != null && inference != null) {
       TableOutput.validate(spark, outputTable, inference.outputSchema(), problems);
     }
+    Evaluation.validate(cfg.evaluate(), inference, problems);
     TableOutput.Target deadLetterTable =
         policy == ErrorPolicy.DEAD_LETTER && input != null
             ? TableOutput.deadLetterTarget(cfg, settings.modeName(), partitionBy, input.columns())

@@ -110,7 +110,8 @@ final class ParquetInputReader implements InputReader {
    */
   private Dataset<Row> readRaw(SparkSession spark, boolean ignoreCorrupt, StructType schema) {
     DataFrameReader reader =
-        spark.read().option(IGNORE_CORRUPT_OPTION, Boolean.toString(ignoreCorrupt));
+        TableInput.fileOptions(
+            config, spark.read().option(IGNORE_CORRUPT_OPTION, Boolean.toString(ignoreCorrupt)));
     if (schema != null) {
       return reader.schema(schema).parquet(config.path());
     }

@@ -21,10 +21,17 @@ final class TableInput implements InputReader {
   static final String PARQUET = "parquet";
 
   /**
+   * Spark's {@code binaryFile} source (lower-cased as {@code input.format} is): one row per file,
+   * {@code path, modificationTime, length, content}, for image inputs.
+   */
+  static final String BINARY_FILE = "binaryfile";
+
+  /**
    * Formats {@code input.format} accepts; delta needs Delta Lake on the classpath (run-local.sh has
    * it).
    */
-  static final List<String> FORMATS = List.of(PARQUET, "orc", "json", "csv", "delta", "iceberg");
+  static final List<String> FORMATS =
+      List.of(PARQUET, "orc", "json", "csv", "delta", "iceberg", BINARY_FILE);
 
   private final JobConfig.Input config;
 
@@ -92,6 +99,11 @@ final class TableInput implements InputReader {
                 + " Remove input.format.");
       }
     }
+    if (!set(in.path()) && (in.recursive() != null || set(in.filePattern()))) {
+      problems.add(
+          (in.recursive() != null ? ConfigKeys.INPUT_RECURSIVE : ConfigKeys.INPUT_FILE_PATTERN)
+              + ": applies to input.path only (files); remove it for input.table or input.sql.");
+    }
     if ((set(in.table()) || set(in.sql())) && Boolean.TRUE.equals(in.ignoreCorruptFiles())) {
       problems.add(
           ConfigKeys.IGNORE_CORRUPT_FILES
@@ -145,6 +157,7 @@ final class TableInput implements InputReader {
       if ("csv".equals(format)) {
         reader = reader.option("header", "true").option("inferSchema", "true");
       }
+      reader = fileOptions(in, reader);
       return reader.load(in.path());
     } catch (Exception e) {
       String msg = message(e);
@@ -210,6 +223,22 @@ final class TableInput implements InputReader {
     } catch (Exception e) {
       return " Namespace " + namespace + " cannot be listed (" + firstLine(message(e)) + ").";
     }
+  }
+
+  /**
+   * @return {@code reader} with {@code input.recursive} (Spark's {@code recursiveFileLookup}) and
+   *     {@code input.file_pattern} ({@code pathGlobFilter}) applied; shared with {@link
+   *     ParquetInputReader}
+   */
+  static org.apache.spark.sql.DataFrameReader fileOptions(
+      JobConfig.Input in, org.apache.spark.sql.DataFrameReader reader) {
+    if (Boolean.TRUE.equals(in.recursive())) {
+      reader = reader.option("recursiveFileLookup", "true");
+    }
+    if (set(in.filePattern())) {
+      reader = reader.option("pathGlobFilter", in.filePattern().trim());
+    }
+    return reader;
   }
 
   private static String format(JobConfig.Input in) {

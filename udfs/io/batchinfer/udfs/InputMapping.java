@@ -5,17 +5,32 @@ import java.util.List;
 /**
  * Which input columns feed one model input ({@code inputs.<name>} in the job config). Exactly one
  * of {@code columns} (scalar columns stacked on the last axis), {@code column} (one scalar or array
- * column) or {@code text} (a tokenized string column) is set. Immutable.
+ * column), {@code text} (a tokenized string column) or {@code image} (a binary column of encoded
+ * images) is set. Immutable.
  *
  * @param columns scalar columns, in the order the model expects them, or null
  * @param column a single column, or null
  * @param type optional expected ONNX element type of the model input ({@code inputs.<name>.type});
  *     when set, a model declaring another type is rejected (guards against a swapped model)
  * @param text a string column tokenized into this (token) input, instead of columns
+ * @param image a binary column of encoded images decoded and preprocessed into this input
  */
-public record InputMapping(List<String> columns, String column, String type, TextInput text) {
+public record InputMapping(
+    List<String> columns, String column, String type, TextInput text, ImageInput image) {
   public InputMapping {
     columns = columns == null ? null : List.copyOf(columns);
+  }
+
+  /** A mapping without an image input. */
+  public InputMapping(List<String> columns, String column, String type, TextInput text) {
+    this(columns, column, type, text, null);
+  }
+
+  /**
+   * @return a mapping decoding and preprocessing the images in a binary column into this input
+   */
+  public static InputMapping image(ImageInput image) {
+    return new InputMapping(null, null, null, null, image);
   }
 
   /**
@@ -43,6 +58,6 @@ public record InputMapping(List<String> columns, String column, String type, Tex
    * @return this mapping, asserting the model input's element type
    */
   public InputMapping withType(String elementType) {
-    return new InputMapping(columns, column, elementType, text);
+    return new InputMapping(columns, column, elementType, text, image);
   }
 }

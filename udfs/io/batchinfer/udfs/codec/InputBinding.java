@@ -1,5 +1,6 @@
 package io.batchinfer.udfs.codec;
 
+import io.batchinfer.udfs.image.ImagePreprocessing;
 import io.batchinfer.udfs.model.ElementType;
 import io.batchinfer.udfs.model.Shapes;
 import java.io.Serializable;
@@ -23,6 +24,8 @@ import org.apache.spark.sql.types.DecimalType;
  * @param rowShape the per-row tensor shape (without the batch axis); {@code -1} where free
  * @param batchAxis whether the model tensor has a leading batch dimension
  * @param allowNan whether NaN and ±Infinity may reach the model ({@code errors.allow_nan})
+ * @param image for {@link InputLayout#IMAGE}: how each encoded image becomes a tensor row; else
+ *     null
  */
 public record InputBinding(
     String onnxName,
@@ -34,8 +37,35 @@ public record InputBinding(
     DecimalType[] decimalTypes,
     long[] rowShape,
     boolean batchAxis,
-    boolean allowNan)
+    boolean allowNan,
+    ImagePreprocessing image)
     implements Serializable {
+
+  /** A binding of columns or arrays (no image). */
+  public InputBinding(
+      String onnxName,
+      ElementType target,
+      InputLayout layout,
+      String[] columns,
+      int[] ordinals,
+      SourceKind[] kinds,
+      DecimalType[] decimalTypes,
+      long[] rowShape,
+      boolean batchAxis,
+      boolean allowNan) {
+    this(
+        onnxName,
+        target,
+        layout,
+        columns,
+        ordinals,
+        kinds,
+        decimalTypes,
+        rowShape,
+        batchAxis,
+        allowNan,
+        null);
+  }
 
   /** Copies the arrays: a binding never changes after planning. */
   public InputBinding {
@@ -99,7 +129,8 @@ public record InputBinding(
         && Arrays.equals(decimalTypes, b.decimalTypes)
         && Arrays.equals(rowShape, b.rowShape)
         && batchAxis == b.batchAxis
-        && allowNan == b.allowNan;
+        && allowNan == b.allowNan
+        && Objects.equals(image, b.image);
   }
 
   @Override
@@ -112,7 +143,8 @@ public record InputBinding(
         Arrays.hashCode(ordinals),
         Arrays.hashCode(rowShape),
         batchAxis,
-        allowNan);
+        allowNan,
+        image);
   }
 
   @Override
@@ -124,6 +156,9 @@ public record InputBinding(
    * @return a fresh encoder for rows of one partition; the caller owns and closes it
    */
   public InputEncoder newEncoder(int batchSize) {
+    if (image != null) {
+      return new ImageEncoder(this, batchSize);
+    }
     return target == ElementType.STRING
         ? new StringEncoder(this, batchSize)
         : new NumericEncoder(this, batchSize);
@@ -136,7 +171,8 @@ public record InputBinding(
     long[] full = batchAxis ? Shapes.prepend(-1, rowShape) : rowShape;
     return onnxName
         + " <- "
-        + (layout == InputLayout.ARRAY ? columns[0] : Arrays.toString(columns))
+        + (layout == InputLayout.COLUMNS ? Arrays.toString(columns) : columns[0])
+        + (image != null ? " (image: " + image.describe() + ")" : "")
         + " as "
         + Shapes.format(full)
         + " "

@@ -11,5 +11,10 @@ public enum InputLayout {
    * One (possibly nested) array column: {@code array<T>} to {@code [batch, d]}, {@code
    * array<array<T>>} to {@code [batch, d1, d2]}, ...
    */
-  ARRAY
+  ARRAY,
+  /**
+   * One binary column of encoded images, each decoded and preprocessed into {@code [C, H, W]} or
+   * {@code [H, W, C]} ({@link InputBinding#image()}).
+   */
+  IMAGE
 }

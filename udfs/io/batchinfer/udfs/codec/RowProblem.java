@@ -24,6 +24,9 @@ public record RowProblem(String code, String column, String message) {
   /** A fraction where the model takes an integer type. */
   public static final String NOT_INTEGER = "not_integer";
 
+  /** Bytes in an image column that do not decode as an image (unknown format, corrupt, too big). */
+  public static final String DECODE_ERROR = "decode_error";
+
   /** An empty text while the text input says {@code reject_empty}. */
   public static final String EMPTY_TEXT = "empty_text";
 

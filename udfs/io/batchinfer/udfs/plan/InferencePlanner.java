@@ -159,7 +159,8 @@ public final class InferencePlanner {
     inputs.checkMapped(mapped.inputs(), fedOrReported);
     List<TextBinding> textBindings =
         new TextBinder(signature, schema, hadoopConf, problems).bind(textTargets);
-    List<InputBinding> inputBindings = inputs.bind(mapped.inputs());
+    List<InputBinding> inputBindings = new ArrayList<>(inputs.bind(mapped.inputs()));
+    inputBindings.addAll(new ImageBinder(signature, schema, problems).bind(mapped.inputs()));
     boolean anyInput = !inputBindings.isEmpty() || !textBindings.isEmpty();
     boolean allBatchAxis = anyInput && inputBindings.stream().allMatch(InputBinding::batchAxis);
     boolean batchable =

@@ -71,7 +71,7 @@ final class InputBinder {
                 + " with "
                 + (in.type().isInteger()
                     ? "'columns', 'column' or 'text'"
-                    : "'columns' or 'column'")
+                    : "'columns', 'column' or 'image'")
                 + ".");
       }
     }
@@ -83,8 +83,8 @@ final class InputBinder {
   List<InputBinding> bind(Map<String, InputMapping> inputs) {
     List<InputBinding> bindings = new ArrayList<>();
     for (Map.Entry<String, InputMapping> e : inputs.entrySet()) {
-      if (e.getValue().text() != null) {
-        continue;
+      if (e.getValue().text() != null || e.getValue().image() != null) {
+        continue; // TextBinder's and ImageBinder's
       }
       TensorSpec spec = signature.inputs().get(e.getKey());
       if (spec == null) {

@@ -28,6 +28,13 @@ public final class Problems {
   /**
    * @return true when nothing was recorded
    */
+  /**
+   * @return how many problems were recorded so far
+   */
+  public int size() {
+    return list.size();
+  }
+
   public boolean isEmpty() {
     return list.isEmpty();
   }

@@ -192,6 +192,30 @@ class StandaloneClusterIT {
 
   @Test
   @Timeout(value = 150, unit = TimeUnit.SECONDS)
+  void digitImagesOnExecutorsGiveTheExampleAccuracy() throws Exception {
+    // The image readers (TwelveMonkeys, registered by the image package) load from the cluster jar
+    // in executor JVMs; 296 of 300 is the training script's held-out count.
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--master",
+                cluster.masterUrl(),
+                "--conf",
+                "spark.ui.enabled=false",
+                "--conf",
+                "spark.driver.host=" + LocalStandaloneCluster.HOST,
+                "conf/examples/digits-images.yaml",
+                "--set",
+                "output.path=" + tmp.resolve("digits-client")));
+    LocalStandaloneCluster.Launched run = submitScript("digits-client", args);
+    assertThat(run.await(JOB_TIMEOUT)).as(run.describe()).isZero();
+    assertThat(summary(run.stdout())).contains("rows_out=300").contains("app_id=app-");
+    assertThat(run.stdout())
+        .contains("batchinfer: evaluate accuracy=0.9867 correct=296 compared=300");
+  }
+
+  @Test
+  @Timeout(value = 150, unit = TimeUnit.SECONDS)
   void eachExecutorCreatesOneSessionPerModel() throws Exception {
     Path input = ParquetFiles.writeIrisLike(tmp.resolve("sessions-input"), 16, 500, 42);
     Path output = tmp.resolve("sessions-output");

@@ -220,8 +220,8 @@ class OnnxMlJobTest extends SparkTestBase {
     assertThat(run.exitCode()).isEqualTo(3);
     assertThat(run.err())
         .contains(
-            "inputs.sepal_length.auto: unknown key 'auto'; known keys here: [column, columns, text,"
-                + " type]");
+            "inputs.sepal_length.auto: unknown key 'auto'; known keys here: [column, columns, image,"
+                + " text, type]");
   }
 
   @Test

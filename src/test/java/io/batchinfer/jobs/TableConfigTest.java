@@ -54,7 +54,7 @@ class TableConfigTest extends SparkTestBase {
     assertThat(r.err())
         .contains(
             "input.format: unknown format 'jsn'; expected one of [parquet, orc, json, csv, delta,"
-                + " iceberg].")
+                + " iceberg, binaryfile].")
         .contains("Did you mean 'json'?");
   }
 
