@@ -283,6 +283,8 @@ final class RunReport {
     signature(model.putArray("inputs"), sig.inputs());
     signature(model.putArray("outputs"), sig.outputs());
     model.put("device", String.valueOf(plan.inference().spec().session().device()));
+    ArrayNode models = root.putArray("models");
+    ModelFacts.of(plan).forEach(f -> f.addTo(models.addObject()));
 
     ObjectNode input = root.putObject("input");
     input.put("path", plan.inputPath());
