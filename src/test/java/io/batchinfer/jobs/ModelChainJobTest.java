@@ -159,39 +159,13 @@ class ModelChainJobTest extends SparkTestBase {
    */
   @Test
   void deadLettersNameTheModelThatRejectedTheRow() throws Exception {
-    StructType schema =
-        new StructType()
-            .add("id", DataTypes.LongType, false)
-            .add("sepal_length", DataTypes.DoubleType, true)
-            .add("sepal_width", DataTypes.DoubleType, false)
-            .add("petal_length", DataTypes.DoubleType, false)
-            .add("petal_width", DataTypes.DoubleType, false)
-            .add("petal_width_2", DataTypes.DoubleType, false);
-    List<Row> rows = new ArrayList<>();
-    for (int i = 0; i < 60; i++) {
-      Double sepalLength = i % 10 == 3 ? null : 5.0 + (i % 7) * 0.2;
-      double pw2 = i % 15 == 4 ? Double.NaN : 0.2 + (i % 5) * 0.4;
-      rows.add(
-          RowFactory.create((long) i, sepalLength, 3.0, 1.5 + (i % 4), 0.2 + (i % 5) * 0.4, pw2));
-    }
-    Path input = tmp.resolve("in");
-    spark.createDataFrame(rows, schema).repartition(2).write().parquet(input.toString());
+    Path conf = dirtyConfig();
     Path output = tmp.resolve("out");
     Path dead = tmp.resolve("dead");
-    String yaml =
-        Files.readString(EXAMPLE)
-            .replace(
-                "input: {columns: [sepal_length, sepal_width, petal_length, petal_width]}",
-                "input: {columns: [sepal_length, sepal_width, petal_length, petal_width_2]}")
-            .replace("passthrough: [id, species]", "passthrough: [id]")
-            .replace("models/", Projects.root() + "/models/");
-    Path conf = writeConfig(tmp, yaml);
     JobTestSupport.Run run =
         cli(
             "--config",
             conf.toString(),
-            "--set",
-            "input.path=" + input,
             "--set",
             "output.path=" + output,
             "--set",
@@ -239,6 +213,77 @@ class ModelChainJobTest extends SparkTestBase {
               assertThat(r.<Long>getAs("id") % 10).isNotEqualTo(3);
               assertThat(r.<Long>getAs("id") % 15).isNotEqualTo(4);
             });
+  }
+
+  /**
+   * 60 flowers in 2 files with an extra column petal_width_2 (what logreg reads instead of
+   * petal_width): sepal_length null on ids 3, 13, ..., 53 (rejected by embed, the first model),
+   * petal_width_2 NaN on ids 4, 19, 34, 49 (rejected by logreg, the last).
+   *
+   * @return the example config reading them
+   */
+  private Path dirtyConfig() throws Exception {
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.LongType, false)
+            .add("sepal_length", DataTypes.DoubleType, true)
+            .add("sepal_width", DataTypes.DoubleType, false)
+            .add("petal_length", DataTypes.DoubleType, false)
+            .add("petal_width", DataTypes.DoubleType, false)
+            .add("petal_width_2", DataTypes.DoubleType, false);
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      Double sepalLength = i % 10 == 3 ? null : 5.0 + (i % 7) * 0.2;
+      double pw2 = i % 15 == 4 ? Double.NaN : 0.2 + (i % 5) * 0.4;
+      rows.add(
+          RowFactory.create((long) i, sepalLength, 3.0, 1.5 + (i % 4), 0.2 + (i % 5) * 0.4, pw2));
+    }
+    Path input = tmp.resolve("in");
+    spark.createDataFrame(rows, schema).repartition(2).write().parquet(input.toString());
+    String yaml =
+        Files.readString(EXAMPLE)
+            .replace(
+                "input: {columns: [sepal_length, sepal_width, petal_length, petal_width]}",
+                "input: {columns: [sepal_length, sepal_width, petal_length, petal_width_2]}")
+            .replace("passthrough: [id, species]", "passthrough: [id]")
+            .replace("path: data/iris/iris.parquet", "path: \"" + input + "\"")
+            .replace("models/", Projects.root() + "/models/");
+    return writeConfig(tmp, yaml);
+  }
+
+  @Test
+  void skippedRowsAreCountedPerModel() throws Exception {
+    Path summary = tmp.resolve("summary.json");
+    JobTestSupport.Run run =
+        cli(
+            "--config",
+            dirtyConfig().toString(),
+            "--set",
+            "output.path=" + tmp.resolve("out"),
+            "--set",
+            "errors.policy=skip",
+            "--set",
+            "errors.max_rejected_fraction=0.5",
+            "--summary-json",
+            summary.toString());
+    assertThat(run.exitCode()).as(run.err()).isEqualTo(0);
+    assertThat(run.out()).contains("rows_in=60 rows_out=50 rows_rejected=10");
+    JsonNode rejections = JSON.readTree(summary.toFile()).path("rejections");
+    assertThat(rejections).hasSize(2);
+    assertThat(rejections.get(0).path("column").asText()).isEqualTo("embed:sepal_length");
+    assertThat(rejections.get(0).path("count").asLong()).isEqualTo(6);
+    assertThat(rejections.get(0).path("example").asText()).contains("model 'embed': ");
+    assertThat(rejections.get(1).path("column").asText()).isEqualTo("logreg:petal_width_2");
+    assertThat(rejections.get(1).path("count").asLong()).isEqualTo(4);
+  }
+
+  @Test
+  void failMessageNamesTheModel() throws Exception {
+    Path output = tmp.resolve("out");
+    JobTestSupport.Run run =
+        cli("--config", dirtyConfig().toString(), "--set", "output.path=" + output);
+    assertThat(run.exitCode()).isEqualTo(ExitCodes.FAILED);
+    assertThat(run.err()).contains("column 'embed:sepal_length': model 'embed': ");
   }
 
   @Test
