@@ -233,6 +233,31 @@ class ModelChainTest extends SparkTestBase {
             "models[1].outputs.probabilities.column (model 'b'): column 'sl' is an input column;");
   }
 
+  @Test
+  void singleModelPlanGetsOneModelColumn() throws Exception {
+    Dataset<Row> in = flowers(20, 1);
+    InferencePlan single =
+        BatchInference.builder()
+            .modelPath(Projects.irisModel().toString(), null)
+            .input("input", InputMapping.columns("sl", "sw", "pl", "pw"))
+            .output("output", OutputMapping.toColumn("probs"))
+            .passthrough(List.of("id"))
+            .plan(spark, in.schema());
+    assertThatThrownBy(() -> ChainPlan.of(single, "probs"))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining(
+            "output.model_column: column 'probs' is already an output column; choose another"
+                + " name.");
+    ChainPlan plan = ChainPlan.of(single, "model");
+    assertThat(plan.outputSchema().fieldNames()).containsExactly("id", "probs", "model");
+    String sha = Sha256.hex(Files.readAllBytes(Projects.irisModel())).substring(0, 12);
+    assertThat(plan.apply(in).scored().collectAsList())
+        .hasSize(20)
+        .allSatisfy(r -> assertThat(r.getString(2)).isEqualTo(sha));
+    assertThat(ChainPlan.of(single, null).apply(in).scored().columns())
+        .containsExactly("id", "probs");
+  }
+
   private static void close(List<Float> got, float[] want) {
     assertThat(got).hasSize(want.length);
     for (int k = 0; k < want.length; k++) {
