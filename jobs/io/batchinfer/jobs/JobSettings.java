@@ -184,12 +184,6 @@ record JobSettings(
         models);
   }
 
-  static void require(Problems problems, String value, String key, String what) {
-    if (value == null || value.isBlank()) {
-      problems.add(key + ": missing; set it to " + what + " (or pass --set " + key + "=...).");
-    }
-  }
-
   interface Parser<T> {
     T parse(String value);
   }
