@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.batchinfer.testing.Oracle;
 import io.batchinfer.testing.Projects;
 import io.batchinfer.testing.SparkTestBase;
+import io.batchinfer.testing.TestModels;
 import io.batchinfer.udfs.model.Sha256;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -256,6 +257,79 @@ class ModelChainTest extends SparkTestBase {
         .allSatisfy(r -> assertThat(r.getString(2)).isEqualTo(sha));
     assertThat(ChainPlan.of(single, null).apply(in).scored().columns())
         .containsExactly("id", "probs");
+  }
+
+  /** ONNX Runtime failures inside a chain name the model: rows failing alone, a broken model. */
+  @Test
+  void inferenceErrorsAndBrokenModelsNameTheModel() {
+    Path lookup =
+        TestModels.write(TestModels.lookup("idx", "value", 10), tmp.resolve("lookup.onnx"));
+    StructType schema =
+        new StructType().add("id", DataTypes.LongType, false).add("idx", DataTypes.LongType, false);
+    List<Row> data = new ArrayList<>();
+    for (long id = 0; id < 100; id++) {
+      data.add(RowFactory.create(id, id == 17 || id == 60 ? 99L : id % 10));
+    }
+    Dataset<Row> input = spark.createDataFrame(data, schema).coalesce(1);
+    InferencePlan.Scored scored =
+        BatchInferenceChain.builder()
+            .model(
+                "table",
+                BatchInference.builder()
+                    .modelPath(lookup.toString(), null)
+                    .input("idx", InputMapping.column("idx"))
+                    .output("value", OutputMapping.toColumn("value"))
+                    .batchSize(16)
+                    .errorPolicy(ErrorPolicy.DEAD_LETTER))
+            .passthrough(List.of("id"))
+            .plan(spark, schema)
+            .apply(input);
+    scored.emitted().persist();
+    try {
+      List<Row> bad = scored.rejected().orderBy("id").collectAsList();
+      assertThat(bad).extracting(r -> r.getLong(0)).containsExactly(17L, 60L);
+      assertThat(bad)
+          .allSatisfy(
+              r -> {
+                assertThat(r.<String>getAs("_error_code")).isEqualTo("inference_error");
+                assertThat(r.<String>getAs("_error_column")).isEqualTo("table");
+                assertThat(r.<String>getAs("_error_message"))
+                    .startsWith("model 'table': model run failed: ");
+              });
+      assertThat(scored.scored().count()).isEqualTo(98);
+    } finally {
+      scored.emitted().unpersist();
+    }
+
+    byte[] hungry = TestModels.allocationHungry("features", "y", 2);
+    Path broken = TestModels.write(hungry, tmp.resolve("hungry.onnx"));
+    StructType arrays =
+        new StructType()
+            .add("id", DataTypes.LongType, false)
+            .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+    List<Row> rows = new ArrayList<>();
+    for (long id = 0; id < 50; id++) {
+      rows.add(RowFactory.create(id, List.of((float) id, 1f)));
+    }
+    InferencePlan.Scored failing =
+        BatchInferenceChain.builder()
+            .model(
+                null,
+                BatchInference.builder()
+                    .modelPath(broken.toString(), null)
+                    .input("features", InputMapping.column("features"))
+                    .output("y", OutputMapping.toColumn("y")))
+            .plan(spark, arrays)
+            .apply(spark.createDataFrame(rows, arrays).coalesce(1));
+    assertThatThrownBy(() -> failing.scored().count())
+        .rootCause()
+        .isInstanceOf(ModelFailureException.class)
+        .hasMessageContaining(
+            "model 'hungry' (file:"
+                + broken
+                + ", sha256 "
+                + Sha256.hex(hungry)
+                + ") fails on every input");
   }
 
   private static void close(List<Float> got, float[] want) {
