@@ -121,6 +121,10 @@ class ModelChainJobTest extends SparkTestBase {
     assertThat(report.path("models").get(1).path("device").asText()).isEqualTo("cpu");
     assertThat(report.path("models").get(2).path("model_column").asText())
         .isEqualTo("model_sha_logreg");
+    assertThat(Files.readString(output.resolve("_batchinfer/report.html")))
+        .contains("models (in order)")
+        .contains("head: ")
+        .contains(headSha);
     JsonNode s = JSON.readTree(summary.toFile());
     assertThat(s.path("models")).hasSize(3);
     assertThat(s.path("models").get(1).path("name").asText()).isEqualTo("head");
