@@ -1,5 +1,6 @@
 package io.batchinfer.jobs;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.batchinfer.udfs.InferencePlan;
 import java.util.ArrayList;
@@ -49,5 +50,26 @@ record ModelFacts(
     node.put("distribution", distribution);
     node.put("device", device);
     node.put("model_column", modelColumn);
+  }
+
+  /**
+   * @return the report's {@code models} list as text, one model per line: {@code name: path, sha256
+   *     ..., distribution, device}
+   */
+  static String describe(JsonNode models) {
+    StringBuilder sb = new StringBuilder();
+    for (JsonNode m : models) {
+      sb.append(m.path("name").asText())
+          .append(": ")
+          .append(m.path("path").asText())
+          .append(", sha256 ")
+          .append(m.path("sha256").asText())
+          .append(", ")
+          .append(m.path("distribution").asText())
+          .append(", ")
+          .append(m.path("device").asText())
+          .append('\n');
+    }
+    return sb.toString().trim();
   }
 }

@@ -132,22 +132,7 @@ final class ReportWriter {
     row(h, "model", r.path("model").path("path").asText());
     row(h, "model sha256", r.path("model").path("sha256").asText());
     if (r.path("models").size() > 1) {
-      StringBuilder models = new StringBuilder();
-      r.path("models")
-          .forEach(
-              m ->
-                  models
-                      .append(m.path("name").asText())
-                      .append(": ")
-                      .append(m.path("path").asText())
-                      .append(", sha256 ")
-                      .append(m.path("sha256").asText())
-                      .append(", ")
-                      .append(m.path("distribution").asText())
-                      .append(", ")
-                      .append(m.path("device").asText())
-                      .append('\n'));
-      row(h, "models (in order)", models.toString().trim());
+      row(h, "models (in order)", ModelFacts.describe(r.path("models")));
     }
     StringBuilder sig = new StringBuilder();
     r.path("model")
