@@ -291,6 +291,33 @@ class ModelChainJobTest extends SparkTestBase {
   }
 
   @Test
+  void resumableRunScoresTheChainChunkByChunk() throws Exception {
+    Path input = writeIrisLike(spark, tmp, 90, 3, 21);
+    Path output = tmp.resolve("out");
+    JobTestSupport.Run run =
+        cli(
+            "--config",
+            EXAMPLE.toString(),
+            "--set",
+            "input.path=" + input,
+            "--set",
+            "output.path=" + output,
+            "--set",
+            "passthrough=[id]",
+            "--set",
+            "output.resume=true",
+            "--set",
+            "output.resume_chunk_files=1");
+    assertThat(run.exitCode()).as(run.err()).isEqualTo(0);
+    assertThat(run.out()).contains("rows_in=90 rows_out=90").contains("chunks=3 chunks_skipped=0");
+    List<Row> out = spark.read().parquet(output.toString()).collectAsList();
+    assertThat(out).hasSize(90);
+    String headSha = sha(HEAD).substring(0, 12);
+    assertThat(out)
+        .allSatisfy(r -> assertThat(r.<String>getAs("model_sha_head")).isEqualTo(headSha));
+  }
+
+  @Test
   void singleModelGetsOneModelColumn() throws Exception {
     Path input = writeIrisLike(spark, tmp, 20, 2, 5);
     Path output = tmp.resolve("out");
