@@ -213,7 +213,8 @@ final class ChunkedRunner {
     return Sha256.hex(
             plan.options().fingerprint()
                 + "\nmodel "
-                + plan.inference().model().sha256()
+                + String.join(
+                    " ", plan.scoring().models().stream().map(m -> m.model().sha256()).toList())
                 + "\noutput "
                 + plan.outputPath())
         .substring(0, 16);

@@ -182,34 +182,41 @@ final class DoctorCommand implements Callable<Integer> {
     }
     JobConfig cfg =
         ConfigLoader.load(config, overrides, Variables.of(Map.of(), System::getenv)).config();
+    // With models:, the first model that asks for a GPU decides what to probe (else the first).
+    List<JobConfig.ModelEntry> entries = cfg.modelEntries();
+    JobConfig.Model model = entries.isEmpty() ? cfg.model() : entries.get(0).model();
+    for (JobConfig.ModelEntry e : entries) {
+      String d = e.model().device();
+      if (d != null && !"cpu".equalsIgnoreCase(d.trim())) {
+        model = e.model();
+        break;
+      }
+    }
     Problems problems = new Problems();
     Device device =
-        Device.parse(
-            cfg.model().device() == null ? ConfigKeys.DEVICE_DEFAULT : cfg.model().device());
+        Device.parse(model.device() == null ? ConfigKeys.DEVICE_DEFAULT : model.device());
     if (device == null) {
       problems.add(
           ConfigKeys.DEVICE
               + ": unknown value '"
-              + cfg.model().device()
+              + model.device()
               + "'; expected one of "
               + ConfigKeys.DEVICES
               + "."
-              + Problems.didYouMean(cfg.model().device(), ConfigKeys.DEVICES));
+              + Problems.didYouMean(model.device(), ConfigKeys.DEVICES));
       device = Device.CPU;
     }
-    DeviceConfig.check(cfg.model(), device, problems);
+    DeviceConfig.check(model, device, problems);
     problems.throwIfAny(config);
     DeviceFallback fallback =
-        cfg.model().deviceFallback() == null
+        model.deviceFallback() == null
             ? DeviceFallback.defaultFor(device)
-            : DeviceFallback.parse(cfg.model().deviceFallback());
+            : DeviceFallback.parse(model.deviceFallback());
     return new Target(
         device,
         fallback,
-        cfg.model().deviceId() == null ? 0 : cfg.model().deviceId(),
-        cfg.model().gpuResource() == null
-            ? DeviceSettings.GPU_RESOURCE_DEFAULT
-            : cfg.model().gpuResource(),
+        model.deviceId() == null ? 0 : model.deviceId(),
+        model.gpuResource() == null ? DeviceSettings.GPU_RESOURCE_DEFAULT : model.gpuResource(),
         cfg.spark());
   }
 

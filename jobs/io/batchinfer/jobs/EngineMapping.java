@@ -2,8 +2,9 @@ package io.batchinfer.jobs;
 
 import io.batchinfer.udfs.AutoInputs;
 import io.batchinfer.udfs.BatchInference;
+import io.batchinfer.udfs.BatchInferenceChain;
+import io.batchinfer.udfs.ChainPlan;
 import io.batchinfer.udfs.ImageInput;
-import io.batchinfer.udfs.InferencePlan;
 import io.batchinfer.udfs.InputMapping;
 import io.batchinfer.udfs.MapForm;
 import io.batchinfer.udfs.OnnxRuntimeOptions;
@@ -11,7 +12,9 @@ import io.batchinfer.udfs.OutputMapping;
 import io.batchinfer.udfs.Pooling;
 import io.batchinfer.udfs.TextInput;
 import io.batchinfer.udfs.ValidationException;
+import io.batchinfer.udfs.plan.ChainChecks;
 import io.batchinfer.udfs.plan.Problems;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
@@ -21,38 +24,89 @@ import org.apache.spark.sql.types.StructType;
  * Driver only: maps the config's {@code model}, {@code inputs}, {@code outputs}, {@code text},
  * {@code passthrough} and {@code errors} keys to the engine's request ({@link
  * BatchInference.Builder}) and lets the engine plan it against the input schema: the only place
- * where {@code jobs/} talks to the engine's planning API. Stateless.
+ * where {@code jobs/} talks to the engine's planning API. A {@code models:} list maps each entry
+ * with the same code ({@link #builder}) into a {@link BatchInferenceChain}. Stateless.
  */
 final class EngineMapping {
   private EngineMapping() {}
 
   /**
-   * @return the engine's plan for {@code inputSchema}, or null when the config is incomplete (a
-   *     missing key already reported by {@link JobSettings}) or a problem was found (added to
-   *     {@code problems})
+   * @return the engine's plan for {@code inputSchema}: the single model, or the {@code models:}
+   *     chain; null when the config is incomplete (a missing key already reported by {@link
+   *     JobSettings}) or a problem was found (added to {@code problems})
    */
-  static InferencePlan plan(
+  static ChainPlan plan(
       JobConfig cfg,
       JobSettings settings,
       SparkSession spark,
       StructType inputSchema,
       Problems problems) {
+    List<JobConfig.ModelEntry> entries = cfg.modelEntries();
+    List<BatchInference.Builder> builders = new ArrayList<>();
+    boolean complete = !entries.isEmpty() && entries.size() == settings.models().size();
+    for (int i = 0; i < entries.size(); i++) {
+      Problems own = new Problems();
+      BatchInference.Builder b =
+          builder(
+              cfg,
+              entries.get(i),
+              i < settings.models().size() ? settings.models().get(i) : null,
+              settings,
+              own);
+      for (String p : own.list()) {
+        problems.add(
+            cfg.models() == null
+                ? p
+                : ChainChecks.qualify(i, String.valueOf(ModelSettings.name(entries.get(i))), p));
+      }
+      complete &= b != null;
+      builders.add(b);
+    }
+    if (inputSchema == null || !complete) {
+      return null;
+    }
+    String modelColumn = cfg.output().modelColumn();
+    try {
+      if (cfg.models() == null) {
+        return ChainPlan.of(builders.get(0).plan(spark, inputSchema), modelColumn);
+      }
+      BatchInferenceChain.Builder chain = BatchInferenceChain.builder();
+      for (int i = 0; i < entries.size(); i++) {
+        chain.model(entries.get(i).name(), builders.get(i));
+      }
+      return chain.passthrough(cfg.passthrough()).modelColumn(modelColumn).plan(spark, inputSchema);
+    } catch (ValidationException e) {
+      problems.addAll(e);
+      return null;
+    }
+  }
+
+  /**
+   * @return the engine's builder for one model (the single model, or one {@code models:} entry), or
+   *     null when a key is missing or wrong; problems use the keys inside the entry
+   */
+  private static BatchInference.Builder builder(
+      JobConfig cfg,
+      JobConfig.ModelEntry entry,
+      ModelSettings model,
+      JobSettings settings,
+      Problems problems) {
     // Checked whatever else is missing, so that bad model.onnxruntime values are reported with the
     // rest.
-    OnnxRuntimeOptions onnxRuntime = OrtTuningConfig.tuning(cfg.model().onnxruntime(), problems);
-    if (inputSchema == null
-        || cfg.model().path() == null
-        || (cfg.inputs().isEmpty() && cfg.text() == null)
-        || cfg.outputs().isEmpty()) {
+    OnnxRuntimeOptions onnxRuntime = OrtTuningConfig.tuning(entry.model().onnxruntime(), problems);
+    if (model == null
+        || entry.model().path() == null
+        || (entry.inputs().isEmpty() && entry.text() == null)
+        || entry.outputs().isEmpty()) {
       return null;
     }
     BatchInference.Builder builder =
         BatchInference.builder()
-            .modelPath(cfg.model().path(), cfg.model().sha256())
-            .batchSize(settings.batchSize())
-            .threads(settings.threads())
-            .device(settings.device())
-            .batching(settings.batching())
+            .modelPath(entry.model().path(), entry.model().sha256())
+            .batchSize(model.batchSize())
+            .threads(model.threads())
+            .device(model.device())
+            .batching(model.batching())
             .errorPolicy(settings.policy())
             .allowNan(Boolean.TRUE.equals(cfg.errors().allowNan()))
             .maxConsecutiveInferenceErrors(
@@ -61,20 +115,20 @@ final class EngineMapping {
                     ? BatchInference.MAX_CONSECUTIVE_INFERENCE_ERRORS_DEFAULT
                     : cfg.errors().maxConsecutiveInferenceErrors())
             .customOpLibraries(
-                cfg.model().customOpLibraries() == null
+                entry.model().customOpLibraries() == null
                     ? List.of()
-                    : cfg.model().customOpLibraries())
+                    : entry.model().customOpLibraries())
             .onnxRuntime(onnxRuntime)
             .passthrough(cfg.passthrough());
-    DeviceConfig.apply(cfg.model(), settings.device(), builder, new Problems());
-    if (cfg.model().lengthWindow() != null) {
-      builder.lengthWindow(cfg.model().lengthWindow());
+    DeviceConfig.apply(entry.model(), model.device(), builder, new Problems());
+    if (entry.model().lengthWindow() != null) {
+      builder.lengthWindow(entry.model().lengthWindow());
     }
-    if (cfg.text() != null) {
-      builder.text(toText(cfg.text()));
+    if (entry.text() != null) {
+      builder.text(toText(entry.text()));
     }
     boolean mappingOk = true;
-    for (Map.Entry<String, JobConfig.InputSpec> e : cfg.inputs().entrySet()) {
+    for (Map.Entry<String, JobConfig.InputSpec> e : entry.inputs().entrySet()) {
       JobConfig.InputSpec in = e.getValue();
       if (in != null && in.auto() != null) {
         AutoInputs auto = OnnxMlConfig.autoInputs(e.getKey(), in.auto(), problems);
@@ -96,7 +150,7 @@ final class EngineMapping {
           new InputMapping(
               in.columns(), in.column(), in.type(), toText(in.text()), toImage(in.image())));
     }
-    for (Map.Entry<String, JobConfig.OutputSpec> e : cfg.outputs().entrySet()) {
+    for (Map.Entry<String, JobConfig.OutputSpec> e : entry.outputs().entrySet()) {
       OutputMapping m = toMapping(ConfigKeys.OUTPUTS + "." + e.getKey(), e.getValue(), problems);
       if (m == null) {
         mappingOk = false;
@@ -104,15 +158,7 @@ final class EngineMapping {
       }
       builder.output(e.getKey(), m);
     }
-    if (!mappingOk) {
-      return null;
-    }
-    try {
-      return builder.plan(spark, inputSchema);
-    } catch (ValidationException e) {
-      problems.addAll(e);
-      return null;
-    }
+    return mappingOk ? builder : null;
   }
 
   private static OutputMapping toMapping(String key, JobConfig.OutputSpec o, Problems problems) {

@@ -1,6 +1,6 @@
 package io.batchinfer.jobs;
 
-import io.batchinfer.udfs.InferencePlan;
+import io.batchinfer.udfs.ChainPlan;
 import io.batchinfer.udfs.plan.Problems;
 import java.util.Arrays;
 import java.util.List;
@@ -27,7 +27,7 @@ final class Evaluation {
   private Evaluation() {}
 
   /** Records a problem for each evaluate column that the output will not have. */
-  static void validate(JobConfig.Evaluate e, InferencePlan inference, Problems problems) {
+  static void validate(JobConfig.Evaluate e, ChainPlan inference, Problems problems) {
     if (e == null || inference == null) {
       return;
     }

@@ -24,7 +24,14 @@ public record JobConfig(
     Text text,
     Errors errors,
     Report report,
-    Evaluate evaluate) {
+    Evaluate evaluate,
+    List<ModelEntry> models) {
+
+  /** The {@code model:} block a config without one binds to (no key set). */
+  private static final Model NO_MODEL =
+      new Model(
+          null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+          null, null, null);
 
   public JobConfig {
     job = job == null ? new Job(null, null) : job;
@@ -33,18 +40,60 @@ public record JobConfig(
         input == null
             ? new Input(null, null, null, null, null, null, null, null, null, null)
             : input;
-    model =
-        model == null
-            ? new Model(
-                null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null)
-            : model;
+    model = model == null ? NO_MODEL : model;
     errors = errors == null ? new Errors(null, null, null, null, null, null) : errors;
     inputs = inputs == null ? new LinkedHashMap<>() : inputs;
     outputs = outputs == null ? new LinkedHashMap<>() : outputs;
     passthrough = passthrough == null ? List.of() : passthrough;
     output =
-        output == null ? new Output(null, null, null, null, null, null, null, null, null) : output;
+        output == null
+            ? new Output(null, null, null, null, null, null, null, null, null, null)
+            : output;
+  }
+
+  /**
+   * @return true when the config has a {@code model:} block with at least one key
+   */
+  public boolean hasModelBlock() {
+    return !NO_MODEL.equals(model);
+  }
+
+  /**
+   * @return the models to run, in order: the {@code models:} entries, or the single model of the
+   *     top-level {@code model:}, {@code inputs:}, {@code outputs:} and {@code text:} blocks as one
+   *     entry without a name. Each entry is parsed and planned by the same code.
+   */
+  public List<ModelEntry> modelEntries() {
+    if (models != null) {
+      return models;
+    }
+    return List.of(new ModelEntry(null, model, inputs, outputs, text));
+  }
+
+  /**
+   * @return the key path prefix of the {@code i}th of {@link #modelEntries()}: {@code models[i].}
+   *     for a {@code models:} entry, empty for the single model
+   */
+  public String modelPrefix(int i) {
+    return models == null ? "" : "models[" + i + "].";
+  }
+
+  /**
+   * {@code models[i]:} one model of several run in one pass, with the keys a single model has at
+   * the top level ({@code model}, {@code inputs}, {@code outputs}, {@code text}) plus a {@code
+   * name} (default: the model file's name without {@code .onnx}).
+   */
+  public record ModelEntry(
+      String name,
+      Model model,
+      LinkedHashMap<String, InputSpec> inputs,
+      LinkedHashMap<String, OutputSpec> outputs,
+      Text text) {
+    public ModelEntry {
+      model = model == null ? NO_MODEL : model;
+      inputs = inputs == null ? new LinkedHashMap<>() : inputs;
+      outputs = outputs == null ? new LinkedHashMap<>() : outputs;
+    }
   }
 
   /** {@code job:} */
@@ -198,7 +247,8 @@ public record JobConfig(
       @JsonProperty("resume_chunk_files") Integer resumeChunkFiles,
       String table,
       Boolean create,
-      String format) {}
+      String format,
+      @JsonProperty("model_column") String modelColumn) {}
 
   /** {@code report:} where the run report goes. */
   public record Report(String path) {}

@@ -39,7 +39,7 @@ final class JobExecutor {
           c.file(),
           c.reason());
     }
-    InferencePlan.Scored scored = plan.inference().apply(plan.scoringInput());
+    InferencePlan.Scored scored = plan.scoring().apply(plan.scoringInput());
     InferenceMetrics m = scored.metrics();
     onMetrics.accept(m);
     OutputWriter writer = OutputWriter.forPlan(plan);
@@ -58,6 +58,7 @@ final class JobExecutor {
         }
       } finally {
         emitted.unpersist(false);
+        scored.intermediates().forEach(d -> d.unpersist(false));
       }
     }
     if (m.rowsIn() != m.rowsOut() + m.rowsRejected()) {

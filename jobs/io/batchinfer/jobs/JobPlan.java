@@ -1,5 +1,6 @@
 package io.batchinfer.jobs;
 
+import io.batchinfer.udfs.ChainPlan;
 import io.batchinfer.udfs.ErrorPolicy;
 import io.batchinfer.udfs.InferencePlan;
 import java.util.List;
@@ -9,15 +10,16 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 
 /**
- * A validated job, ready to run: the (projected, filtered) input, the engine plan, and how to
- * write. {@code inputFileRows} is the row count of the input files from their footers (before
- * {@code input.filter}), or -1 when not known. Driver only; immutable.
+ * A validated job, ready to run: the (projected, filtered) input, the engine plan ({@code scoring}:
+ * the single model or the {@code models:} chain), and how to write. {@code inputFileRows} is the
+ * row count of the input files from their footers (before {@code input.filter}), or -1 when not
+ * known. Driver only; immutable.
  */
 record JobPlan(
     String name,
     String inputPath,
     Dataset<Row> input,
-    InferencePlan inference,
+    ChainPlan scoring,
     String outputPath,
     SaveMode mode,
     List<String> partitionBy,
@@ -31,6 +33,13 @@ record JobPlan(
     long inputFileRows,
     TableOutput.Target outputTable,
     TableOutput.Target deadLetterTable) {
+
+  /**
+   * @return the first (for a single-model job: the only) model's plan
+   */
+  InferencePlan inference() {
+    return scoring.models().get(0);
+  }
 
   /**
    * @return the input to score: repartitioned to {@code input.partitions} when set, spreading work
@@ -71,7 +80,7 @@ record JobPlan(
         + " "
         + input.schema().simpleString()
         + "\n"
-        + inference.describe()
+        + scoring.describe()
         + "\n"
         + "write:    "
         + output()
@@ -105,7 +114,7 @@ record JobPlan(
         name,
         inputPath,
         chunkInput,
-        inference,
+        scoring,
         stagingPath,
         SaveMode.Overwrite,
         partitionBy,

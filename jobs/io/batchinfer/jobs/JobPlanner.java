@@ -1,7 +1,7 @@
 package io.batchinfer.jobs;
 
+import io.batchinfer.udfs.ChainPlan;
 import io.batchinfer.udfs.ErrorPolicy;
-import io.batchinfer.udfs.InferencePlan;
 import io.batchinfer.udfs.ValidationException;
 import io.batchinfer.udfs.plan.Problems;
 import java.io.IOException;
@@ -39,7 +39,7 @@ final class JobPlanner {
 
     InputReader reader = InputReader.forConfig(cfg.input());
     Dataset<Row> input = reader.read(spark, problems);
-    InferencePlan inference =
+    ChainPlan inference =
         EngineMapping.plan(cfg, settings, spark, input == null ? null : input.schema(), problems);
 
     List<String> partitionBy =
@@ -104,7 +104,7 @@ final class JobPlanner {
 
   private static void checkPartitionBy(
       List<String> partitionBy,
-      InferencePlan inference,
+      ChainPlan inference,
       JobSettings settings,
       Dataset<Row> input,
       Problems problems) {
@@ -154,8 +154,16 @@ final class JobPlanner {
   }
 
   private static void checkAllowedRoots(JobConfig cfg, SparkSession spark, Problems problems) {
-    List<String> roots = cfg.model().allowedRoots();
-    String path = cfg.model().path();
+    List<JobConfig.ModelEntry> entries = cfg.modelEntries();
+    for (int i = 0; i < entries.size(); i++) {
+      checkAllowedRoots(entries.get(i).model(), cfg.modelPrefix(i), spark, problems);
+    }
+  }
+
+  private static void checkAllowedRoots(
+      JobConfig.Model cfg, String keyPrefix, SparkSession spark, Problems problems) {
+    List<String> roots = cfg.allowedRoots();
+    String path = cfg.path();
     if (roots == null || roots.isEmpty() || path == null || path.isBlank()) {
       return;
     }
@@ -175,17 +183,20 @@ final class JobPlanner {
         }
       }
       problems.add(
-          ConfigKeys.MODEL_PATH
+          keyPrefix
+              + ConfigKeys.MODEL_PATH
               + ": "
               + qualified
               + " is outside "
+              + keyPrefix
               + ConfigKeys.ALLOWED_ROOTS
               + " "
               + qualifiedRoots
               + "; models may only be loaded from there. Move the model, or change the allowed roots.");
     } catch (IOException | IllegalArgumentException e) {
       problems.add(
-          ConfigKeys.ALLOWED_ROOTS
+          keyPrefix
+              + ConfigKeys.ALLOWED_ROOTS
               + ": cannot resolve a root or the model path: "
               + e.getMessage());
     }

@@ -14,7 +14,9 @@ import org.apache.spark.sql.SaveMode;
  * Driver only: the config values that need neither data nor Spark, parsed and checked (job name,
  * required paths, enums, output mode and compression, error policy, batch size, threads). The first
  * step of {@link JobPlanner#plan}, and all of {@link #precheck}, which runs before a SparkSession
- * (and, on a cluster, executors) is started. Immutable.
+ * (and, on a cluster, executors) is started. Each model's own keys are parsed by {@link
+ * ModelSettings} ({@code models} holds them, in order; {@code device}, {@code batching}, {@code
+ * batchSize} and {@code threads} are the first model's). Immutable.
  */
 record JobSettings(
     String name,
@@ -27,7 +29,8 @@ record JobSettings(
     String deadLetterPath,
     Double maxRejected,
     int batchSize,
-    int threads) {
+    int threads,
+    List<ModelSettings> models) {
 
   /**
    * Checks everything that needs neither data nor Spark, so a wrong config fails before a
@@ -53,37 +56,17 @@ record JobSettings(
 
     // Keys that need no data.
     TableInput.validate(cfg.input(), problems);
-    require(problems, cfg.model().path(), ConfigKeys.MODEL_PATH, "the .onnx model file");
+    List<ModelSettings> models = ModelSettings.parseAll(cfg, problems);
     TableOutput.precheck(cfg, problems);
-    if (cfg.inputs().isEmpty() && cfg.text() == null) {
-      problems.add(
-          ConfigKeys.INPUTS
-              + ": missing; map each model input to columns, e.g. inputs: {features: {columns:"
-              + " [a, b]}}.");
-    }
-    if (cfg.outputs().isEmpty()) {
-      problems.add(
-          ConfigKeys.OUTPUTS
-              + ": missing; map at least one model output, e.g. outputs: {probabilities:"
-              + " {column: probs}}.");
-    }
-    Device device =
-        parseEnum(
-            problems,
-            cfg.model().device(),
-            ConfigKeys.DEVICE,
-            ConfigKeys.DEVICE_DEFAULT,
-            Device::parse,
-            ConfigKeys.DEVICES);
-    DeviceConfig.check(cfg.model(), device, problems);
-    Batching batching =
-        parseEnum(
-            problems,
-            cfg.model().batching(),
-            ConfigKeys.BATCHING,
-            ConfigKeys.BATCHING_DEFAULT,
-            Batching::parse,
-            List.of("auto", "none"));
+    ModelSettings first =
+        models.isEmpty()
+            ? new ModelSettings(
+                null,
+                Device.CPU,
+                Batching.AUTO,
+                ConfigKeys.BATCH_SIZE_DEFAULT,
+                ConfigKeys.THREADS_DEFAULT)
+            : models.get(0);
     String modeName =
         cfg.output().mode() == null
             ? ConfigKeys.OUTPUT_MODE_DEFAULT
@@ -117,14 +100,6 @@ record JobSettings(
               + "'; expected one of "
               + ConfigKeys.COMPRESSIONS
               + ".");
-    }
-    String sha = cfg.model().sha256();
-    if (sha != null && !sha.isBlank() && !sha.trim().matches("(?i)[0-9a-f]{64}")) {
-      problems.add(
-          ConfigKeys.MODEL_SHA256
-              + ": expected 64 hex digits (sha256sum of the model file); found '"
-              + sha
-              + "'. Quote it in YAML so it stays text.");
     }
     ErrorPolicy policy =
         parseEnum(
@@ -185,10 +160,6 @@ record JobSettings(
               + BatchInference.MAX_CONSECUTIVE_INFERENCE_ERRORS_DEFAULT
               + ".");
     }
-    int batchSize =
-        cfg.model().batchSize() == null ? ConfigKeys.BATCH_SIZE_DEFAULT : cfg.model().batchSize();
-    int threads =
-        cfg.model().threads() == null ? ConfigKeys.THREADS_DEFAULT : cfg.model().threads();
     Integer partitions = cfg.input().partitions();
     if (partitions != null && partitions < 1) {
       problems.add(
@@ -198,43 +169,26 @@ record JobSettings(
               + partitions
               + ".");
     }
-    if (batchSize < 1) {
-      problems.add(
-          ConfigKeys.BATCH_SIZE
-              + ": must be a positive number of rows; found "
-              + batchSize
-              + ". Try "
-              + ConfigKeys.BATCH_SIZE_DEFAULT
-              + ".");
-    }
-    if (threads < 1) {
-      problems.add(ConfigKeys.THREADS + ": must be at least 1; found " + threads + ".");
-    }
     return new JobSettings(
         name,
-        device,
-        batching,
+        first.device(),
+        first.batching(),
         modeName,
         mode,
         compression,
         policy,
         deadLetterPath,
         maxRejected,
-        Math.max(batchSize, 1),
-        Math.max(threads, 1));
+        first.batchSize(),
+        first.threads(),
+        models);
   }
 
-  private static void require(Problems problems, String value, String key, String what) {
-    if (value == null || value.isBlank()) {
-      problems.add(key + ": missing; set it to " + what + " (or pass --set " + key + "=...).");
-    }
-  }
-
-  private interface Parser<T> {
+  interface Parser<T> {
     T parse(String value);
   }
 
-  private static <T> T parseEnum(
+  static <T> T parseEnum(
       Problems problems,
       String value,
       String key,

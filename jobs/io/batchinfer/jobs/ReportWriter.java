@@ -131,6 +131,9 @@ final class ReportWriter {
             + r.path("spark").path("tasks_killed").asText());
     row(h, "model", r.path("model").path("path").asText());
     row(h, "model sha256", r.path("model").path("sha256").asText());
+    if (r.path("models").size() > 1) {
+      row(h, "models (in order)", ModelFacts.describe(r.path("models")));
+    }
     StringBuilder sig = new StringBuilder();
     r.path("model")
         .path("inputs")

@@ -1,10 +1,12 @@
 package io.batchinfer.jobs;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.batchinfer.udfs.ErrorPolicy;
 import io.batchinfer.udfs.model.Sha256;
@@ -25,8 +27,9 @@ import java.util.List;
  * @param inputFiltered whether {@code input.filter} is set (the input's row count is then unknown
  *     without a scan)
  * @param fingerprint what the output depends on, besides the model bytes and the input files: the
- *     config without {@code job}, {@code spark}, {@code report}, {@code model.threads} and {@code
- *     output.resume_chunk_files}; a rerun resumes only when it is equal
+ *     config without {@code job}, {@code spark}, {@code report}, {@code model.threads} (and {@code
+ *     models[i].model.threads}) and {@code output.resume_chunk_files}; a rerun resumes only when it
+ *     is equal
  */
 record RunOptions(
     boolean dynamicOverwrite,
@@ -117,6 +120,13 @@ record RunOptions(
     tree.remove(List.of("job", "spark", "report"));
     if (tree.get("model") instanceof ObjectNode model) {
       model.remove("threads");
+    }
+    if (tree.get("models") instanceof ArrayNode models) {
+      for (JsonNode entry : models) {
+        if (entry.get("model") instanceof ObjectNode model) {
+          model.remove("threads");
+        }
+      }
     }
     if (tree.get("output") instanceof ObjectNode output) {
       output.remove("resume_chunk_files");

@@ -294,6 +294,8 @@ final class RunReport {
                     .put("type", m.valueType().onnxName())
                     .put("map", m.describe()));
     model.put("device", String.valueOf(plan.inference().spec().session().device()));
+    ArrayNode models = root.putArray("models");
+    ModelFacts.of(plan).forEach(f -> f.addTo(models.addObject()));
 
     ObjectNode input = root.putObject("input");
     input.put("path", plan.inputPath());

@@ -1,6 +1,8 @@
 package io.batchinfer.jobs;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -22,6 +24,7 @@ import java.util.Locale;
  * @param reportLocation where report.json was written, or null if it was not
  * @param tableVersion the output table's snapshot (Iceberg) or version (Delta) after the commit, or
  *     null
+ * @param models every model run, in order
  */
 record RunResult(
     String job,
@@ -35,7 +38,8 @@ record RunResult(
     int filesSkipped,
     ChunkedRunner.Result resume,
     String reportLocation,
-    TableOutput.Version tableVersion) {
+    TableOutput.Version tableVersion,
+    List<ModelFacts> models) {
 
   /**
    * @return the result of the run {@code report} describes (after {@link RunReport#succeeded} or
@@ -56,7 +60,8 @@ record RunResult(
         plan.skippedFiles().size(),
         report.resumeResult(),
         reportLocation,
-        report.tableVersion());
+        report.tableVersion(),
+        ModelFacts.of(plan));
   }
 
   long rowsIn() {
@@ -119,6 +124,13 @@ record RunResult(
               resume.chunks(),
               resume.chunksSkipped()));
     }
+    if (models.size() > 1) {
+      sb.append(" models=")
+          .append(
+              String.join(
+                  ",",
+                  models.stream().map(m -> m.name() + ":" + m.sha256().substring(0, 12)).toList()));
+    }
     sb.append(" report=").append(reportLocation == null ? "none" : reportLocation);
     return sb.toString();
   }
@@ -141,6 +153,8 @@ record RunResult(
       node.put(
           "iceberg".equals(tableVersion.format()) ? "snapshot_id" : "version", tableVersion.id());
     }
+    ArrayNode list = node.putArray("models");
+    models.forEach(m -> m.addTo(list.addObject()));
     node.put("report", reportLocation);
     node.put(
         "report_html", reportLocation == null ? null : ReportWriter.htmlLocation(reportLocation));

@@ -38,6 +38,9 @@ public final class InferencePlan {
   private final Batching batching;
   private final boolean batchable;
 
+  /** False for a later model of a chain: its input rows are not the job's input rows. */
+  private final boolean firstModel;
+
   InferencePlan(InferencePlanner.Planned planned, StructType inputSchema, Batching batching) {
     this.model = planned.model();
     this.signature = planned.signature();
@@ -45,6 +48,40 @@ public final class InferencePlan {
     this.inputSchema = inputSchema;
     this.batching = batching;
     this.batchable = planned.batchable();
+    this.firstModel = true;
+  }
+
+  private InferencePlan(InferencePlan plan, String name, boolean firstModel) {
+    this.model = plan.model;
+    this.signature = plan.signature;
+    this.spec = plan.spec.withLabel(name);
+    this.inputSchema = plan.inputSchema;
+    this.batching = plan.batching;
+    this.batchable = plan.batchable;
+    this.firstModel = firstModel;
+  }
+
+  /**
+   * @return this plan as the model {@code name} of a chain ({@link BatchInferenceChain}): its
+   *     rejections and failures name the model, and unless it is the chain's first model its input
+   *     rows are counted under a name of their own
+   */
+  InferencePlan inChain(String name, boolean first) {
+    return new InferencePlan(this, name, first);
+  }
+
+  /**
+   * @return the model's name in a chain ({@code models[i].name}), or null for a single model
+   */
+  public String name() {
+    return spec.label();
+  }
+
+  /**
+   * @return the schema this plan was checked against (what {@link #apply} accepts)
+   */
+  public StructType inputSchema() {
+    return inputSchema;
   }
 
   /**
@@ -57,9 +94,30 @@ public final class InferencePlan {
    *     projections of it. Under dead-letter, persist it before evaluating both, or the model runs
    *     twice (and the metrics count twice).
    * @param metrics the accumulators the evaluation fills
+   * @param intermediates for a chain under dead-letter: what the earlier models emitted, persisted
+   *     (memory and disk) by {@link ChainPlan#apply} so that each model runs once although the
+   *     rejected rows of every model are read from it; unpersist them after writing. Empty
+   *     otherwise
    */
   public record Scored(
-      Dataset<Row> scored, Dataset<Row> rejected, Dataset<Row> emitted, InferenceMetrics metrics) {}
+      Dataset<Row> scored,
+      Dataset<Row> rejected,
+      Dataset<Row> emitted,
+      InferenceMetrics metrics,
+      List<Dataset<Row>> intermediates) {
+    public Scored {
+      intermediates = List.copyOf(intermediates);
+    }
+
+    /** A result with no intermediates (a single model). */
+    public Scored(
+        Dataset<Row> scored,
+        Dataset<Row> rejected,
+        Dataset<Row> emitted,
+        InferenceMetrics metrics) {
+      this(scored, rejected, emitted, metrics, List.of());
+    }
+  }
 
   /**
    * Scores {@code input} lazily: nothing runs until an action (such as a write) on the result. The
@@ -79,7 +137,10 @@ public final class InferencePlan {
     SparkSession spark = input.sparkSession();
     Broadcast<ModelArtifact> broadcast =
         spark.sparkContext().broadcast(model, ClassTag$.MODULE$.apply(ModelArtifact.class));
-    ScoringCounters counters = ScoringCounters.register(spark.sparkContext());
+    ScoringCounters counters =
+        firstModel
+            ? ScoringCounters.register(spark.sparkContext())
+            : ScoringCounters.register(spark.sparkContext(), spec.label());
     InferenceMetrics metrics = new InferenceMetrics(counters);
     JavaRDD<InternalRow> rows = input.queryExecution().toRdd().toJavaRDD();
     JavaRDD<InternalRow> scored =
@@ -148,7 +209,11 @@ public final class InferencePlan {
    */
   public String describe() {
     StringBuilder sb = new StringBuilder();
-    sb.append("model:    ").append(model.uri()).append('\n');
+    sb.append("model:    ");
+    if (spec.label() != null) {
+      sb.append(spec.label()).append(": ");
+    }
+    sb.append(model.uri()).append('\n');
     sb.append("          sha256 ")
         .append(model.sha256())
         .append(", ")

@@ -114,11 +114,8 @@ final class BatchRunner {
   void run(int[] rows, Object[][] values, int partition, long windowStart) throws ModelRunFailure {
     Map<String, OnnxTensor> feeds = new HashMap<>();
     String where =
-        "model "
-            + spec.modelUri()
-            + " (sha256 "
-            + spec.shortSha()
-            + ") failed on partition "
+        spec.describeModel(spec.shortSha())
+            + " failed on partition "
             + partition
             + ", "
             + rows.length

@@ -186,7 +186,7 @@ final class InferenceBreaker {
   }
 
   private String model() {
-    return "model " + spec.modelUri() + " (sha256 " + spec.sha256() + ")";
+    return spec.describeModel(spec.sha256());
   }
 
   private static final String NOT_DATA =

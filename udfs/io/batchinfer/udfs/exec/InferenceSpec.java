@@ -36,6 +36,8 @@ import org.apache.spark.sql.types.StructType;
  * @param inputSchema the input's schema (dead-letter rows carry every input column)
  * @param maxConsecutiveInferenceErrors ONNX Runtime calls that may fail in a row in one task before
  *     its circuit breaker fails the task ({@code errors.max_consecutive_inference_errors})
+ * @param label the model's name in a chain of models ({@code models[i].name}), put into rejections
+ *     and failure messages; null for a single model
  */
 public record InferenceSpec(
     String modelUri,
@@ -52,7 +54,8 @@ public record InferenceSpec(
     int lengthWindow,
     ErrorPolicy errorPolicy,
     StructType inputSchema,
-    int maxConsecutiveInferenceErrors)
+    int maxConsecutiveInferenceErrors,
+    String label)
     implements Serializable {
 
   /** Prefix of input columns in the dead-letter layout (avoids clashes with output names). */
@@ -63,6 +66,75 @@ public record InferenceSpec(
    */
   public static final List<String> ERROR_FIELDS =
       List.of("__error_code", "__error_column", "__error_message");
+
+  /** A spec without a label (a single model). */
+  public InferenceSpec(
+      String modelUri,
+      String sha256,
+      SessionOptionsSpec session,
+      int batchSize,
+      boolean batched,
+      List<InputBinding> inputs,
+      List<OutputBinding> outputs,
+      int[] passthroughOrdinals,
+      DataType[] passthroughTypes,
+      StructType outputSchema,
+      List<TextBinding> texts,
+      int lengthWindow,
+      ErrorPolicy errorPolicy,
+      StructType inputSchema,
+      int maxConsecutiveInferenceErrors) {
+    this(
+        modelUri,
+        sha256,
+        session,
+        batchSize,
+        batched,
+        inputs,
+        outputs,
+        passthroughOrdinals,
+        passthroughTypes,
+        outputSchema,
+        texts,
+        lengthWindow,
+        errorPolicy,
+        inputSchema,
+        maxConsecutiveInferenceErrors,
+        null);
+  }
+
+  /**
+   * @return this spec for the model named {@code name} in a chain
+   */
+  public InferenceSpec withLabel(String name) {
+    return new InferenceSpec(
+        modelUri,
+        sha256,
+        session,
+        batchSize,
+        batched,
+        inputs,
+        outputs,
+        passthroughOrdinals,
+        passthroughTypes,
+        outputSchema,
+        texts,
+        lengthWindow,
+        errorPolicy,
+        inputSchema,
+        maxConsecutiveInferenceErrors,
+        name);
+  }
+
+  /**
+   * @return how messages name the model: {@code model 'head' (<uri>, sha256 <sha>)} in a chain,
+   *     else {@code model <uri> (sha256 <sha>)}
+   */
+  public String describeModel(String shaShown) {
+    return label == null
+        ? "model " + modelUri + " (sha256 " + shaShown + ")"
+        : "model '" + label + "' (" + modelUri + ", sha256 " + shaShown + ")";
+  }
 
   /** Copies the arrays and lists: the spec never changes after the planner hands it over. */
   public InferenceSpec {
@@ -107,7 +179,8 @@ public record InferenceSpec(
         && lengthWindow == s.lengthWindow
         && errorPolicy == s.errorPolicy
         && Objects.equals(inputSchema, s.inputSchema)
-        && maxConsecutiveInferenceErrors == s.maxConsecutiveInferenceErrors;
+        && maxConsecutiveInferenceErrors == s.maxConsecutiveInferenceErrors
+        && Objects.equals(label, s.label);
   }
 
   @Override
@@ -127,12 +200,14 @@ public record InferenceSpec(
         lengthWindow,
         errorPolicy,
         inputSchema,
-        maxConsecutiveInferenceErrors);
+        maxConsecutiveInferenceErrors,
+        label);
   }
 
   @Override
   public String toString() {
     return "InferenceSpec["
+        + (label == null ? "" : label + ", ")
         + modelUri
         + ", sha256="
         + shortSha()

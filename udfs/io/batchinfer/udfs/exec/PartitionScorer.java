@@ -57,6 +57,9 @@ final class PartitionScorer implements Iterator<InternalRow> {
   private final boolean[] rejected;
   private final ErrorPolicy policy;
 
+  /** The model's name in a chain ({@code models[i].name}), or null for a single model. */
+  private final String label;
+
   /** Fields per emitted row (computed once: the dead-letter layout is built on each call). */
   private final int width;
 
@@ -83,6 +86,7 @@ final class PartitionScorer implements Iterator<InternalRow> {
     }
     this.batchSize = spec.batched() ? spec.batchSize() : 1;
     this.policy = spec.errorPolicy();
+    this.label = spec.label();
     this.width = spec.emittedSchema().size();
     this.passthrough = spec.passthroughOrdinals();
     this.passthroughTypes = spec.passthroughTypes();
@@ -235,11 +239,27 @@ final class PartitionScorer implements Iterator<InternalRow> {
   }
 
   /** Applies the policy to one bad row: throw (fail), drop (skip) or keep as a dead-letter row. */
-  private void rejectRow(int r, long windowStart, RowProblem problem) {
+  private void rejectRow(int r, long windowStart, RowProblem found) {
+    RowProblem problem = labeled(found);
     Object[] deadLetter = rejections.reject(window[r], windowStart + r, problem);
     log.rejected(problem, () -> ref(r, windowStart).where());
     rejected[r] = true;
     values[r] = deadLetter;
+  }
+
+  /**
+   * @return {@code problem} naming the model in a chain: column {@code <model>:<column>} (just
+   *     {@code <model>} when no column applies), message prefixed {@code model '<model>': }
+   */
+  private RowProblem labeled(RowProblem problem) {
+    if (label == null) {
+      return problem;
+    }
+    String column = problem.column();
+    return new RowProblem(
+        problem.code(),
+        column == null || column.isEmpty() ? label : label + ":" + column,
+        "model '" + label + "': " + problem.message());
   }
 
   /**

@@ -42,8 +42,11 @@ public final class ScoringCounters implements Serializable {
    */
   final CollectionAccumulator<PartitionStats> partitions;
 
-  private ScoringCounters(SparkContext sc) {
-    rowsIn = sc.longAccumulator("batchinfer.rows_in");
+  private ScoringCounters(SparkContext sc, String label) {
+    // Only a job's first model counts its input rows under the name progress reporting follows.
+    rowsIn =
+        sc.longAccumulator(
+            label == null ? "batchinfer.rows_in" : "batchinfer.model." + label + ".rows_in");
     rowsOut = sc.longAccumulator("batchinfer.rows_out");
     batches = withFailedAttempts(sc, "batchinfer.batches");
     inferenceNanos = sc.longAccumulator("batchinfer.inference_nanos");
@@ -72,7 +75,16 @@ public final class ScoringCounters implements Serializable {
 
   /** Registers fresh accumulators with {@code sc}. Driver only. */
   public static ScoringCounters register(SparkContext sc) {
-    return new ScoringCounters(sc);
+    return new ScoringCounters(sc, null);
+  }
+
+  /**
+   * Registers fresh accumulators for a later model of a chain, named {@code label}: its input-row
+   * counter gets a name of its own ({@code batchinfer.model.<label>.rows_in}), so the job's {@code
+   * batchinfer.rows_in} counts each input row once. Driver only.
+   */
+  public static ScoringCounters register(SparkContext sc, String label) {
+    return new ScoringCounters(sc, label);
   }
 
   /**

@@ -38,6 +38,17 @@ class RunLocalScriptIT {
         .isEqualTo(3000);
   }
 
+  /** The chain example (README "Several models in one pass"): three models, one pass. */
+  @Test
+  void chainExampleRunsThreeModelsInOnePass() throws Exception {
+    assertThat(runScript("conf/examples/iris-chain.yaml"))
+        .contains("status=ok rows_in=150 rows_out=150 rows_rejected=0")
+        .contains("sessions_created=3")
+        .contains("models=embed:edff212b9732,head:bb5bacaca5e1,logreg:cbce91bb9294");
+    assertThat(parquetRows(Projects.root().resolve("target/example-output/iris-chain")))
+        .isEqualTo(150);
+  }
+
   /**
    * The table examples (README "Tables and object stores"): a new table, then a second day into it.
    */
