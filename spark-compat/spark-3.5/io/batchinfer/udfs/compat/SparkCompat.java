@@ -1,11 +1,15 @@
 package io.batchinfer.udfs.compat;
 
+import java.util.List;
+import java.util.function.Function;
 import org.apache.spark.SparkUserAppException;
 import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -36,5 +40,38 @@ public final class SparkCompat {
    */
   public static SparkUserAppException userAppExit(int exitCode) {
     return new SparkUserAppException(exitCode);
+  }
+
+  /**
+   * Registers (or replaces) the session-scoped SQL function {@code name} whose {@code builder}
+   * turns the analysed argument expressions of each call into the expression to evaluate, so it can
+   * check the arguments' number and types while the query is analysed. Through the session's
+   * function registry ({@code sessionState().functionRegistry()}), which is where Spark's own
+   * {@code spark.udf().register} puts Java UDFs; the builder runs on the driver.
+   */
+  public static void registerFunction(
+      SparkSession spark, String name, Function<List<Expression>, Expression> builder) {
+    spark
+        .sessionState()
+        .functionRegistry()
+        .createOrReplaceTempFunction(
+            name,
+            new scala.runtime.AbstractFunction1<scala.collection.Seq<Expression>, Expression>() {
+              @Override
+              public Expression apply(scala.collection.Seq<Expression> args) {
+                return builder.apply(scala.collection.JavaConverters.seqAsJavaList(args));
+              }
+            },
+            "java_udf");
+  }
+
+  /** A column over a Catalyst expression. */
+  public static Column column(Expression expression) {
+    return new Column(expression);
+  }
+
+  /** The Catalyst expression of a column (resolved against no plan). */
+  public static Expression expression(Column column) {
+    return column.expr();
   }
 }

@@ -1,11 +1,16 @@
 package io.batchinfer.udfs.compat;
 
+import java.util.List;
+import java.util.function.Function;
 import org.apache.spark.SparkUserAppException;
 import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.classic.ExpressionUtils;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -46,5 +51,49 @@ public final class SparkCompat {
    */
   public static SparkUserAppException userAppExit(int exitCode) {
     return new SparkUserAppException(exitCode, null);
+  }
+
+  /**
+   * Registers (or replaces) the session-scoped SQL function {@code name} whose {@code builder}
+   * turns the analysed argument expressions of each call into the expression to evaluate, so it can
+   * check the arguments' number and types while the query is analysed. Through the session's
+   * function registry ({@code sessionState().functionRegistry()}), which is where Spark's own
+   * {@code spark.udf().register} puts Java UDFs; the builder runs on the driver.
+   */
+  public static void registerFunction(
+      SparkSession spark, String name, Function<List<Expression>, Expression> builder) {
+    classic(spark)
+        .sessionState()
+        .functionRegistry()
+        .createOrReplaceTempFunction(
+            name,
+            new scala.runtime.AbstractFunction1<
+                scala.collection.immutable.Seq<Expression>, Expression>() {
+              @Override
+              public Expression apply(scala.collection.immutable.Seq<Expression> args) {
+                return builder.apply(scala.jdk.javaapi.CollectionConverters.asJava(args));
+              }
+            },
+            "java_udf");
+  }
+
+  /** A column over a Catalyst expression. */
+  public static Column column(Expression expression) {
+    return ExpressionUtils.column(expression);
+  }
+
+  /** The Catalyst expression of a column (resolved against no plan). */
+  public static Expression expression(Column column) {
+    return ExpressionUtils.expression(column);
+  }
+
+  private static org.apache.spark.sql.classic.SparkSession classic(SparkSession spark) {
+    if (!(spark instanceof org.apache.spark.sql.classic.SparkSession classic)) {
+      throw new IllegalStateException(
+          "batchinfer needs an in-process (classic) SparkSession, got "
+              + spark.getClass().getName()
+              + " (Spark Connect is not supported)");
+    }
+    return classic;
   }
 }
