@@ -6,11 +6,11 @@ import io.batchinfer.udfs.exec.ScoringCounters;
 import io.batchinfer.udfs.model.ModelArtifact;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.catalyst.CatalystTypeConverters;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import scala.Function1;
+import scala.runtime.AbstractFunction1;
 
 /**
  * Shipped to executors: the body of one SQL call site of a {@link BatchInferenceSql} function. It
@@ -20,10 +20,10 @@ import scala.Function1;
  *
  * <p>Holds only the model broadcast, the frozen spec, the accumulators and the function name; the
  * scorer and the row converters are rebuilt lazily in each task's deserialized copy (transient), so
- * nothing native travels. Each task has its own copy; {@link #call} is synchronized only to stay
+ * nothing native travels. Each task has its own copy; {@link #apply} is synchronized only to stay
  * correct should Spark ever share one copy between threads.
  */
-final class RowFunction implements UDF1<Row, Row> {
+final class RowFunction extends AbstractFunction1<Object, Object> implements java.io.Serializable {
   private static final long serialVersionUID = 1L;
 
   private final Broadcast<ModelArtifact> model;
@@ -43,8 +43,9 @@ final class RowFunction implements UDF1<Row, Row> {
     this.caller = caller;
   }
 
+  /** Scores one call's arguments (an external {@code Row}); returns a {@code Row} or null. */
   @Override
-  public synchronized Row call(Row arguments) {
+  public synchronized Object apply(Object arguments) {
     if (scorer == null) {
       scorer = new RowScorer(model, spec, counters, caller);
       toInternal = CatalystTypeConverters.createToCatalystConverter(spec.inputSchema());

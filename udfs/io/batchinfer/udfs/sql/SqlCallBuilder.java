@@ -6,15 +6,11 @@ import io.batchinfer.udfs.ValidationException;
 import io.batchinfer.udfs.compat.SparkCompat;
 import io.batchinfer.udfs.exec.ScoringCounters;
 import io.batchinfer.udfs.model.ModelArtifact;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.expressions.Expression;
-import org.apache.spark.sql.expressions.UserDefinedFunction;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -23,8 +19,8 @@ import org.apache.spark.sql.types.StructType;
  * expressions, already resolved and typed), into the expression Spark evaluates. It checks the
  * number of arguments, plans the model against the arguments' actual types (the engine's own
  * validation, so messages name the parameter and the model input), and wraps a {@link RowFunction}
- * for that plan in a Spark UDF over one struct of the arguments. Synchronized: the builder it plans
- * with is not thread-safe, and queries may be analysed concurrently.
+ * for that plan in a Spark UDF expression over one struct of the arguments. Synchronized: the
+ * builder it plans with is not thread-safe, and queries may be analysed concurrently.
  */
 final class SqlCallBuilder implements Function<List<Expression>, Expression> {
   private final SparkSession spark;
@@ -105,15 +101,12 @@ final class SqlCallBuilder implements Function<List<Expression>, Expression> {
                 + ".");
       }
     }
-    List<Column> columns = new ArrayList<>();
-    for (Expression e : args) {
-      columns.add(SparkCompat.column(e));
-    }
-    UserDefinedFunction udf =
-        functions
-            .udf(new RowFunction(model, plan.spec(), counters, caller), function.returnType())
-            .withName(function.name());
-    return SparkCompat.expression(udf.apply(functions.struct(columns.toArray(new Column[0]))));
+    return SparkCompat.rowFunctionCall(
+        new RowFunction(model, plan.spec(), counters, caller),
+        function.returnType(),
+        java.util.List.of(params.fieldNames()),
+        args,
+        function.name());
   }
 
   private String describeCall(StructType actual) {

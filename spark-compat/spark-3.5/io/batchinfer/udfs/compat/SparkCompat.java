@@ -4,12 +4,15 @@ import java.util.List;
 import java.util.function.Function;
 import org.apache.spark.SparkUserAppException;
 import org.apache.spark.rdd.RDD;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.CreateNamedStruct;
 import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.Literal;
+import org.apache.spark.sql.catalyst.expressions.ScalaUDF;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -65,13 +68,37 @@ public final class SparkCompat {
             "java_udf");
   }
 
-  /** A column over a Catalyst expression. */
-  public static Column column(Expression expression) {
-    return new Column(expression);
-  }
-
-  /** The Catalyst expression of a column (resolved against no plan). */
-  public static Expression expression(Column column) {
-    return column.expr();
+  /**
+   * A call of {@code function} (a serializable Scala function of one {@code Row}) on one struct of
+   * {@code args}, its fields named {@code names}: Spark's {@code ScalaUDF} as a Java UDF gets it
+   * (no input encoders: the struct arrives as an external {@code Row}, the returned {@code Row} is
+   * converted to {@code returnType}). Built directly, so a function builder can return it while the
+   * analyser runs.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public static Expression rowFunctionCall(
+      scala.Function1<Object, Object> function,
+      DataType returnType,
+      List<String> names,
+      List<Expression> args,
+      String name) {
+    List<Expression> pairs = new java.util.ArrayList<>();
+    for (int i = 0; i < args.size(); i++) {
+      pairs.add(Literal.create(names.get(i), org.apache.spark.sql.types.DataTypes.StringType));
+      pairs.add(args.get(i));
+    }
+    scala.collection.Seq<Expression> children =
+        scala.collection.JavaConverters.asScalaBuffer(pairs).toSeq();
+    Expression struct = new CreateNamedStruct(children);
+    return new ScalaUDF(
+        function,
+        returnType,
+        scala.collection.JavaConverters.asScalaBuffer(java.util.List.<Expression>of(struct))
+            .toSeq(),
+        (scala.collection.Seq) scala.collection.immutable.Nil$.MODULE$,
+        scala.Option.empty(),
+        scala.Option.apply(name),
+        true,
+        true);
   }
 }
