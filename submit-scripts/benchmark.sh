@@ -7,6 +7,8 @@
 #   submit-scripts/benchmark.sh --workloads wide --repeats 5   # one workload; --help lists options
 #   submit-scripts/benchmark.sh sharing [tasks] [rows per task]   # one shared session vs one per task
 #     (src/test/java/io/batchinfer/tools/SessionSharingBenchmark.java; defaults 4 tasks, 20000 rows)
+#   submit-scripts/benchmark.sh sql [rows] [repeats] [cores]   # SQL function vs API vs ML stage
+#     (src/test/java/io/batchinfer/tools/SqlFunctionBenchmark.java; defaults 500000 rows, 2, 2)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -23,6 +25,12 @@ printf -- '-cp\n%s\n' "target/classes:target/test-classes:$(cat target/benchmark
 if [ "${1:-}" = "sharing" ]; then
   shift
   exec java ${BATCHINFER_DRIVER_OPTS} -Xmx2g @target/benchmark.args io.batchinfer.tools.SessionSharingBenchmark "$@"
+fi
+if [ "${1:-}" = "sql" ]; then
+  shift
+  exec java ${BATCHINFER_DRIVER_OPTS} -Xmx2g -Dbatchinfer.project.dir="$ROOT" \
+    -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
+    @target/benchmark.args io.batchinfer.tools.SqlFunctionBenchmark "$@"
 fi
 exec java ${BATCHINFER_DRIVER_OPTS} -Xmx"${BATCHINFER_BENCH_MEMORY:-4g}" \
   -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
