@@ -286,6 +286,30 @@ class OnnxTransformerTest extends SparkTestBase {
         .hasMessageContaining("missing.onnx");
   }
 
+  @Test
+  void loadChecksTheSavedBytesAgainstModelSha256() throws Exception {
+    byte[] bytes = Files.readAllBytes(MODEL);
+    String good = tmp.resolve("good").toString();
+    new OnnxTransformer()
+        .setModelBytes("iris", bytes)
+        .setModelSha256(Sha256.hex(bytes))
+        .setInput("input", InputMapping.columns(FEATURES))
+        .write()
+        .save(good);
+    assertThat(OnnxTransformer.load(good).getOrDefault(OnnxTransformer.load(good).modelSha256()))
+        .isEqualTo(Sha256.hex(bytes));
+    String pinnedElsewhere = tmp.resolve("pinned-elsewhere").toString();
+    new OnnxTransformer()
+        .setModelBytes("iris", bytes)
+        .setModelSha256("0".repeat(64))
+        .write()
+        .save(pinnedElsewhere);
+    assertThatThrownBy(() -> OnnxTransformer.load(pinnedElsewhere))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("model.sha256")
+        .hasMessageContaining(Sha256.hex(bytes));
+  }
+
   private static Throwable catchThrowable(org.assertj.core.api.ThrowableAssert.ThrowingCallable c) {
     return org.assertj.core.api.Assertions.catchThrowable(c);
   }

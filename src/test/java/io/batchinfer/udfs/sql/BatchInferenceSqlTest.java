@@ -219,4 +219,40 @@ class BatchInferenceSqlTest extends SparkTestBase {
                 .collectAsList())
         .hasSize(1);
   }
+
+  @Test
+  void arrayParameterFeedsAWholeModelInputAndFunctionIsSessionScoped() throws Exception {
+    SqlFunction f =
+        BatchInferenceSql.register(
+            spark,
+            "iris_predict_array",
+            BatchInference.builder()
+                .modelPath(MODEL.toString(), null)
+                .input("input", InputMapping.column("features"))
+                .output("output", OutputMapping.toColumn("probabilities")));
+    assertThat(f.signature()).isEqualTo("iris_predict_array(features ARRAY<DOUBLE>)");
+    List<Row> rows =
+        spark
+            .sql(
+                "SELECT sepal_length, sepal_width, petal_length, petal_width,"
+                    + " iris_predict_array(array(sepal_length, sepal_width, petal_length,"
+                    + " petal_width)).probabilities FROM iris WHERE id % 10 = 0")
+            .collectAsList();
+    assertThat(rows).hasSize(15);
+    try (Oracle oracle = new Oracle(MODEL)) {
+      for (Row r : rows) {
+        float[] x = new float[4];
+        for (int i = 0; i < 4; i++) {
+          x[i] = (float) r.getDouble(i);
+        }
+        float[] expected = oracle.runRow("input", "output", x);
+        List<Float> probs = r.getList(4);
+        for (int k = 0; k < 3; k++) {
+          assertThat(probs.get(k)).isCloseTo(expected[k], within(1e-6f));
+        }
+      }
+    }
+    assertThatThrownBy(() -> spark.newSession().sql("SELECT iris_predict_array(array(1.0D))"))
+        .hasMessageContaining("iris_predict_array");
+  }
 }
