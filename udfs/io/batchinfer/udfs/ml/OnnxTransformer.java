@@ -11,10 +11,7 @@ import io.batchinfer.udfs.OutputMapping;
 import io.batchinfer.udfs.ValidationException;
 import io.batchinfer.udfs.model.ModelArtifact;
 import io.batchinfer.udfs.model.ModelLoader;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.spark.ml.Transformer;
@@ -269,7 +266,7 @@ public final class OnnxTransformer extends Transformer implements MLWritable {
     VectorInputs vectors = VectorInputs.of(df.schema(), getOrDefault(inputs));
     Dataset<Row> engineInput = vectors.toEngine(df);
     InferencePlan plan =
-        builder(df.sparkSession(), vectors.passthrough(df.schema()))
+        StageRequest.builder(this, model(df.sparkSession()), vectors.passthrough(df.schema()))
             .plan(df.sparkSession(), engineInput.schema());
     InferencePlan.Scored scored = plan.apply(engineInput);
     Dataset<Row> out =
@@ -290,7 +287,8 @@ public final class OnnxTransformer extends Transformer implements MLWritable {
     SparkSession spark = SparkSession.active();
     VectorInputs vectors = VectorInputs.of(schema, getOrDefault(inputs));
     InferencePlan plan =
-        builder(spark, vectors.passthrough(schema)).plan(spark, vectors.engineSchema(schema));
+        StageRequest.builder(this, model(spark), vectors.passthrough(schema))
+            .plan(spark, vectors.engineSchema(schema));
     StructType out =
         policy() == ErrorPolicy.DEAD_LETTER
             ? DeadLetterView.schema(plan.outputSchema(), schema.size())
@@ -363,44 +361,5 @@ public final class OnnxTransformer extends Transformer implements MLWritable {
   private ErrorPolicy policy() {
     ErrorPolicy p = ErrorPolicy.parse(getOrDefault(errorPolicy));
     return p == null ? ErrorPolicy.FAIL : p;
-  }
-
-  /** The engine request these Params describe, for the given passthrough columns. */
-  private BatchInference.Builder builder(SparkSession spark, List<String> passthrough) {
-    List<String> problems = new ArrayList<>();
-    Device d = Device.parse(getOrDefault(device));
-    if (d == null) {
-      problems.add(choice("device (model.device)", getOrDefault(device), Device.values()));
-    }
-    ErrorPolicy p = ErrorPolicy.parse(getOrDefault(errorPolicy));
-    if (p == null) {
-      problems.add(
-          choice("errorPolicy (errors.policy)", getOrDefault(errorPolicy), ErrorPolicy.values()));
-    }
-    Batching b = Batching.parse(getOrDefault(batching));
-    if (b == null) {
-      problems.add(choice("batching (model.batching)", getOrDefault(batching), Batching.values()));
-    }
-    if (!problems.isEmpty()) {
-      throw new ValidationException(uid, problems);
-    }
-    BatchInference.Builder builder =
-        BatchInference.builder()
-            .model(model(spark))
-            .passthrough(passthrough)
-            .batchSize((Integer) getOrDefault(batchSize))
-            .threads((Integer) getOrDefault(threads))
-            .device(d)
-            .errorPolicy(p)
-            .allowNan((Boolean) getOrDefault(allowNan))
-            .batching(b)
-            .maxConsecutiveInferenceErrors((Integer) getOrDefault(maxConsecutiveInferenceErrors));
-    getOrDefault(inputs).forEach(builder::input);
-    getOrDefault(outputs).forEach(builder::output);
-    return builder;
-  }
-
-  private static String choice(String key, String found, Object[] allowed) {
-    return key + ": '" + found + "' is not one of " + Arrays.toString(allowed) + ".";
   }
 }
