@@ -9,6 +9,8 @@
 #     (src/test/java/io/batchinfer/tools/SessionSharingBenchmark.java; defaults 4 tasks, 20000 rows)
 #   submit-scripts/benchmark.sh zipmap [rows] [repeats]        # what ONNX-ML map outputs cost
 #     (src/test/java/io/batchinfer/tools/ZipMapBenchmark.java; defaults 400000 rows, 3 repeats)
+#   submit-scripts/benchmark.sh sql [rows] [repeats] [cores]   # SQL function vs API vs ML stage
+#     (src/test/java/io/batchinfer/tools/SqlFunctionBenchmark.java; defaults 500000 rows, 2, 2)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -30,6 +32,12 @@ if [ "${1:-}" = "zipmap" ]; then
   shift
   exec java ${BATCHINFER_DRIVER_OPTS} -Xmx2g -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
     @target/benchmark.args io.batchinfer.tools.ZipMapBenchmark "$@"
+fi
+if [ "${1:-}" = "sql" ]; then
+  shift
+  exec java ${BATCHINFER_DRIVER_OPTS} -Xmx2g -Dbatchinfer.project.dir="$ROOT" \
+    -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
+    @target/benchmark.args io.batchinfer.tools.SqlFunctionBenchmark "$@"
 fi
 exec java ${BATCHINFER_DRIVER_OPTS} -Xmx"${BATCHINFER_BENCH_MEMORY:-4g}" \
   -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \

@@ -1,11 +1,18 @@
 package io.batchinfer.udfs.compat;
 
+import java.util.List;
+import java.util.function.Function;
 import org.apache.spark.SparkUserAppException;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.CreateNamedStruct;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.Literal;
+import org.apache.spark.sql.catalyst.expressions.ScalaUDF;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -36,5 +43,62 @@ public final class SparkCompat {
    */
   public static SparkUserAppException userAppExit(int exitCode) {
     return new SparkUserAppException(exitCode);
+  }
+
+  /**
+   * Registers (or replaces) the session-scoped SQL function {@code name} whose {@code builder}
+   * turns the analysed argument expressions of each call into the expression to evaluate, so it can
+   * check the arguments' number and types while the query is analysed. Through the session's
+   * function registry ({@code sessionState().functionRegistry()}), which is where Spark's own
+   * {@code spark.udf().register} puts Java UDFs; the builder runs on the driver.
+   */
+  public static void registerFunction(
+      SparkSession spark, String name, Function<List<Expression>, Expression> builder) {
+    spark
+        .sessionState()
+        .functionRegistry()
+        .createOrReplaceTempFunction(
+            name,
+            new scala.runtime.AbstractFunction1<scala.collection.Seq<Expression>, Expression>() {
+              @Override
+              public Expression apply(scala.collection.Seq<Expression> args) {
+                return builder.apply(scala.collection.JavaConverters.seqAsJavaList(args));
+              }
+            },
+            "java_udf");
+  }
+
+  /**
+   * A call of {@code function} (a serializable Scala function of one {@code Row}) on one struct of
+   * {@code args}, its fields named {@code names}: Spark's {@code ScalaUDF} as a Java UDF gets it
+   * (no input encoders: the struct arrives as an external {@code Row}, the returned {@code Row} is
+   * converted to {@code returnType}). Built directly, so a function builder can return it while the
+   * analyser runs.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public static Expression rowFunctionCall(
+      scala.Function1<Object, Object> function,
+      DataType returnType,
+      List<String> names,
+      List<Expression> args,
+      String name) {
+    List<Expression> pairs = new java.util.ArrayList<>();
+    for (int i = 0; i < args.size(); i++) {
+      pairs.add(Literal.create(names.get(i), org.apache.spark.sql.types.DataTypes.StringType));
+      pairs.add(args.get(i));
+    }
+    scala.collection.Seq<Expression> children =
+        scala.collection.JavaConverters.asScalaBuffer(pairs).toSeq();
+    Expression struct = new CreateNamedStruct(children);
+    return new ScalaUDF(
+        function,
+        returnType,
+        scala.collection.JavaConverters.asScalaBuffer(java.util.List.<Expression>of(struct))
+            .toSeq(),
+        (scala.collection.Seq) scala.collection.immutable.Nil$.MODULE$,
+        scala.Option.empty(),
+        scala.Option.apply(name),
+        true,
+        true);
   }
 }
