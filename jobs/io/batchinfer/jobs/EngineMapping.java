@@ -82,6 +82,19 @@ final class EngineMapping {
   }
 
   /**
+   * @return the engine's builder for the config's single {@code model:} block (for {@link JobSql}),
+   *     or null when a key is missing or wrong (added to {@code problems})
+   */
+  static BatchInference.Builder singleModelBuilder(
+      JobConfig cfg, JobSettings settings, Problems problems) {
+    List<JobConfig.ModelEntry> entries = cfg.modelEntries();
+    if (entries.size() != 1 || settings.models().isEmpty()) {
+      return null;
+    }
+    return builder(cfg, entries.get(0), settings.models().get(0), settings, problems);
+  }
+
+  /**
    * @return the engine's builder for one model (the single model, or one {@code models:} entry), or
    *     null when a key is missing or wrong; problems use the keys inside the entry
    */
