@@ -147,8 +147,10 @@ final class TableOutput implements OutputWriter {
     if (table && Boolean.TRUE.equals(o.resume())) {
       problems.add(
           ConfigKeys.OUTPUT_RESUME
-              + ": not supported with output.table (a table write commits atomically"
-              + " anyway: a failed run commits nothing, so rerun it); remove output.resume.");
+              + ": not supported with output.table: resume commits chunk by chunk into an output"
+              + " folder, and a table takes one commit per run (Iceberg and Delta commit it"
+              + " atomically: a failed run commits nothing, so rerun the whole run). Remove"
+              + " output.resume, or write to output.path to resume in chunks.");
     }
     if (table && (cfg.report() == null || !TableInput.set(cfg.report().path()))) {
       problems.add(

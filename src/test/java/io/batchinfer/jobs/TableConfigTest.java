@@ -148,4 +148,18 @@ class TableConfigTest extends SparkTestBase {
                 + " S3 paths")
         .contains("Set output.resume to false");
   }
+
+  @Test
+  void tableOutputRefusesResumeWithAFix() throws Exception {
+    JobTestSupport.Run r =
+        run(
+            "path: \"$DATA\"",
+            "table: default.scores, create: true, mode: overwrite, resume: true",
+            "report: {path: \"" + tmp.resolve("r/report.json") + "\"}");
+    assertThat(r.exitCode()).isEqualTo(ExitCodes.INVALID);
+    assertThat(r.err())
+        .contains("output.resume: not supported with output.table")
+        .contains("a failed run commits nothing")
+        .contains("Remove output.resume, or write to output.path to resume in chunks.");
+  }
 }
