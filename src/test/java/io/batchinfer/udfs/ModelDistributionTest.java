@@ -179,11 +179,22 @@ class ModelDistributionTest extends SparkTestBase {
         .hasStackTraceContaining("with its 2 external-data file(s) has sha256 " + pin())
         .hasStackTraceContaining("but the config pins " + pin)
         .hasStackTraceContaining(sha256(bias) + "  bias.bin");
-    try (var s = Files.list(cache)) {
-      assertThat(s.map(p -> p.getFileName().toString()))
-          .as("no copy kept of a model that failed its pin")
-          .noneMatch(n -> n.startsWith(".copy-") || n.equals(pin));
-    }
+    // Spark kills the job's other tasks asynchronously; one may still be copying (and then fail
+    // the pin and delete its copy). Wait, bounded, for the cache folder to settle.
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+    List<String> names;
+    do {
+      try (var s = Files.list(cache)) {
+        names = s.map(p -> p.getFileName().toString()).toList();
+      }
+      if (names.stream().noneMatch(n -> n.startsWith(".copy-"))) {
+        break;
+      }
+      Thread.sleep(100);
+    } while (System.nanoTime() < deadline);
+    assertThat(names)
+        .as("no copy kept of a model that failed its pin")
+        .noneMatch(n -> n.startsWith(".copy-") || n.equals(pin));
   }
 
   /** Not pinned, the driver computes the sha256 (streaming the files, copying none). */
