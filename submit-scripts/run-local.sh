@@ -11,7 +11,9 @@
 # BATCHINFER_DRIVER_MEMORY (default 2g), BATCHINFER_LOG4J (a log4j2 config; default conf/log4j2.properties),
 # BATCHINFER_REBUILD=1 to force a rebuild, BATCHINFER_SPARK=4 to build and run on Spark 4.2
 # (mvn -Pspark4, target/spark4/) instead of Spark 3.5.9, BATCHINFER_S3A_CREDENTIALS_PROVIDER (S3A
-# credential providers; default: environment, AWS profile files, instance role).
+# credential providers; default: environment, AWS profile files, instance role), HADOOP_CONF_DIR (a
+# Hadoop client config folder, put on the classpath as spark-submit does: core-site.xml with
+# fs.s3a.endpoint or an HDFS fs.defaultFS), SPARK_CONF_DIR (its spark-defaults.conf is read).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,9 +32,13 @@ batchinfer_build_if_needed "$ROOT"
 S3A_DEFAULT_CHAIN="org.apache.hadoop.fs.s3a.TemporaryAWSCredentialsProvider,org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider,com.amazonaws.auth.EnvironmentVariableCredentialsProvider,com.amazonaws.auth.profile.ProfileCredentialsProvider,org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider"
 
 # A short -cp (a wildcard) keeps the command line small; ORT_DISABLE_TELEMETRY (env.sh) covers the rest.
+CLASSPATH_PREFIX=""
+if [ -n "${HADOOP_CONF_DIR:-}" ]; then
+  CLASSPATH_PREFIX="$HADOOP_CONF_DIR:"
+fi
 exec java ${BATCHINFER_DRIVER_OPTS} -Xmx"${BATCHINFER_DRIVER_MEMORY:-2g}" \
   -Dlog4j2.configurationFile="${BATCHINFER_LOG4J:-$ROOT/conf/log4j2.properties}" \
-  -cp "$ROOT/$BATCHINFER_BUILD_DIR/lib/*:$ROOT/$BATCHINFER_BUILD_DIR/batchinfer.jar" \
+  -cp "$CLASSPATH_PREFIX$ROOT/$BATCHINFER_BUILD_DIR/lib/*:$ROOT/$BATCHINFER_BUILD_DIR/batchinfer.jar" \
   org.apache.spark.deploy.SparkSubmit \
   --master "${SPARK_MASTER:-local[*]}" \
   --conf spark.ui.enabled=false \

@@ -47,10 +47,18 @@ final class JobPlanner {
     checkPartitionBy(partitionBy, inference, settings, input, problems);
     RunOptions options = RunOptions.validate(cfg, settings.modeName(), partitionBy, problems);
     ObjectStoreCommit.validate(
-        ConfigKeys.OUTPUT_PATH, cfg.output().path(), settings.modeName(), problems);
+        ConfigKeys.OUTPUT_PATH,
+        cfg.output().path(),
+        settings.modeName(),
+        options != null && options.resume(),
+        problems);
     if (policy == ErrorPolicy.DEAD_LETTER) {
       ObjectStoreCommit.validate(
-          ConfigKeys.DEAD_LETTER_PATH, deadLetterPath, settings.modeName(), problems);
+          ConfigKeys.DEAD_LETTER_PATH,
+          deadLetterPath,
+          settings.modeName(),
+          options != null && options.resume(),
+          problems);
     }
     TableOutput.Target outputTable =
         TableOutput.outputTarget(cfg, settings.modeName(), partitionBy);

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.RuntimeConfig;
 import org.apache.spark.sql.SparkSession;
 
@@ -17,7 +18,9 @@ import org.apache.spark.sql.SparkSession;
  * spark-hadoop-cloud): tasks upload their files as pending multipart uploads, and only job commit
  * completes them, so nothing is visible until the whole job commits and nothing is copied. The
  * committer is {@code magic} unless {@code spark.hadoop.fs.s3a.committer.name} chooses another
- * ({@code directory}, {@code partitioned}). Other file systems keep Spark's defaults. Stateless.
+ * ({@code directory}, {@code partitioned}); under {@code output.mode: overwrite-partitions} it is
+ * always {@code partitioned} with conflict mode {@code replace}. Other file systems keep Spark's
+ * defaults. Stateless.
  */
 final class ObjectStoreCommit {
   private static final org.slf4j.Logger LOG =
@@ -31,6 +34,10 @@ final class ObjectStoreCommit {
   static final String S3A_COMMITTER_FACTORY = "org.apache.hadoop.fs.s3a.commit.S3ACommitterFactory";
   static final String COMMITTER_NAME_KEY = "fs.s3a.committer.name";
   static final String COMMITTER_NAME_DEFAULT = "magic";
+  static final String PARTITIONED_COMMITTER = "partitioned";
+  static final String CONFLICT_MODE_KEY = "fs.s3a.committer.staging.conflict-mode";
+  static final String STAGING_TMP_KEY = "fs.s3a.committer.staging.tmp.path";
+  static final String STAGING_TMP_DEFAULT = "tmp/staging";
   private static final String SPARK_DEFAULT_PROTOCOL =
       "org.apache.spark.sql.execution.datasources.SQLHadoopMapReduceCommitProtocol";
 
@@ -75,7 +82,8 @@ final class ObjectStoreCommit {
    *
    * @param key the config key of the path, for messages
    */
-  static void validate(String key, String path, String modeName, Problems problems) {
+  static void validate(
+      String key, String path, String modeName, boolean resume, Problems problems) {
     if (!isS3a(path)) {
       return;
     }
@@ -93,21 +101,36 @@ final class ObjectStoreCommit {
               + " spark-hadoop-cloud module to the driver and executors (run-local.sh has both).");
       return;
     }
-    if ("overwrite-partitions".equals(modeName)) {
+    if ("overwrite-partitions".equals(modeName) && resume) {
       problems.add(
           key
-              + ": output.mode overwrite-partitions cannot be committed safely on S3 paths (the S3A"
-              + " committers do not replace single partitions through Spark). Write to a table instead (output.table on"
-              + " an Iceberg or Delta table does it atomically), or use output.mode overwrite with one path per day.");
+              + ": output.resume with output.mode overwrite-partitions is not supported on S3 paths"
+              + " (resume moves chunk folders into place, which S3 does as a copy of every byte)."
+              + " Set output.resume to false: overwrite-partitions alone is committed by the S3A"
+              + " partitioned committer, so a rerun replaces only the partitions it writes.");
     }
   }
 
   /**
    * Sets up the session for one write to {@code path} and returns the Hadoop options the writer
    * needs; {@link Scope#close()} restores the session's settings. A no-op for non-S3 paths.
+   *
+   * @param replacePartitions {@code output.mode: overwrite-partitions}: on S3 the write then goes
+   *     through the S3A <em>partitioned</em> staging committer in conflict mode {@code replace},
+   *     which at job commit deletes the partitions the job wrote and completes the new files'
+   *     uploads (other partitions untouched); Spark's own dynamic partition overwrite cannot run on
+   *     the S3A committers. The caller then writes with {@code SaveMode.Append}.
    */
-  static Scope open(SparkSession spark, String path) {
-    return new Scope(spark, path);
+  static Scope open(SparkSession spark, String path, boolean replacePartitions) {
+    return new Scope(spark, path, replacePartitions);
+  }
+
+  /**
+   * @return whether a write to {@code path} under {@code output.mode: overwrite-partitions} is
+   *     committed by the S3A partitioned committer (and so written with {@code SaveMode.Append})
+   */
+  static boolean replacesPartitionsOnCommit(String path, boolean dynamicOverwrite) {
+    return dynamicOverwrite && isS3a(path);
   }
 
   /** The session settings of one write, restored on close. */
@@ -116,7 +139,7 @@ final class ObjectStoreCommit {
     private final Map<String, String> previous = new LinkedHashMap<>();
     private final Map<String, String> writeOptions = new LinkedHashMap<>();
 
-    private Scope(SparkSession spark, String path) {
+    private Scope(SparkSession spark, String path, boolean replacePartitions) {
       this.conf = spark.conf();
       if (!isS3a(path)) {
         // Spark 4 switches the whole session to the cloud committer protocol when
@@ -141,9 +164,31 @@ final class ObjectStoreCommit {
       }
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       writeOptions.put("mapreduce.outputcommitter.factory.scheme.s3a", S3A_COMMITTER_FACTORY);
+      writeOptions.put("fs.s3a.committer.magic.enabled", "true");
+      if (replacePartitions) {
+        writeOptions.put(COMMITTER_NAME_KEY, PARTITIONED_COMMITTER);
+        writeOptions.put(CONFLICT_MODE_KEY, "replace");
+        // The staging committers pass the list of pending uploads from tasks to job commit
+        // through fs.defaultFS (HDFS on a cluster). Its default "tmp/staging" is relative: on a
+        // local default FS it would land in the working directory, so local runs use a temporary
+        // folder instead.
+        String tmp = hadoop.get(STAGING_TMP_KEY, STAGING_TMP_DEFAULT);
+        if (STAGING_TMP_DEFAULT.equals(tmp)
+            && "file".equals(FileSystem.getDefaultUri(hadoop).getScheme())) {
+          writeOptions.put(
+              STAGING_TMP_KEY,
+              new java.io.File(System.getProperty("java.io.tmpdir"), "batchinfer-s3a-staging")
+                  .toURI()
+                  .toString());
+        }
+        LOG.info(
+            "{}: output.mode overwrite-partitions on S3: committed by the S3A partitioned committer"
+                + " (conflict mode replace)",
+            path);
+        return;
+      }
       String name = hadoop.get(COMMITTER_NAME_KEY, "file");
       writeOptions.put(COMMITTER_NAME_KEY, "file".equals(name) ? COMMITTER_NAME_DEFAULT : name);
-      writeOptions.put("fs.s3a.committer.magic.enabled", "true");
     }
 
     private void swap(String key, String value) {

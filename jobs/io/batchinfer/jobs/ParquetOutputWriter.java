@@ -114,12 +114,17 @@ final class ParquetOutputWriter implements OutputWriter {
   }
 
   private void writeParquet(Dataset<Row> rows, String path, List<String> partitionBy) {
+    boolean replaceOnCommit =
+        plan.mode() == SaveMode.Overwrite
+            && ObjectStoreCommit.replacesPartitionsOnCommit(
+                path, plan.options().dynamicOverwrite());
     DataFrameWriter<Row> writer =
         rows.write()
-            .mode(plan.mode())
+            // On S3 the partitioned committer replaces the written partitions at job commit.
+            .mode(replaceOnCommit ? SaveMode.Append : plan.mode())
             .option("compression", plan.compression())
             .options(ParquetWriteOptions.plainFloatArrays(rows.schema()));
-    if (plan.mode() == SaveMode.Overwrite) {
+    if (plan.mode() == SaveMode.Overwrite && !replaceOnCommit) {
       writer =
           writer.option(
               "partitionOverwriteMode", plan.options().dynamicOverwrite() ? "dynamic" : "static");
@@ -127,7 +132,8 @@ final class ParquetOutputWriter implements OutputWriter {
     if (!partitionBy.isEmpty()) {
       writer = writer.partitionBy(partitionBy.toArray(new String[0]));
     }
-    try (ObjectStoreCommit.Scope commit = ObjectStoreCommit.open(rows.sparkSession(), path)) {
+    try (ObjectStoreCommit.Scope commit =
+        ObjectStoreCommit.open(rows.sparkSession(), path, replaceOnCommit)) {
       writer.options(commit.writeOptions()).parquet(path);
     }
   }

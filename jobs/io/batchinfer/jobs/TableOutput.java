@@ -24,7 +24,9 @@ import org.apache.spark.sql.types.StructType;
  * write and a failed job commits nothing; a Delta table gets one version. {@code output.mode} maps
  * to {@code append()}, {@code overwrite(true)}, {@code overwritePartitions()} and {@code create()};
  * {@code output.create} creates a missing table with the output schema and {@code
- * output.partition_by}. The schema check runs at config time, before any task. Stateless.
+ * output.partition_by}. A plain file-format table of the session catalog, which DataFrameWriterV2
+ * cannot write, goes through {@link FileTableWrite}. The schema check runs at config time, before
+ * any task. Stateless.
  */
 final class TableOutput implements OutputWriter {
   private final JobPlan plan;
@@ -145,8 +147,10 @@ final class TableOutput implements OutputWriter {
     if (table && Boolean.TRUE.equals(o.resume())) {
       problems.add(
           ConfigKeys.OUTPUT_RESUME
-              + ": not supported with output.table (a table write commits atomically"
-              + " anyway: a failed run commits nothing, so rerun it); remove output.resume.");
+              + ": not supported with output.table: resume commits chunk by chunk into an output"
+              + " folder, and a table takes one commit per run (Iceberg and Delta commit it"
+              + " atomically: a failed run commits nothing, so rerun the whole run). Remove"
+              + " output.resume, or write to output.path to resume in chunks.");
     }
     if (table && (cfg.report() == null || !TableInput.set(cfg.report().path()))) {
       problems.add(
@@ -335,6 +339,10 @@ final class TableOutput implements OutputWriter {
         c = c.partitionedBy(first, scala.collection.JavaConverters.asScalaBuffer(rest).toSeq());
       }
       c.create();
+      return;
+    }
+    if (!"error".equals(t.modeName()) && FileTableWrite.applies(spark, t.table())) {
+      FileTableWrite.write(rows, t.table(), t.modeName());
       return;
     }
     switch (t.modeName()) {

@@ -179,13 +179,17 @@ public final class ExternalData {
     }
   }
 
-  /** A stream with its position. */
-  private static final class Input {
+  /** A stream with its position (shared with {@link GraphSkeleton}). */
+  static final class Input {
     private final InputStream stream;
     private long pos;
 
     Input(InputStream stream) {
       this.stream = stream;
+    }
+
+    long pos() {
+      return pos;
     }
 
     long varint() throws IOException {

@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * lock. A half-written copy never has the final name. Folders are not deleted (a node keeps the
  * models it ran; clean {@code model.cache_dir} out of band).
  *
- * <p>Executor JVM singleton (the driver uses it too, under {@code <cache dir>/driver/}, because it
- * may run on another machine). Thread-safe.
+ * <p>Executor JVM singleton (the driver only uses it when planning has to open the whole model).
+ * Thread-safe.
  */
 public final class LocalModelCache {
   private static final Logger LOG = LoggerFactory.getLogger(LocalModelCache.class);
@@ -75,39 +75,7 @@ public final class LocalModelCache {
   public static Path materialize(ModelArtifact model) {
     ModelFiles files = model.files();
     Path dir = cacheDir(files.cacheDir());
-    return materialize(model.sha256(), dir, () -> copyAll(files, dir, true));
-  }
-
-  /**
-   * Driver side of distribution {@code files}: copies {@code sources} (graph first) into the
-   * driver's cache, computing each file's sha256 on the way (every byte is read once), and returns
-   * what was found. The caller checks the pin, then calls {@link #publishDriverCopy}.
-   */
-  public static Copy copyForPlanning(
-      List<ModelFiles.ModelFile> sources, String cacheDir, Configuration conf) throws IOException {
-    Path driverDir = cacheDir(cacheDir).resolve("driver");
-    ModelFiles unhashed = new ModelFiles(sources, cacheDir, new ModelFiles.HadoopConf(conf));
-    return copyAll(unhashed, driverDir, false);
-  }
-
-  /**
-   * Moves a planning copy to its final name ({@code <cache dir>/driver/<sha256>}) and returns the
-   * graph path.
-   */
-  public static Path publishDriverCopy(Copy copy, String sha256, String cacheDir) {
-    Path driverDir = cacheDir(cacheDir).resolve("driver");
-    try {
-      return materialize(sha256, driverDir, () -> copy);
-    } finally {
-      discard(copy); // left over when an earlier run had copied the same model already
-    }
-  }
-
-  /** Deletes a planning copy that will not be published (its sha256 did not match the pin). */
-  public static void discard(Copy copy) {
-    if (Files.exists(copy.tmpDir())) {
-      deleteTree(copy.tmpDir());
-    }
+    return materialize(model.sha256(), dir, () -> copyAll(files, dir, model.sha256()));
   }
 
   /**
@@ -123,7 +91,7 @@ public final class LocalModelCache {
   }
 
   /** A finished copy in a temporary folder: the folder and the files with their sha256. */
-  public record Copy(Path tmpDir, List<ModelFiles.ModelFile> files) {}
+  private record Copy(Path tmpDir, List<ModelFiles.ModelFile> files) {}
 
   private static Path materialize(String sha256, Path dir, CopierUnchecked copier) {
     // Any copy this JVM made serves (in local mode the driver's copy serves the tasks).
@@ -240,7 +208,12 @@ public final class LocalModelCache {
     }
   }
 
-  private static Copy copyAll(ModelFiles files, Path dir, boolean verify) throws IOException {
+  /**
+   * Copies every file into a temporary folder under {@code dir}, computing each file's sha256 on
+   * the way, and checks each against the sha256 the driver found, or (pinned model, for which the
+   * driver read no weights) the whole model against the pin {@code sha256}.
+   */
+  private static Copy copyAll(ModelFiles files, Path dir, String sha256) throws IOException {
     Files.createDirectories(dir);
     Path tmp = Files.createTempDirectory(dir, ".copy-");
     try {
@@ -262,7 +235,7 @@ public final class LocalModelCache {
           n = in.transferTo(out);
         }
         String sha = Sha256.hex(digest);
-        if (verify && (!sha.equals(f.sha256()) || n != f.bytes())) {
+        if (!f.sha256().isEmpty() && (!sha.equals(f.sha256()) || n != f.bytes())) {
           throw new ModelChangedException(
               "model.sha256: "
                   + f.uri()
@@ -277,6 +250,10 @@ public final class LocalModelCache {
                   + ". Do not replace model files while a job runs; run the job again.");
         }
         copied.add(new ModelFiles.ModelFile(f.name(), f.uri(), n, sha));
+      }
+      ModelFiles found = new ModelFiles(copied, files.cacheDir(), files.hadoop());
+      if (!found.sha256().equals(sha256)) {
+        throw new ModelChangedException(ModelLoader.pinMismatch(found, found.sha256(), sha256));
       }
       return new Copy(tmp, copied);
     } catch (IOException | RuntimeException e) {

@@ -77,6 +77,14 @@ public record ModelFiles(List<ModelFile> files, String cacheDir, HadoopConf hado
   }
 
   /**
+   * @return the sha256 this model is pinned by (see the class comment); every file's sha256 must be
+   *     known
+   */
+  public String sha256() {
+    return externalFiles() == 0 ? graph().sha256() : Sha256.hex(manifest());
+  }
+
+  /**
    * A Hadoop {@link Configuration} that survives Java serialization (it is only {@code Writable}).
    */
   public static final class HadoopConf implements Serializable {

@@ -120,13 +120,15 @@ public final class ModelLoader {
 
   /**
    * Plans how the model at {@code path} reaches executors and loads it accordingly: under {@code
-   * broadcast} its bytes (as {@link #load}); under {@code files} the list of its files with their
-   * sha256 (the graph's external-data references are read from the graph), copied once into the
-   * driver's cache so planning can open the model by path. {@code auto} picks {@code files} when
+   * broadcast} its bytes (as {@link #load}); under {@code files} the list of its files (the graph's
+   * external-data references are read from the graph, skipping its weights). With a pin ({@code
+   * expectedSha256}) nothing more is read on the driver: each executor checks the files it copies
+   * against the pin. Without one, the driver streams each file once to compute the sha256 that keys
+   * the executors' caches (no copy, nothing held in memory). {@code auto} picks {@code files} when
    * the model has external data or is larger than {@code thresholdBytes}.
    *
    * @throws ValidationException when a file is missing or unreadable, the model has external data
-   *     but {@code broadcast} was asked for, or the sha256 differs from the pin
+   *     but {@code broadcast} was asked for, or (broadcast) the sha256 differs from the pin
    */
   public static ModelArtifact load(
       String path,
@@ -204,47 +206,70 @@ public final class ModelLoader {
     } catch (IOException e) {
       throw new ValidationException(key + ": cannot read model " + path + ": " + e);
     }
-    LocalModelCache.Copy copy;
-    try {
-      copy = LocalModelCache.copyForPlanning(sources, cacheDir, hadoopConf);
-    } catch (IOException e) {
-      throw new ValidationException(
-          key
-              + ": cannot copy model "
-              + path
-              + " into the driver's model.cache_dir ("
-              + LocalModelCache.cacheDir(cacheDir)
-              + "): "
-              + e.getMessage());
+    String pin =
+        expectedSha256 == null || expectedSha256.isBlank()
+            ? ""
+            : expectedSha256.trim().toLowerCase(Locale.ROOT);
+    List<ModelFiles.ModelFile> planned;
+    if (!pin.isEmpty()) {
+      // Pinned: the driver reads no weights; each executor checks its copy against the pin.
+      planned = sources;
+    } else {
+      // Not pinned: the sha256 keys every node's cache, so the driver computes it, streaming each
+      // file once (no copy, nothing kept in memory).
+      try {
+        planned = hashed(sources, hadoopConf);
+      } catch (AccessControlException | FileNotFoundException e) {
+        throw new ValidationException(key + ": cannot read model " + path + ": " + e.getMessage());
+      } catch (IOException e) {
+        throw new ValidationException(key + ": cannot read model " + path + ": " + e);
+      }
     }
-    ModelFiles files =
-        new ModelFiles(copy.files(), cacheDir, new ModelFiles.HadoopConf(hadoopConf));
-    String sha = files.externalFiles() == 0 ? files.graph().sha256() : Sha256.hex(files.manifest());
-    if (expectedSha256 != null
-        && !expectedSha256.isBlank()
-        && !sha.equals(expectedSha256.trim().toLowerCase(Locale.ROOT))) {
-      LocalModelCache.discard(copy);
-      throw new ValidationException(
-          "model.sha256: "
-              + files.graph().uri()
-              + (files.externalFiles() == 0
-                  ? ""
-                  : " with its " + files.externalFiles() + " external-data file(s)")
-              + " has sha256 "
-              + sha
-              + " but the config pins "
-              + expectedSha256.trim()
-              + ". "
-              + (files.externalFiles() == 0
-                  ? ""
-                  : "The pin covers the graph and every external-data file (sha256sum of each, in this order, piped"
-                      + " into sha256sum):\n"
-                      + files.manifest().strip()
-                      + "\n")
-              + "The model changed: update model.sha256 if the new model is intended.");
-    }
-    LocalModelCache.publishDriverCopy(copy, sha, cacheDir);
+    ModelFiles files = new ModelFiles(planned, cacheDir, new ModelFiles.HadoopConf(hadoopConf));
+    String sha = pin.isEmpty() ? files.sha256() : pin;
     return new ModelArtifact(files.graph().uri(), sha, new byte[0], files);
+  }
+
+  private static List<ModelFiles.ModelFile> hashed(
+      List<ModelFiles.ModelFile> sources, Configuration conf) throws IOException {
+    List<ModelFiles.ModelFile> out = new ArrayList<>();
+    for (ModelFiles.ModelFile f : sources) {
+      Path p = new Path(f.uri());
+      java.security.MessageDigest digest = Sha256.digest();
+      long n;
+      try (InputStream in =
+          new java.security.DigestInputStream(p.getFileSystem(conf).open(p), digest)) {
+        n = in.transferTo(java.io.OutputStream.nullOutputStream());
+      }
+      out.add(new ModelFiles.ModelFile(f.name(), f.uri(), n, Sha256.hex(digest)));
+    }
+    return out;
+  }
+
+  /**
+   * The message of a model whose files do not match the pin (on the driver for a broadcast model,
+   * on the executor that copies a files-distributed one).
+   *
+   * @param files the files as found, each with its sha256
+   */
+  static String pinMismatch(ModelFiles files, String found, String pinned) {
+    return "model.sha256: "
+        + files.graph().uri()
+        + (files.externalFiles() == 0
+            ? ""
+            : " with its " + files.externalFiles() + " external-data file(s)")
+        + " has sha256 "
+        + found
+        + " but the config pins "
+        + pinned
+        + ". "
+        + (files.externalFiles() == 0
+            ? ""
+            : "The pin covers the graph and every external-data file (sha256sum of each, in this"
+                + " order, piped into sha256sum):\n"
+                + files.manifest().strip()
+                + "\n")
+        + "The model changed: update model.sha256 if the new model is intended.";
   }
 
   private static void checkNoExternalData(ModelArtifact artifact) {

@@ -82,6 +82,20 @@ public record ModelSignature(
   }
 
   /**
+   * @return this signature without the inputs named in {@code names} (the initializers a {@link
+   *     GraphSkeleton} declared as inputs)
+   */
+  public ModelSignature withoutInputs(java.util.Set<String> names) {
+    Map<String, TensorSpec> in = new LinkedHashMap<>(inputs);
+    Map<String, String> other = new LinkedHashMap<>(unsupported);
+    java.util.Set<String> otherIn = new java.util.LinkedHashSet<>(unsupportedInputs);
+    in.keySet().removeAll(names);
+    otherIn.removeAll(names);
+    other.keySet().removeIf(n -> names.contains(n) && unsupportedInputs.contains(n));
+    return new ModelSignature(in, outputs, other, otherIn);
+  }
+
+  /**
    * @return e.g. {@code features [?, 4] float32, ids [?] int64}
    */
   public static String describe(Map<String, TensorSpec> specs) {

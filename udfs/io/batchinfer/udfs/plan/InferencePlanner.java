@@ -1,5 +1,6 @@
 package io.batchinfer.udfs.plan;
 
+import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.batchinfer.udfs.BatchInference;
@@ -12,6 +13,8 @@ import io.batchinfer.udfs.codec.InputBinding;
 import io.batchinfer.udfs.codec.OutputBinding;
 import io.batchinfer.udfs.codec.TextBinding;
 import io.batchinfer.udfs.exec.InferenceSpec;
+import io.batchinfer.udfs.model.GraphSkeleton;
+import io.batchinfer.udfs.model.LocalModelCache;
 import io.batchinfer.udfs.model.ModelArtifact;
 import io.batchinfer.udfs.model.ModelLoader;
 import io.batchinfer.udfs.model.ModelSignature;
@@ -21,6 +24,7 @@ import io.batchinfer.udfs.session.ModelSessions;
 import io.batchinfer.udfs.session.OrtRuntime;
 import io.batchinfer.udfs.session.OrtTuning;
 import io.batchinfer.udfs.session.SessionOptionsSpec;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -31,6 +35,8 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Driver only: checks an {@link InferenceRequest} against the model signature and input schema,
@@ -40,6 +46,8 @@ import org.apache.spark.sql.types.StructType;
  * Stateless.
  */
 public final class InferencePlanner {
+  private static final Logger LOG = LoggerFactory.getLogger(InferencePlanner.class);
+
   private InferencePlanner() {}
 
   /**
@@ -249,10 +257,18 @@ public final class InferencePlanner {
    * (local mode), a global thread pool asked for in {@code sessionOptions} can still be created.
    */
   static ModelSignature inspect(ModelArtifact model, SessionOptionsSpec sessionOptions) {
+    OrtEnvironment env = OrtRuntime.environment(sessionOptions);
+    if (model.files() != null) {
+      ModelSignature fromSkeleton = inspectSkeleton(env, model);
+      if (fromSkeleton != null) {
+        return fromSkeleton;
+      }
+    }
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-        OrtSession session =
-            ModelSessions.open(OrtRuntime.environment(sessionOptions), model, options)) {
+        OrtSession session = ModelSessions.open(env, model, options)) {
       return ModelSignature.of(session);
+    } catch (LocalModelCache.ModelChangedException | java.io.UncheckedIOException e) {
+      throw new ValidationException(e.getMessage()); // the copy failed its pin, or disk trouble
     } catch (OrtException e) {
       throw new ValidationException(
           "model.path: "
@@ -262,6 +278,39 @@ public final class InferencePlanner {
               + e.getMessage().strip().replaceAll("\\.+$", "")
               + ". Check that the file is a complete .onnx"
               + " export.");
+    }
+  }
+
+  /**
+   * Distribution {@code files}: the signature from the model's {@link GraphSkeleton} (the graph
+   * without its large initializers), so the driver neither copies the model nor loads its weights.
+   *
+   * @return null when the skeleton cannot stand for the model (the caller opens the whole model,
+   *     which also gives ONNX Runtime's own reason when the model is broken)
+   */
+  private static ModelSignature inspectSkeleton(OrtEnvironment env, ModelArtifact model) {
+    long start = System.nanoTime();
+    try {
+      GraphSkeleton.Skeleton skeleton =
+          GraphSkeleton.read(model.files().graph().uri(), model.files().hadoop().get());
+      try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+          OrtSession session = env.createSession(skeleton.model(), options)) {
+        ModelSignature signature = ModelSignature.of(session).withoutInputs(skeleton.replaced());
+        LOG.info(
+            "read the signature of {} from its graph ({} bytes without {} large initializers) in {}"
+                + " ms",
+            model.uri(),
+            skeleton.model().length,
+            skeleton.replaced().size(),
+            (System.nanoTime() - start) / 1_000_000);
+        return signature;
+      }
+    } catch (IOException | OrtException | RuntimeException e) {
+      LOG.info(
+          "planning opens the whole model {}: its graph alone did not load ({})",
+          model.uri(),
+          e.getMessage());
+      return null;
     }
   }
 

@@ -1,5 +1,6 @@
 package io.batchinfer.cluster;
 
+import io.batchinfer.testing.MiniHdfs;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.server.MiniYARNCluster;
 
@@ -46,7 +46,7 @@ public final class MiniYarnCluster implements AutoCloseable {
 
   private final Path baseDir;
   private final Path confDir;
-  private MiniDFSCluster hdfs;
+  private MiniHdfs hdfs;
   private MiniYARNCluster yarn;
   private Configuration conf;
   private final Thread shutdownHook = new Thread(this::close, "mini-yarn-cluster-close");
@@ -77,16 +77,8 @@ public final class MiniYarnCluster implements AutoCloseable {
   private void startDaemons(int nodeMemoryMb) throws Exception {
     deleteRecursively(baseDir);
     Files.createDirectories(confDir);
-    Configuration dfsConf = new Configuration();
-    dfsConf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, baseDir.resolve("hdfs").toString());
-    dfsConf.set("dfs.namenode.http-address", HOST + ":0");
-    dfsConf.set("dfs.datanode.address", HOST + ":0");
-    dfsConf.set("dfs.datanode.http.address", HOST + ":0");
-    dfsConf.set("dfs.datanode.ipc.address", HOST + ":0");
-    dfsConf.setInt("dfs.replication", 1);
-    hdfs = new MiniDFSCluster.Builder(dfsConf).numDataNodes(1).format(true).build();
-    hdfs.waitClusterUp();
-    String defaultFs = "hdfs://" + HOST + ":" + hdfs.getNameNodePort();
+    hdfs = MiniHdfs.start(baseDir.resolve("hdfs"));
+    String defaultFs = hdfs.uri();
 
     YarnConfiguration y = new YarnConfiguration();
     y.set("fs.defaultFS", defaultFs);
@@ -224,7 +216,7 @@ public final class MiniYarnCluster implements AutoCloseable {
       yarn.stop();
     }
     if (hdfs != null) {
-      hdfs.shutdown(true);
+      hdfs.close();
     }
     for (ProcessHandle h : containers) {
       if (h.isAlive()) {

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.batchinfer.testing.Projects;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
@@ -14,6 +17,7 @@ import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's first command, as a newcomer runs it: {@code submit-scripts/run-local.sh} with no
@@ -76,7 +80,75 @@ class RunLocalScriptIT {
         .contains("version=1");
   }
 
+  /**
+   * The README's S3 recipe: the endpoint in a {@code core-site.xml} under {@code HADOOP_CONF_DIR},
+   * the credentials in {@code AWS_ACCESS_KEY_ID} / {@code AWS_SECRET_ACCESS_KEY} (nothing secret in
+   * the config), the config itself on {@code s3a://}, against a real S3 API server on 127.0.0.1;
+   * the output partitioned by species under {@code overwrite-partitions}.
+   */
+  @Test
+  void s3ConfigRunsWithHadoopConfDirAndEnvironmentCredentials(@TempDir Path tmp) throws Exception {
+    try (io.batchinfer.lake.S3Server s3 = io.batchinfer.lake.S3Server.start(tmp, "lake")) {
+      Path confDir = Files.createDirectories(tmp.resolve("hadoop-conf"));
+      Configuration site = new Configuration(false);
+      Configuration client = new Configuration();
+      for (Map.Entry<String, String> e : s3.hadoopConf().entrySet()) {
+        client.set(e.getKey(), e.getValue());
+        if (!e.getKey().contains("key") && !e.getKey().contains("credentials")) {
+          site.set(e.getKey(), e.getValue());
+        }
+      }
+      try (OutputStream out = Files.newOutputStream(confDir.resolve("core-site.xml"))) {
+        site.writeXml(out);
+      }
+      Path root = Projects.root();
+      String config =
+          """
+          job: {name: iris-s3}
+          input: {path: "s3a://lake/input/iris"}
+          model: {path: "s3a://lake/models/iris-logreg.onnx"}
+          inputs: {input: {columns: [sepal_length, sepal_width, petal_length, petal_width]}}
+          outputs: {output: {column: probabilities, argmax: class_index}}
+          passthrough: [id, species]
+          output: {path: "s3a://lake/scored/iris", mode: overwrite-partitions, partition_by: [species]}
+          """;
+      put(client, "s3a://lake/conf/iris.yaml", config.getBytes(StandardCharsets.UTF_8));
+      put(client, "s3a://lake/models/iris-logreg.onnx", Files.readAllBytes(Projects.irisModel()));
+      put(
+          client,
+          "s3a://lake/input/iris/iris.parquet",
+          Files.readAllBytes(root.resolve("data/iris/iris.parquet")));
+
+      String log =
+          runScript(
+              Map.of(
+                  "HADOOP_CONF_DIR", confDir.toString(),
+                  "AWS_ACCESS_KEY_ID", io.batchinfer.lake.S3Server.ACCESS_KEY,
+                  "AWS_SECRET_ACCESS_KEY", io.batchinfer.lake.S3Server.SECRET_KEY),
+              "s3a://lake/conf/iris.yaml");
+      assertThat(log)
+          .contains("rows_in=150 rows_out=150")
+          .contains("output=s3a://lake/scored/iris");
+      assertThat(s3.root().resolve("lake/scored/iris")).isDirectory();
+      try (Stream<Path> days = Files.list(s3.root().resolve("lake/scored/iris"))) {
+        assertThat(days.map(d -> d.getFileName().toString()))
+            .contains("species=setosa", "species=versicolor", "species=virginica");
+      }
+    }
+  }
+
+  private static void put(Configuration conf, String location, byte[] bytes) throws IOException {
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(location);
+    try (OutputStream out = p.getFileSystem(conf).create(p, true)) {
+      out.write(bytes);
+    }
+  }
+
   private static String runScript(String... args) throws Exception {
+    return runScript(Map.of(), args);
+  }
+
+  private static String runScript(Map<String, String> env, String... args) throws Exception {
     Path root = Projects.root();
     List<String> cmd = new java.util.ArrayList<>(List.of("bash", "submit-scripts/run-local.sh"));
     cmd.addAll(List.of(args));
@@ -94,6 +166,7 @@ class RunLocalScriptIT {
         .put(
             "BATCHINFER_SPARK",
             Projects.sparkLine()); // the build under test: target/ or target/spark4/
+    pb.environment().putAll(env);
     Process p = pb.start();
     boolean done = p.waitFor(5, TimeUnit.MINUTES);
     if (!done) {

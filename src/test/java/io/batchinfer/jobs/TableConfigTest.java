@@ -134,15 +134,32 @@ class TableConfigTest extends SparkTestBase {
   }
 
   @Test
-  void s3OutputRefusesOverwritePartitions() throws Exception {
+  void s3OutputRefusesResumeWithOverwritePartitions() throws Exception {
     JobTestSupport.Run r =
         run(
             "path: \"$DATA\"",
-            "path: \"s3a://bucket/scores\", mode: overwrite-partitions," + " partition_by: [day]",
+            "path: \"s3a://bucket/scores\", mode: overwrite-partitions,"
+                + " partition_by: [day], resume: true",
             "");
     assertThat(r.exitCode()).isEqualTo(ExitCodes.INVALID);
     assertThat(r.err())
         .contains(
-            "output.path: output.mode overwrite-partitions cannot be committed safely on S3 paths");
+            "output.path: output.resume with output.mode overwrite-partitions is not supported on"
+                + " S3 paths")
+        .contains("Set output.resume to false");
+  }
+
+  @Test
+  void tableOutputRefusesResumeWithAFix() throws Exception {
+    JobTestSupport.Run r =
+        run(
+            "path: \"$DATA\"",
+            "table: default.scores, create: true, mode: overwrite, resume: true",
+            "report: {path: \"" + tmp.resolve("r/report.json") + "\"}");
+    assertThat(r.exitCode()).isEqualTo(ExitCodes.INVALID);
+    assertThat(r.err())
+        .contains("output.resume: not supported with output.table")
+        .contains("a failed run commits nothing")
+        .contains("Remove output.resume, or write to output.path to resume in chunks.");
   }
 }

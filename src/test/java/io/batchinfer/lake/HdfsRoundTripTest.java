@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.batchinfer.testing.MiniHdfs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;

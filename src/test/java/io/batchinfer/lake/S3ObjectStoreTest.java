@@ -73,18 +73,93 @@ class S3ObjectStoreTest {
   }
 
   static String config(String model, String output) {
+    return config(model, "s3a://lake/input/events", output, "overwrite");
+  }
+
+  static String config(String model, String input, String output, String mode) {
     return """
         job: {name: s3-round-trip}
-        input: {path: "s3a://lake/input/events"}
+        input: {path: "%s"}
         model: {path: "%s", batch_size: 32}
         inputs: {x: {columns: [x1, x2]}}
         outputs: {y: {column: y}}
         passthrough: [id, day, x1, x2]
-        output: {path: "%s", mode: overwrite, partition_by: [day]}
+        output: {path: "%s", mode: %s, partition_by: [day]}
         errors: {policy: dead-letter, dead_letter_path: "%s_rejected"}
         report: {path: "%s_report/report.json"}
         """
-        .formatted(model, output, output, output);
+        .formatted(input, model, output, mode, output, output);
+  }
+
+  /**
+   * {@code output.mode: overwrite-partitions} on S3: the S3A partitioned committer (conflict mode
+   * replace) commits the run; a rerun for one day replaces that day's output and dead letters only
+   * (the other days' files are the same objects as before), and the day's ids appear exactly once.
+   */
+  @Test
+  void overwritePartitionsOnS3ReplacesOnlyTheRerunDay() throws Exception {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    String out = "s3a://lake/scored/days";
+    Path first = tmp.resolve("days-first.yaml");
+    java.nio.file.Files.writeString(
+        first,
+        config(
+            "s3a://lake/models/linear.onnx",
+            "s3a://lake/input/events",
+            out,
+            "overwrite-partitions"));
+    LakeData.Run run = LakeData.cli("--config", first.toString());
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    List<String> before = visibleFiles(conf, out);
+    List<String> rejectedBefore = visibleFiles(conf, out + "_rejected");
+
+    // A second input holding day 2 only, with other ids (1000 and up).
+    String day = LakeData.DAYS[1];
+    List<Row> dayRows =
+        LakeData.rows(1000, 300, 12).stream().filter(r -> day.equals(r.getString(1))).toList();
+    LakeData.putParquet(spark, LakeData.frame(spark, dayRows, 2), tmp, "s3a://lake/input/day2");
+    Path rerun = tmp.resolve("days-rerun.yaml");
+    java.nio.file.Files.writeString(
+        rerun,
+        config(
+            "s3a://lake/models/linear.onnx", "s3a://lake/input/day2", out, "overwrite-partitions"));
+    run = LakeData.cli("--config", rerun.toString());
+    assertThat(run.exitCode()).as(run.err()).isZero();
+
+    JsonNode success = new ObjectMapper().readTree(LakeData.get(conf, out + "/_SUCCESS"));
+    assertThat(success.path("committer").asText()).isEqualTo("partitioned");
+    List<String> after = visibleFiles(conf, out);
+    String dayDir = "day=" + day + "/";
+    assertThat(after.stream().filter(f -> !f.startsWith(dayDir)))
+        .as("the other days' files are untouched")
+        .containsExactlyInAnyOrderElementsOf(
+            before.stream().filter(f -> !f.startsWith(dayDir)).toList());
+    assertThat(after.stream().filter(f -> f.startsWith(dayDir)))
+        .as("the day's files are new")
+        .isNotEmpty()
+        .doesNotContainAnyElementsOf(before);
+
+    Map<Long, Row> scored = LakeData.checkScores(spark.read().parquet(out));
+    java.util.Set<Long> expected = new java.util.TreeSet<>();
+    for (long id = 0; id < ROWS; id++) {
+      if (!LakeData.bad(id) && !day.equals(LakeData.DAYS[(int) (id % LakeData.DAYS.length)])) {
+        expected.add(id);
+      }
+    }
+    for (Row r : dayRows) {
+      if (!LakeData.bad(r.getLong(0))) {
+        expected.add(r.getLong(0));
+      }
+    }
+    assertThat(new java.util.TreeSet<>(scored.keySet())).isEqualTo(expected);
+    assertThat(spark.read().parquet(out).count())
+        .as("each id exactly once")
+        .isEqualTo(expected.size());
+    // Dead letters are partitioned by day too: the other days' rejected rows stay.
+    List<String> rejectedAfter = visibleFiles(conf, out + "_rejected");
+    assertThat(rejectedAfter.stream().filter(f -> !f.startsWith(dayDir)))
+        .containsExactlyInAnyOrderElementsOf(
+            rejectedBefore.stream().filter(f -> !f.startsWith(dayDir)).toList());
   }
 
   @Test

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A model over 2 GB (a 2.2 GB lookup table in an external-data file, generated on disk here) runs
  * with the default {@code model.distribution: auto}: no byte array could hold it, so it must go as
  * files and load by path. Expected values are the table's defining formula ({@link
- * ExternalDataModels#tableValue}), exact in float32. Writes about 4.4 GB (the model and the
- * driver's cache copy, both under {@code @TempDir}); tagged slow.
+ * ExternalDataModels#tableValue}), exact in float32. Writes about 4.4 GB (the model and the node
+ * cache's copy made by the tasks, both under {@code @TempDir}); tagged slow.
  */
 @Tag("slow")
 class HugeModelTest extends SparkTestBase {

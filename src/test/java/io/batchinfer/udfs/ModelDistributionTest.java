@@ -130,8 +130,10 @@ class ModelDistributionTest extends SparkTestBase {
         }
       }
     }
-    // Planning copied the files once into the driver's cache, under the pin's name.
-    assertThat(cache.resolve("driver").resolve(pin()).resolve("weights.bin"))
+    // Planning read the graph only and copied nothing; the tasks copied the files once into the
+    // node's cache, under the pin's name.
+    assertThat(cache.resolve("driver")).doesNotExist();
+    assertThat(cache.resolve(pin()).resolve("weights.bin"))
         .hasSameBinaryContentAs(graph.resolveSibling("weights.bin"));
   }
 
@@ -159,23 +161,48 @@ class ModelDistributionTest extends SparkTestBase {
     return out;
   }
 
+  /**
+   * Pinned, the driver reads no weights, so a tampered external-data file is caught where the bytes
+   * are read: by the task that copies the model, before any row is scored. Nothing of the tampered
+   * copy keeps the pin's name.
+   */
   @Test
-  void tamperedExternalDataFailsThePin() throws Exception {
+  void tamperedExternalDataFailsThePinBeforeAnyRowIsScored() throws Exception {
     String pin = pin();
     byte[] bias = Files.readAllBytes(graph.resolveSibling("bias.bin"));
     bias[0] ^= 1;
     Files.write(graph.resolveSibling("bias.bin"), bias);
-    assertThatThrownBy(() -> request(ModelDistribution.AUTO, pin).plan(spark, SCHEMA))
-        .isInstanceOf(ValidationException.class)
-        .hasMessageContaining("model.sha256: ")
-        .hasMessageContaining("with its 2 external-data file(s) has sha256 " + pin())
-        .hasMessageContaining("but the config pins " + pin)
-        .hasMessageContaining(sha256(bias) + "  bias.bin");
-    try (var s = Files.list(cache.resolve("driver"))) {
-      assertThat(s.map(p -> p.getFileName().toString()))
-          .as("no copy kept of a model that failed its pin")
-          .noneMatch(n -> n.startsWith(".copy-") || n.length() == 64);
-    }
+    InferencePlan plan = request(ModelDistribution.AUTO, pin).plan(spark, SCHEMA);
+    assertThat(plan.model().sha256()).isEqualTo(pin);
+    assertThatThrownBy(() -> plan.apply(rows(10)).scored().collectAsList())
+        .hasStackTraceContaining("model.sha256: ")
+        .hasStackTraceContaining("with its 2 external-data file(s) has sha256 " + pin())
+        .hasStackTraceContaining("but the config pins " + pin)
+        .hasStackTraceContaining(sha256(bias) + "  bias.bin");
+    // Spark kills the job's other tasks asynchronously; one may still be copying (and then fail
+    // the pin and delete its copy). Wait, bounded, for the cache folder to settle.
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+    List<String> names;
+    do {
+      try (var s = Files.list(cache)) {
+        names = s.map(p -> p.getFileName().toString()).toList();
+      }
+      if (names.stream().noneMatch(n -> n.startsWith(".copy-"))) {
+        break;
+      }
+      Thread.sleep(100);
+    } while (System.nanoTime() < deadline);
+    assertThat(names)
+        .as("no copy kept of a model that failed its pin")
+        .noneMatch(n -> n.startsWith(".copy-") || n.equals(pin));
+  }
+
+  /** Not pinned, the driver computes the sha256 (streaming the files, copying none). */
+  @Test
+  void unpinnedModelIsHashedOnTheDriverWithoutACopy() throws Exception {
+    InferencePlan plan = request(ModelDistribution.FILES, null).plan(spark, SCHEMA);
+    assertThat(plan.model().sha256()).isEqualTo(pin());
+    assertThat(cache).doesNotExist();
   }
 
   @Test

@@ -35,19 +35,30 @@ class LocalModelCacheTest {
     LocalModelCache.forget();
   }
 
-  private ModelArtifact artifact(String sha) throws Exception {
+  /** As the driver plans an unpinned model: every file's sha256, the manifest's as the key. */
+  private ModelArtifact artifact() throws Exception {
+    return artifact(true, null);
+  }
+
+  /**
+   * @param hashed whether the driver hashed the files (unpinned) or not (pinned: empty sha256s)
+   * @param pin the pin when not hashed
+   */
+  private ModelArtifact artifact(boolean hashed, String pin) throws Exception {
     List<ModelFiles.ModelFile> files = new ArrayList<>();
     for (String name : new String[] {"m.onnx", "data/w.bin"}) {
       Path f = source.resolve(name);
       files.add(
           new ModelFiles.ModelFile(
-              name, f.toUri().toString(), Files.size(f), sha256(Files.readAllBytes(f))));
+              name,
+              f.toUri().toString(),
+              Files.size(f),
+              hashed ? sha256(Files.readAllBytes(f)) : ""));
     }
+    ModelFiles modelFiles =
+        new ModelFiles(files, cache.toString(), new ModelFiles.HadoopConf(new Configuration()));
     return new ModelArtifact(
-        files.get(0).uri(),
-        sha,
-        new byte[0],
-        new ModelFiles(files, cache.toString(), new ModelFiles.HadoopConf(new Configuration())));
+        files.get(0).uri(), hashed ? modelFiles.sha256() : pin, new byte[0], modelFiles);
   }
 
   private void writeSources() throws Exception {
@@ -59,7 +70,8 @@ class LocalModelCacheTest {
   @Test
   void concurrentFirstUseCopiesOnce() throws Exception {
     writeSources();
-    ModelArtifact model = artifact("a".repeat(64));
+    ModelArtifact model = artifact();
+    String key = model.sha256();
     long before = LocalModelCache.copies();
     ExecutorService pool = Executors.newFixedThreadPool(8);
     CountDownLatch go = new CountDownLatch(1);
@@ -78,10 +90,9 @@ class LocalModelCacheTest {
       paths.add(f.get(30, TimeUnit.SECONDS));
     }
     pool.shutdown();
-    assertThat(paths).containsOnly(cache.resolve("a".repeat(64)).resolve("m.onnx"));
+    assertThat(paths).containsOnly(cache.resolve(key).resolve("m.onnx"));
     assertThat(LocalModelCache.copies() - before).isOne();
-    assertThat(Files.readString(cache.resolve("a".repeat(64)).resolve("data/w.bin")))
-        .isEqualTo("weights");
+    assertThat(Files.readString(cache.resolve(key).resolve("data/w.bin"))).isEqualTo("weights");
     try (Stream<Path> s = Files.list(cache)) {
       assertThat(s.map(p -> p.getFileName().toString()))
           .as("no temporary copy left")
@@ -98,7 +109,7 @@ class LocalModelCacheTest {
   @Test
   void aFileChangedAfterPlanningFailsTheCopyAndLeavesNoFolder() throws Exception {
     writeSources();
-    ModelArtifact model = artifact("b".repeat(64));
+    ModelArtifact model = artifact();
     Files.writeString(source.resolve("data/w.bin"), "tampered");
     assertThatThrownBy(() -> LocalModelCache.materialize(model))
         .isInstanceOf(LocalModelCache.ModelChangedException.class)
@@ -106,10 +117,33 @@ class LocalModelCacheTest {
         .hasMessageContaining("w.bin changed after the job was planned")
         .hasMessageContaining(
             "planned 7 bytes with sha256 " + sha256("weights".getBytes(StandardCharsets.UTF_8)));
-    assertThat(cache.resolve("b".repeat(64))).doesNotExist();
+    assertThat(cache.resolve(model.sha256())).doesNotExist();
     try (Stream<Path> s = Files.list(cache)) {
       assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".copy-"));
     }
+  }
+
+  /** A pinned model: the driver read no weights; the copy is checked against the pin. */
+  @Test
+  void aPinnedModelIsCheckedAgainstThePinWhenCopied() throws Exception {
+    writeSources();
+    String manifest =
+        sha256("graph".getBytes(StandardCharsets.UTF_8))
+            + "  m.onnx\n"
+            + sha256("weights".getBytes(StandardCharsets.UTF_8))
+            + "  data/w.bin\n";
+    String pin = sha256(manifest.getBytes(StandardCharsets.UTF_8));
+    assertThat(LocalModelCache.materialize(artifact(false, pin)))
+        .isEqualTo(cache.resolve(pin).resolve("m.onnx"));
+
+    String wrong = "c".repeat(64);
+    assertThatThrownBy(() -> LocalModelCache.materialize(artifact(false, wrong)))
+        .isInstanceOf(LocalModelCache.ModelChangedException.class)
+        .hasMessageContaining("model.sha256: ")
+        .hasMessageContaining("with its 1 external-data file(s) has sha256 " + pin)
+        .hasMessageContaining("but the config pins " + wrong)
+        .hasMessageContaining(manifest.strip());
+    assertThat(cache.resolve(wrong)).doesNotExist();
   }
 
   private static String sha256(byte[] bytes) throws Exception {

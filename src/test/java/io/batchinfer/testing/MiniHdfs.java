@@ -1,4 +1,4 @@
-package io.batchinfer.lake;
+package io.batchinfer.testing;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -10,7 +10,8 @@ import org.apache.hadoop.hdfs.MiniDFSCluster;
  * A real HDFS for tests: Hadoop's in-process mini cluster (hadoop-client-minicluster at Spark's
  * Hadoop version), one NameNode and one DataNode in this JVM, every port an ephemeral one on
  * 127.0.0.1, storage under a test folder. It lives in the test JVM, so it cannot outlive it; {@link
- * #close()} shuts it down. Named apart from the YARN fixture in {@code io.batchinfer.cluster}.
+ * #close()} shuts it down. The HDFS tests use it alone; {@code cluster.MiniYarnCluster} starts its
+ * YARN on top of one.
  */
 public final class MiniHdfs implements AutoCloseable {
   private final MiniDFSCluster cluster;
