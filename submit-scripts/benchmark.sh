@@ -24,6 +24,7 @@ if [ "${1:-}" = "sharing" ]; then
   shift
   exec java ${BATCHINFER_DRIVER_OPTS} -Xmx2g @target/benchmark.args io.batchinfer.tools.SessionSharingBenchmark "$@"
 fi
-exec java ${BATCHINFER_DRIVER_OPTS} -Xmx"${BATCHINFER_BENCH_MEMORY:-4g}" \
+# BATCHINFER_BENCH_JAVA_OPTS: extra JVM options, e.g. -XX:StartFlightRecording=filename=x.jfr to profile.
+exec java ${BATCHINFER_DRIVER_OPTS} ${BATCHINFER_BENCH_JAVA_OPTS:-} -Xmx"${BATCHINFER_BENCH_MEMORY:-4g}" \
   -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
   @target/benchmark.args io.batchinfer.tools.Benchmark --root "$ROOT" "$@"

@@ -87,6 +87,14 @@ public final class Benchmark implements Callable<Integer> {
   int repeats;
 
   @Option(
+      names = "--modes",
+      split = ",",
+      description =
+          "Run only these modes, as mode or workload:mode (e.g. io,tabular-array-1000000:engine"
+              + " for a profile); default: every mode of each workload.")
+  List<String> modes = List.of();
+
+  @Option(
       names = "--no-job",
       negatable = true,
       description = "Also run the job in a fresh JVM per round (default: on).",
@@ -100,6 +108,7 @@ public final class Benchmark implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     root = root.toAbsolutePath().normalize();
+    io.batchinfer.tools.bench.Trial.only(modes);
     out = root.resolve(out).toAbsolutePath().normalize();
     SparkSession spark =
         SparkSession.builder()

@@ -18,6 +18,9 @@ public final class Trial {
     long run() throws Exception;
   }
 
+  /** When not empty, only modes with these names run ({@code --modes}); others are skipped. */
+  private static final java.util.Set<String> ONLY = new java.util.HashSet<>();
+
   private final String workload;
   private final Map<String, Mode> modes = new LinkedHashMap<>();
   private final List<String> skipWarmUp = new ArrayList<>();
@@ -27,8 +30,19 @@ public final class Trial {
   }
 
   public Trial add(String name, Mode mode) {
-    modes.put(name, mode);
+    if (ONLY.isEmpty() || ONLY.contains(name) || ONLY.contains(workload + ":" + name)) {
+      modes.put(name, mode);
+    }
     return this;
+  }
+
+  /**
+   * Restricts every trial to the modes named, as {@code mode} or {@code workload:mode} (empty: all
+   * modes run).
+   */
+  public static void only(java.util.Collection<String> names) {
+    ONLY.clear();
+    ONLY.addAll(names);
   }
 
   /** Adds a mode that is cold by definition (a fresh JVM): not run in the warm-up round. */
