@@ -5,6 +5,8 @@
 #   submit-scripts/benchmark.sh                                # tabular 1M, wide 100k, text 8000, 1000 files
 #   submit-scripts/benchmark.sh --tabular-rows 1000000,4000000 # the table in docs/PERFORMANCE.md
 #   submit-scripts/benchmark.sh --workloads wide --repeats 5   # one workload; --help lists options
+#   submit-scripts/benchmark.sh --synapseml                    # adds SynapseML's ONNXModel (tabular-id)
+#   submit-scripts/benchmark.sh --memory                       # the job on 2M rows in a 512 MB heap
 #   submit-scripts/benchmark.sh sharing [tasks] [rows per task]   # one shared session vs one per task
 #     (src/test/java/io/batchinfer/tools/SessionSharingBenchmark.java; defaults 4 tasks, 20000 rows)
 set -euo pipefail
@@ -14,9 +16,17 @@ cd "$ROOT"
 source "$ROOT/submit-scripts/env.sh"
 # The job mode runs submit-scripts/run-local.sh, which needs target/batchinfer.jar and target/lib.
 batchinfer_build_if_needed "$ROOT"
-mvn -q -B -o -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
+# --synapseml: also measure SynapseML's ONNXModel (Maven profile synapseml: SynapseML 1.1.0 and
+# Spark ML on the benchmark's classpath only, fetched from Maven Central on first use).
+PROFILE=""
+ARGS=()
+for arg in "$@"; do
+  if [ "$arg" = "--synapseml" ]; then PROFILE="-Psynapseml"; else ARGS+=("$arg"); fi
+done
+set -- ${ARGS[@]+"${ARGS[@]}"}
+mvn -q -B -o $PROFILE -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile=target/benchmark-classpath.txt >&2 \
-  || mvn -q -B -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
+  || mvn -q -B $PROFILE -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile=target/benchmark-classpath.txt >&2
 # An @argfile keeps the command line short (ORT_DISABLE_TELEMETRY is set anyway).
 printf -- '-cp\n%s\n' "target/classes:target/test-classes:$(cat target/benchmark-classpath.txt)" > target/benchmark.args

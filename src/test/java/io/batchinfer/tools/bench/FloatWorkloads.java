@@ -114,6 +114,11 @@ public final class FloatWorkloads {
                   PLAIN_FLOAT_ARRAYS,
                   rows));
     }
+    if (SynapseMl.available()) {
+      t.add(
+          "synapseml",
+          () -> SynapseMl.score(d, model, data, features, SynapseMl.BATCH, name, rows));
+    }
     if (d.job) {
       t.addCold("job", () -> d.runJob(name, yaml, rows));
       if (d.extras(rows)) {
