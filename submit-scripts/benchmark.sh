@@ -16,12 +16,17 @@ cd "$ROOT"
 source "$ROOT/submit-scripts/env.sh"
 # The job mode runs submit-scripts/run-local.sh, which needs target/batchinfer.jar and target/lib.
 batchinfer_build_if_needed "$ROOT"
+# --memory: only the memory check (the job on 2M rows in a 512 MB heap; --memory-rows to change).
 # --synapseml: also measure SynapseML's ONNXModel (Maven profile synapseml: SynapseML 1.1.0 and
 # Spark ML on the benchmark's classpath only, fetched from Maven Central on first use).
 PROFILE=""
 ARGS=()
 for arg in "$@"; do
-  if [ "$arg" = "--synapseml" ]; then PROFILE="-Psynapseml"; else ARGS+=("$arg"); fi
+  case "$arg" in
+    --synapseml) PROFILE="-Psynapseml" ;;
+    --memory) ARGS+=(--workloads memory) ;;
+    *) ARGS+=("$arg") ;;
+  esac
 done
 set -- ${ARGS[@]+"${ARGS[@]}"}
 mvn -q -B -o $PROFILE -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \

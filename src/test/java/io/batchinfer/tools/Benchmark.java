@@ -43,7 +43,8 @@ public final class Benchmark implements Callable<Integer> {
   @Option(
       names = "--workloads",
       split = ",",
-      description = "Any of tabular, wide, text, fixed, encode (default: ${DEFAULT-VALUE}).",
+      description =
+          "Any of tabular, wide, text, fixed, encode, memory (default: ${DEFAULT-VALUE}).",
       defaultValue = "encode,tabular,wide,text,fixed")
   List<String> workloads;
 
@@ -65,6 +66,14 @@ public final class Benchmark implements Callable<Integer> {
       description = "Sentences for the text workload, at most 8000 (default: ${DEFAULT-VALUE}).",
       defaultValue = "8000")
   int textRows;
+
+  @Option(
+      names = "--memory-rows",
+      description =
+          "Rows for the memory check (workload memory, or benchmark.sh --memory): the job in a"
+              + " 512 MB heap (default: ${DEFAULT-VALUE}).",
+      defaultValue = "2000000")
+  long memoryRows;
 
   @Option(
       names = "--fixed-files",
@@ -140,12 +149,15 @@ public final class Benchmark implements Callable<Integer> {
           case "wide" -> FloatWorkloads.wide(data, wideRows, repeats, report);
           case "text" -> TextWorkload.run(data, textRows, repeats, report);
           case "fixed" -> io.batchinfer.jobs.FixedCosts.run(data, fixedFiles, repeats, report);
+          case "memory" -> io.batchinfer.tools.bench.MemoryCheck.run(data, memoryRows, report);
           case "encode" ->
               io.batchinfer.tools.bench.EncodeWorkload.run(2_000_000, Math.max(repeats, 5), report);
           default ->
               throw new CommandLine.ParameterException(
                   new CommandLine(this),
-                  "unknown workload '" + w + "'; expected tabular, wide, text, fixed or encode");
+                  "unknown workload '"
+                      + w
+                      + "'; expected tabular, wide, text, fixed, encode or memory");
         }
       }
     } finally {

@@ -52,19 +52,8 @@ public final class FloatWorkloads {
   private FloatWorkloads() {}
 
   public static void tabular(BenchData d, long rows, int repeats, Report report) throws Exception {
-    Path model =
-        TestModels.write(
-            TestModels.mlp("x", "y", new int[] {16, 32, 3}, 1),
-            d.out.resolve("models/tabular.onnx"));
-    List<Column> cols = new ArrayList<>();
-    for (int i = 0; i < 16; i++) {
-      cols.add(functions.expr(BenchData.floatExpr("id", i)).as("f" + i));
-    }
-    cols.add(
-        functions
-            .expr("transform(sequence(0, 15), i -> " + BenchData.floatExpr("id", "100 + i") + ")")
-            .as("v"));
-    Path data = d.generate("tabular-" + rows, rows, 2 * d.threads, cols.toArray(new Column[0]));
+    Path model = tabularModel(d);
+    Path data = tabularData(d, rows);
     List<String> features = IntStream.range(0, 16).mapToObj(i -> "f" + i).toList();
 
     // Scalar columns in, id passed through.
@@ -234,6 +223,29 @@ public final class FloatWorkloads {
             TABULAR_BATCH,
             asamples,
             coldNotes(d, aname, rows, asamples)));
+  }
+
+  /**
+   * @return the tabular workloads' model, a 16-32-3 MLP with softmax (input x, output y)
+   */
+  static Path tabularModel(BenchData d) throws java.io.IOException {
+    return TestModels.write(
+        TestModels.mlp("x", "y", new int[] {16, 32, 3}, 1), d.out.resolve("models/tabular.onnx"));
+  }
+
+  /**
+   * @return the tabular data of {@code rows} rows: id, f0..f15 and v array<float>[16]
+   */
+  static Path tabularData(BenchData d, long rows) {
+    List<Column> cols = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      cols.add(functions.expr(BenchData.floatExpr("id", i)).as("f" + i));
+    }
+    cols.add(
+        functions
+            .expr("transform(sequence(0, 15), i -> " + BenchData.floatExpr("id", "100 + i") + ")")
+            .as("v"));
+    return d.generate("tabular-" + rows, rows, 2 * d.threads, cols.toArray(new Column[0]));
   }
 
   public static void wide(BenchData d, long rows, int repeats, Report report) throws Exception {
