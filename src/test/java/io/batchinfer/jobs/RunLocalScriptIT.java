@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
@@ -39,6 +40,36 @@ class RunLocalScriptIT {
   }
 
   /**
+   * Class-data sharing (run-local.sh, docs/PERFORMANCE.md): with no archive, a scoring run records
+   * one beside the jar (renamed into place, no temporary file left, no CDS message in the output);
+   * the next run maps its classes from it (the JVM's class-load log says "shared objects file
+   * (top)", the dynamic archive) without recording it again.
+   */
+  @Test
+  void firstRunRecordsTheClassDataArchiveAndLaterRunsUseIt() throws Exception {
+    Path build = Projects.buildDir();
+    Path archive = build.resolve("batchinfer-cds.jsa");
+    Files.deleteIfExists(archive);
+    String first = runScript();
+    assertThat(first).contains("rows_in=150 rows_out=150").doesNotContainIgnoringCase("cds");
+    assertThat(archive).exists();
+    assertThat(Files.getLastModifiedTime(archive))
+        .isGreaterThan(Files.getLastModifiedTime(build.resolve("batchinfer.jar")));
+    try (Stream<Path> s = Files.list(build)) {
+      assertThat(s.map(f -> f.getFileName().toString()).filter(n -> n.contains(".jsa.")))
+          .isEmpty();
+    }
+    var recorded = Files.getLastModifiedTime(archive);
+    String second =
+        runScript(
+            Map.of("BATCHINFER_JAVA_OPTS", "-Xlog:class+load=info"),
+            "conf/examples/iris.yaml",
+            "--dry-run");
+    assertThat(second).contains("source: shared objects file (top)");
+    assertThat(Files.getLastModifiedTime(archive)).isEqualTo(recorded);
+  }
+
+  /**
    * The table examples (README "Tables and object stores"): a new table, then a second day into it.
    */
   @Test
@@ -66,6 +97,10 @@ class RunLocalScriptIT {
   }
 
   private static String runScript(String... args) throws Exception {
+    return runScript(Map.of(), args);
+  }
+
+  private static String runScript(Map<String, String> env, String... args) throws Exception {
     Path root = Projects.root();
     List<String> cmd = new java.util.ArrayList<>(List.of("bash", "submit-scripts/run-local.sh"));
     cmd.addAll(List.of(args));
@@ -83,6 +118,7 @@ class RunLocalScriptIT {
         .put(
             "BATCHINFER_SPARK",
             Projects.sparkLine()); // the build under test: target/ or target/spark4/
+    pb.environment().putAll(env);
     Process p = pb.start();
     boolean done = p.waitFor(5, TimeUnit.MINUTES);
     if (!done) {
