@@ -56,8 +56,7 @@ class RunLocalScriptIT {
     assertThat(Files.getLastModifiedTime(archive))
         .isGreaterThan(Files.getLastModifiedTime(build.resolve("batchinfer.jar")));
     try (Stream<Path> s = Files.list(build)) {
-      assertThat(s.map(f -> f.getFileName().toString()).filter(n -> n.contains(".jsa.")))
-          .isEmpty();
+      assertThat(s.map(f -> f.getFileName().toString()).filter(n -> n.contains(".jsa."))).isEmpty();
     }
     var recorded = Files.getLastModifiedTime(archive);
     String second =
