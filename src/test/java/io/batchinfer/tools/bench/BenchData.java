@@ -154,7 +154,9 @@ public final class BenchData {
     if (!env.containsKey("BATCHINFER_CDS")
         && (!Files.exists(cds)
             || Files.getLastModifiedTime(cds).compareTo(Files.getLastModifiedTime(jar)) <= 0)) {
+      long recording = System.nanoTime();
       launch(name, cmd, out.resolve("logs").resolve(name + "-cds-record.log"), env);
+      Trial.untimed(System.nanoTime() - recording);
     }
     long started = System.currentTimeMillis();
     launch(name, cmd, log, env);
@@ -171,6 +173,17 @@ public final class BenchData {
    */
   public long runEmptySparkApp(long rows) throws IOException, InterruptedException {
     String build = root.resolve("target").toString();
+    // A jar, not target/test-classes: class-data sharing refuses non-empty directories on the
+    // classpath.
+    Path appJar = out.resolve("empty-spark-app.jar");
+    String entry = EmptySparkApp.class.getName().replace('.', '/') + ".class";
+    try (java.util.jar.JarOutputStream jar =
+            new java.util.jar.JarOutputStream(Files.newOutputStream(appJar));
+        java.io.InputStream in = EmptySparkApp.class.getClassLoader().getResourceAsStream(entry)) {
+      jar.putNextEntry(new java.util.jar.JarEntry(entry));
+      in.transferTo(jar);
+      jar.closeEntry();
+    }
     List<String> cmd = new ArrayList<>(List.of("java"));
     for (String opt : System.getenv().getOrDefault("BATCHINFER_DRIVER_OPTS", "").split(" ")) {
       if (!opt.isBlank()) {
@@ -188,7 +201,7 @@ public final class BenchData {
             "-Xmx2g",
             "-Dlog4j2.configurationFile=" + root.resolve("conf/log4j2.properties"),
             "-cp",
-            build + "/lib/*:" + build + "/batchinfer.jar:" + build + "/test-classes",
+            build + "/lib/*:" + build + "/batchinfer.jar:" + appJar,
             "org.apache.spark.deploy.SparkSubmit",
             "--master",
             "local[" + threads + "]",
@@ -200,10 +213,12 @@ public final class BenchData {
             "spark.driver.bindAddress=127.0.0.1",
             "--class",
             EmptySparkApp.class.getName(),
-            build + "/batchinfer.jar"));
+            appJar.toString()));
     Path log = out.resolve("logs").resolve("empty-spark-app.log");
     if (record) {
+      long recording = System.nanoTime();
       launch("empty-spark-app", cmd, log, Map.of());
+      Trial.untimed(System.nanoTime() - recording);
       cmd.replaceAll(
           a -> a.startsWith("-XX:ArchiveClassesAtExit=") ? "-XX:SharedArchiveFile=" + archive : a);
     }
