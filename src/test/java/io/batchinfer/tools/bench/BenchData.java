@@ -174,15 +174,20 @@ public final class BenchData {
   public long runEmptySparkApp(long rows) throws IOException, InterruptedException {
     String build = root.resolve("target").toString();
     // A jar, not target/test-classes: class-data sharing refuses non-empty directories on the
-    // classpath.
+    // classpath. Written once: a jar newer than the archive makes the JVM ignore the archive.
     Path appJar = out.resolve("empty-spark-app.jar");
-    String entry = EmptySparkApp.class.getName().replace('.', '/') + ".class";
-    try (java.util.jar.JarOutputStream jar =
-            new java.util.jar.JarOutputStream(Files.newOutputStream(appJar));
-        java.io.InputStream in = EmptySparkApp.class.getClassLoader().getResourceAsStream(entry)) {
-      jar.putNextEntry(new java.util.jar.JarEntry(entry));
-      in.transferTo(jar);
-      jar.closeEntry();
+    Path archive = out.resolve("empty-spark-app.jsa");
+    if (!Files.exists(appJar)) {
+      String entry = EmptySparkApp.class.getName().replace('.', '/') + ".class";
+      try (java.util.jar.JarOutputStream jar =
+              new java.util.jar.JarOutputStream(Files.newOutputStream(appJar));
+          java.io.InputStream in =
+              EmptySparkApp.class.getClassLoader().getResourceAsStream(entry)) {
+        jar.putNextEntry(new java.util.jar.JarEntry(entry));
+        in.transferTo(jar);
+        jar.closeEntry();
+      }
+      Files.deleteIfExists(archive);
     }
     List<String> cmd = new ArrayList<>(List.of("java"));
     for (String opt : System.getenv().getOrDefault("BATCHINFER_DRIVER_OPTS", "").split(" ")) {
@@ -192,7 +197,6 @@ public final class BenchData {
     }
     // Class-data sharing as run-local.sh does for the job: an archive recorded by an untimed first
     // run, so the two compare like for like.
-    Path archive = out.resolve("empty-spark-app.jsa");
     boolean record = !Files.exists(archive);
     cmd.add((record ? "-XX:ArchiveClassesAtExit=" : "-XX:SharedArchiveFile=") + archive);
     cmd.addAll(List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-Xlog:class+path=off"));

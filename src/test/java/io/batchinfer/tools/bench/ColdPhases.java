@@ -10,10 +10,10 @@ import java.util.stream.Collectors;
 /**
  * Where a cold job run's time went, in seconds, from the job's {@code job phases (ms since JVM
  * start)} log line (written by the job's {@code JobPhases}) and the process's start and end as the
- * benchmark saw them: {@code launch} (script until the JVM starts), {@code jvm} (JVM start until
- * the job's main), {@code config}, {@code session} (Spark start), {@code plan} (schema, model,
- * footer check), {@code scoring} (scoring and writing), {@code report}, {@code stop} (Spark stop)
- * and {@code exit} (after Spark stopped until the process ended). Benchmark code only.
+ * benchmark saw them: {@code jvm} (JVM start until the job's main), {@code config}, {@code session}
+ * (Spark start), {@code plan} (schema, model, footer check), {@code scoring} (scoring and writing),
+ * {@code report}, {@code stop} (Spark stop) and {@code launch+exit} (the script before the JVM
+ * started, and the JVM's exit after Spark stopped). Benchmark code only.
  */
 public record ColdPhases(Map<String, Double> seconds) {
   private static final String PREFIX = "job phases (ms since JVM start): ";
@@ -43,16 +43,16 @@ public record ColdPhases(Map<String, Double> seconds) {
       if (!marks.keySet().containsAll(MARKS) || !marks.containsKey("jvm_start_epoch_ms")) {
         return Optional.empty();
       }
-      long jvmStart = marks.get("jvm_start_epoch_ms");
       Map<String, Double> s = new LinkedHashMap<>();
-      s.put("launch", (jvmStart - started) / 1e3);
       long previous = 0;
       for (int i = 0; i < MARKS.size(); i++) {
         long m = marks.get(MARKS.get(i));
         s.put(NAMES.get(i), (m - previous) / 1e3);
         previous = m;
       }
-      s.put("exit", (ended - jvmStart - previous) / 1e3);
+      // The JVM's start time and its uptime clock disagree by some 100 ms under load, so the
+      // script before the JVM and the exit after Spark stopped are reported together.
+      s.put("launch+exit", (ended - started - previous) / 1e3);
       s.put("total", (ended - started) / 1e3);
       return Optional.of(new ColdPhases(s));
     }
