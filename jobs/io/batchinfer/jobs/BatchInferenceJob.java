@@ -104,6 +104,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
   private final JobRun.Failure failure = new JobRun.Failure();
   private DriverLogging logging;
   private Configuration hadoopConf;
+  private final JobPhases phases = new JobPhases();
 
   /** Entry point for spark-submit. */
   public static void main(String[] args) throws SparkUserAppException {
@@ -133,6 +134,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    phases.mark("main");
     // In a terminal: warnings, progress and the summary on the console, INFO in driver.log
     // (DriverLogging).
     logging = DriverLogging.configure(err, DriverLogging.stderrIsTerminal(), verbose);
@@ -146,7 +148,9 @@ public final class BatchInferenceJob implements Callable<Integer> {
     }
     boolean existed =
         SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
+    phases.mark("config");
     SparkSession spark = JobSession.open(cfg);
+    phases.mark("session");
     ExecutorStartWatchdog watchdog =
         ExecutorStartWatchdog.start(spark.sparkContext(), cfg.job().executorStartTimeout());
     hadoopConf = spark.sparkContext().hadoopConfiguration();
@@ -156,6 +160,7 @@ public final class BatchInferenceJob implements Callable<Integer> {
     try {
       try {
         plan = JobPlanner.plan(cfg, spark);
+        phases.mark("planned");
       } catch (ValidationException e) {
         throw e.withSource(config.toString());
       }
@@ -175,7 +180,8 @@ public final class BatchInferenceJob implements Callable<Integer> {
               plan,
               spark,
               new JobRun.Context(loaded.tree(), variables, showProgress, console, timeline),
-              failure);
+              failure,
+              phases);
       String log = logging.publish(hadoopConf, result.reportLocation());
       out.println(result.line() + (log == null ? "" : " log=" + log));
       String evaluation = Evaluation.run(spark, cfg, plan);
@@ -205,6 +211,8 @@ public final class BatchInferenceJob implements Callable<Integer> {
       if (!existed) {
         spark.stop();
       }
+      phases.mark("stopped");
+      LOG.info(phases.line());
     }
   }
 

@@ -41,7 +41,8 @@ final class JobRun {
     RunResult result;
   }
 
-  static RunResult run(JobPlan plan, SparkSession spark, Context ctx, Failure failure) {
+  static RunResult run(
+      JobPlan plan, SparkSession spark, Context ctx, Failure failure, JobPhases phases) {
     SparkContext sc = spark.sparkContext();
     // Parquet answers an unfiltered count from its footers; with a filter it would be a scan.
     // The footer check already summed the files' row counts; count only when it could not.
@@ -76,9 +77,11 @@ final class JobRun {
       // Wall time of scoring and writing, the same figure for the summary line, the JSON and the
       // report.
       double wall = (System.nanoTime() - start) / 1e9;
+      phases.mark("scored");
       drain(sc);
       report.succeeded(wall);
       String location = write(spark, plan, report, ctx.console());
+      phases.mark("report");
       return RunResult.of(plan, report, location);
     } catch (Throwable e) {
       // Throwable: Spark's failures are the checked SparkException, thrown undeclared from Scala.

@@ -54,6 +54,35 @@ class RunLocalScriptIT {
   }
 
   /**
+   * Class-data sharing (run-local.sh, docs/PERFORMANCE.md): with no archive, a scoring run records
+   * one beside the jar (renamed into place, no temporary file left, no CDS message in the output);
+   * the next run maps its classes from it (the JVM's class-load log says "shared objects file
+   * (top)", the dynamic archive) without recording it again.
+   */
+  @Test
+  void firstRunRecordsTheClassDataArchiveAndLaterRunsUseIt() throws Exception {
+    Path build = Projects.buildDir();
+    Path archive = build.resolve("batchinfer-cds.jsa");
+    Files.deleteIfExists(archive);
+    String first = runScript();
+    assertThat(first).contains("rows_in=150 rows_out=150").doesNotContainIgnoringCase("cds");
+    assertThat(archive).exists();
+    assertThat(Files.getLastModifiedTime(archive))
+        .isGreaterThan(Files.getLastModifiedTime(build.resolve("batchinfer.jar")));
+    try (Stream<Path> s = Files.list(build)) {
+      assertThat(s.map(f -> f.getFileName().toString()).filter(n -> n.contains(".jsa."))).isEmpty();
+    }
+    var recorded = Files.getLastModifiedTime(archive);
+    String second =
+        runScript(
+            Map.of("BATCHINFER_JAVA_OPTS", "-Xlog:class+load=info"),
+            "conf/examples/iris.yaml",
+            "--dry-run");
+    assertThat(second).contains("source: shared objects file (top)");
+    assertThat(Files.getLastModifiedTime(archive)).isEqualTo(recorded);
+  }
+
+  /**
    * The table examples (README "Tables and object stores"): a new table, then a second day into it.
    */
   @Test

@@ -43,7 +43,8 @@ public final class Benchmark implements Callable<Integer> {
   @Option(
       names = "--workloads",
       split = ",",
-      description = "Any of tabular, wide, text, fixed, encode (default: ${DEFAULT-VALUE}).",
+      description =
+          "Any of tabular, wide, text, fixed, encode, memory (default: ${DEFAULT-VALUE}).",
       defaultValue = "encode,tabular,wide,text,fixed")
   List<String> workloads;
 
@@ -67,6 +68,14 @@ public final class Benchmark implements Callable<Integer> {
   int textRows;
 
   @Option(
+      names = "--memory-rows",
+      description =
+          "Rows for the memory check (workload memory, or benchmark.sh --memory): the job in a"
+              + " 512 MB heap (default: ${DEFAULT-VALUE}).",
+      defaultValue = "2000000")
+  long memoryRows;
+
+  @Option(
       names = "--fixed-files",
       description = "Small files for the fixed-cost workload (default: ${DEFAULT-VALUE}).",
       defaultValue = "1000")
@@ -87,6 +96,14 @@ public final class Benchmark implements Callable<Integer> {
   int repeats;
 
   @Option(
+      names = "--modes",
+      split = ",",
+      description =
+          "Run only these modes, as mode or workload:mode (e.g. io,tabular-array-1000000:engine"
+              + " for a profile); default: every mode of each workload.")
+  List<String> modes = List.of();
+
+  @Option(
       names = "--no-job",
       negatable = true,
       description = "Also run the job in a fresh JVM per round (default: on).",
@@ -100,6 +117,7 @@ public final class Benchmark implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     root = root.toAbsolutePath().normalize();
+    io.batchinfer.tools.bench.Trial.only(modes);
     out = root.resolve(out).toAbsolutePath().normalize();
     SparkSession spark =
         SparkSession.builder()
@@ -131,12 +149,15 @@ public final class Benchmark implements Callable<Integer> {
           case "wide" -> FloatWorkloads.wide(data, wideRows, repeats, report);
           case "text" -> TextWorkload.run(data, textRows, repeats, report);
           case "fixed" -> io.batchinfer.jobs.FixedCosts.run(data, fixedFiles, repeats, report);
+          case "memory" -> io.batchinfer.tools.bench.MemoryCheck.run(data, memoryRows, report);
           case "encode" ->
               io.batchinfer.tools.bench.EncodeWorkload.run(2_000_000, Math.max(repeats, 5), report);
           default ->
               throw new CommandLine.ParameterException(
                   new CommandLine(this),
-                  "unknown workload '" + w + "'; expected tabular, wide, text, fixed or encode");
+                  "unknown workload '"
+                      + w
+                      + "'; expected tabular, wide, text, fixed, encode or memory");
         }
       }
     } finally {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -127,6 +128,18 @@ public final class BenchData {
    */
   public long runJob(String name, String yaml, long rows, String... extraArgs)
       throws IOException, InterruptedException {
+    return runJob(name, yaml, rows, Map.of(), extraArgs);
+  }
+
+  /**
+   * {@link #runJob(String, String, long, String...)} with extra environment variables for
+   * run-local.sh (e.g. {@code BATCHINFER_CDS=0}). Before the first timed run, records
+   * run-local.sh's class-data-sharing archive with an untimed run of the same job if the build has
+   * none yet, so that no timed run pays for recording it.
+   */
+  public long runJob(
+      String name, String yaml, long rows, Map<String, String> env, String... extraArgs)
+      throws IOException, InterruptedException {
     Path conf = out.resolve("conf").resolve(name + ".yaml");
     Files.createDirectories(conf.getParent());
     Files.writeString(conf, yaml);
@@ -136,6 +149,92 @@ public final class BenchData {
                 "bash", root.resolve("submit-scripts/run-local.sh").toString(), conf.toString()));
     cmd.addAll(List.of(extraArgs));
     Path log = out.resolve("logs").resolve(name + ".log");
+    Path jar = root.resolve("target/batchinfer.jar");
+    Path cds = root.resolve("target/batchinfer-cds.jsa");
+    if (!env.containsKey("BATCHINFER_CDS")
+        && (!Files.exists(cds)
+            || Files.getLastModifiedTime(cds).compareTo(Files.getLastModifiedTime(jar)) <= 0)) {
+      long recording = System.nanoTime();
+      launch(name, cmd, out.resolve("logs").resolve(name + "-cds-record.log"), env);
+      Trial.untimed(System.nanoTime() - recording);
+    }
+    long started = System.currentTimeMillis();
+    launch(name, cmd, log, env);
+    long ended = System.currentTimeMillis();
+    ColdPhases.parse(Files.readAllLines(log), started, ended)
+        .ifPresent(p -> phases.computeIfAbsent(name, k -> new ArrayList<>()).add(p));
+    return rows;
+  }
+
+  /**
+   * Runs {@link EmptySparkApp} the way run-local.sh runs the job (SparkSubmit, same JVM flags,
+   * classpath, master and class-data sharing): start a session, one trivial Spark job,
+   * stop. @return {@code rows}, so that its rows/s compares with the job's
+   */
+  public long runEmptySparkApp(long rows) throws IOException, InterruptedException {
+    String build = root.resolve("target").toString();
+    // A jar, not target/test-classes: class-data sharing refuses non-empty directories on the
+    // classpath. Written once: a jar newer than the archive makes the JVM ignore the archive.
+    Path appJar = out.resolve("empty-spark-app.jar");
+    Path archive = out.resolve("empty-spark-app.jsa");
+    if (!Files.exists(appJar)) {
+      String entry = EmptySparkApp.class.getName().replace('.', '/') + ".class";
+      try (java.util.jar.JarOutputStream jar =
+              new java.util.jar.JarOutputStream(Files.newOutputStream(appJar));
+          java.io.InputStream in =
+              EmptySparkApp.class.getClassLoader().getResourceAsStream(entry)) {
+        jar.putNextEntry(new java.util.jar.JarEntry(entry));
+        in.transferTo(jar);
+        jar.closeEntry();
+      }
+      Files.deleteIfExists(archive);
+    }
+    List<String> cmd = new ArrayList<>(List.of("java"));
+    for (String opt : System.getenv().getOrDefault("BATCHINFER_DRIVER_OPTS", "").split(" ")) {
+      if (!opt.isBlank()) {
+        cmd.add(opt);
+      }
+    }
+    // Class-data sharing as run-local.sh does for the job: an archive recorded by an untimed first
+    // run, so the two compare like for like.
+    boolean record = !Files.exists(archive);
+    cmd.add((record ? "-XX:ArchiveClassesAtExit=" : "-XX:SharedArchiveFile=") + archive);
+    cmd.addAll(List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-Xlog:class+path=off"));
+    cmd.addAll(
+        List.of(
+            "-Xmx2g",
+            "-Dlog4j2.configurationFile=" + root.resolve("conf/log4j2.properties"),
+            "-cp",
+            build + "/lib/*:" + build + "/batchinfer.jar:" + appJar,
+            "org.apache.spark.deploy.SparkSubmit",
+            "--master",
+            "local[" + threads + "]",
+            "--conf",
+            "spark.ui.enabled=false",
+            "--conf",
+            "spark.driver.host=127.0.0.1",
+            "--conf",
+            "spark.driver.bindAddress=127.0.0.1",
+            "--class",
+            EmptySparkApp.class.getName(),
+            appJar.toString()));
+    Path log = out.resolve("logs").resolve("empty-spark-app.log");
+    if (record) {
+      long recording = System.nanoTime();
+      launch("empty-spark-app", cmd, log, Map.of());
+      Trial.untimed(System.nanoTime() - recording);
+      cmd.replaceAll(
+          a -> a.startsWith("-XX:ArchiveClassesAtExit=") ? "-XX:SharedArchiveFile=" + archive : a);
+    }
+    launch("empty-spark-app", cmd, log, Map.of());
+    return rows;
+  }
+
+  /** Per job name, the phases of each cold run (from the job's {@code job phases} log line). */
+  public final java.util.Map<String, List<ColdPhases>> phases = new java.util.LinkedHashMap<>();
+
+  private void launch(String name, List<String> cmd, Path log, Map<String, String> env)
+      throws IOException, InterruptedException {
     Files.createDirectories(log.getParent());
     ProcessBuilder pb =
         new ProcessBuilder(cmd)
@@ -145,6 +244,7 @@ public final class BenchData {
     pb.environment().put("SPARK_MASTER", "local[" + threads + "]");
     // benchmark.sh built the jar; never rebuild inside a timed run.
     pb.environment().put("BATCHINFER_REBUILD", "0");
+    pb.environment().putAll(env);
     Process p = pb.start();
     if (!p.waitFor(JOB_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
       p.destroyForcibly();
@@ -155,7 +255,6 @@ public final class BenchData {
       throw new IllegalStateException(
           "job " + name + " exited with " + p.exitValue() + "; see " + log);
     }
-    return rows;
   }
 
   /**

@@ -52,19 +52,8 @@ public final class FloatWorkloads {
   private FloatWorkloads() {}
 
   public static void tabular(BenchData d, long rows, int repeats, Report report) throws Exception {
-    Path model =
-        TestModels.write(
-            TestModels.mlp("x", "y", new int[] {16, 32, 3}, 1),
-            d.out.resolve("models/tabular.onnx"));
-    List<Column> cols = new ArrayList<>();
-    for (int i = 0; i < 16; i++) {
-      cols.add(functions.expr(BenchData.floatExpr("id", i)).as("f" + i));
-    }
-    cols.add(
-        functions
-            .expr("transform(sequence(0, 15), i -> " + BenchData.floatExpr("id", "100 + i") + ")")
-            .as("v"));
-    Path data = d.generate("tabular-" + rows, rows, 2 * d.threads, cols.toArray(new Column[0]));
+    Path model = tabularModel(d);
+    Path data = tabularData(d, rows);
     List<String> features = IntStream.range(0, 16).mapToObj(i -> "f" + i).toList();
 
     // Scalar columns in, id passed through.
@@ -114,9 +103,21 @@ public final class FloatWorkloads {
                   PLAIN_FLOAT_ARRAYS,
                   rows));
     }
+    if (SynapseMl.available()) {
+      t.add(
+          "synapseml",
+          () -> SynapseMl.score(d, model, data, features, SynapseMl.BATCH, name, rows));
+    }
     if (d.job) {
       t.addCold("job", () -> d.runJob(name, yaml, rows));
+      if (d.extras(rows)) {
+        t.addCold(
+            "job-no-cds",
+            () -> d.runJob(name + "-no-cds", yaml, rows, Map.of("BATCHINFER_CDS", "0")));
+      }
+      t.addCold("empty-spark-app", () -> d.runEmptySparkApp(rows));
     }
+    Map<String, double[]> samples = t.run(repeats);
     report.add(
         new Report.Workload(
             name,
@@ -124,8 +125,8 @@ public final class FloatWorkloads {
                 + " array<float>[3] + argmax",
             rows,
             TABULAR_BATCH,
-            t.run(repeats),
-            Map.of()));
+            samples,
+            coldNotes(d, name, rows, samples)));
 
     // Array column in, id and the array passed through.
     String aname = "tabular-array-" + rows;
@@ -213,14 +214,38 @@ public final class FloatWorkloads {
     if (d.job) {
       a.addCold("job", () -> d.runJob(aname, ayaml, rows));
     }
+    Map<String, double[]> asamples = a.run(repeats);
     report.add(
         new Report.Workload(
             aname,
             "array<float>[16] -> MLP 16-32-3, passthrough id and the array",
             rows,
             TABULAR_BATCH,
-            a.run(repeats),
-            Map.of()));
+            asamples,
+            coldNotes(d, aname, rows, asamples)));
+  }
+
+  /**
+   * @return the tabular workloads' model, a 16-32-3 MLP with softmax (input x, output y)
+   */
+  static Path tabularModel(BenchData d) throws java.io.IOException {
+    return TestModels.write(
+        TestModels.mlp("x", "y", new int[] {16, 32, 3}, 1), d.out.resolve("models/tabular.onnx"));
+  }
+
+  /**
+   * @return the tabular data of {@code rows} rows: id, f0..f15 and v array<float>[16]
+   */
+  static Path tabularData(BenchData d, long rows) {
+    List<Column> cols = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      cols.add(functions.expr(BenchData.floatExpr("id", i)).as("f" + i));
+    }
+    cols.add(
+        functions
+            .expr("transform(sequence(0, 15), i -> " + BenchData.floatExpr("id", "100 + i") + ")")
+            .as("v"));
+    return d.generate("tabular-" + rows, rows, 2 * d.threads, cols.toArray(new Column[0]));
   }
 
   public static void wide(BenchData d, long rows, int repeats, Report report) throws Exception {
@@ -315,9 +340,21 @@ public final class FloatWorkloads {
   }
 
   /**
-   * Mode (1): pre-loads up to {@link #RAW_ROWS_MAX} rows as tensors once; each round runs them all.
+   * Mode (1): pre-loads up to {@link #RAW_ROWS_MAX} rows as tensors on its first (warm-up) run;
+   * each round runs them all.
    */
   static Trial.Mode raw(
+      BenchData d, Path model, Path data, List<String> columns, int width, int batch, long rows) {
+    RawOrt[] loaded = new RawOrt[1];
+    return () -> {
+      if (loaded[0] == null) {
+        loaded[0] = preloadRaw(d, model, data, columns, width, batch, rows);
+      }
+      return loaded[0].runAll();
+    };
+  }
+
+  private static RawOrt preloadRaw(
       BenchData d, Path model, Path data, List<String> columns, int width, int batch, long rows)
       throws Exception {
     int n = (int) Math.min(rows, RAW_ROWS_MAX);
@@ -340,7 +377,7 @@ public final class FloatWorkloads {
                     // process exit
                   }
                 }));
-    return raw::runAll;
+    return raw;
   }
 
   /** Mode (3): the engine API in this JVM, scoring the Parquet input and writing Parquet. */
@@ -400,6 +437,50 @@ public final class FloatWorkloads {
         """
         .formatted(
             name, q(data), q(model), batch, mapping, String.join(", ", passthrough), q(output));
+  }
+
+  /**
+   * Notes on a workload's cold job runs: the median time of each phase, and how the job compares
+   * with the warm engine once the start and stop of an empty Spark application are taken off.
+   */
+  static Map<String, String> coldNotes(
+      BenchData d, String name, long rows, Map<String, double[]> samples) {
+    Map<String, String> notes = new LinkedHashMap<>();
+    List<ColdPhases> runs = d.phases.get(name);
+    if (runs != null && !runs.isEmpty()) {
+      notes.put("job phases (s, median of " + runs.size() + " runs)", ColdPhases.medians(runs));
+    }
+    double job = seconds(rows, samples.get("job"));
+    double engine = seconds(rows, samples.get("engine"));
+    double empty = seconds(rows, samples.get("empty-spark-app"));
+    if (!Double.isNaN(job) && !Double.isNaN(engine)) {
+      String s =
+          String.format(
+              java.util.Locale.ROOT,
+              "job %.1f s vs warm engine %.1f s: %.2fx",
+              job,
+              engine,
+              job / engine);
+      if (!Double.isNaN(empty)) {
+        s +=
+            String.format(
+                java.util.Locale.ROOT,
+                "; an empty Spark application (start, one trivial job, stop) takes %.1f s, so the"
+                    + " job minus it is %.2fx the warm engine, and engine + empty app is %.2fx",
+                empty,
+                (job - empty) / engine,
+                (engine + empty) / engine);
+      }
+      notes.put("job vs warm engine", s);
+    }
+    return notes;
+  }
+
+  /**
+   * @return the median seconds of a mode from its rows/s samples, NaN when the mode did not run
+   */
+  private static double seconds(long rows, double[] rates) {
+    return rates == null ? Double.NaN : rows / Trial.median(rates);
   }
 
   static List<String> concat(String first, List<String> rest) {

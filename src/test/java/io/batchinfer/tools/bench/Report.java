@@ -4,10 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.awt.BasicStroke;
 import java.awt.Color;
+import java.awt.Font;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.DecimalFormat;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,16 +19,23 @@ import java.util.Map;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.ui.RectangleAnchor;
+import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.category.DefaultCategoryDataset;
 
 /**
  * The benchmark's results: per workload the median rows/s of each mode and the ratios to the
  * limits, printed as a table, written as JSON and drawn as a PNG bar chart (JFreeChart). The chart
- * shows each mode's rate divided by the workload's combined limit 1/(1/raw + 1/io), so workloads of
- * very different speeds share one axis. Benchmark code only.
+ * shows each mode's rate divided by the workload's combined limit 1/(1/raw + 1/io) on a log axis,
+ * so workloads of very different speeds share one axis and small ratios stay readable. Benchmark
+ * code only.
  */
 public final class Report {
   /** One workload's outcome. */
@@ -191,21 +201,35 @@ public final class Report {
     }
   }
 
+  /** The modes drawn in the chart, in this order, when a workload has them. */
+  private static final List<String> CHART_MODES =
+      List.of("raw", "io", "engine", "job", "synapseml", "empty-spark-app");
+
+  /**
+   * Draws each workload's modes as bars of rows/s divided by the workload's combined limit, on a
+   * logarithmic axis (the ratios span 0.01 to 100: on a linear axis the small ones vanish), with a
+   * line at 1 (the combined limit). Workloads without both limits are left out.
+   */
   private void chart(Path png) throws IOException {
     DefaultCategoryDataset data = new DefaultCategoryDataset();
+    double smallest = 1;
+    double largest = 1;
     for (Workload w : workloads) {
       if (Double.isNaN(w.combined())) {
         continue;
       }
-      for (String mode : List.of("raw", "io", "engine", "job")) {
+      for (String mode : CHART_MODES) {
         if (w.samples().containsKey(mode)) {
-          data.addValue(w.rate(mode) / w.combined(), mode, w.name());
+          double v = w.rate(mode) / w.combined();
+          data.addValue(v, mode, w.name());
+          smallest = Math.min(smallest, v);
+          largest = Math.max(largest, v);
         }
       }
     }
     JFreeChart chart =
         ChartFactory.createBarChart(
-            "batchinfer: throughput / combined limit 1/(1/raw + 1/io)",
+            "batchinfer: throughput / combined limit 1/(1/raw + 1/io), log scale",
             null,
             "rows/s divided by the combined limit",
             data,
@@ -217,16 +241,40 @@ public final class Report {
     CategoryPlot plot = chart.getCategoryPlot();
     plot.setBackgroundPaint(Color.WHITE);
     plot.setRangeGridlinePaint(Color.GRAY);
+    LogAxis axis = new LogAxis("rows/s divided by the combined limit (log scale)");
+    axis.setBase(10);
+    axis.setNumberFormatOverride(new DecimalFormat("0.###"));
+    double lower = Math.pow(10, Math.floor(Math.log10(smallest / 1.5)));
+    double upper = Math.pow(10, Math.ceil(Math.log10(largest * 1.5)));
+    axis.setRange(lower, upper);
+    axis.setTickUnit(new NumberTickUnit(1));
+    plot.setRangeAxis(axis);
+    ValueMarker limit = new ValueMarker(1.0, Color.BLACK, new BasicStroke(1.5f));
+    limit.setLabel("combined limit");
+    limit.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
+    limit.setLabelTextAnchor(TextAnchor.TOP_LEFT);
+    plot.addRangeMarker(limit);
     BarRenderer bars = (BarRenderer) plot.getRenderer();
+    // Bars start at the axis' lower end: a log axis has no 0.
+    bars.setBase(lower);
     bars.setShadowVisible(false);
     bars.setDrawBarOutline(false);
     bars.setBarPainter(new org.jfree.chart.renderer.category.StandardBarPainter());
+    bars.setDefaultItemLabelGenerator(
+        new StandardCategoryItemLabelGenerator("{2}", new DecimalFormat("0.00")));
+    bars.setDefaultItemLabelsVisible(true);
+    bars.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 9));
     Color[] colors = {
-      new Color(0x9e9e9e), new Color(0x4e79a7), new Color(0xf28e2b), new Color(0x59a14f)
+      new Color(0x9e9e9e),
+      new Color(0x4e79a7),
+      new Color(0xf28e2b),
+      new Color(0x59a14f),
+      new Color(0xe15759),
+      new Color(0xbab0ac)
     };
     for (int i = 0; i < colors.length; i++) {
       bars.setSeriesPaint(i, colors[i]);
     }
-    ChartUtils.saveChartAsPNG(png.toFile(), chart, 900, 160 + 90 * Math.max(1, workloads.size()));
+    ChartUtils.saveChartAsPNG(png.toFile(), chart, 900, 160 + 110 * Math.max(1, workloads.size()));
   }
 }

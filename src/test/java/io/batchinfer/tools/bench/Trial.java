@@ -18,6 +18,12 @@ public final class Trial {
     long run() throws Exception;
   }
 
+  /** When not empty, only modes with these names run ({@code --modes}); others are skipped. */
+  private static final java.util.Set<String> ONLY = new java.util.HashSet<>();
+
+  /** Time the running mode asked not to count (see {@link #untimed}). */
+  private static long untimedNanos;
+
   private final String workload;
   private final Map<String, Mode> modes = new LinkedHashMap<>();
   private final List<String> skipWarmUp = new ArrayList<>();
@@ -27,8 +33,27 @@ public final class Trial {
   }
 
   public Trial add(String name, Mode mode) {
-    modes.put(name, mode);
+    if (ONLY.isEmpty() || ONLY.contains(name) || ONLY.contains(workload + ":" + name)) {
+      modes.put(name, mode);
+    }
     return this;
+  }
+
+  /**
+   * Called by a mode for work it does once and that is no part of what it measures (recording a
+   * class-data archive before the first cold run): that time is taken off the mode's sample.
+   */
+  public static void untimed(long nanos) {
+    untimedNanos += nanos;
+  }
+
+  /**
+   * Restricts every trial to the modes named, as {@code mode} or {@code workload:mode} (empty: all
+   * modes run).
+   */
+  public static void only(java.util.Collection<String> names) {
+    ONLY.clear();
+    ONLY.addAll(names);
   }
 
   /** Adds a mode that is cold by definition (a fresh JVM): not run in the warm-up round. */
@@ -54,9 +79,10 @@ public final class Trial {
     for (int r = 0; r < repeats; r++) {
       for (int i = 0; i < names.size(); i++) {
         String name = names.get((r + i) % names.size());
+        untimedNanos = 0;
         long start = System.nanoTime();
         long rows = modes.get(name).run();
-        long nanos = System.nanoTime() - start;
+        long nanos = System.nanoTime() - start - untimedNanos;
         rates.get(name)[r] = rows / (nanos / 1e9);
         log("round " + (r + 1) + " " + name, rows, nanos);
       }
