@@ -137,6 +137,12 @@ final class EngineMapping {
     if (entry.model().lengthWindow() != null) {
       builder.lengthWindow(entry.model().lengthWindow());
     }
+    if (entry.text() != null && entry.text().field() != null) {
+      problems.add(
+          "text.field: set on the top-level text block, which fills every token input of the"
+              + " model by its name (input_ids, attention_mask, token_type_ids); remove it, or move"
+              + " the block to inputs.<onnx input>.text to feed one input with a chosen field.");
+    }
     if (entry.text() != null) {
       builder.text(toText(entry.text()));
     }

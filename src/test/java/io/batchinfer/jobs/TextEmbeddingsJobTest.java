@@ -202,5 +202,12 @@ class TextEmbeddingsJobTest extends SparkTestBase {
             "text.column: column 'txt' not found in input; available: [id, text]",
             "Did you mean 'text'?",
             "text.max_length: must be a positive number of tokens; found 0");
+    // field belongs to one input's text block; the top-level block feeds each input by its name.
+    yaml = yaml.replace("max_length: 0}", "max_length: 0, field: input_ids}");
+    run = cli("--config", writeConfig(tmp, yaml).toString());
+    assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID);
+    assertThat(run.err())
+        .contains("text.field: set on the top-level text block")
+        .contains("inputs.<onnx input>.text");
   }
 }
