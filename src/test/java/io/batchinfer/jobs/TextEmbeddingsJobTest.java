@@ -5,11 +5,8 @@ import static io.batchinfer.jobs.JobTestSupport.writeConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
+import io.batchinfer.testing.MiniLmOracle;
 import io.batchinfer.testing.Projects;
 import io.batchinfer.testing.SparkTestBase;
 import java.nio.file.Path;
@@ -32,29 +29,14 @@ class TextEmbeddingsJobTest extends SparkTestBase {
       Projects.root().resolve("models/all-minilm-l6-v2-q/all-minilm-l6-v2-q.onnx");
   private static final Path QUANTIZED_TOKENIZER =
       Projects.root().resolve("models/all-minilm-l6-v2-q/all-minilm-l6-v2-q-tokenizer.json");
-  private static OrtSession oracle;
-  private static HuggingFaceTokenizer truncating;
+  private static MiniLmOracle oracle;
   private static HuggingFaceTokenizer untruncated;
 
   @TempDir Path tmp;
 
   @BeforeAll
   static void oracle() throws Exception {
-    oracle =
-        OrtEnvironment.getEnvironment()
-            .createSession(QUANTIZED_MODEL.toString(), new OrtSession.SessionOptions());
-    truncating =
-        HuggingFaceTokenizer.newInstance(
-            QUANTIZED_TOKENIZER,
-            Map.of(
-                "maxLength",
-                "128",
-                "modelMaxLength",
-                "128",
-                "truncation",
-                "true",
-                "padding",
-                "false"));
+    oracle = new MiniLmOracle(QUANTIZED_MODEL, QUANTIZED_TOKENIZER);
     untruncated =
         HuggingFaceTokenizer.newInstance(
             Projects.miniLmTokenizer(), Map.of("truncation", "false", "padding", "false"));
@@ -63,38 +45,7 @@ class TextEmbeddingsJobTest extends SparkTestBase {
   @AfterAll
   static void closeOracle() throws Exception {
     oracle.close();
-    truncating.close();
     untruncated.close();
-  }
-
-  /**
-   * @return the normalized mean of the token vectors of {@code text} run alone
-   */
-  private static float[] expected(String text) throws Exception {
-    Encoding e = truncating.encode(text);
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OnnxTensor a = OnnxTensor.createTensor(env, new long[][] {e.getIds()});
-        OnnxTensor b = OnnxTensor.createTensor(env, new long[][] {e.getAttentionMask()});
-        OnnxTensor c = OnnxTensor.createTensor(env, new long[][] {e.getTypeIds()});
-        OrtSession.Result r =
-            oracle.run(Map.of("input_ids", a, "attention_mask", b, "token_type_ids", c))) {
-      float[][] tokens = ((float[][][]) r.get("last_hidden_state").orElseThrow().getValue())[0];
-      double[] mean = new double[tokens[0].length];
-      for (float[] t : tokens) {
-        for (int h = 0; h < t.length; h++) {
-          mean[h] += t[h] / (double) tokens.length;
-        }
-      }
-      double norm = 0;
-      for (double v : mean) {
-        norm += v * v;
-      }
-      float[] out = new float[mean.length];
-      for (int h = 0; h < out.length; h++) {
-        out[h] = (float) (mean[h] / Math.sqrt(norm));
-      }
-      return out;
-    }
   }
 
   @Test
@@ -125,7 +76,7 @@ class TextEmbeddingsJobTest extends SparkTestBase {
       assertThat(e).hasSize(384);
       double norm = e.stream().mapToDouble(f -> f * f).sum();
       assertThat(norm).isBetween(0.9999, 1.0001);
-      float[] want = expected(r.getString(r.fieldIndex("text")));
+      float[] want = oracle.embed(r.getString(r.fieldIndex("text")));
       for (int h = 0; h < want.length; h++) {
         assertThat(e.get(h))
             .as("id %d dim %d", r.getLong(r.fieldIndex("id")), h)

@@ -5,6 +5,7 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -18,12 +19,17 @@ public final class MiniLmOracle implements AutoCloseable {
   private final HuggingFaceTokenizer tokenizer;
 
   public MiniLmOracle() throws Exception {
+    this(Projects.miniLm(), Projects.miniLmTokenizer());
+  }
+
+  /** The same reference for another export of the model (e.g. the int8 one) and its tokenizer. */
+  public MiniLmOracle(Path model, Path tokenizerJson) throws Exception {
     session =
         OrtEnvironment.getEnvironment()
-            .createSession(Projects.miniLm().toString(), new OrtSession.SessionOptions());
+            .createSession(model.toString(), new OrtSession.SessionOptions());
     tokenizer =
         HuggingFaceTokenizer.newInstance(
-            Projects.miniLmTokenizer(),
+            tokenizerJson,
             Map.of(
                 "maxLength", "128",
                 "modelMaxLength", "128",

@@ -4,11 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import ai.djl.huggingface.tokenizers.Encoding;
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
+import io.batchinfer.testing.MiniLmOracle;
 import io.batchinfer.testing.Projects;
 import io.batchinfer.testing.SparkTestBase;
 import java.io.IOException;
@@ -37,65 +33,18 @@ import org.junit.jupiter.api.io.TempDir;
 class TextEmbeddingTest extends SparkTestBase {
   private static final StructType SCHEMA =
       new StructType().add("id", DataTypes.LongType, false).add("text", DataTypes.StringType, true);
-  private static OrtSession oracle;
-  private static HuggingFaceTokenizer oracleTokenizer;
+  private static MiniLmOracle oracle;
 
   @TempDir Path tmp;
 
   @BeforeAll
   static void oracle() throws Exception {
-    oracle =
-        OrtEnvironment.getEnvironment()
-            .createSession(Projects.miniLm().toString(), new OrtSession.SessionOptions());
-    oracleTokenizer =
-        HuggingFaceTokenizer.newInstance(
-            Projects.miniLmTokenizer(),
-            Map.of(
-                "maxLength",
-                "128",
-                "modelMaxLength",
-                "128",
-                "truncation",
-                "true",
-                "padding",
-                "false"));
+    oracle = new MiniLmOracle();
   }
 
   @AfterAll
   static void closeOracle() throws Exception {
     oracle.close();
-    oracleTokenizer.close();
-  }
-
-  private static float[] expected(String text) throws Exception {
-    Encoding e = oracleTokenizer.encode(text);
-    long[][] ids = {e.getIds()};
-    long[][] mask = {e.getAttentionMask()};
-    long[][] types = {e.getTypeIds()};
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OnnxTensor a = OnnxTensor.createTensor(env, ids);
-        OnnxTensor b = OnnxTensor.createTensor(env, mask);
-        OnnxTensor c = OnnxTensor.createTensor(env, types);
-        OrtSession.Result r =
-            oracle.run(Map.of("input_ids", a, "attention_mask", b, "token_type_ids", c))) {
-      float[][] tokens = ((float[][][]) r.get("last_hidden_state").orElseThrow().getValue())[0];
-      double[] mean = new double[tokens[0].length];
-      for (float[] t : tokens) {
-        for (int h = 0; h < t.length; h++) {
-          mean[h] += t[h] / (double) tokens.length;
-        }
-      }
-      double norm = 0;
-      for (double v : mean) {
-        norm += v * v;
-      }
-      norm = Math.sqrt(norm);
-      float[] out = new float[mean.length];
-      for (int h = 0; h < out.length; h++) {
-        out[h] = (float) (mean[h] / norm);
-      }
-      return out;
-    }
   }
 
   private Dataset<Row> sentences(int n, int partitions, String... extra) {
@@ -164,7 +113,7 @@ class TextEmbeddingTest extends SparkTestBase {
     assertThat(scored.metrics().textsTruncated()).isEqualTo(1);
     for (Row r : rows) {
       float[] got = embeddings(List.of(r)).get(r.getLong(0));
-      float[] want = expected(r.getString(1));
+      float[] want = oracle.embed(r.getString(1));
       assertThat(got).hasSize(384);
       for (int h = 0; h < 384; h++) {
         assertThat(got[h])
