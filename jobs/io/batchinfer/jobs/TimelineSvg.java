@@ -22,6 +22,9 @@ import java.util.Map;
  * picture can be checked as XML. Stateless.
  */
 final class TimelineSvg {
+  /** Overlaps up to this long (ms) between a task's end and the next launch are clock noise. */
+  static final long SAME_MOMENT_MS = 5;
+
   /** Task bars drawn at most (the earliest launched); the caption counts the others. */
   static final int MAX_DRAWN = 10_000;
 
@@ -174,7 +177,9 @@ final class TimelineSvg {
   /**
    * Assigns each task (sorted by launch) the first row whose last task's executor core was free
    * ({@link Task#busyUntil}) at its launch, so a lane has about as many rows as the executor ran
-   * tasks at once.
+   * tasks at once. Times are the driver's and the executor's milliseconds, so a core counts as free
+   * when it was busy until at most {@link #SAME_MOMENT_MS} after the launch (a gap that small is
+   * clock granularity, not a task running beside another).
    *
    * @return the number of rows
    */
@@ -183,7 +188,7 @@ final class TimelineSvg {
     for (int i = 0; i < tasks.size(); i++) {
       Task task = tasks.get(i);
       int r = 0;
-      while (r < ends.size() && ends.get(r) > task.launch()) {
+      while (r < ends.size() && ends.get(r) > task.launch() + SAME_MOMENT_MS) {
         r++;
       }
       if (r == ends.size()) {

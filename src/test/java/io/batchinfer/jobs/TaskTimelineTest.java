@@ -66,6 +66,35 @@ class TaskTimelineTest extends SparkTestBase {
   }
 
   @Test
+  void packingStacksOnlyTasksThatRanAtOnce() {
+    // Two cores: a and b run together; c starts 3 ms before a's core is free (clock noise between
+    // the driver's launch time and the executor's measured run), so it takes a's row; d starts
+    // while b and c both still run, so it needs a third row.
+    List<Task> tasks =
+        List.of(task(1, 0, 1000), task(2, 10, 2000), task(3, 997, 1500), task(4, 1400, 2500));
+    int[] row = new int[tasks.size()];
+    assertThat(TimelineSvg.pack(tasks, row)).isEqualTo(3);
+    assertThat(row).containsExactly(0, 1, 0, 2);
+  }
+
+  private static Task task(long id, long launch, long busyUntil) {
+    return new Task(
+        id,
+        0,
+        0,
+        (int) id,
+        0,
+        "driver",
+        "localhost",
+        launch,
+        busyUntil + 4,
+        busyUntil,
+        Outcome.SUCCEEDED,
+        false,
+        null);
+  }
+
+  @Test
   void reportOfARealRunHasOneLaneAndOneBarPerTaskColouredByStage() throws Exception {
     Path input = writeIrisLike(spark, tmp, 600, 3, 7);
     Path out = tmp.resolve("out");
