@@ -89,11 +89,13 @@ public final class ConfigLoader {
   private static Configuration hadoopConf() {
     scala.Option<org.apache.spark.sql.SparkSession> active =
         org.apache.spark.sql.SparkSession.getActiveSession();
-    if (active.isDefined()) {
-      return active.get().sparkContext().hadoopConfiguration();
-    }
-    return org.apache.spark.deploy.SparkHadoopUtil.get()
-        .newConfiguration(new org.apache.spark.SparkConf());
+    Configuration conf =
+        active.isDefined()
+            ? active.get().sparkContext().hadoopConfiguration()
+            : org.apache.spark.deploy.SparkHadoopUtil.get()
+                .newConfiguration(new org.apache.spark.SparkConf());
+    S3aRetryBounds.apply(conf);
+    return conf;
   }
 
   private static String read(String location) {
@@ -106,7 +108,16 @@ public final class ConfigLoader {
         throw new ValidationException(
             "--config: file not found: " + location + ". Pass the path of a YAML job config.");
       } catch (IOException | RuntimeException e) {
-        throw new ValidationException("--config: cannot read " + location + ": " + e.getMessage());
+        throw new ValidationException(
+            "--config: cannot read "
+                + location
+                + ": "
+                + e.getMessage()
+                + (location.startsWith("s3a://")
+                    ? ". Check fs.s3a.endpoint and the credentials (core-site.xml in"
+                        + " HADOOP_CONF_DIR, or --conf spark.hadoop.fs.s3a.*): README, \"Tables and"
+                        + " object stores\"."
+                    : ""));
       }
     }
     Path file = Path.of(location.startsWith("file:") ? URI.create(location).getPath() : location);

@@ -45,6 +45,7 @@ final class JobSession {
       }
       throw e;
     }
+    S3aRetryBounds.apply(spark.sparkContext().hadoopConfiguration());
     for (Map.Entry<String, Object> e : cfg.spark().entrySet()) {
       if (!spark.conf().isModifiable(e.getKey())) {
         continue;
